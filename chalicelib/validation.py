@@ -64,8 +64,10 @@ def normalize_phone(raw: object) -> tuple[str | None, str | None]:
     if not isinstance(raw, str) or not raw.strip():
         return None, "Nomor WhatsApp wajib diisi."
     compact = re.sub(r"[\s\-.()/]", "", raw)
-    if not re.fullmatch(r"\+?\d{8,16}", compact):
+    if not re.fullmatch(r"\+?\d+", compact):
         return None, "Nomor WhatsApp hanya boleh berisi angka, misalnya 0812-3456-7890."
+    if not 8 <= len(compact.lstrip("+")) <= 16:
+        return None, "Jumlah angka nomor WhatsApp tidak sesuai. Contoh: 0812-3456-7890."
     if compact.startswith("+"):
         candidate = compact
     elif compact.startswith("62"):

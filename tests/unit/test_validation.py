@@ -60,9 +60,10 @@ def test_phone_formats_are_accepted_and_stored_as_e164(raw):
         ("", "wajib"),
         ("0812-ABCD-7890", "angka"),
         ("+1 415 555 2671", "Indonesia"),
-        ("0812", "angka"),
+        ("0812", "jumlah angka"),
         ("021-8765-4321", "ponsel"),  # a Jakarta landline: no WhatsApp
-        ("0812345", "angka"),
+        ("0812345", "jumlah angka"),
+        ("0800 1234 567", "ponsel"),  # toll-free
         (None, "wajib"),
         (81234567890, "wajib"),
     ],

@@ -1,0 +1,167 @@
+/* Signup form: client-side checks mirror the server's; the server stays the authority. */
+(function () {
+  "use strict";
+  var form = document.getElementById("daftar");
+  var API = "/api";
+  var DAY_NAMES = ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
+
+  function $(id) { return document.getElementById(id); }
+  function field(name) { return form.elements[name]; }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+    var a = new Uint8Array(16); crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  // One key per filled-in form: a retry after a timeout must not register twice.
+  var key = sessionStorage.getItem("cc-key") || newKey();
+  sessionStorage.setItem("cc-key", key);
+
+  var src = new URLSearchParams(location.search).get("src");
+  if (src && /^[A-Za-z0-9_-]{1,40}$/.test(src)) field("campaign").value = src;
+
+  function service() { var s = form.querySelector("input[name=service]:checked"); return s ? s.value : ""; }
+  function toggleService() {
+    var s = service();
+    form.querySelectorAll("[data-for]").forEach(function (el) {
+      var show = el.getAttribute("data-for") === s || (s === "" && el.tagName === "LABEL");
+      el.hidden = !show;
+      if (!show) el.querySelectorAll("input:checked").forEach(function (i) { i.checked = false; });
+    });
+    $("lbl-org").textContent = s === "koperasi" ? "Nama koperasi (atau rencana nama)" : s === "ukm" ? "Nama usaha" : "Nama koperasi atau usaha";
+  }
+  form.querySelectorAll("input[name=service]").forEach(function (r) { r.addEventListener("change", toggleService); });
+  toggleService();
+
+  function label(iso) {
+    var d = new Date(iso + "T00:00:00");
+    return DAY_NAMES[d.getDay()] + ", " + d.getDate() + " " + MONTHS[d.getMonth()];
+  }
+  function fallbackDays() {
+    // Next working days by the calendar alone; the server re-checks holidays.
+    var out = [], d = new Date(); d.setHours(0, 0, 0, 0);
+    for (var i = 1; out.length < 15 && i < 29; i++) {
+      var x = new Date(d.getTime() + i * 864e5);
+      if (x.getDay() > 0 && x.getDay() < 6) out.push(x.getFullYear() + "-" + ("0" + (x.getMonth() + 1)).slice(-2) + "-" + ("0" + x.getDate()).slice(-2));
+    }
+    return out;
+  }
+  function showDays(days) {
+    var box = $("days"); box.textContent = "";
+    days.slice(0, 15).forEach(function (iso) {
+      var l = document.createElement("label"); l.className = "opt-row";
+      var i = document.createElement("input"); i.type = "checkbox"; i.name = "days"; i.value = iso;
+      var t = document.createElement("span"); t.textContent = label(iso);
+      l.appendChild(i); l.appendChild(t);
+      box.appendChild(l);
+    });
+  }
+  fetch(API + "/public/options").then(function (r) { if (!r.ok) throw r; return r.json(); })
+    .then(function (o) { showDays(o.days); })
+    .catch(function () { showDays(fallbackDays()); });
+
+  var desc = field("description");
+  desc.addEventListener("input", function () { $("count-description").textContent = desc.value.length; });
+
+  function setError(name, msg) {
+    var p = $("err-" + name);
+    if (!p) { p = $("err-_form"); }
+    p.textContent = msg || "";
+    if (p.id === "err-_form") p.hidden = !msg;
+    var el = field(name);
+    if (el && el.setAttribute) el.setAttribute("aria-invalid", msg ? "true" : "false");
+  }
+  function checked(name) {
+    return Array.prototype.filter.call(form.querySelectorAll("input[name=" + name + "]"), function (i) { return i.checked; }).map(function (i) { return i.value; });
+  }
+  function payload() {
+    var s = service();
+    return {
+      name: field("name").value, whatsapp: field("whatsapp").value, email: field("email").value,
+      kecamatan: field("kecamatan").value, desa: field("desa").value, service: s,
+      org_name: field("org_name").value,
+      coop_status: s === "koperasi" ? field("coop_status").value : null,
+      business_sector: s === "ukm" ? field("business_sector").value : null,
+      nib: s === "ukm" ? field("nib").value : null,
+      topics: checked("topics"), description: desc.value,
+      mode: (form.querySelector("input[name=mode]:checked") || {}).value || "",
+      days: checked("days"), source: field("source").value,
+      campaign: field("campaign").value || null, consent: field("consent").checked,
+      kontak_lain: field("kontak_lain").value
+    };
+  }
+  var RULES = {
+    name: function (p) { var n = p.name.trim(); return !n ? "Wajib diisi." : n.length < 3 ? "Nama terlalu pendek (minimal 3 karakter)." : ""; },
+    whatsapp: function (p) { var d = p.whatsapp.replace(/[\s\-.()\/]/g, ""); return !d ? "Nomor WhatsApp wajib diisi." : !/^(\+62|62|0)?8\d{7,12}$/.test(d) ? "Nomor WhatsApp tidak valid. Contoh: 0812-3456-7890." : ""; },
+    email: function (p) { return p.email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(p.email.trim()) ? "Alamat e-mail tidak valid, contoh: nama@contoh.com." : ""; },
+    kecamatan: function (p) { return p.kecamatan ? "" : "Pilih kecamatan tempat Anda/usaha Anda berada."; },
+    service: function (p) { return p.service ? "" : "Pilih layanan: koperasi atau UKM."; },
+    org_name: function (p) { return p.org_name.trim().length < 2 ? "Wajib diisi." : ""; },
+    coop_status: function (p) { return p.service === "koperasi" && !p.coop_status ? "Pilih status koperasi." : ""; },
+    business_sector: function (p) { return p.service === "ukm" && !p.business_sector ? "Pilih sektor usaha." : ""; },
+    nib: function (p) { return p.nib && !/^\d{13}$/.test(p.nib.replace(/[\s-]/g, "")) ? "NIB terdiri dari 13 angka; kosongkan jika belum punya." : ""; },
+    topics: function (p) { return !p.topics.length ? "Pilih minimal satu topik konsultasi." : p.topics.length > 4 ? "Pilih paling banyak 4 topik." : ""; },
+    description: function (p) { var n = p.description.trim().length; return n < 20 ? "Uraian masalah terlalu pendek (minimal 20 karakter)." : ""; },
+    mode: function (p) { return p.mode ? "" : "Pilih cara konsultasi: tatap muka atau daring (Zoom)."; },
+    days: function (p) { return !p.days.length ? "Pilih minimal satu tanggal yang Anda bisa datang." : p.days.length > 5 ? "Pilih paling banyak 5 tanggal." : ""; },
+    source: function (p) { return p.source ? "" : "Beri tahu kami dari mana Anda mengetahui layanan ini."; },
+    consent: function (p) { return p.consent ? "" : "Anda perlu menyetujui pemrosesan data pribadi agar kami dapat menjadwalkan konsultasi."; }
+  };
+  function validate(only) {
+    var p = payload(), first = null;
+    Object.keys(RULES).forEach(function (name) {
+      if (only && only !== name) return;
+      var msg = RULES[name](p);
+      setError(name, msg);
+      if (msg && !first) first = name;
+    });
+    return first;
+  }
+  form.addEventListener("focusout", function (e) {
+    var name = e.target.name;
+    if (RULES[name] && (e.target.value || e.target.type === "checkbox")) validate(name);
+  });
+  form.addEventListener("change", function (e) { if ($("err-" + e.target.name) && $("err-" + e.target.name).textContent) validate(e.target.name); });
+
+  function focusField(name) {
+    var el = field(name);
+    if (el && el.length && !el.tagName) el = el[0];
+    if (el && el.focus) el.focus();
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    setError("_form", "");
+    var bad = validate();
+    if (bad) { focusField(bad); return; }
+    var btn = $("kirim"); btn.disabled = true; btn.textContent = "Mengirim…";
+    fetch(API + "/registrations", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+      body: JSON.stringify(payload())
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
+    }).then(function (res) {
+      if (res.status === 201) return done(res.body);
+      var errors = (res.body && res.body.errors) || { _form: "Pendaftaran belum berhasil. Coba lagi." };
+      var firstBad = null;
+      Object.keys(errors).forEach(function (name) { setError(name, errors[name]); if (!firstBad && name !== "_form") firstBad = name; });
+      if (firstBad) focusField(firstBad); else $("err-_form").scrollIntoView();
+    }).catch(function () {
+      setError("_form", "Koneksi terputus. Periksa sinyal lalu tekan Kirim lagi; data Anda tidak akan terkirim dua kali.");
+    }).then(function () { btn.disabled = false; btn.textContent = "Kirim pendaftaran"; });
+  });
+
+  function done(body) {
+    sessionStorage.removeItem("cc-key");
+    var link = location.origin + location.pathname.replace(/[^\/]*$/, "") + "status.html#ref=" + encodeURIComponent(body.reference) + "&t=" + encodeURIComponent(body.token);
+    $("ref").textContent = body.reference;
+    $("status-link").href = link;
+    form.hidden = true;
+    var ok = $("berhasil"); ok.hidden = false; ok.focus(); ok.scrollIntoView();
+    $("salin").addEventListener("click", function () {
+      if (navigator.clipboard) navigator.clipboard.writeText(link).then(function () { $("salin").textContent = "Tautan disalin"; });
+    });
+  }
+})();

@@ -1,0 +1,117 @@
+"""Browser tests: the real local stack (DynamoDB Local, chalice local, site server) driven by
+headless Debian Chromium through Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 740}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalStack:
+    def __init__(self):
+        self.data = Path(tempfile.mkdtemp(prefix="cc-stack-"))
+        self.site_port, self.api_port, self.dynamodb_port = free_port(), free_port(), free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def site(self) -> str:
+        return f"http://127.0.0.1:{self.site_port}"
+
+    def start(self, timer_seconds: int = 0) -> None:
+        env = dict(os.environ)
+        for k in ("TABLE_PREFIX", "STAGE", "APP_STAGE", "DYNAMODB_ENDPOINT"):
+            env.pop(k, None)
+        env.update(
+            SITE_PORT=str(self.site_port), API_PORT=str(self.api_port), DYNAMODB_PORT=str(self.dynamodb_port),
+            LOCAL_DATA_DIR=str(self.data), LOCAL_TIMER_SECONDS=str(timer_seconds), SEED_DEMO="1", LOCAL_AUTORELOAD="0",
+        )
+        self.log = open(self.data / "stack.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.run"], cwd=ROOT, env=env,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("local stack exited:\n" + (self.data / "stack.log").read_text())
+            if "berjalan" in (self.data / "stack.log").read_text():
+                return
+            time.sleep(0.3)
+        raise RuntimeError("local stack did not start:\n" + (self.data / "stack.log").read_text())
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+    def table(self, name: str):
+        dynamodb = boto3.resource(
+            "dynamodb", endpoint_url=f"http://127.0.0.1:{self.dynamodb_port}", region_name="ap-southeast-3",
+            aws_access_key_id="local", aws_secret_access_key="local",
+        )
+        return dynamodb.Table(f"cleanclear-local-{name}")
+
+
+@pytest.fixture(scope="session")
+def stack():
+    s = LocalStack()
+    s.start()
+    yield s
+    s.stop()
+    shutil.rmtree(s.data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
+
+
+def screenshot(pg, name: str) -> None:
+    """Keep a phone-sized screenshot when SCREENSHOT_DIR is set (to look at what visitors see)."""
+    target = os.environ.get("SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)

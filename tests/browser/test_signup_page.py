@@ -1,0 +1,95 @@
+"""A visitor on a phone registers on the real page and sees the reference and status."""
+from .conftest import screenshot
+
+
+def fill_valid_form(page, name="Rina Marlina", phone="0812 9876 5432"):
+    page.fill("#name", name)
+    page.fill("#whatsapp", phone)
+    page.select_option("#kecamatan", "Cibinong")
+    page.check("input[name=service][value=ukm]")
+    page.fill("#org_name", "Rina Batik")
+    page.select_option("#business_sector", "fesyen")
+    page.check("input[name=topics][value=pemasaran]")
+    page.fill("#description", "Ingin menjual batik lewat marketplace dan mengurus merek dagang.")
+    page.check("input[name=mode][value=daring]")
+    page.locator("input[name=days]").first.check()
+    page.select_option("#source", "instagram")
+    page.check("#consent")
+
+
+def test_visitor_registers_and_the_registration_is_stored(stack, page):
+    page.goto(stack.site + "/?src=ig-nov24")
+    page.wait_for_selector("input[name=days]")
+    screenshot(page, "signup-empty")
+    fill_valid_form(page)
+    page.click("#kirim")
+    page.wait_for_selector("#berhasil:not([hidden])")
+    screenshot(page, "signup-done")
+    reference = page.text_content("#ref").strip()
+    assert len(reference) == 7 and reference[3] == "-"
+
+    item = stack.table("registrations").get_item(Key={"reference": reference.replace("-", "")})["Item"]
+    assert item["name"] == "Rina Marlina"
+    assert item["phone"] == "+6281298765432"
+    assert item["status"] == "menunggu"
+    assert item["campaign"] == "ig-nov24"
+    assert item["service"] == "ukm" and item["mode"] == "daring"
+
+    page.click("#status-link")
+    page.wait_for_selector("#isi:not([hidden])")
+    screenshot(page, "status")
+    assert page.text_content("#ref") == reference
+    assert page.text_content("#status") == "Menunggu jadwal"
+    assert page.text_content("#name") == "Rina Marlina"
+
+
+def test_page_never_offers_weekends(stack, page):
+    from datetime import date
+
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    values = page.eval_on_selector_all("input[name=days]", "els => els.map(e => e.value)")
+    assert values
+    assert all(date.fromisoformat(v).weekday() < 5 for v in values)
+
+
+def test_errors_show_next_to_fields_before_submit(stack, page):
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    page.fill("#whatsapp", "12345")
+    page.click("#kirim")
+    assert "tidak valid" in page.text_content("#err-whatsapp")
+    assert page.text_content("#err-name") == "Wajib diisi."
+    assert "minimal satu" in page.text_content("#err-days")
+    assert page.get_attribute("#whatsapp", "aria-invalid") == "true"
+    screenshot(page, "signup-errors")
+
+
+def test_server_errors_show_next_to_fields(stack, page):
+    """The server is the authority: a landline passes the page's loose check but not the server."""
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    fill_valid_form(page, phone="0800 1234 567")  # passes the page's loose pattern; toll-free, not mobile
+    page.click("#kirim")
+    page.wait_for_function("document.getElementById('err-whatsapp').textContent.length > 0")
+    assert "Nomor" in page.text_content("#err-whatsapp")
+    assert page.is_hidden("#berhasil")
+
+
+def test_koperasi_topics_only_for_cooperatives(stack, page):
+    page.goto(stack.site + "/")
+    page.check("input[name=service][value=ukm]")
+    assert page.is_hidden("input[name=topics][value=simpan_pinjam]")
+    page.check("input[name=service][value=koperasi]")
+    assert page.is_visible("input[name=topics][value=simpan_pinjam]")
+    assert page.is_visible("#coop_status")
+    assert page.is_hidden("#business_sector")
+
+
+def test_page_fits_320px(stack, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    pg = context.new_page()
+    pg.goto(stack.site + "/")
+    overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    context.close()
+    assert overflow <= 0

@@ -1,0 +1,1 @@
+"""CDK constructs for Clean & Clear (see infra/README.md)."""

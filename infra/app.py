@@ -57,9 +57,9 @@ def main() -> None:
     settings, region = settings_from_context(app)
     # chalice package asks botocore for a region (service principals); use the stack's.
     os.environ["AWS_DEFAULT_REGION"] = region
-    os.environ.setdefault("AWS_REGION", region)
+    os.environ["AWS_REGION"] = region
 
-    CleanClearStack(
+    stack = CleanClearStack(
         app,
         f"CleanClear-{settings.stage}",
         settings=settings,
@@ -67,9 +67,11 @@ def main() -> None:
         description=f"Clean & Clear ({settings.stage}): Diskopukm Kabupaten Bogor consultation clinic",
         termination_protection=settings.prod,
     )
-    app.synth()
-    # chalice.cdk packages into ./chalice.out; the assets are copied into cdk.out by now.
-    shutil.rmtree(Path.cwd() / "chalice.out", ignore_errors=True)
+    try:
+        app.synth()
+    finally:
+        # The Chalice package (deployment.zip, SAM template) is copied into cdk.out by now.
+        shutil.rmtree(stack.chalice_workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

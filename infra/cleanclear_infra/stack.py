@@ -95,10 +95,10 @@ class _ChaliceStageScope(Construct):
         return self._chalice_stage
 
 
-def _placeholder_policy_file() -> str:
+def _placeholder_policy_file(directory: str) -> str:
     """Chalice (autogen_policy false) needs a policy file; its content is replaced below."""
-    handle, path = tempfile.mkstemp(prefix="cleanclear-chalice-policy-", suffix=".json")
-    with os.fdopen(handle, "w") as f:
+    path = os.path.join(directory, "placeholder-policy.json")
+    with open(path, "w") as f:
         json.dump(
             {
                 "Version": "2012-10-17",
@@ -237,24 +237,32 @@ class CleanClearStack(cdk.Stack):
         )
 
         # --- The Chalice app (Lambda functions, REST API, schedules) ------------------------------
+        # chalice.cdk packages into ./chalice.out: give each synth its own working directory so
+        # parallel synths (make synth, the tests) never share one. app.py removes it after synth.
+        self.chalice_workdir = tempfile.mkdtemp(prefix="cleanclear-chalice-")
         chalice_scope = _ChaliceStageScope(self, "Api", chalice_stage=stage)
-        self.chalice = Chalice(
-            chalice_scope,
-            "ChaliceApp",
-            source_dir=str(REPO_ROOT),
-            stage_config={
-                "api_gateway_stage": "api",
-                "api_gateway_endpoint_type": "REGIONAL",
-                "autogen_policy": False,
-                "iam_policy_file": _placeholder_policy_file(),
-                "environment_variables": {
-                    "STAGE": stage,
-                    "APP_STAGE": stage,
-                    "TABLE_PREFIX": prefix,
-                    "AUTH_MODE": "cognito",
+        previous_cwd = os.getcwd()
+        os.chdir(self.chalice_workdir)
+        try:
+            self.chalice = Chalice(
+                chalice_scope,
+                "ChaliceApp",
+                source_dir=str(REPO_ROOT),
+                stage_config={
+                    "api_gateway_stage": "api",
+                    "api_gateway_endpoint_type": "REGIONAL",
+                    "autogen_policy": False,
+                    "iam_policy_file": _placeholder_policy_file(self.chalice_workdir),
+                    "environment_variables": {
+                        "STAGE": stage,
+                        "APP_STAGE": stage,
+                        "TABLE_PREFIX": prefix,
+                        "AUTH_MODE": "cognito",
+                    },
                 },
-            },
-        )
+            )
+        finally:
+            os.chdir(previous_cwd)
         sam = json.loads(Path(self.chalice._sam_package_dir, "sam.json").read_text())
         resources = sam["Resources"]
         self.function_ids = sorted(

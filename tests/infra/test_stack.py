@@ -1,0 +1,607 @@
+"""CDK assertion tests on the synthesised prod template (issue 7).
+
+The module runs the real `cdk synth -c stage=prod` once (the same command `make synth` runs,
+with the project-local CDK CLI) and checks the template with aws_cdk.assertions. The synth
+packages the Chalice app, so the first run on a machine may download the Lambda's wheels (a
+minute); later runs reuse chalice's cache. Nothing is skipped: a missing tool fails with a message
+saying how to install it.
+
+A few fast tests at the end build only the model-derived tables in-process, to show that a model
+added to ALL_MODELS (range key, number key, LSI, INCLUDE projection, TTL) gets its table.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.infra
+
+REPO = Path(__file__).resolve().parents[2]
+INFRA = REPO / "infra"
+CDK_CLI = INFRA / "node_modules" / ".bin" / "cdk"
+STACK = "CleanClear-prod"
+MAIL_DOMAIN = "diskopukm.bogorkab.go.id"
+ALARM_EMAIL = "it-office@example.go.id"
+
+CSP_DIRECTIVES = [
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "script-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+]
+# CloudFront managed policies (fixed ids, documented by AWS).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+APP_ENV = [
+    "TABLE_PREFIX",
+    "AUTH_MODE",
+    "COGNITO_REGION",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_APP_CLIENT_ID",
+    "ZOOM_SECRET_ARN",
+    "WHATSAPP_SECRET_ARN",
+    "SES_FROM_ADDRESS",
+]
+GUARDED_SERVICES = ("dynamodb", "secretsmanager", "ses")
+
+
+def _require_toolchain():
+    if shutil.which("node") is None:
+        pytest.fail(
+            "node is not installed: the CDK (jsii and the CDK CLI) needs Node.js >= 20. "
+            "Install it (apt-get install nodejs npm) and run `make infra-deps`."
+        )
+    if not CDK_CLI.exists():
+        pytest.fail(f"{CDK_CLI} is missing: run `make infra-deps` (npm ci --prefix infra).")
+    for module in ("aws_cdk", "constructs", "cfnlint"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pytest.fail(f"python module {module} is missing: pip install -r requirements-infra.txt")
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    """Run `cdk synth` once for the module: (template dict, path, seconds)."""
+    _require_toolchain()
+    out = tmp_path_factory.mktemp("cdk") / "cdk.out"
+    env = dict(os.environ)
+    # The test session's own settings (TABLE_PREFIX=cleanclear-test, moto credentials...) must
+    # not leak into the CDK app; the app sets what it needs per stage.
+    for key in ("TABLE_PREFIX", "STAGE", "APP_STAGE", "DYNAMODB_ENDPOINT", "AUTH_MODE"):
+        env.pop(key, None)
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    env["CDK_DISABLE_VERSION_CHECK"] = "1"
+    command = [
+        str(CDK_CLI), "synth", "--app", f"{sys.executable} app.py", "--quiet",
+        "--no-notices", "--output", str(out),
+        "-c", "stage=prod", "-c", f"mail_domain={MAIL_DOMAIN}", "-c", f"alarm_email={ALARM_EMAIL}",
+    ]
+    started = time.monotonic()
+    proc = subprocess.run(command, cwd=INFRA, env=env, capture_output=True, text=True, timeout=1200)
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        pytest.fail(f"cdk synth failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    path = out / f"{STACK}.template.json"
+    return json.loads(path.read_text()), path, seconds
+
+
+@pytest.fixture(scope="module")
+def template(synth):
+    return synth[0]
+
+
+@pytest.fixture(scope="module")
+def assertions(template):
+    from aws_cdk.assertions import Template
+
+    return Template.from_json(template)
+
+
+def resources(template, type_):
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def functions(template):
+    return resources(template, "AWS::Serverless::Function")
+
+
+def keys(key_schema):
+    return {(k["AttributeName"], k["KeyType"]) for k in key_schema}
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def all_statements(template):
+    """Every IAM policy statement of every role / policy in the template: (where, statement)."""
+    found = []
+    for logical_id, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                for st in as_list(policy["PolicyDocument"]["Statement"]):
+                    found.append((logical_id, st))
+        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for st in as_list(props["PolicyDocument"]["Statement"]):
+                found.append((logical_id, st))
+    return found
+
+
+def ref_id(value):
+    """The logical id behind {"Ref": id} / {"Fn::GetAtt": [id, ...]}."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+    return None
+
+
+def refs_in(value):
+    """All logical ids referenced anywhere inside a template value."""
+    found = set()
+    if isinstance(value, dict):
+        rid = ref_id(value)
+        if rid:
+            found.add(rid)
+        for v in value.values():
+            found |= refs_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= refs_in(v)
+    return found
+
+
+# --- the synth itself ---------------------------------------------------------------------------
+
+
+def test_synth_produces_the_prod_stack_and_cfn_lint_passes(synth):
+    template, path, seconds = synth
+    print(f"cdk synth took {seconds:.1f} s")
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"  # the embedded Chalice app
+    assert functions(template), "the Chalice app has no function in the template"
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--ignore-checks", "W3005", "--", str(path)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- DynamoDB -----------------------------------------------------------------------------------
+
+
+def test_every_model_has_an_on_demand_pitr_table_with_its_keys_indexes_and_ttl(template):
+    from chalicelib import models
+
+    tables = {t["Properties"]["TableName"]: t["Properties"] for t in resources(template, "AWS::DynamoDB::Table").values()}
+    assert models.ALL_MODELS
+    for model in models.ALL_MODELS:
+        suffix = model.Meta.table_name[len(models.table_prefix()) + 1:]
+        name = f"cleanclear-prod-{suffix}"
+        assert name in tables, f"no table for {model.__name__} ({name})"
+        props = tables[name]
+        schema = model._get_schema()
+        assert keys(props["KeySchema"]) == keys(schema["key_schema"])
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert {g["IndexName"] for g in props.get("GlobalSecondaryIndexes", [])} == {
+            g["index_name"] for g in schema["global_secondary_indexes"]
+        }
+        for index in props.get("GlobalSecondaryIndexes", []):
+            expected = next(g for g in schema["global_secondary_indexes"] if g["index_name"] == index["IndexName"])
+            assert keys(index["KeySchema"]) == keys(expected["key_schema"])
+            assert index["Projection"]["ProjectionType"] == expected["projection"]["ProjectionType"]
+        ttl = model._ttl_attribute()
+        if ttl is not None:
+            assert props["TimeToLiveSpecification"] == {"AttributeName": ttl.attr_name, "Enabled": True}
+        else:
+            assert "TimeToLiveSpecification" not in props
+    assert len(tables) == len(models.ALL_MODELS), "a table in the template belongs to no model"
+
+
+def test_pitr_on_every_table(assertions, template):
+    count = len(resources(template, "AWS::DynamoDB::Table"))
+    assert count >= 1
+    matching = assertions.find_resources(
+        "AWS::DynamoDB::Table",
+        {"Properties": {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}},
+    )
+    assert len(matching) == count
+    assertions.all_resources_properties("AWS::DynamoDB::Table", {"BillingMode": "PAY_PER_REQUEST"})
+
+
+def test_prod_tables_have_deletion_protection_and_are_retained(template):
+    for logical_id, table in resources(template, "AWS::DynamoDB::Table").items():
+        assert table["Properties"]["DeletionProtectionEnabled"] is True, logical_id
+        assert table["DeletionPolicy"] == "Retain", logical_id
+        assert table["UpdateReplacePolicy"] == "Retain", logical_id
+
+
+# --- the static site ----------------------------------------------------------------------------
+
+
+def test_no_public_bucket_and_ssl_enforced(assertions, template):
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert buckets
+    assertions.all_resources_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            }
+        },
+    )
+    for bucket in buckets.values():
+        assert "WebsiteConfiguration" not in bucket["Properties"]
+        assert "AccessControl" not in bucket["Properties"]
+    policies = resources(template, "AWS::S3::BucketPolicy")
+    assert {ref_id(p["Properties"]["Bucket"]) for p in policies.values()} <= set(buckets)
+    distributions = set(resources(template, "AWS::CloudFront::Distribution"))
+    for policy in policies.values():
+        statements = as_list(policy["Properties"]["PolicyDocument"]["Statement"])
+        assert any(
+            st["Effect"] == "Deny" and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for st in statements
+        ), "the bucket does not enforce SSL"
+        for st in statements:
+            if st["Effect"] != "Allow":
+                continue
+            # Only CloudFront (origin access control) of this stack's distribution may read.
+            assert st["Principal"] == {"Service": "cloudfront.amazonaws.com"}, st
+            assert as_list(st["Action"]) == ["s3:GetObject"], st
+            source = st["Condition"]["StringEquals"]["AWS:SourceArn"]
+            assert refs_in(source) & distributions, st
+
+
+def test_cloudfront_https_oac_api_behaviour_and_security_headers(template):
+    (dist,) = resources(template, "AWS::CloudFront::Distribution").values()
+    config = dist["Properties"]["DistributionConfig"]
+    default = config["DefaultCacheBehavior"]
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+    for behavior in config.get("CacheBehaviors", []):
+        assert behavior["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+    origins = {o["Id"]: o for o in config["Origins"]}
+    s3_origin = origins[default["TargetOriginId"]]
+    assert ref_id(s3_origin["OriginAccessControlId"]) in resources(template, "AWS::CloudFront::OriginAccessControl")
+    assert s3_origin["S3OriginConfig"].get("OriginAccessIdentity", "") == ""
+
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert api["CachePolicyId"] == CACHING_DISABLED
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+    api_origin = origins[api["TargetOriginId"]]
+    assert "RestAPI" in refs_in(api_origin["DomainName"])
+    assert ".execute-api." in json.dumps(api_origin["DomainName"])
+    assert not api_origin.get("OriginPath"), "the API stage is 'api': /api/x must reach stage api + /x"
+    assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+
+    policies = resources(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    for behavior in [default, *config["CacheBehaviors"]]:
+        assert ref_id(behavior["ResponseHeadersPolicyId"]) in policies
+    (headers,) = policies.values()
+    security = headers["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    directives = [d.strip() for d in csp.split(";")]
+    for directive in CSP_DIRECTIVES:
+        assert directive in directives, f"CSP lacks {directive!r}: {csp}"
+    connect = next(d for d in directives if d.startswith("connect-src"))
+    assert connect.split()[1] == "'self'" and "*" not in connect
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+
+
+# --- IAM ----------------------------------------------------------------------------------------
+
+
+def _service_actions():
+    """IAM action names per service, from cfn-lint's copy of the IAM reference."""
+    import cfnlint
+
+    data = Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "Policies.json"
+    return json.loads(data.read_text())
+
+
+def _action_matches(pattern: str, action: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+
+
+def test_policies_for_data_secrets_and_mail_are_scoped(template):
+    checked = 0
+    for where, st in all_statements(template):
+        actions = as_list(st.get("Action", []))
+        guarded = [a for a in actions if a == "*" or a.split(":")[0] in GUARDED_SERVICES]
+        if not guarded or st["Effect"] != "Allow":
+            continue
+        checked += 1
+        for action in guarded:
+            assert "*" not in action, f"{where}: wildcard action {action}"
+        for resource in as_list(st["Resource"]):
+            assert resource != "*", f"{where}: {guarded} on Resource *"
+            if isinstance(resource, str):
+                assert "*" not in resource, f"{where}: wildcard resource {resource}"
+            else:  # the only wildcard allowed is a table's /index/*
+                text = json.dumps(resource)
+                assert "*" not in text or text.endswith('"/index/*"]]}'), f"{where}: {text}"
+    assert checked >= 3
+
+
+def test_scan_is_never_allowed(template):
+    for where, st in all_statements(template):
+        if st["Effect"] != "Allow":
+            continue
+        for action in as_list(st.get("Action", [])):
+            assert not _action_matches(action, "dynamodb:Scan"), f"{where} allows Scan via {action!r}"
+
+
+def test_every_function_role_has_explicit_least_privilege_policy(template):
+    tables = set(resources(template, "AWS::DynamoDB::Table"))
+    secrets = set(resources(template, "AWS::SecretsManager::Secret"))
+    roles = resources(template, "AWS::IAM::Role")
+    known = _service_actions()
+    fns = functions(template)
+    assert fns
+    for name, fn in fns.items():
+        role_id = ref_id(fn["Properties"]["Role"])
+        assert role_id in roles, f"{name} has no role of its own in the template"
+        role = roles[role_id]["Properties"]
+        assert any("AWSLambdaBasicExecutionRole" in json.dumps(arn) for arn in role["ManagedPolicyArns"])
+        statements = [st for p in role["Policies"] for st in as_list(p["PolicyDocument"]["Statement"])]
+        assert all(st["Effect"] == "Allow" for st in statements), "placeholder policy left in place"
+        dynamo = [st for st in statements if any(a.startswith("dynamodb:") for a in as_list(st["Action"]))]
+        assert dynamo, f"{name}: no DynamoDB statement"
+        assert refs_in([st["Resource"] for st in dynamo]) == tables, f"{name}: not scoped to exactly the tables"
+        secret_sts = [st for st in statements if "secretsmanager:GetSecretValue" in as_list(st["Action"])]
+        assert refs_in([st["Resource"] for st in secret_sts]) == secrets
+        ses_sts = [st for st in statements if any(a.startswith("ses:") for a in as_list(st["Action"]))]
+        assert ses_sts and all(MAIL_DOMAIN in json.dumps(st["Resource"]) for st in ses_sts)
+        for st in statements:
+            for action in as_list(st["Action"]):
+                service, verb = action.split(":")
+                assert verb.lower() in known[service]["Actions"], f"{action} is not an IAM action"
+
+
+# --- Lambda wiring, schedules, alarms -----------------------------------------------------------
+
+
+def test_every_function_gets_the_app_environment(template):
+    zoom, whatsapp = (
+        next(k for k in resources(template, "AWS::SecretsManager::Secret") if k.startswith(prefix))
+        for prefix in ("ZoomSecret", "WhatsAppSecret")
+    )
+    pool = next(iter(resources(template, "AWS::Cognito::UserPool")))
+    for name, fn in functions(template).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        missing = [k for k in APP_ENV if k not in env]
+        assert not missing, f"{name} lacks {missing}"
+        assert env["TABLE_PREFIX"] == "cleanclear-prod"
+        assert env["AUTH_MODE"] == "cognito"
+        assert env["COGNITO_REGION"] == "ap-southeast-3"
+        assert ref_id(env["COGNITO_USER_POOL_ID"]) == pool
+        assert ref_id(env["ZOOM_SECRET_ARN"]) == zoom
+        assert ref_id(env["WHATSAPP_SECRET_ARN"]) == whatsapp
+        assert env["SES_FROM_ADDRESS"].endswith("@" + MAIL_DOMAIN)
+        assert fn["Properties"]["LoggingConfig"]["LogGroup"], f"{name}: no managed log group"
+
+
+def test_every_app_schedule_has_a_rule(template):
+    from chalice.app import CloudWatchEventConfig, ScheduledEventConfig
+    from chalice.utils import to_cfn_resource_name
+
+    from app import app as chalice_app
+
+    fns = functions(template)
+    template_schedules = {
+        (name, event["Properties"]["Schedule"])
+        for name, fn in fns.items()
+        for event in fn["Properties"].get("Events", {}).values()
+        if event["Type"] == "Schedule"
+    }
+    expected = set()
+    for source in chalice_app.event_sources:
+        if isinstance(source, ScheduledEventConfig):
+            expression = source.schedule_expression
+            expression = expression if isinstance(expression, str) else expression.to_string()
+            expected.add((to_cfn_resource_name(source.name), expression))
+        elif isinstance(source, CloudWatchEventConfig):
+            events = fns[to_cfn_resource_name(source.name)]["Properties"]["Events"].values()
+            assert any(e["Type"] == "CloudWatchEvent" for e in events), source.name
+    assert template_schedules == expected
+    print(f"{len(expected)} schedule(s) in app.py, all in the template")
+
+
+def test_alarms_on_every_function_and_on_the_app_metrics(template):
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    (topic,) = resources(template, "AWS::SNS::Topic")
+    for alarm in alarms:
+        assert refs_in(alarm["AlarmActions"]) == {topic}
+    watched = {
+        ref_id(d["Value"])
+        for a in alarms
+        if a.get("Namespace") == "AWS/Lambda" and a["MetricName"] == "Errors"
+        for d in a["Dimensions"]
+        if d["Name"] == "FunctionName"
+    }
+    assert watched == set(functions(template)), "a function has no error alarm"
+    custom = {a["MetricName"] for a in alarms if a.get("Namespace") == "CleanClear"}
+    assert custom == {"FailedMessages", "AllocationFailures"}
+    subscriptions = resources(template, "AWS::SNS::Subscription").values()
+    assert any(s["Properties"]["Protocol"] == "email" and s["Properties"]["Endpoint"] == ALARM_EMAIL for s in subscriptions)
+
+
+def test_api_stage_is_throttled(template):
+    api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["StageName"] == "api"
+    (setting,) = api["MethodSettings"]
+    assert setting["ResourcePath"] == "/*" and setting["HttpMethod"] == "*"
+    assert 0 < setting["ThrottlingRateLimit"] <= 50
+    assert setting["ThrottlingRateLimit"] <= setting["ThrottlingBurstLimit"] <= 100
+
+
+# --- Cognito, secrets, SES, outputs ---------------------------------------------------------------
+
+
+def test_cognito_staff_pool(template):
+    (pool,) = resources(template, "AWS::Cognito::UserPool").values()
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
+    assert props["MfaConfiguration"] == "OPTIONAL"
+    assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    password = props["Policies"]["PasswordPolicy"]
+    assert password["MinimumLength"] >= 12
+    assert all(password[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+    assert {"Name": "consultant_id", "AttributeDataType": "String", "Mutable": True,
+            "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"}} in props["Schema"]
+    assert props["DeletionProtection"] == "ACTIVE"
+    assert pool["DeletionPolicy"] == "Retain"
+    groups = {g["Properties"]["GroupName"] for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"admin", "konsultan"}
+    (client,) = resources(template, "AWS::Cognito::UserPoolClient").values()
+    cprops = client["Properties"]
+    assert not cprops.get("GenerateSecret", False)
+    assert "ALLOW_USER_SRP_AUTH" in cprops["ExplicitAuthFlows"]
+    assert "custom:consultant_id" not in cprops["WriteAttributes"]  # staff cannot re-assign themselves
+    assert "custom:consultant_id" in cprops["ReadAttributes"]
+
+
+def test_secrets_are_placeholders_with_a_generated_verify_token(template):
+    secrets = {k: v["Properties"] for k, v in resources(template, "AWS::SecretsManager::Secret").items()}
+    assert len(secrets) == 2
+    zoom = next(v for k, v in secrets.items() if k.startswith("ZoomSecret"))
+    assert set(json.loads(zoom["SecretString"])) == {"account_id", "client_id", "client_secret"}
+    whatsapp = next(v for k, v in secrets.items() if k.startswith("WhatsAppSecret"))
+    generated = whatsapp["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "verify_token"
+    assert set(json.loads(generated["SecretStringTemplate"])) == {"access_token", "phone_number_id", "app_secret"}
+
+
+def test_ses_identity_and_outputs(template):
+    (identity,) = resources(template, "AWS::SES::EmailIdentity").values()
+    assert identity["Properties"]["EmailIdentity"] == MAIL_DOMAIN
+    outputs = template["Outputs"]
+    for key in ("SiteUrl", "ApiUrl", "UserPoolId", "UserPoolClientId"):
+        assert key in outputs, key
+
+
+# --- fast, in-process: tables follow the models ---------------------------------------------------
+
+
+def _tables_template(models, stage):
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    sys.path.insert(0, str(INFRA))
+    from cleanclear_infra.tables import ModelTables, table_prefix, table_specs
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "TablesOnly")
+    ModelTables(stack, "Tables", specs=table_specs(models, table_prefix(stage)), protect=stage == "prod")
+    return Template.from_stack(stack).to_json()
+
+
+def _extra_model(prefix):
+    from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+    from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection, LocalSecondaryIndex
+    from pynamodb.models import Model
+
+    class ByDay(LocalSecondaryIndex):
+        class Meta:
+            index_name = "by_day"
+            projection = IncludeProjection(["status"])
+
+        consultant_id = UnicodeAttribute(hash_key=True)
+        day = UnicodeAttribute(range_key=True)
+
+    class ByRoom(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_room"
+            projection = KeysOnlyProjection()
+
+        room = UnicodeAttribute(hash_key=True)
+
+    class Slot(Model):
+        class Meta:
+            table_name = f"{prefix}-slots"
+            region = "ap-southeast-3"
+
+        consultant_id = UnicodeAttribute(hash_key=True)
+        start = NumberAttribute(range_key=True)
+        day = UnicodeAttribute()
+        room = UnicodeAttribute()
+        status = UnicodeAttribute()
+        gone_at = TTLAttribute(null=True)
+        by_day = ByDay()
+        by_room = ByRoom()
+
+    return Slot
+
+
+def test_a_new_model_gets_its_table_with_keys_indexes_and_ttl():
+    _require_toolchain()
+    template = _tables_template([_extra_model("cleanclear-dev")], "dev")
+    (table,) = template["Resources"].values()
+    props = table["Properties"]
+    assert props["TableName"] == "cleanclear-dev-slots"
+    assert props["KeySchema"] == [
+        {"AttributeName": "consultant_id", "KeyType": "HASH"},
+        {"AttributeName": "start", "KeyType": "RANGE"},
+    ]
+    assert {"AttributeName": "start", "AttributeType": "N"} in props["AttributeDefinitions"]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "gone_at", "Enabled": True}
+    (lsi,) = props["LocalSecondaryIndexes"]
+    assert lsi["IndexName"] == "by_day"
+    assert lsi["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status"]}
+    (gsi,) = props["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "by_room" and gsi["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    # dev: no deletion protection, removed with the stack
+    assert props["DeletionProtectionEnabled"] is False
+    assert table["DeletionPolicy"] == "Delete"
+
+
+def test_a_model_outside_the_table_prefix_is_refused():
+    _require_toolchain()
+    sys.path.insert(0, str(INFRA))
+    from cleanclear_infra.tables import table_spec
+
+    with pytest.raises(ValueError, match="TABLE_PREFIX"):
+        table_spec(_extra_model("someone-else"), "cleanclear-dev")
+
+
+def test_load_models_uses_the_stage_prefix_even_after_the_app_imported_them():
+    _require_toolchain()
+    sys.path.insert(0, str(INFRA))
+    from cleanclear_infra.tables import load_models
+
+    before = os.environ.get("TABLE_PREFIX")
+    try:
+        names = sorted(m.Meta.table_name for m in load_models("prod"))
+    finally:
+        if before is None:
+            os.environ.pop("TABLE_PREFIX", None)
+        else:
+            os.environ["TABLE_PREFIX"] = before
+    from chalicelib import models
+
+    assert names and all(n.startswith("cleanclear-prod-") for n in names)
+    assert len(names) == len(models.ALL_MODELS)

@@ -7,7 +7,9 @@ Context (all optional, `-c key=value`):
   mail_domain  SES sending domain, default diskopukm.bogorkab.go.id
   mail_from    sender address, default cleanandclear@<mail_domain>
   alarm_email  e-mail address subscribed to the alarm topic (confirm the SNS mail once)
-  site_url     public URL of the site if it has a custom domain (passed to the app as SITE_URL)
+  site_url     public URL of the site if it has its own domain (https://...; passed to the app as
+               SITE_URL and used for the sign-in callback); default: the CloudFront domain
+  auth_domain_prefix  Cognito hosted-UI domain prefix, default cleanclear-<stage>-<account id>
 """
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ def settings_from_context(app: cdk.App) -> tuple[StageSettings, str]:
         mail_from=ctx("mail_from", f"cleanandclear@{mail_domain}"),
         alarm_email=ctx("alarm_email"),
         site_url=ctx("site_url"),
+        auth_domain_prefix=ctx("auth_domain_prefix"),
     )
     return settings, ctx("region", DEFAULT_REGION)
 

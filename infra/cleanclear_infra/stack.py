@@ -26,6 +26,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import custom_resources as cr
 from chalice.cdk import Chalice
 from constructs import Construct
 
@@ -33,11 +34,41 @@ from .tables import REPO_ROOT, ModelTables, load_models, table_prefix, table_spe
 
 SITE_BUILD_DIR = REPO_ROOT / "static_site" / "_build"
 
-# Same-origin pages only. connect-src also allows the Cognito endpoint of the stack's region:
-# the staff admin page signs in against Cognito from the browser (SRP / password auth).
+# CloudFront serves index.html only for "/" by itself: map "/admin/" to "/admin/index.html" and
+# send "/admin" to "/admin/" so the page's relative links resolve.
+DIRECTORY_INDEX_FUNCTION = """
+function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri.endsWith('/')) {
+    request.uri = uri + 'index.html';
+    return request;
+  }
+  var last = uri.substring(uri.lastIndexOf('/') + 1);
+  if (last.indexOf('.') === -1) {
+    var query = [];
+    for (var key in request.querystring) {
+      var item = request.querystring[key];
+      var values = item.multiValue ? item.multiValue : [item];
+      for (var i = 0; i < values.length; i++) {
+        query.push(encodeURIComponent(key) + '=' + encodeURIComponent(values[i].value));
+      }
+    }
+    return {
+      statusCode: 301,
+      statusDescription: 'Moved Permanently',
+      headers: { location: { value: uri + '/' + (query.length ? '?' + query.join('&') : '') } }
+    };
+  }
+  return request;
+}
+"""
+
+# Same-origin pages only. connect-src also allows the stack's own Cognito hosted-UI domain: the
+# staff admin page exchanges its sign-in code for tokens there (POST /oauth2/token).
 CSP_TEMPLATE = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self' https://cognito-idp.{region}.amazonaws.com; frame-ancestors 'none'; "
+    "connect-src 'self' {auth}; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 
@@ -72,7 +103,8 @@ class StageSettings:
     mail_domain: str
     mail_from: str
     alarm_email: str | None = None
-    site_url: str | None = None
+    site_url: str | None = None  # https://... when the site has its own domain
+    auth_domain_prefix: str | None = None  # Cognito hosted-UI prefix; default cleanclear-<stage>-<account>
 
     @property
     def prod(self) -> bool:
@@ -217,24 +249,50 @@ class CleanClearStack(cdk.Stack):
                 precedence=precedence,
                 description=description,
             )
-        self.user_pool_client = self.user_pool.add_client(
-            "AdminPageClient",
-            user_pool_client_name=f"cleanclear-{stage}-admin-page",
-            generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
-            disable_o_auth=True,
-            prevent_user_existence_errors=True,
-            enable_token_revocation=True,
-            access_token_validity=cdk.Duration.hours(1),
-            id_token_validity=cdk.Duration.hours(1),
-            refresh_token_validity=cdk.Duration.hours(12),
-            read_attributes=cognito.ClientAttributes()
-            .with_standard_attributes(email=True, email_verified=True, fullname=True)
-            .with_custom_attributes("consultant_id"),
+        # The admin page signs staff in through the Cognito hosted UI (authorization code + PKCE,
+        # no client secret) and sends the ID token to the API.
+        domain_prefix = settings.auth_domain_prefix or cdk.Fn.join(
+            "-", ["cleanclear", stage, cdk.Aws.ACCOUNT_ID]
+        )
+        self.user_pool_domain = self.user_pool.add_domain(
+            "StaffSignIn",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix),
+        )
+        self.auth_host = f"{self.user_pool_domain.domain_name}.auth.{self.region}.amazoncognito.com"
+        self.auth_base_url = f"https://{self.auth_host}"
+        # One definition of the client, used for the CloudFormation resource and (when the site
+        # URL is only known after CloudFront exists) for the UpdateUserPoolClient call below.
+        self.client_config: dict[str, Any] = {
+            "ClientName": f"cleanclear-{stage}-admin-page",
+            "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "PreventUserExistenceErrors": "ENABLED",
+            "EnableTokenRevocation": True,
+            "AccessTokenValidity": 1,
+            "IdTokenValidity": 1,
+            "RefreshTokenValidity": 12,
+            "TokenValidityUnits": {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "hours"},
+            "ReadAttributes": ["email", "email_verified", "name", "custom:consultant_id"],
             # Staff may not set their own consultant_id (that would let them read another
             # consultant's sessions): only admins, through the AWS API, can write it.
-            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
+            "WriteAttributes": ["name"],
+            "SupportedIdentityProviders": ["COGNITO"],
+        }
+        self.oauth_config: dict[str, Any] = {
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "email", "profile"],
+        }
+        self.user_pool_client = cognito.CfnUserPoolClient(
+            self, "AdminPageClient", user_pool_id=self.user_pool.user_pool_id, generate_secret=False
         )
+        client_props = dict(self.client_config)
+        if settings.site_url:
+            client_props.update(self.oauth_config)
+            client_props["CallbackURLs"] = [f"{settings.site_url.rstrip('/')}/admin/"]
+            client_props["LogoutURLs"] = [f"{settings.site_url.rstrip('/')}/admin/"]
+        for key, value in client_props.items():
+            self.user_pool_client.add_property_override(key, value)
+        self.user_pool_client_id = self.user_pool_client.ref
 
         # --- The Chalice app (Lambda functions, REST API, schedules) ------------------------------
         # chalice.cdk packages into ./chalice.out: give each synth its own working directory so
@@ -275,7 +333,7 @@ class CleanClearStack(cdk.Stack):
             "AUTH_MODE": "cognito",
             "COGNITO_REGION": self.region,
             "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
-            "COGNITO_APP_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+            "COGNITO_APP_CLIENT_ID": self.user_pool_client_id,
             "ZOOM_SECRET_ARN": self.zoom_secret.secret_arn,
             "WHATSAPP_SECRET_ARN": self.whatsapp_secret.secret_arn,
             "SES_FROM_ADDRESS": settings.mail_from,
@@ -368,7 +426,7 @@ class CleanClearStack(cdk.Stack):
             response_headers_policy_name=f"cleanclear-{stage}-security-headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CSP_TEMPLATE.format(region=self.region),
+                    content_security_policy=CSP_TEMPLATE.format(auth=self.auth_base_url),
                     override=True,
                 ),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
@@ -410,6 +468,18 @@ class CleanClearStack(cdk.Stack):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=headers,
                 compress=True,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                        function=cloudfront.Function(
+                            self,
+                            "DirectoryIndex",
+                            code=cloudfront.FunctionCode.from_inline(DIRECTORY_INDEX_FUNCTION),
+                            runtime=cloudfront.FunctionRuntime.JS_2_0,
+                            comment="/dir/ -> /dir/index.html; /dir -> 301 /dir/",
+                        ),
+                    )
+                ],
             ),
             additional_behaviors={
                 "/api/*": cloudfront.BehaviorOptions(
@@ -428,12 +498,65 @@ class CleanClearStack(cdk.Stack):
                 )
             },
         )
-        self.site_url = f"https://{self.distribution.distribution_domain_name}"
+        self.site_url = (
+            settings.site_url.rstrip("/")
+            if settings.site_url
+            else f"https://{self.distribution.distribution_domain_name}"
+        )
+        admin_url = f"{self.site_url}/admin/"
+        if not settings.site_url:
+            # The CloudFront domain exists only after the distribution, which depends (through the
+            # API) on the functions that need the client id: set the client's OAuth callback after
+            # both exist. The call carries the whole client definition (UpdateUserPoolClient
+            # resets what it is not given) and re-runs whenever that definition changes.
+            oauth_call = cr.AwsSdkCall(
+                service="CognitoIdentityServiceProvider",
+                action="updateUserPoolClient",
+                parameters={
+                    "UserPoolId": self.user_pool.user_pool_id,
+                    "ClientId": self.user_pool_client_id,
+                    **self.client_config,
+                    **self.oauth_config,
+                    "CallbackURLs": [admin_url],
+                    "LogoutURLs": [admin_url],
+                },
+                physical_resource_id=cr.PhysicalResourceId.of(f"cleanclear-{stage}-admin-page-oauth"),
+            )
+            cr.AwsCustomResource(
+                self,
+                "AdminPageClientOAuth",
+                on_create=oauth_call,
+                on_update=oauth_call,
+                policy=cr.AwsCustomResourcePolicy.from_statements(
+                    [
+                        iam.PolicyStatement(
+                            actions=["cognito-idp:UpdateUserPoolClient"],
+                            resources=[self.user_pool.user_pool_arn],
+                        )
+                    ]
+                ),
+                install_latest_aws_sdk=False,
+            )
         if SITE_BUILD_DIR.is_dir() and any(SITE_BUILD_DIR.iterdir()):
             s3deploy.BucketDeployment(
                 self,
                 "SiteContent",
-                sources=[s3deploy.Source.asset(str(SITE_BUILD_DIR))],
+                sources=[
+                    s3deploy.Source.asset(str(SITE_BUILD_DIR)),
+                    # The admin page reads how to sign in from admin/config.json (this replaces
+                    # the local-demo one from the build).
+                    s3deploy.Source.json_data(
+                        "admin/config.json",
+                        {
+                            "auth": "cognito",
+                            "domain": self.auth_host,
+                            "client_id": self.user_pool_client_id,
+                            "redirect_uri": admin_url,
+                            "logout_uri": admin_url,
+                            "scope": "openid email profile",
+                        },
+                    ),
+                ],
                 destination_bucket=self.site_bucket,
                 distribution=self.distribution,
                 distribution_paths=["/*"],
@@ -503,7 +626,9 @@ class CleanClearStack(cdk.Stack):
         cdk.CfnOutput(self, "SiteUrl", value=self.site_url, description="The public site")
         cdk.CfnOutput(self, "ApiUrl", value=f"{self.site_url}/api", description="The API, same origin")
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
-        cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+        cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client_id)
+        cdk.CfnOutput(self, "StaffSignInUrl", value=self.auth_base_url)
+        cdk.CfnOutput(self, "AdminPageUrl", value=f"{self.site_url}/admin/")
         cdk.CfnOutput(self, "SiteBucketName", value=self.site_bucket.bucket_name)
         cdk.CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)

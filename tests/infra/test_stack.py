@@ -150,6 +150,19 @@ def ref_id(value):
     return None
 
 
+def render(value):
+    """A template string value as text: Fn::Join flattened, references shown as ${Id}."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return sep.join(render(p) for p in parts)
+    rid = ref_id(value)
+    if rid:
+        return "${%s}" % rid
+    raise AssertionError(f"cannot render {value!r}")
+
+
 def refs_in(value):
     """All logical ids referenced anywhere inside a template value."""
     found = set()
@@ -296,17 +309,39 @@ def test_cloudfront_https_oac_api_behaviour_and_security_headers(template):
         assert ref_id(behavior["ResponseHeadersPolicyId"]) in policies
     (headers,) = policies.values()
     security = headers["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    csp = render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"])
     directives = [d.strip() for d in csp.split(";")]
     for directive in CSP_DIRECTIVES:
         assert directive in directives, f"CSP lacks {directive!r}: {csp}"
+    # connect-src: the site itself and only this stack's Cognito hosted-UI domain (token exchange)
+    (domain,) = resources(template, "AWS::Cognito::UserPoolDomain")
     connect = next(d for d in directives if d.startswith("connect-src"))
-    assert connect.split()[1] == "'self'" and "*" not in connect
+    assert connect.split() == [
+        "connect-src", "'self'", "https://${%s}.auth.ap-southeast-3.amazoncognito.com" % domain
+    ], connect
     assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert security["ContentTypeOptions"]["Override"] is True
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
     assert security["FrameOptions"]["FrameOption"] == "DENY"
+    # /admin/ must serve admin/index.html (CloudFront's root object covers "/" only)
+    (association,) = default["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    assert ref_id(association["FunctionARN"]) in resources(template, "AWS::CloudFront::Function")
+
+
+def test_site_content_and_admin_sign_in_config_are_deployed(template):
+    (deployment,) = resources(template, "Custom::CDKBucketDeployment").values()
+    props = deployment["Properties"]
+    bucket = next(iter(resources(template, "AWS::S3::Bucket")))
+    assert ref_id(props["DestinationBucketName"]) == bucket
+    assert len(props["SourceObjectKeys"]) == 2  # the built site + admin/config.json
+    markers = {k: render(v) for k, v in props["SourceMarkers"][1].items()}
+    (client,) = resources(template, "AWS::Cognito::UserPoolClient")
+    (distribution,) = resources(template, "AWS::CloudFront::Distribution")
+    values = set(markers.values())
+    assert '"${%s}"' % client in values
+    assert '"https://${%s}/admin/"' % distribution in values
 
 
 # --- IAM ----------------------------------------------------------------------------------------
@@ -476,12 +511,27 @@ def test_cognito_staff_pool(template):
     assert pool["DeletionPolicy"] == "Retain"
     groups = {g["Properties"]["GroupName"] for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
     assert groups == {"admin", "konsultan"}
-    (client,) = resources(template, "AWS::Cognito::UserPoolClient").values()
+    (client_id, client) = next(iter(resources(template, "AWS::Cognito::UserPoolClient").items()))
     cprops = client["Properties"]
-    assert not cprops.get("GenerateSecret", False)
+    assert cprops["GenerateSecret"] is False
     assert "ALLOW_USER_SRP_AUTH" in cprops["ExplicitAuthFlows"]
     assert "custom:consultant_id" not in cprops["WriteAttributes"]  # staff cannot re-assign themselves
     assert "custom:consultant_id" in cprops["ReadAttributes"]
+    # The hosted-UI callback is the admin page on CloudFront, set once the distribution exists,
+    # with the same client definition (UpdateUserPoolClient resets what it is not given).
+    (call,) = [
+        json.loads(render(r["Properties"]["Create"]))
+        for r in resources(template, "Custom::AWS").values()
+        if "updateUserPoolClient" in json.dumps(r["Properties"]["Create"])
+    ]
+    params = call["parameters"]
+    assert params["ClientId"] == "${%s}" % client_id
+    (distribution,) = resources(template, "AWS::CloudFront::Distribution")
+    assert params["CallbackURLs"] == ["https://${%s}/admin/" % distribution]
+    assert params["AllowedOAuthFlows"] == ["code"] and "openid" in params["AllowedOAuthScopes"]
+    for key, value in cprops.items():
+        if key not in ("UserPoolId", "GenerateSecret"):
+            assert params[key] == value, f"UpdateUserPoolClient would change {key}"
 
 
 def test_secrets_are_placeholders_with_a_generated_verify_token(template):

@@ -1,25 +1,33 @@
 """Clean & Clear API: thin Chalice routes over the domain code in chalicelib/."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from chalice import Chalice, Response
+import os
+import re
+from datetime import timedelta
 
-from chalicelib import registrations, rules, validation
-from chalicelib.web import BadRequest, parse_json_object
+from chalice import AuthResponse, AuthRoute, Chalice, Response
+
+from chalicelib import audit, capacity, registrations, rules, team, validation
+from chalicelib.auth import ROLE_ADMIN, ROLE_KONSULTAN, AuthError, Forbidden, Principal, bearer_token, require_role
+from chalicelib.errors import InputError
+from chalicelib.web import parse_day, parse_json_object
 
 app = Chalice(app_name="clean-and-clear")
 app.log.setLevel(logging.INFO)
 
 JSON_TYPES = ["application/json", "text/plain"]
 NO_STORE = {"Cache-Control": "no-store", "Content-Type": "application/json; charset=utf-8"}
+SERVER_ERROR = {"errors": {"_form": "Terjadi gangguan di server. Silakan coba lagi sebentar lagi."}}
+FORBIDDEN = {"errors": {"_form": "Anda tidak punya akses ke bagian ini."}}
+ADMIN_ONLY = (ROLE_ADMIN,)
+ALL_STAFF = (ROLE_ADMIN, ROLE_KONSULTAN)
 
 
 def respond(status: int, body: dict) -> Response:
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=NO_STORE)
-
-
-SERVER_ERROR = {"errors": {"_form": "Terjadi gangguan di server. Silakan coba lagi sebentar lagi."}}
 
 
 @app.middleware("http")
@@ -33,6 +41,108 @@ def indonesian_server_errors(event, get_response):
         return respond(response.status_code, SERVER_ERROR)
     return response
 
+
+# --- staff authentication ------------------------------------------------------------------
+
+# (path, method) -> roles allowed; filled by @staff_route, read by the authorizer.
+ROUTE_ROLES: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _verifier():
+    from chalicelib.auth import verifier_from_env
+
+    return verifier_from_env(os.environ)
+
+
+@app.authorizer(ttl_seconds=60)
+def staff_auth(auth_request):
+    """Verify the staff token fully and allow exactly the routes the principal's roles may use.
+
+    A missing, malformed, forged, expired or foreign token gets no routes (403 from API
+    Gateway; 401 when the header is missing altogether).
+    """
+    try:
+        principal = _verifier().verify(bearer_token(auth_request.token))
+    except AuthError as exc:
+        app.log.info("staff token refused: %s", exc.reason)
+        return AuthResponse(routes=[], principal_id="anonymous")
+    allowed: dict[str, list[str]] = {}
+    for (path, method), roles in ROUTE_ROLES.items():
+        if principal.has_role(*roles):
+            # The policy matches real request paths: a {param} becomes a wildcard.
+            allowed.setdefault(re.sub(r"\{[^}]+\}", "*", path), []).append(method)
+    return AuthResponse(
+        routes=[AuthRoute(path, methods) for path, methods in sorted(allowed.items())],
+        principal_id=principal.subject,
+        context=principal.to_context(),
+    )
+
+
+def staff_route(path: str, methods=("GET",), roles=ADMIN_ONLY):
+    """A route behind the staff authorizer; the view gets the Principal as first argument.
+
+    Roles are checked twice: by the authorizer's route list and again here.
+    """
+
+    def decorate(fn):
+        for method in methods:
+            ROUTE_ROLES[(path, method)] = tuple(roles)
+
+        @functools.wraps(fn)
+        def view(**kwargs):
+            try:
+                principal = Principal.from_context(app.current_request.context.get("authorizer") or {})
+                require_role(principal, *roles)
+                return fn(principal, **kwargs)
+            except (Forbidden, AuthError):
+                return respond(403, FORBIDDEN)
+            except InputError as exc:
+                return respond(exc.status, {"errors": exc.errors})
+
+        app.route(path, methods=list(methods), authorizer=staff_auth, content_types=JSON_TYPES)(view)
+        return fn
+
+    return decorate
+
+
+def body() -> dict:
+    return parse_json_object(app.current_request.raw_body)
+
+
+def query(name: str) -> str | None:
+    return (app.current_request.query_params or {}).get(name)
+
+
+def actor(principal: Principal) -> str:
+    return principal.email or principal.subject
+
+
+@app.route("/auth/local/login", methods=["POST"], content_types=JSON_TYPES)
+def local_login():
+    """Sign-in for the local issuer (make run, tests). Absent unless AUTH_MODE=local, never in prod."""
+    from chalicelib.auth import is_prod_stage
+
+    if os.environ.get("AUTH_MODE") != "local" or is_prod_stage(os.environ):
+        return respond(404, {"errors": {"_form": "Tidak tersedia."}})
+    from chalicelib import local_issuer
+
+    try:
+        data = body()
+    except InputError as exc:
+        return respond(exc.status, {"errors": exc.errors})
+    email, password = data.get("email"), data.get("password")
+    token = None
+    if isinstance(email, str) and isinstance(password, str):
+        token = local_issuer.issue_token(email, password)
+    if token is None:
+        return respond(401, {"errors": {"_form": "E-mail atau kata sandi salah."}})
+    principal = _verifier().verify(token)
+    return respond(200, {"token": token, "expires_in": 3600, "email": principal.email,
+                         "roles": sorted(principal.roles), "consultant_id": principal.consultant_id})
+
+
+# --- public --------------------------------------------------------------------------------
 
 @app.route("/health", methods=["GET"])
 def health():
@@ -55,7 +165,7 @@ def create_registration():
     request = app.current_request
     try:
         payload = parse_json_object(request.raw_body)
-    except BadRequest as exc:
+    except InputError as exc:
         return respond(exc.status, {"errors": exc.errors})
     key = request.headers.get("idempotency-key") or payload.get("idempotency_key")
     outcome = registrations.create_registration(payload, key if isinstance(key, str) else None)
@@ -71,3 +181,160 @@ def get_registration(reference):
     if registration is None:
         return respond(404, {"errors": {"_form": "Pendaftaran tidak ditemukan. Periksa kembali tautan Anda."}})
     return respond(200, registrations.visitor_view(registration))
+
+
+# --- staff: who am I, labels -----------------------------------------------------------------
+
+@staff_route("/staff/me", roles=ALL_STAFF)
+def staff_me(principal):
+    name = None
+    if principal.consultant_id:
+        try:
+            name = team.get_consultant(principal.consultant_id).name
+        except InputError:
+            name = None
+    return respond(200, {"email": principal.email, "roles": sorted(principal.roles),
+                         "consultant_id": principal.consultant_id, "consultant_name": name})
+
+
+@staff_route("/staff/meta", roles=ALL_STAFF)
+def staff_meta(principal):
+    blocks = {s: f"{a:%H.%M}–{b:%H.%M}" for s, (a, b) in rules.DEFAULT_RULES.blocks.items()}
+    return respond(200, {
+        "services": rules.SERVICES, "modes": rules.MODES, "topics": rules.TOPICS,
+        "coop_only_topics": sorted(rules.COOPERATIVE_ONLY_TOPICS), "kecamatan": list(rules.kecamatan_list()),
+        "statuses": rules.REGISTRATION_STATUSES, "session_statuses": rules.SESSION_STATUSES,
+        "coop_statuses": rules.COOPERATIVE_STATUSES, "sectors": rules.BUSINESS_SECTORS,
+        "sources": rules.SOURCES, "weekdays": team.WEEKDAYS, "blocks": blocks,
+    })
+
+
+# --- staff: the team ---------------------------------------------------------------------------
+
+@staff_route("/staff/consultants")
+def list_consultants(principal):
+    return respond(200, {"items": [team.consultant_view(c) for c in team.list_consultants()]})
+
+
+@staff_route("/staff/consultants", methods=("POST",))
+def create_consultant(principal):
+    return respond(201, team.consultant_view(team.create_consultant(actor(principal), body())))
+
+
+@staff_route("/staff/consultants/{consultant_id}", methods=("PUT",))
+def update_consultant(principal, consultant_id):
+    return respond(200, team.consultant_view(team.update_consultant(actor(principal), consultant_id, body())))
+
+
+@staff_route("/staff/rooms")
+def list_rooms(principal):
+    return respond(200, {"items": [team.room_view(r) for r in team.list_rooms()]})
+
+
+@staff_route("/staff/rooms", methods=("POST",))
+def create_room(principal):
+    return respond(201, team.room_view(team.create_room(actor(principal), body())))
+
+
+@staff_route("/staff/rooms/{room_id}", methods=("PUT",))
+def update_room(principal, room_id):
+    return respond(200, team.room_view(team.update_room(actor(principal), room_id, body())))
+
+
+# --- staff: roster and closures ------------------------------------------------------------------
+
+@staff_route("/staff/roster")
+def roster_week(principal):
+    day = parse_day(query("week"), "week", required=False) or rules.wib_now().date()
+    return respond(200, team.roster_week(day))
+
+
+@staff_route("/staff/roster/rules/{consultant_id}", methods=("PUT",))
+def set_roster_rules(principal, consultant_id):
+    saved = team.set_weekly_pattern(actor(principal), consultant_id, body().get("entries"))
+    return respond(200, {"rules": [{"consultant_id": r.consultant_id, "weekday": r.weekday, "service": r.service} for r in saved]})
+
+
+@staff_route("/staff/roster/exceptions", methods=("POST",))
+def add_roster_exception(principal):
+    e = team.add_exception(actor(principal), body())
+    return respond(201, {"consultant_id": e.consultant_id, "day": e.day.isoformat(), "service": e.service, "kind": e.kind})
+
+
+@staff_route("/staff/roster/exceptions/{consultant_id}/{day}/{service}", methods=("DELETE",))
+def remove_roster_exception(principal, consultant_id, day, service):
+    team.remove_exception(actor(principal), consultant_id, day, service)
+    return respond(200, {"ok": True})
+
+
+@staff_route("/staff/roster/copy-week", methods=("POST",))
+def copy_roster_week(principal):
+    data = body()
+    changed = team.copy_week(actor(principal), parse_day(data.get("from_week"), "from_week"),
+                             parse_day(data.get("to_week"), "to_week"))
+    return respond(200, {"changed": changed})
+
+
+@staff_route("/staff/closures")
+def list_closures(principal):
+    raw = query("year") or str(rules.wib_now().year)
+    if not raw.isdigit() or not 2020 <= int(raw) <= 2100:
+        raise InputError({"year": "Tahun tidak valid."})
+    return respond(200, team.closures_for_year(int(raw)))
+
+
+@staff_route("/staff/closures", methods=("POST",))
+def add_closure(principal):
+    c = team.add_closure(actor(principal), body())
+    return respond(201, {"day": c.day.isoformat(), "service": c.service, "reason": c.reason})
+
+
+@staff_route("/staff/closures/{day}/{service}", methods=("DELETE",))
+def remove_closure(principal, day, service):
+    team.remove_closure(actor(principal), day, service)
+    return respond(200, {"ok": True})
+
+
+# --- staff: calendar and capacity ----------------------------------------------------------------
+
+def _range() -> tuple:
+    today = rules.wib_now().date()
+    start = parse_day(query("from"), "from", required=False) or today
+    end = parse_day(query("to"), "to", required=False) or start + timedelta(days=13)
+    capacity.parse_range(start, end)
+    return start, end
+
+
+@staff_route("/staff/slots")
+def list_slots(principal):
+    return respond(200, {"slots": capacity.slots_view(*_range())})
+
+
+@staff_route("/staff/capacity")
+def capacity_view(principal):
+    return respond(200, {"days": capacity.capacity_view(*_range())})
+
+
+# --- staff: registrations and audit ----------------------------------------------------------------
+
+@staff_route("/staff/registrations")
+def staff_registrations(principal):
+    limit = query("limit") or "25"
+    if not limit.isdigit():
+        raise InputError({"limit": "Harus angka."})
+    return respond(200, registrations.staff_list(
+        status=query("status") or None, service=query("service") or None, kecamatan=query("kecamatan") or None,
+        start=parse_day(query("from"), "from", required=False), end=parse_day(query("to"), "to", required=False),
+        q=query("q"), cursor=query("cursor"), limit=int(limit),
+    ))
+
+
+@staff_route("/staff/registrations/{reference}")
+def staff_registration(principal, reference):
+    return respond(200, registrations.staff_detail(reference))
+
+
+@staff_route("/staff/audit")
+def staff_audit(principal):
+    day = parse_day(query("day"), "day", required=False) or rules.wib_now().date()
+    return respond(200, {"items": audit.list_day(day.isoformat())})

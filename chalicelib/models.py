@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from pynamodb.attributes import ListAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -113,7 +113,143 @@ class IdempotencyRecord(Model):
     expires_at = TTLAttribute()
 
 
-ALL_MODELS: list[type[Model]] = [Registration, IdempotencyRecord]
+TEAM = "clinic"  # the one partition of the small team tables (tens of items)
+
+
+class ConsultantRecord(Model):
+    """A consultant (narasumber). Listed with one Query on the constant partition."""
+
+    Meta = _meta("consultants")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    consultant_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    services = ListAttribute(of=UnicodeAttribute)
+    topics = ListAttribute(of=UnicodeAttribute)
+    modes = ListAttribute(of=UnicodeAttribute)
+    active = BooleanAttribute(default=True)
+    staff_email = UnicodeAttribute(null=True)  # the linked staff account
+    updated_at = UnicodeAttribute()
+
+
+class RoomRecord(Model):
+    """A consultation room at the office: holds one face-to-face session at a time."""
+
+    Meta = _meta("rooms")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    room_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute()
+
+
+class RosterRecord(Model):
+    """Duty roster entries in one partition, told apart by the sort key:
+
+    - weekly pattern: ``rule#<consultant_id>#<weekday>#<service>``
+    - dated exception: ``exc#<YYYY-MM-DD>#<consultant_id>#<service>`` with kind cuti/tambahan
+      (a date range is one Query with ``between`` on the sort key).
+    """
+
+    Meta = _meta("roster")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    sk = UnicodeAttribute(range_key=True)
+    consultant_id = UnicodeAttribute()
+    service = UnicodeAttribute()
+    weekday = NumberAttribute(null=True)
+    day = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+
+class ClosureRecord(Model):
+    """An office closure staff entered (holidays come from the `holidays` package).
+
+    Key: year, then ``<YYYY-MM-DD>#<service|all>``.
+    """
+
+    Meta = _meta("closures")
+
+    year = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    day = UnicodeAttribute()
+    service = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class AuditRecord(Model):
+    """Who changed what, when: one item per staff write, partitioned by WIB day."""
+
+    Meta = _meta("audit")
+
+    day = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<UTC ISO>#<random>"
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    details = UnicodeAttribute(default="{}")  # JSON
+
+
+class SessionRecord(Model):
+    """A booked consultation session (one seat: consultant x start time).
+
+    Access patterns: by id; by WIB day (GSI by_day: the day/room/week views, capacity);
+    by consultant and start (GSI by_consultant: "Jadwal saya").
+    """
+
+    Meta = _meta("sessions")
+
+    session_id = UnicodeAttribute(hash_key=True)
+    reference = UnicodeAttribute()
+    seat_id = UnicodeAttribute()
+    start = UnicodeAttribute()  # UTC ISO
+    day = UnicodeAttribute()  # WIB date
+    service = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    consultant_id = UnicodeAttribute()
+    room_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    fixed = BooleanAttribute(default=False)  # booked by staff by hand: the allocator never moves it
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+    by_day = _gsi("by_day", "day", "start")
+    by_consultant = _gsi("by_consultant", "consultant_id", "start")
+
+
+class LockRecord(Model):
+    """Uniqueness guards written in the same transaction as a session:
+
+    ``seat#<seat_id>`` (one session per consultant and start), ``room#<room>#<start>``
+    (one face-to-face session per room and start), ``reg#<reference>`` (one open session per
+    registration). A conditional put on these makes double booking impossible, whoever writes.
+    """
+
+    Meta = _meta("locks")
+
+    lock_id = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+ALL_MODELS: list[type[Model]] = [
+    Registration,
+    IdempotencyRecord,
+    ConsultantRecord,
+    RoomRecord,
+    RosterRecord,
+    ClosureRecord,
+    AuditRecord,
+    SessionRecord,
+    LockRecord,
+]
 
 
 def create_tables(wait: bool = True) -> None:

@@ -66,11 +66,10 @@ def _connection() -> Connection:
 
 
 def closed_days(today: date) -> set[date]:
-    """Days with no service between today and the booking horizon (holidays, closures)."""
-    from .holidays_id import public_holidays  # lazy: keeps the holiday tables off cold start
+    """Whole days with no service up to the booking horizon (holidays, office closures)."""
+    from . import team
 
-    years = {today.year, (today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days)).year}
-    return {day for year in sorted(years) for day, _name in public_holidays(year)}
+    return team.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days))
 
 
 def count_open_for_phone(phone: str) -> int:
@@ -211,3 +210,176 @@ def visitor_view(registration: Registration) -> dict:
         "topics": [rules.TOPICS.get(t, t) for t in registration.topics],
         "created_at": registration.created_at,
     }
+
+
+# --- staff views -------------------------------------------------------------------------
+
+PAGE_MAX = 100
+MAX_READS = 10
+
+
+def staff_item(r: Registration) -> dict:
+    return {
+        "reference": format_reference(r.reference),
+        "name": r.name,
+        "whatsapp": r.phone,
+        "kecamatan": r.kecamatan,
+        "service": r.service,
+        "mode": r.mode,
+        "status": r.status,
+        "status_label": rules.REGISTRATION_STATUSES.get(r.status, r.status),
+        "created_at": r.created_at,
+        "org_name": r.org_name,
+        "topics": list(r.topics),
+    }
+
+
+def staff_detail(raw_reference: str) -> dict:
+    from .errors import NotFound
+
+    reference = normalize_reference(raw_reference)
+    try:
+        r = Registration.get(reference) if reference else None
+    except Registration.DoesNotExist:
+        r = None
+    if r is None:
+        raise NotFound({"_form": "Pendaftaran tidak ditemukan."})
+    return {
+        **staff_item(r),
+        "email": r.email,
+        "desa": r.desa,
+        "coop_status": r.coop_status,
+        "business_sector": r.business_sector,
+        "nib": r.nib,
+        "description": r.description,
+        "days": list(r.days),
+        "source": r.source,
+        "campaign": r.campaign,
+        "queued_at": r.queued_at,
+        "session_id": r.session_id,
+        "consent_at": r.consent_at,
+    }
+
+
+def _encode_cursor(data: dict) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict:
+    import base64
+
+    from .errors import InputError
+
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict):
+            raise ValueError
+        return data
+    except (ValueError, TypeError):
+        raise InputError({"cursor": "Penanda halaman tidak valid; muat ulang daftar."}) from None
+
+
+def _months_desc(start: date, end: date) -> list[str]:
+    months, y, m = [], end.year, end.month
+    while (y, m) >= (start.year, start.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return months
+
+
+def staff_list(*, status=None, service=None, kecamatan=None, start: date | None = None, end: date | None = None,
+               q: str | None = None, cursor: str | None = None, limit: int = 25, today: date | None = None) -> dict:
+    """A page of registrations for staff, newest first, from Queries on the best GSI.
+
+    Filters combine; the most selective one picks the index, the others become filter
+    conditions. `q` is a reference (GetItem), a WhatsApp number (GSI by_phone) or part of a
+    name (filter). Without dates the list covers the last 12 months.
+    """
+    from .errors import InputError
+
+    errors = validation.Errors()
+    if status and status not in rules.REGISTRATION_STATUSES:
+        errors.add("status", "Status tidak dikenal.")
+    if service and service not in rules.SERVICES:
+        errors.add("service", "Layanan tidak dikenal.")
+    if kecamatan and kecamatan not in rules.kecamatan_list():
+        errors.add("kecamatan", "Kecamatan tidak dikenal.")
+    if not 1 <= limit <= PAGE_MAX:
+        errors.add("limit", f"Antara 1 dan {PAGE_MAX}.")
+    if start and end and end < start:
+        errors.add("to", "Tanggal akhir sebelum tanggal awal.")
+    if errors:
+        raise InputError(errors)
+
+    today = today or rules.wib_now().date()
+    end = end or today
+    start = start or date(end.year - 1, end.month, 1)
+    lo = rules.to_utc_iso(datetime.combine(start, datetime.min.time(), tzinfo=rules.WIB))
+    hi = rules.to_utc_iso(datetime.combine(end, datetime.max.time().replace(microsecond=0), tzinfo=rules.WIB))
+
+    condition = None
+
+    def add(cond):
+        nonlocal condition
+        condition = cond if condition is None else condition & cond
+
+    q = (q or "").strip()
+    if q:
+        reference = normalize_reference(q)
+        if reference:
+            try:
+                r = Registration.get(reference)
+                return {"items": [staff_item(r)], "next_cursor": None}
+            except Registration.DoesNotExist:
+                pass
+    phone = None
+    if q and sum(ch.isdigit() for ch in q) >= 8:
+        phone, _msg = validation.normalize_phone(q)
+    if q and not phone:
+        add(Registration.name_search.contains(q.casefold()))
+
+    if phone:
+        index, partitions = Registration.by_phone, [phone]
+        for attr, value in (("status", status), ("service", service), ("kecamatan", kecamatan)):
+            if value:
+                add(getattr(Registration, attr) == value)
+    elif status:
+        index, partitions = Registration.by_status, [status]
+        for attr, value in (("service", service), ("kecamatan", kecamatan)):
+            if value:
+                add(getattr(Registration, attr) == value)
+    elif kecamatan:
+        index, partitions = Registration.by_kecamatan, [kecamatan]
+        if service:
+            add(Registration.service == service)
+    elif service:
+        index, partitions = Registration.by_service, [service]
+    else:
+        index, partitions = Registration.by_month, _months_desc(start, end)
+
+    state = _decode_cursor(cursor) if cursor else {"p": 0, "k": None}
+    items: list[dict] = []
+    part = int(state.get("p", 0))
+    last_key = state.get("k")
+    reads = 0
+    # One DynamoDB page per round, sized to what is still missing: a filter that matches little
+    # costs at most MAX_READS reads per request, and the cursor picks up where it stopped.
+    while part < len(partitions) and len(items) < limit and reads < MAX_READS:
+        pages = index.query(
+            partitions[part],
+            Registration.created_at.between(lo, hi),
+            filter_condition=condition,
+            scan_index_forward=False,
+            page_size=limit - len(items),
+            last_evaluated_key=last_key,
+        ).page_iter
+        page = next(pages, None) or {}
+        reads += 1
+        items.extend(staff_item(Registration.from_raw_data(raw)) for raw in page.get("Items", []))
+        last_key = pages.last_evaluated_key
+        if last_key is None:
+            part, last_key = part + 1, None
+    next_cursor = _encode_cursor({"p": part, "k": last_key}) if part < len(partitions) else None
+    return {"items": items, "next_cursor": next_cursor}

@@ -97,6 +97,22 @@ REGISTRATION_STATUSES = {
 }
 OPEN_STATUSES = frozenset({STATUS_WAITING, STATUS_SCHEDULED})
 
+# Session statuses.
+SESSION_SCHEDULED = "terjadwal"
+SESSION_ATTENDED = "hadir"
+SESSION_NO_SHOW = "tidak_hadir"
+SESSION_CANCELLED_VISITOR = "batal_pengunjung"
+SESSION_CANCELLED_OFFICE = "batal_kantor"
+SESSION_STATUSES = {
+    SESSION_SCHEDULED: "Terjadwal",
+    SESSION_ATTENDED: "Hadir",
+    SESSION_NO_SHOW: "Tidak hadir",
+    SESSION_CANCELLED_VISITOR: "Dibatalkan pengunjung",
+    SESSION_CANCELLED_OFFICE: "Dibatalkan kantor",
+}
+# A session in one of these holds its seat (and room).
+SEAT_HOLDING_STATUSES = frozenset({SESSION_SCHEDULED, SESSION_ATTENDED, SESSION_NO_SHOW})
+
 
 @dataclass(frozen=True)
 class ServiceRules:

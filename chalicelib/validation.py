@@ -92,14 +92,24 @@ def normalize_phone(raw: object) -> tuple[str | None, str | None]:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
-def normalize_email(raw: object) -> tuple[str | None, str | None]:
-    """Optional e-mail -> (normalised or None, message or None). Syntax only: no DNS."""
+def normalize_email(raw: object, *, account: bool = False) -> tuple[str | None, str | None]:
+    """Optional e-mail -> (normalised or None, message or None). Syntax only: no DNS.
+
+    `account=True` is for staff sign-in identities, which may live on internal domains
+    (e.g. the local demo's `@demo.local`); addresses we send mail to must be deliverable.
+    """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
     if not isinstance(raw, str):
         return None, MSG_TEXT
     if len(raw) > EMAIL_MAX:
         return None, "Alamat e-mail terlalu panjang."
+    if account:
+        # A sign-in identity as the identity provider spells it; never a mail target.
+        value = raw.strip().lower()
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            return None, "Alamat e-mail tidak valid, contoh: nama@contoh.com."
+        return value, None
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError:

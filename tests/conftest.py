@@ -1,5 +1,6 @@
 """Test setup: AWS is moto (DynamoDB over its wire protocol, in process), never the network."""
 import os
+import tempfile
 
 # Must be set before chalicelib.models is imported: table names and endpoint live in Meta.
 os.environ.update(
@@ -13,6 +14,8 @@ os.environ.update(
         "TABLE_PREFIX": "cleanclear-test",
         "STAGE": "test",
         "APP_STAGE": "test",
+        "AUTH_MODE": "local",
+        "LOCAL_ISSUER_KEY_FILE": os.path.join(tempfile.mkdtemp(prefix="cc-issuer-"), "key.pem"),
     }
 )
 os.environ.pop("DYNAMODB_ENDPOINT", None)
@@ -54,5 +57,52 @@ def client(aws):
 
     from app import app
 
-    with Client(app) as c:
+    # Stage "local": the local issuer verifies tokens, as under `make run`.
+    with Client(app, stage_name="local") as c:
         yield c
+
+
+@pytest.fixture
+def tokens():
+    """Signed tokens for the demo accounts, as the sign-in route issues them."""
+    from chalicelib import local_issuer
+
+    return {
+        "admin": local_issuer.issue_token("admin@demo.local", "demo12345"),
+        "konsultan": local_issuer.issue_token("siti@demo.local", "demo12345"),
+    }
+
+
+@pytest.fixture
+def admin(client, tokens):
+    """Call the API as the demo admin: admin.get(path), admin.post(path, json), ..."""
+    return StaffClient(client, tokens["admin"])
+
+
+@pytest.fixture
+def konsultan(client, tokens):
+    return StaffClient(client, tokens["konsultan"])
+
+
+class StaffClient:
+    def __init__(self, client, token):
+        self.client, self.token = client, token
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+
+    def get(self, path):
+        return self.client.http.get(path, headers=self._headers())
+
+    def delete(self, path):
+        return self.client.http.delete(path, headers=self._headers())
+
+    def post(self, path, data):
+        import json
+
+        return self.client.http.post(path, headers=self._headers(), body=json.dumps(data))
+
+    def put(self, path, data):
+        import json
+
+        return self.client.http.put(path, headers=self._headers(), body=json.dumps(data))

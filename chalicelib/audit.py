@@ -1,0 +1,66 @@
+"""The audit trail: every staff write is stored together with who made it, in one transaction.
+
+`write(actor, action, target, details, save=[...], delete=[...], conditions=...)` commits the
+change and its audit entry atomically, so there is never a change without its entry (or an
+entry for a change that did not happen).
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
+
+from . import rules
+from .models import AuditRecord, BaseMeta
+
+
+def connection() -> Connection:
+    return Connection(region=BaseMeta.region, host=BaseMeta.host)
+
+
+def entry(actor: str, action: str, target: str, details: dict | None = None, now: datetime | None = None) -> AuditRecord:
+    now = now or datetime.now(rules.UTC)
+    return AuditRecord(
+        rules.wib_now(now).date().isoformat(),
+        f"{rules.to_utc_iso(now)}#{secrets.token_hex(4)}",
+        actor=actor,
+        action=action,
+        target=target,
+        details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def write(actor: str, action: str, target: str, details: dict | None = None, *, save=(), delete=(), update=(), condition_checks=()) -> None:
+    """Apply saves/deletes/updates and the audit entry in one DynamoDB transaction.
+
+    `save` holds models or (model, condition) pairs; `delete` likewise; `update` holds
+    (model, actions, condition) triples; `condition_checks` (model_class, hash, range, condition).
+    """
+    with TransactWrite(connection=connection()) as tx:
+        for item in save:
+            model, cond = item if isinstance(item, tuple) else (item, None)
+            tx.save(model, condition=cond)
+        for item in delete:
+            model, cond = item if isinstance(item, tuple) else (item, None)
+            tx.delete(model, condition=cond)
+        for model, actions, cond in update:
+            tx.update(model, actions=actions, condition=cond)
+        for model_cls, hash_key, range_key, cond in condition_checks:
+            tx.condition_check(model_cls, hash_key, range_key, condition=cond)
+        tx.save(entry(actor, action, target, details))
+
+
+def list_day(day: str) -> list[dict]:
+    return [
+        {
+            "at": item.sk.split("#", 1)[0],
+            "actor": item.actor,
+            "action": item.action,
+            "target": item.target,
+            "details": json.loads(item.details or "{}"),
+        }
+        for item in AuditRecord.query(day, scan_index_forward=False)
+    ]

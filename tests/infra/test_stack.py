@@ -75,6 +75,11 @@ def _require_toolchain():
 def synth(tmp_path_factory):
     """Run `cdk synth` once for the module: (template dict, path, seconds)."""
     _require_toolchain()
+    site = REPO / "static_site" / "_build"
+    if not site.is_dir():  # `make test` builds it first; build it here when run on its own
+        built = subprocess.run([sys.executable, "static_site/build.py"], cwd=REPO, capture_output=True, text=True)
+        if built.returncode != 0 or not site.is_dir():
+            pytest.fail(f"static_site/_build is missing and `python static_site/build.py` failed:\n{built.stderr[-3000:]}")
     out = tmp_path_factory.mktemp("cdk") / "cdk.out"
     env = dict(os.environ)
     # The test session's own settings (TABLE_PREFIX=cleanclear-test, moto credentials...) must

@@ -375,9 +375,11 @@ class CleanClearStack(cdk.Stack):
                     actions=["secretsmanager:GetSecretValue"],
                     resources=[self.zoom_secret.secret_arn, self.whatsapp_secret.secret_arn],
                 ),
+                # SES v2 SendEmail; raw content (the iCalendar invitations) is authorised as
+                # SendRawEmail. Only from SES_FROM_ADDRESS (pass it as FromEmailAddress).
                 iam.PolicyStatement(
                     sid="SendMailFromOfficeDomain",
-                    actions=["ses:SendEmail"],
+                    actions=["ses:SendEmail", "ses:SendRawEmail"],
                     resources=[email_identity_arn],
                     conditions={"StringEquals": {"ses:FromAddress": settings.mail_from}},
                 ),

@@ -8,9 +8,9 @@ import os
 import re
 from datetime import timedelta
 
-from chalice import AuthResponse, AuthRoute, Chalice, Response
+from chalice import AuthResponse, AuthRoute, Chalice, Cron, Response
 
-from chalicelib import audit, capacity, registrations, rules, team, validation
+from chalicelib import audit, booking, capacity, metrics, registrations, rules, team, validation
 from chalicelib.auth import ROLE_ADMIN, ROLE_KONSULTAN, AuthError, Forbidden, Principal, bearer_token, require_role
 from chalicelib.errors import InputError
 from chalicelib.web import parse_day, parse_json_object
@@ -180,7 +180,32 @@ def get_registration(reference):
     registration = registrations.find_for_visitor(reference, token)
     if registration is None:
         return respond(404, {"errors": {"_form": "Pendaftaran tidak ditemukan. Periksa kembali tautan Anda."}})
-    return respond(200, registrations.visitor_view(registration))
+    return respond(200, {**registrations.visitor_view(registration), "session": booking.visitor_session(registration)})
+
+
+def _visitor_registration(reference):
+    registration = registrations.find_for_visitor(reference, app.current_request.headers.get("x-registration-token"))
+    if registration is None:
+        raise InputError({"_form": "Pendaftaran tidak ditemukan. Periksa kembali tautan Anda."}, 404)
+    return registration
+
+
+@app.route("/registrations/{reference}/cancel", methods=["POST"], content_types=JSON_TYPES)
+def visitor_cancel(reference):
+    try:
+        booking.visitor_cancel(_visitor_registration(reference))
+    except InputError as exc:
+        return respond(exc.status, {"errors": exc.errors})
+    return get_registration(reference)
+
+
+@app.route("/registrations/{reference}/days", methods=["POST"], content_types=JSON_TYPES)
+def visitor_new_days(reference):
+    try:
+        booking.visitor_new_days(_visitor_registration(reference), body().get("days"))
+    except InputError as exc:
+        return respond(exc.status, {"errors": exc.errors})
+    return get_registration(reference)
 
 
 # --- staff: who am I, labels -----------------------------------------------------------------
@@ -338,3 +363,97 @@ def staff_registration(principal, reference):
 def staff_audit(principal):
     day = parse_day(query("day"), "day", required=False) or rules.wib_now().date()
     return respond(200, {"items": audit.list_day(day.isoformat())})
+
+
+# --- staff: sessions (allocation, lifecycle, notes) -------------------------------------------------
+
+# Every 15 minutes, 07:00-17:45 WIB (00:00-10:45 UTC), Monday to Friday. EventBridge runs in UTC.
+ALLOCATION_CRON = Cron("0/15", "0-10", "?", "*", "MON-FRI", "*")
+
+
+@app.schedule(ALLOCATION_CRON, name="allocate")
+def allocate_on_schedule(event):
+    return _run_allocation()
+
+
+def _run_allocation() -> dict:
+    try:
+        summary = booking.run_allocation()
+    except Exception:
+        metrics.emit("AllocationFailures")
+        raise
+    if summary.conflicts:
+        metrics.emit("AllocationConflicts", summary.conflicts)
+    app.log.info("allocation run %s", booking.summary_json(summary))
+    return summary.as_dict()
+
+
+@staff_route("/staff/allocation/run", methods=("POST",))
+def run_allocation_now(principal):
+    return respond(200, _run_allocation())
+
+
+def _principal_may_touch(principal, session_id):
+    session = booking.get_session(session_id)
+    if not principal.is_admin and session.consultant_id != principal.consultant_id:
+        raise InputError({"_form": "Sesi tidak ditemukan."}, 404)
+    return session
+
+
+@staff_route("/staff/sessions")
+def staff_sessions(principal):
+    start, end = _range()
+    return respond(200, {"items": booking.sessions_view(start, end, query("consultant_id") or None, query("room_id") or None)})
+
+
+@staff_route("/staff/sessions", methods=("POST",))
+def staff_assign(principal):
+    data = body()
+    session = booking.assign_by_hand(actor(principal), str(data.get("reference") or "").replace("-", "").upper(),
+                                     data.get("start"), data.get("consultant_id"), data.get("mode"))
+    return respond(201, booking.session_view(session))
+
+
+@staff_route("/staff/sessions/{session_id}", methods=("PUT",))
+def staff_move(principal, session_id):
+    data = body()
+    return respond(200, booking.session_view(booking.move_session(actor(principal), session_id, data.get("start"), data.get("consultant_id"))))
+
+
+@staff_route("/staff/sessions/{session_id}/attendance", methods=("POST",), roles=ALL_STAFF)
+def staff_attendance(principal, session_id):
+    _principal_may_touch(principal, session_id)
+    return respond(200, booking.session_view(booking.mark_attendance(actor(principal), session_id, body().get("status"))))
+
+
+@staff_route("/staff/sessions/{session_id}/cancel", methods=("POST",))
+def staff_cancel(principal, session_id):
+    requeue = body().get("requeue", True)
+    if not isinstance(requeue, bool):
+        raise InputError({"requeue": "Harus ya atau tidak."})
+    booking.cancel_by_office(actor(principal), session_id, requeue=requeue)
+    return respond(200, {"ok": True})
+
+
+@staff_route("/staff/consultants/{consultant_id}/cancel-day", methods=("POST",))
+def staff_cancel_day(principal, consultant_id):
+    data = body()
+    return respond(200, booking.cancel_consultant_day(actor(principal), consultant_id, data.get("day"), data.get("service") or None))
+
+
+@staff_route("/staff/my-sessions", roles=ALL_STAFF)
+def my_sessions(principal):
+    if not principal.consultant_id:
+        return respond(200, {"items": []})
+    start, end = _range()
+    return respond(200, {"items": booking.my_sessions(principal.consultant_id, start, end)})
+
+
+@staff_route("/staff/sessions/{session_id}/notes", roles=ALL_STAFF)
+def get_notes(principal, session_id):
+    return respond(200, booking.get_notes(principal.consultant_id, principal.is_admin, session_id))
+
+
+@staff_route("/staff/sessions/{session_id}/notes", methods=("PUT",), roles=ALL_STAFF)
+def put_notes(principal, session_id):
+    return respond(200, booking.save_notes(actor(principal), principal.consultant_id, principal.is_admin, session_id, body()))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -239,6 +239,22 @@ class LockRecord(Model):
     created_at = UnicodeAttribute()
 
 
+class NoteRecord(Model):
+    """A consultant's notes on one session; staff read them, other consultants never do."""
+
+    Meta = _meta("notes")
+
+    session_id = UnicodeAttribute(hash_key=True)
+    consultant_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    problem = UnicodeAttribute(null=True)
+    advice = UnicodeAttribute(null=True)
+    follow_up = BooleanAttribute(default=False)
+    referral = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
 ALL_MODELS: list[type[Model]] = [
     Registration,
     IdempotencyRecord,
@@ -249,6 +265,7 @@ ALL_MODELS: list[type[Model]] = [
     AuditRecord,
     SessionRecord,
     LockRecord,
+    NoteRecord,
 ]
 
 

@@ -123,7 +123,7 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
             status=rules.STATUS_WAITING,
             created_at=created,
             created_month=rules.wib_now(now).strftime("%Y-%m"),
-            queued_at=created,
+            queued_at=rules.to_utc_iso_precise(now),
             updated_at=created,
             name=data.name,
             name_search=data.name.casefold(),

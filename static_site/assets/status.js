@@ -5,24 +5,93 @@
   function $(id) { return document.getElementById(id); }
   var params = new URLSearchParams(location.hash.slice(1));
   var ref = params.get("ref"), token = params.get("t");
+  var OPEN = { menunggu: 1, terjadwal: 1, kedaluwarsa: 1 };
   function fail(msg) { $("memuat").hidden = true; var g = $("gagal"); g.textContent = msg; g.hidden = false; }
-  if (!ref || !token) { fail("Tautan tidak lengkap. Buka kembali tautan dari halaman pendaftaran atau pesan WhatsApp Anda."); return; }
-  fetch("/api/registrations/" + encodeURIComponent(ref), { headers: { "X-Registration-Token": token } })
-    .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
-    .then(function (res) {
+  function longDate(iso) {
+    return new Date(iso + "T00:00:00").toLocaleDateString("id-ID", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  }
+  function api(path, method, payload) {
+    var opts = { method: method || "GET", headers: { "X-Registration-Token": token } };
+    if (payload) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(payload); }
+    return fetch("/api/registrations/" + encodeURIComponent(ref) + (path || ""), opts)
+      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (b) { return { ok: r.ok, status: r.status, body: b }; }); });
+  }
+  function say(msg) { var p = $("pesan"); p.textContent = msg; p.hidden = !msg; }
+
+  function show(b) {
+    $("memuat").hidden = true; $("isi").hidden = false;
+    $("ref").textContent = b.reference;
+    $("status").textContent = b.status_label;
+    $("name").textContent = b.name;
+    $("service").textContent = b.service_label;
+    $("org").textContent = b.org_name;
+    $("mode").textContent = b.mode_label;
+    $("days").textContent = b.days.map(longDate).join("; ");
+    $("topics").textContent = b.topics.join(", ");
+    var s = b.session;
+    $("sesi").hidden = !s;
+    if (s) {
+      $("sesi-waktu").textContent = longDate(s.date_wib) + ", pukul " + s.time_wib + "–" + s.end_wib + " WIB";
+      $("sesi-tempat").textContent = s.mode === "tatap_muka" ? "Tatap muka di " + (s.room || "kantor Diskopukm") : "Daring lewat Zoom";
+      $("sesi-petunjuk").textContent = s.mode === "tatap_muka"
+        ? "Datang 10 menit lebih awal dan tunjukkan kode pendaftaran Anda di meja layanan."
+        : (s.join_url ? "" : "Tautan Zoom dikirim lewat WhatsApp sebelum sesi.");
+      if (s.join_url) {
+        var a = document.createElement("a"); a.href = s.join_url; a.textContent = "Buka tautan Zoom"; a.rel = "noopener";
+        $("sesi-petunjuk").textContent = ""; $("sesi-petunjuk").appendChild(a);
+      }
+    }
+    $("menunggu").hidden = b.status !== "menunggu";
+    $("kedaluwarsa").hidden = b.status !== "kedaluwarsa";
+    $("aksi").hidden = !OPEN[b.status];
+    $("form-tanggal").hidden = b.status !== "kedaluwarsa";
+    if (b.status === "kedaluwarsa") loadDays();
+    $("konfirmasi-batal").hidden = true;
+  }
+
+  function load() {
+    return api().then(function (res) {
       if (!res.ok) { fail((res.body.errors && res.body.errors._form) || "Pendaftaran tidak ditemukan."); return; }
-      var b = res.body;
-      $("memuat").hidden = true; $("isi").hidden = false;
-      $("ref").textContent = b.reference;
-      $("status").textContent = b.status_label;
-      $("name").textContent = b.name;
-      $("service").textContent = b.service_label;
-      $("org").textContent = b.org_name;
-      $("mode").textContent = b.mode_label;
-      $("days").textContent = b.days.map(function (d) {
-        return new Date(d + "T00:00:00").toLocaleDateString("id-ID", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-      }).join("; ");
-      $("topics").textContent = b.topics.join(", ");
-    })
-    .catch(function () { fail("Koneksi terputus. Muat ulang halaman ini."); });
+      show(res.body);
+    }).catch(function () { fail("Koneksi terputus. Muat ulang halaman ini."); });
+  }
+
+  var daysLoaded = false;
+  function loadDays() {
+    if (daysLoaded) return;
+    daysLoaded = true;
+    fetch("/api/public/options").then(function (r) { return r.json(); }).then(function (o) {
+      var box = $("pilihan-tanggal"); box.textContent = "";
+      o.days.slice(0, 15).forEach(function (iso) {
+        var l = document.createElement("label"); l.className = "opt-row";
+        var i = document.createElement("input"); i.type = "checkbox"; i.name = "days"; i.value = iso;
+        var t = document.createElement("span"); t.textContent = longDate(iso);
+        l.appendChild(i); l.appendChild(t); box.appendChild(l);
+      });
+    }).catch(function () { daysLoaded = false; $("err-days").textContent = "Tanggal belum dapat dimuat. Coba lagi."; });
+  }
+
+  $("btn-tanggal").addEventListener("click", function () { $("form-tanggal").hidden = false; loadDays(); $("konfirmasi-batal").hidden = true; });
+  $("btn-batal").addEventListener("click", function () { $("konfirmasi-batal").hidden = false; $("form-tanggal").hidden = true; $("btn-batal-ya").focus(); });
+  $("btn-batal-tidak").addEventListener("click", function () { $("konfirmasi-batal").hidden = true; });
+  $("btn-batal-ya").addEventListener("click", function () {
+    api("/cancel", "POST", {}).then(function (res) {
+      if (!res.ok) { say((res.body.errors && res.body.errors._form) || "Pembatalan belum berhasil."); return; }
+      show(res.body); say("Pendaftaran Anda sudah dibatalkan. Terima kasih telah memberi tahu kami.");
+    }).catch(function () { say("Koneksi terputus. Coba lagi."); });
+  });
+  $("form-tanggal").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var picked = Array.prototype.filter.call(document.querySelectorAll("#pilihan-tanggal input"), function (i) { return i.checked; }).map(function (i) { return i.value; });
+    if (!picked.length) { $("err-days").textContent = "Pilih minimal satu tanggal."; return; }
+    $("err-days").textContent = "";
+    api("/days", "POST", { days: picked }).then(function (res) {
+      if (!res.ok) { $("err-days").textContent = (res.body.errors && (res.body.errors.days || res.body.errors._form)) || "Belum berhasil."; return; }
+      show(res.body); $("form-tanggal").hidden = true;
+      say("Tanggal baru tersimpan. Urutan pendaftaran Anda tetap; kami kabari jadwalnya lewat WhatsApp.");
+    }).catch(function () { $("err-days").textContent = "Koneksi terputus. Coba lagi."; });
+  });
+
+  if (!ref || !token) { fail("Tautan tidak lengkap. Buka kembali tautan dari halaman pendaftaran atau pesan WhatsApp Anda."); return; }
+  load();
 })();

@@ -561,11 +561,18 @@ def test_ses_identity_and_outputs(template):
 # --- fast, in-process: tables follow the models ---------------------------------------------------
 
 
+def _infra_importable():
+    # Appended, never first: infra/ holds the CDK app's own app.py, which must not shadow the
+    # project's app.py for tests that `import app` later.
+    if str(INFRA) not in sys.path:
+        sys.path.append(str(INFRA))
+
+
 def _tables_template(models, stage):
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
-    sys.path.insert(0, str(INFRA))
+    _infra_importable()
     from cleanclear_infra.tables import ModelTables, table_prefix, table_specs
 
     app = cdk.App()
@@ -636,7 +643,7 @@ def test_a_new_model_gets_its_table_with_keys_indexes_and_ttl():
 
 def test_a_model_outside_the_table_prefix_is_refused():
     _require_toolchain()
-    sys.path.insert(0, str(INFRA))
+    _infra_importable()
     from cleanclear_infra.tables import table_spec
 
     with pytest.raises(ValueError, match="TABLE_PREFIX"):
@@ -645,7 +652,7 @@ def test_a_model_outside_the_table_prefix_is_refused():
 
 def test_load_models_uses_the_stage_prefix_even_after_the_app_imported_them():
     _require_toolchain()
-    sys.path.insert(0, str(INFRA))
+    _infra_importable()
     from cleanclear_infra.tables import load_models
 
     before = os.environ.get("TABLE_PREFIX")

@@ -16,6 +16,7 @@ help:
 	@echo "make run    start API, pages, local DynamoDB and timers with demo data"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make bench  print the benchmark figures"
+	@echo "make synth [STAGE=dev|prod]  synthesise and lint the AWS stack; make deploy STAGE=prod deploys it"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +46,7 @@ site: $(VENV)/.installed
 run: setup site
 	$(PY) -m infra.local.run
 
-test: setup chromium site
+test: setup chromium site infra-deps
 	$(PY) -m pytest -q
 
 bench: setup site
@@ -55,3 +56,5 @@ bench: setup site
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis
+
+include infra/infra.mk

@@ -1,7 +1,7 @@
 # --- Infrastructure (issue 7): AWS CDK in infra/ ------------------------------------------------
-# To be pasted into (or `include`d by) the top-level Makefile, after VENV, PY, PIP, APT_GET, the
-# $(VENV)/.installed rule and the `site` target. Try it without touching the Makefile:
-#   make -f Makefile -f infra/MAKEFILE_SNIPPET.mk synth
+# Included by the top-level Makefile (after VENV, PY, PIP, APT_GET, the
+# $(VENV)/.installed rule and the `site` target).
+
 #
 #   make infra-deps                 aws-cdk-lib + cfn-lint into .venv, the CDK CLI into infra/node_modules
 #   make synth [STAGE=dev|prod]     build the site, `cdk synth` offline, cfn-lint the template

@@ -1,0 +1,1038 @@
+/* Clean & Clear staff page. Vanilla JS, no framework, CSP-safe (no inline code, no eval).
+   Rule: everything that comes from the API goes into the page through textContent or
+   createElement, never through innerHTML; visitors type whatever they like. */
+(function () {
+  "use strict";
+
+  var API = "/api";
+  var TOKEN_KEY = "cc-admin-token";
+  var FLASH_KEY = "cc-admin-flash";
+  var PKCE_KEY = "cc-admin-pkce";
+  var MSG_EXPIRED = "Sesi berakhir, silakan masuk lagi.";
+  var MSG_FORBIDDEN = "Anda tidak punya akses ke bagian ini.";
+  var MSG_OFFLINE = "Koneksi terputus. Periksa jaringan lalu coba lagi.";
+  var DAYS = ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
+  var SHORT_SERVICE = { koperasi: "Koperasi", ukm: "UKM" };
+  var SHORT_MODE = { tatap_muka: "Tatap muka", daring: "Daring" };
+  var BLOCK_NAME = { koperasi: "Pagi", ukm: "Siang" };
+  var ROLE_LABEL = { admin: "Admin", konsultan: "Konsultan" };
+
+  var config = null;
+  var me = null;
+  var meta = { services: {}, modes: {}, topics: {}, coop_only_topics: [], kecamatan: [], statuses: {},
+    coop_statuses: {}, sectors: {}, sources: {}, weekdays: ["Senin", "Selasa", "Rabu", "Kamis", "Jumat"],
+    blocks: { koperasi: "09.00–12.00", ukm: "13.00–16.00" } };
+
+  // ---------------------------------------------------------------- small helpers
+  function $(id) { return document.getElementById(id); }
+
+  /** el("td", {className: "x", "data-label": "Nama"}, [child, "text"]): text children become text nodes. */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) return;
+        if (k === "className") node.className = v;
+        else if (k === "text") node.textContent = v;
+        else if (k === "hidden") node.hidden = true;
+        else if (k === "checked" || k === "value" || k === "type" || k === "disabled") node[k] = v;
+        else node.setAttribute(k, v === true ? "" : String(v));
+      });
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      node.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+    });
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  function setStatus(id, text) { var p = $(id); if (p) p.textContent = text || ""; }
+  function label(map, code, fallback) {
+    if (code === null || code === undefined || code === "") return "—";
+    return (map && Object.prototype.hasOwnProperty.call(map, code)) ? map[code] : (fallback && fallback[code]) || String(code);
+  }
+  /** Labels for a list of codes: from `primary` (e.g. short names), else from `secondary` (meta). */
+  function listLabels(primary, codes, secondary) {
+    return (codes || []).map(function (c) { return label(primary, c, secondary); }).join(", ") || "—";
+  }
+  function text(v) { return v === null || v === undefined || v === "" ? "—" : String(v); }
+
+  // Dates: days are WIB calendar days "YYYY-MM-DD"; instants are UTC "...Z". WIB = UTC+7, no DST,
+  // so all arithmetic is done on UTC fields and never depends on the browser's time zone.
+  function pad(n) { return ("0" + n).slice(-2); }
+  function isoOf(d) { return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()); }
+  function parseDay(iso) { var p = iso.split("-"); return new Date(Date.UTC(+p[0], +p[1] - 1, +p[2])); }
+  function todayWIB() { return isoOf(new Date(Date.now() + 7 * 3600e3)); }
+  function addDays(iso, n) { return isoOf(new Date(parseDay(iso).getTime() + n * 864e5)); }
+  function mondayOf(iso) { var d = parseDay(iso); return addDays(iso, -((d.getUTCDay() + 6) % 7)); }
+  /** Monday of the working week to show first: this week, or the next one on Saturday and Sunday. */
+  function currentWeek() { var t = todayWIB(), wd = parseDay(t).getUTCDay(); return mondayOf(wd === 0 || wd === 6 ? addDays(t, 2) : t); }
+  function validDay(v) { return /^\d{4}-\d{2}-\d{2}$/.test(v || ""); }
+  function fmtDay(iso, long) {
+    if (!validDay(iso)) return text(iso);
+    var d = parseDay(iso);
+    var wd = DAYS[d.getUTCDay()];
+    return (long ? wd : wd.slice(0, 3)) + ", " + d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+  function fmtShortDay(iso) { var d = parseDay(iso); return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()]; }
+  function fmtInstant(isoZ) {
+    var t = Date.parse(isoZ || "");
+    if (isNaN(t)) return text(isoZ);
+    var d = new Date(t + 7 * 3600e3);
+    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear() + " " +
+      pad(d.getUTCHours()) + "." + pad(d.getUTCMinutes()) + " WIB";
+  }
+  function fmtClock(isoZ) {
+    var t = Date.parse(isoZ || "");
+    if (isNaN(t)) return text(isoZ);
+    var d = new Date(t + 7 * 3600e3);
+    return pad(d.getUTCHours()) + "." + pad(d.getUTCMinutes()) + "." + pad(d.getUTCSeconds()) + " WIB";
+  }
+  function fmtRange(a, b) {
+    var x = parseDay(a), y = parseDay(b);
+    var left = x.getUTCDate() + (x.getUTCMonth() !== y.getUTCMonth() ? " " + MONTHS[x.getUTCMonth()] : "") +
+      (x.getUTCFullYear() !== y.getUTCFullYear() ? " " + x.getUTCFullYear() : "");
+    return left + "–" + y.getUTCDate() + " " + MONTHS[y.getUTCMonth()] + " " + y.getUTCFullYear();
+  }
+
+  // ---------------------------------------------------------------- session
+  function session() {
+    try {
+      var s = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null");
+      if (s && s.token && (!s.exp || s.exp > Date.now())) return s;
+      if (s) { sessionStorage.removeItem(TOKEN_KEY); sessionStorage.setItem(FLASH_KEY, MSG_EXPIRED); }
+    } catch (e) { sessionStorage.removeItem(TOKEN_KEY); }
+    return null;
+  }
+  function jwtExp(token) {
+    try {
+      var part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      while (part.length % 4) part += "=";
+      var exp = JSON.parse(atob(part)).exp;
+      return typeof exp === "number" ? exp * 1000 : null;
+    } catch (e) { return null; }
+  }
+  function keepToken(token, expiresIn) {
+    var exp = expiresIn ? Date.now() + expiresIn * 1000 : jwtExp(token);
+    sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ token: token, exp: exp }));
+  }
+  /** Back to the sign-in form with a message; a reload drops every piece of data from memory. */
+  function backToSignIn(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (message) sessionStorage.setItem(FLASH_KEY, message);
+    location.reload();
+  }
+
+  var STOP = { stop: true }; // rejection value after a 401: the page is reloading, do nothing more
+
+  function rawApi(method, path, body) {
+    var s = session();
+    if (!s) { backToSignIn(MSG_EXPIRED); return Promise.reject(STOP); }
+    var opts = { method: method, cache: "no-store", headers: { Authorization: "Bearer " + s.token, Accept: "application/json" } };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(API + path, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (b) {
+        if (r.status === 401) { backToSignIn(MSG_EXPIRED); throw STOP; }
+        return { ok: r.ok, status: r.status, body: b || {} };
+      });
+    }, function () {
+      return { ok: false, status: 0, body: { errors: { _form: MSG_OFFLINE } } };
+    });
+  }
+  /** Calls the API; resolves {ok, status, body}. A refused token ends the session. Never rejects otherwise.
+      The API gateway answers 403 both for a token it refuses (expired, revoked, forged) and for a
+      role that may not use a route; /staff/me is open to every staff role, so it tells them apart. */
+  function api(method, path, body) {
+    return rawApi(method, path, body).then(function (res) {
+      if (res.status !== 403 || path === "/staff/me") return res;
+      return rawApi("GET", "/staff/me").then(function (probe) {
+        if (probe.status === 403) { backToSignIn(MSG_EXPIRED); throw STOP; }
+        return res;
+      });
+    });
+  }
+  function problem(res) {
+    if (res.status === 403) return MSG_FORBIDDEN;
+    var errs = (res.body && res.body.errors) || {};
+    if (errs._form) return errs._form;
+    var keys = Object.keys(errs);
+    if (keys.length) return keys.map(function (k) { return errs[k]; }).join(" ");
+    return res.status ? "Terjadi gangguan (kode " + res.status + "). Coba lagi." : MSG_OFFLINE;
+  }
+  function ignoreStop(e) { if (e !== STOP) { console.error(e); } }
+  function qs(params) {
+    var parts = [];
+    Object.keys(params).forEach(function (k) {
+      if (params[k] !== "" && params[k] !== null && params[k] !== undefined) parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(params[k]));
+    });
+    return parts.length ? "?" + parts.join("&") : "";
+  }
+
+  // ---------------------------------------------------------------- forms and errors
+  /** Shows {field: message} next to the fields of a form whose error slots are #<prefix>-err-<field>. */
+  function showErrors(form, prefix, errors) {
+    clearErrors(form, prefix);
+    var first = null, rest = [];
+    Object.keys(errors || {}).forEach(function (name) {
+      var slot = name === "_form" ? null : $(prefix + "-err-" + name);
+      if (!slot) { rest.push(errors[name]); return; }
+      slot.textContent = errors[name];
+      var input = form.elements[name] || $(prefix + "-" + name);
+      if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+      if (!first) first = input && input.focus ? input : (slot.parentNode.querySelector("input,select") || null);
+    });
+    var box = $(prefix + "-err-_form");
+    if (rest.length && box) { box.textContent = rest.join(" "); box.hidden = false; }
+    if (first) first.focus(); else if (box && !box.hidden) box.scrollIntoView({ block: "nearest" });
+  }
+  function clearErrors(form, prefix) {
+    Array.prototype.forEach.call(form.querySelectorAll(".err"), function (p) { p.textContent = ""; });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (i) { i.removeAttribute("aria-invalid"); });
+    var box = $(prefix + "-err-_form");
+    if (box) { box.textContent = ""; box.hidden = true; }
+  }
+  function formError(prefix, message) {
+    var box = $(prefix + "-err-_form");
+    box.textContent = message; box.hidden = false;
+  }
+  /** Runs a write: disables the button, shows field errors or calls done(body). */
+  function submit(form, prefix, button, method, path, body, done) {
+    clearErrors(form, prefix);
+    button.disabled = true;
+    return api(method, path, body).then(function (res) {
+      button.disabled = false;
+      if (res.ok) return done(res.body);
+      if (res.status === 403) return formError(prefix, MSG_FORBIDDEN);
+      showErrors(form, prefix, (res.body && res.body.errors) || { _form: problem(res) });
+    }).catch(function (e) { button.disabled = false; ignoreStop(e); });
+  }
+  function fillSelect(select, options, emptyLabel) {
+    clear(select);
+    if (emptyLabel !== undefined) select.appendChild(el("option", { value: "", text: emptyLabel }));
+    options.forEach(function (o) { select.appendChild(el("option", { value: o[0], text: o[1] })); });
+  }
+  function pairs(map) { return Object.keys(map || {}).map(function (k) { return [k, map[k]]; }); }
+  function checkGroup(box, map, extra) {
+    clear(box);
+    var name = box.getAttribute("data-name");
+    Object.keys(map).forEach(function (code) {
+      box.appendChild(el("label", { className: "opt-row" }, [
+        el("input", { type: "checkbox", name: name, value: code }),
+        el("span", null, [map[code], extra && extra[code] ? el("span", { className: "opt", text: " " + extra[code] }) : null])
+      ]));
+    });
+  }
+  function checkedValues(form, name) {
+    return Array.prototype.filter.call(form.querySelectorAll("input[name=" + name + "]"), function (i) { return i.checked; })
+      .map(function (i) { return i.value; });
+  }
+  function setChecked(form, name, values) {
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=" + name + "]"), function (i) { i.checked = (values || []).indexOf(i.value) >= 0; });
+  }
+  function smallButton(textValue, className, onClick, ariaLabel) {
+    var b = el("button", { type: "button", className: "small " + (className || ""), text: textValue, "aria-label": ariaLabel });
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function cell(labelText, content, className) {
+    var td = el("td", { "data-label": labelText, className: className });
+    if (content && content.nodeType) td.appendChild(content); else td.textContent = text(content);
+    return td;
+  }
+  function emptyRow(tbody, cols, message) {
+    tbody.appendChild(el("tr", { className: "empty" }, [el("td", { colspan: cols, text: message })]));
+  }
+
+  // ---------------------------------------------------------------- sign-in
+  function showSignIn() {
+    $("memuat").hidden = true;
+    $("masuk").hidden = false;
+    var flash = sessionStorage.getItem(FLASH_KEY);
+    if (flash) { sessionStorage.removeItem(FLASH_KEY); var m = $("masuk-pesan"); m.textContent = flash; m.hidden = false; }
+    if (config.auth === "cognito") {
+      $("masuk-cognito").hidden = false;
+      $("masuk-cognito-btn").focus();
+    } else {
+      $("masuk-form").hidden = false;
+      $("masuk-email").focus();
+    }
+  }
+
+  $("masuk-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target, btn = $("masuk-kirim");
+    var body = { email: form.elements.email.value.trim(), password: form.elements.password.value };
+    var local = {};
+    if (!body.email) local.email = "Isi e-mail.";
+    if (!body.password) local.password = "Isi kata sandi.";
+    if (Object.keys(local).length) { showErrors(form, "masuk", local); return; }
+    clearErrors(form, "masuk");
+    btn.disabled = true; btn.textContent = "Memeriksa…";
+    fetch(API + "/auth/local/login", {
+      method: "POST", cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (b) { return { status: r.status, body: b || {} }; });
+    }).then(function (res) {
+      btn.disabled = false; btn.textContent = "Masuk";
+      if (res.status === 200 && res.body.token) {
+        keepToken(res.body.token, res.body.expires_in);
+        form.elements.password.value = "";
+        $("masuk").hidden = true; $("masuk-pesan").hidden = true;
+        return start(true);
+      }
+      if (res.status === 404) return showErrors(form, "masuk", { _form: "Masuk dengan akun lokal tidak tersedia di sini." });
+      showErrors(form, "masuk", res.body.errors || { _form: "E-mail atau kata sandi salah." });
+    }).catch(function () {
+      btn.disabled = false; btn.textContent = "Masuk";
+      showErrors(form, "masuk", { _form: MSG_OFFLINE });
+    });
+  });
+
+  // Cognito Hosted UI: OAuth2 authorization code with PKCE (S256).
+  function randomString(bytes) {
+    var a = new Uint8Array(bytes); crypto.getRandomValues(a);
+    return base64url(a);
+  }
+  function base64url(bytes) {
+    var s = ""; for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function challengeOf(verifier) {
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)).then(function (h) { return base64url(new Uint8Array(h)); });
+  }
+  function cognitoBase() { return "https://" + config.domain; }
+
+  $("masuk-cognito-btn").addEventListener("click", function () {
+    var verifier = randomString(48), state = randomString(24);
+    challengeOf(verifier).then(function (challenge) {
+      sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier: verifier, state: state, hash: location.hash }));
+      location.assign(cognitoBase() + "/oauth2/authorize" + qs({
+        response_type: "code", client_id: config.client_id, redirect_uri: config.redirect_uri,
+        scope: config.scope || "openid email profile", state: state,
+        code_challenge: challenge, code_challenge_method: "S256"
+      }));
+    }).catch(function () {
+      var m = $("masuk-pesan"); m.textContent = "Peramban ini tidak mendukung cara masuk yang aman. Gunakan peramban terbaru."; m.hidden = false;
+    });
+  });
+
+  /** On return from the Hosted UI: exchange ?code for tokens; resolves true if signed in. */
+  function finishCognito() {
+    var params = new URLSearchParams(location.search);
+    if (!params.has("code") && !params.has("error")) return Promise.resolve(false);
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) || "null"); } catch (e) { saved = null; }
+    sessionStorage.removeItem(PKCE_KEY);
+    var code = params.get("code"), state = params.get("state");
+    // Drop ?code=… from the address bar and history before anything else.
+    history.replaceState(null, "", location.pathname + ((saved && saved.hash) || ""));
+    if (params.has("error") || !saved || !code || state !== saved.state) {
+      sessionStorage.setItem(FLASH_KEY, "Masuk tidak berhasil. Silakan coba lagi.");
+      return Promise.resolve(false);
+    }
+    return fetch(cognitoBase() + "/oauth2/token", {
+      method: "POST", cache: "no-store",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code", client_id: config.client_id, code: code,
+        code_verifier: saved.verifier, redirect_uri: config.redirect_uri
+      }).toString()
+    }).then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (res) {
+        if (!res.ok || !res.body.id_token) throw new Error("token");
+        keepToken(res.body.id_token, res.body.expires_in);
+        return true;
+      }).catch(function () {
+        sessionStorage.setItem(FLASH_KEY, "Masuk tidak berhasil. Silakan coba lagi.");
+        return false;
+      });
+  }
+
+  $("keluar").addEventListener("click", function () {
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (config && config.auth === "cognito") {
+      location.assign(cognitoBase() + "/logout" + qs({ client_id: config.client_id, logout_uri: config.logout_uri || config.redirect_uri }));
+      return;
+    }
+    sessionStorage.setItem(FLASH_KEY, "Anda sudah keluar.");
+    history.replaceState(null, "", location.pathname);
+    location.reload();
+  });
+
+  // ---------------------------------------------------------------- start and roles
+  var roles = [];
+  function can(role) { return roles.indexOf(role) >= 0; }
+
+  function start(justSignedIn) {
+    $("memuat").hidden = false;
+    return api("GET", "/staff/me").then(function (res) {
+      if (res.status === 403 && !justSignedIn) return backToSignIn(MSG_EXPIRED);
+      if (res.status === 403) { $("memuat").hidden = true; return fatal("Akun ini belum punya akses ke halaman staf. Hubungi koordinator."); }
+      if (!res.ok) { $("memuat").hidden = true; return fatal(problem(res)); }
+      me = res.body;
+      roles = me.roles || [];
+      return api("GET", "/staff/meta").then(function (m) {
+        if (m.ok) Object.keys(m.body).forEach(function (k) { meta[k] = m.body[k]; });
+        else if (can("admin")) fatal("Label layanan tidak dapat dimuat: " + problem(m));
+        $("memuat").hidden = true;
+        showApp();
+      });
+    }).catch(ignoreStop);
+  }
+  function fatal(message) { var p = $("pesan"); p.textContent = message; p.hidden = false; $("who").hidden = false; }
+
+  function showApp() {
+    // Remove (not just hide) what the role may not use; the server enforces it anyway.
+    Array.prototype.forEach.call(document.querySelectorAll("[data-role]"), function (node) {
+      if (!can(node.getAttribute("data-role"))) node.parentNode.removeChild(node);
+    });
+    $("who-name").textContent = me.consultant_name || me.email || "";
+    $("who-role").textContent = roles.map(function (r) { return ROLE_LABEL[r] || r; }).join(", ");
+    $("who").hidden = false;
+    if (!document.querySelector(".view")) { fatal("Akun Anda belum punya peran di halaman ini. Hubungi koordinator."); return; }
+    $("menu").hidden = false;
+    if (can("admin")) setUpAdminForms();
+    window.addEventListener("hashchange", route);
+    route();
+  }
+
+  var loaders = {};
+  var currentView = null;
+  function route() {
+    var hash = location.hash;
+    if (hash && hash.indexOf("#/") !== 0) return; // e.g. the skip link (#main)
+    var parts = hash.slice(2).split("/");
+    var name = parts[0], arg = parts[1] ? decodeURIComponent(parts[1]) : null;
+    var section = name && $("sec-" + name);
+    if (!section) {
+      var first = document.querySelector("#menu a");
+      history.replaceState(null, "", first.getAttribute("href"));
+      return route();
+    }
+    Array.prototype.forEach.call(document.querySelectorAll(".view"), function (v) { v.hidden = v !== section; });
+    Array.prototype.forEach.call(document.querySelectorAll("#menu a"), function (a) {
+      if (a.getAttribute("href") === "#/" + name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+    var changed = currentView !== name;
+    currentView = name;
+    document.title = section.querySelector("h1").textContent + " — Clean & Clear staf";
+    if (loaders[name]) loaders[name](arg, changed);
+    if (changed && !arg) section.querySelector("h1").focus();
+  }
+  $("skip").addEventListener("click", function (e) { e.preventDefault(); $("main").focus(); });
+
+  // ---------------------------------------------------------------- shared lists
+  var consultants = [];
+  var rooms = [];
+  function loadConsultants() {
+    return api("GET", "/staff/consultants").then(function (res) {
+      if (res.ok) consultants = (res.body.items || []).slice().sort(function (a, b) { return String(a.name).localeCompare(String(b.name), "id"); });
+      return res;
+    });
+  }
+  function consultantName(id) {
+    for (var i = 0; i < consultants.length; i++) if (consultants[i].id === id) return consultants[i].name;
+    return id;
+  }
+
+  function setUpAdminForms() {
+    checkGroup($("k-services"), meta.services);
+    checkGroup($("k-modes"), meta.modes);
+    var only = {};
+    (meta.coop_only_topics || []).forEach(function (t) { only[t] = "(khusus koperasi)"; });
+    checkGroup($("k-topics"), meta.topics, only);
+    fillSelect($("r-exc-service"), pairs(meta.services).map(function (p) { return [p[0], p[1] + " (" + (meta.blocks[p[0]] || "") + ")"]; }));
+    fillSelect($("t-service"), [["", "Seluruh hari"]].concat(pairs(meta.services)));
+    fillSelect($("p-status"), pairs(meta.statuses), "Semua status");
+    fillSelect($("p-service"), pairs(meta.services), "Semua layanan");
+    fillSelect($("p-kecamatan"), (meta.kecamatan || []).map(function (k) { return [k, k]; }), "Semua kecamatan");
+    var year = +todayWIB().slice(0, 4);
+    fillSelect($("t-year"), [year - 1, year, year + 1].map(function (y) { return [String(y), String(y)]; }));
+    $("t-year").value = String(year);
+    $("r-pat-koperasi").textContent = "Pagi · " + (SHORT_SERVICE.koperasi);
+    $("r-pat-ukm").textContent = "Siang · " + (SHORT_SERVICE.ukm);
+  }
+
+  // ---------------------------------------------------------------- 1. Konsultan
+  var editingConsultant = null;
+  loaders.konsultan = function () {
+    setStatus("k-status", "Memuat…");
+    loadConsultants().then(function (res) {
+      if (!res.ok) return setStatus("k-status", problem(res));
+      setStatus("k-status", consultants.length + " konsultan");
+      renderConsultants();
+    }).catch(ignoreStop);
+  };
+  function renderConsultants() {
+    var tbody = clear($("k-isi"));
+    if (!consultants.length) return emptyRow(tbody, 5, "Belum ada konsultan. Tambahkan tim Clean & Clear.");
+    consultants.forEach(function (c) {
+      var who = el("div", null, [el("strong", { text: c.name }),
+        el("span", { className: "minor", text: [c.whatsapp, c.email].filter(Boolean).join(" · ") }),
+        c.staff_email ? el("span", { className: "minor", text: "Akun staf: " + c.staff_email }) : null]);
+      tbody.appendChild(el("tr", { "data-id": c.id }, [
+        cell("Nama", who),
+        cell("Layanan", listLabels(SHORT_SERVICE, c.services, meta.services)),
+        cell("Cara", listLabels(SHORT_MODE, c.modes, meta.modes)),
+        cell("Status", el("span", { className: c.active ? "badge" : "badge muted", text: c.active ? "Aktif" : "Tidak aktif" })),
+        cell("", smallButton("Ubah", "secondary", function () { openConsultantForm(c); }, "Ubah " + c.name), "act")
+      ]));
+    });
+  }
+  function openConsultantForm(c) {
+    var form = $("k-form");
+    editingConsultant = c || null;
+    clearErrors(form, "k");
+    $("k-form-judul").textContent = c ? "Ubah konsultan" : "Tambah konsultan";
+    form.elements.name.value = c ? c.name || "" : "";
+    form.elements.whatsapp.value = c ? c.whatsapp || "" : "";
+    form.elements.email.value = c ? c.email || "" : "";
+    form.elements.staff_email.value = c ? c.staff_email || "" : "";
+    setChecked(form, "services", c ? c.services : []);
+    setChecked(form, "modes", c ? c.modes : []);
+    setChecked(form, "topics", c ? c.topics : []);
+    $("k-active").checked = c ? !!c.active : true;
+    form.hidden = false;
+    form.scrollIntoView({ block: "start" });
+    $("k-name").focus();
+  }
+  $("k-tambah").addEventListener("click", function () { openConsultantForm(null); });
+  $("k-batal").addEventListener("click", function () { $("k-form").hidden = true; $("k-tambah").focus(); });
+  $("k-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target;
+    var body = {
+      name: form.elements.name.value.trim(), whatsapp: form.elements.whatsapp.value.trim(),
+      email: form.elements.email.value.trim(), services: checkedValues(form, "services"),
+      topics: checkedValues(form, "topics"), modes: checkedValues(form, "modes"),
+      active: $("k-active").checked, staff_email: form.elements.staff_email.value.trim() || null
+    };
+    var editing = editingConsultant;
+    var path = editing ? "/staff/consultants/" + encodeURIComponent(editing.id) : "/staff/consultants";
+    submit(form, "k", $("k-simpan"), editing ? "PUT" : "POST", path, body, function (saved) {
+      form.hidden = true;
+      loaders.konsultan();
+      setTimeout(function () { setStatus("k-status", (editing ? "Perubahan disimpan: " : "Konsultan ditambahkan: ") + (saved.name || body.name)); }, 0);
+      $("k-tambah").focus();
+    });
+  });
+
+  // ---------------------------------------------------------------- 2. Ruang
+  var editingRoom = null;
+  function loadRooms() {
+    return api("GET", "/staff/rooms").then(function (res) {
+      if (res.ok) rooms = (res.body.items || []).slice().sort(function (a, b) { return String(a.name).localeCompare(String(b.name), "id"); });
+      return res;
+    });
+  }
+  loaders.ruang = function () {
+    setStatus("ru-status", "Memuat…");
+    loadRooms().then(function (res) {
+      if (!res.ok) return setStatus("ru-status", problem(res));
+      setStatus("ru-status", rooms.length + " ruang");
+      var tbody = clear($("ru-isi"));
+      if (!rooms.length) return emptyRow(tbody, 3, "Belum ada ruang. Tanpa ruang aktif tidak ada sesi tatap muka.");
+      rooms.forEach(function (r) {
+        tbody.appendChild(el("tr", { "data-id": r.id }, [
+          cell("Nama", r.name),
+          cell("Status", el("span", { className: r.active ? "badge" : "badge muted", text: r.active ? "Aktif" : "Tidak aktif" })),
+          cell("", smallButton("Ubah", "secondary", function () { openRoomForm(r); }, "Ubah " + r.name), "act")
+        ]));
+      });
+    }).catch(ignoreStop);
+  };
+  function openRoomForm(r) {
+    var form = $("ru-form");
+    editingRoom = r || null;
+    clearErrors(form, "ru");
+    $("ru-form-judul").textContent = r ? "Ubah ruang" : "Tambah ruang";
+    $("ru-name").value = r ? r.name || "" : "";
+    $("ru-active").checked = r ? !!r.active : true;
+    form.hidden = false;
+    $("ru-name").focus();
+  }
+  $("ru-tambah").addEventListener("click", function () { openRoomForm(null); });
+  $("ru-batal").addEventListener("click", function () { $("ru-form").hidden = true; $("ru-tambah").focus(); });
+  $("ru-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var editing = editingRoom;
+    var body = { name: $("ru-name").value.trim(), active: $("ru-active").checked };
+    var path = editing ? "/staff/rooms/" + encodeURIComponent(editing.id) : "/staff/rooms";
+    submit(e.target, "ru", $("ru-simpan"), editing ? "PUT" : "POST", path, body, function () {
+      e.target.hidden = true;
+      loaders.ruang();
+      $("ru-tambah").focus();
+    });
+  });
+
+  // ---------------------------------------------------------------- 3. Jadwal piket
+  var week = null;     // Monday of the week shown
+  var roster = null;   // last GET /staff/roster answer
+  loaders.piket = function () {
+    if (!week) week = currentWeek();
+    setStatus("r-status", "Memuat…");
+    Promise.all([loadConsultants(), api("GET", "/staff/roster" + qs({ week: week }))]).then(function (all) {
+      var cres = all[0], res = all[1];
+      if (!cres.ok) return setStatus("r-status", problem(cres));
+      if (!res.ok) return setStatus("r-status", problem(res));
+      roster = res.body;
+      week = roster.week_start || week;
+      setStatus("r-status", "");
+      renderWeek();
+      renderConsultantPickers();
+      renderPattern();
+      renderExceptions();
+    }).catch(ignoreStop);
+  };
+  function renderWeek() {
+    var days = roster.days && roster.days.length ? roster.days : [0, 1, 2, 3, 4].map(function (i) { return addDays(week, i); });
+    $("r-week").textContent = "Minggu " + fmtRange(days[0], days[days.length - 1]);
+    $("r-caption").textContent = "Petugas per hari dan blok, minggu " + fmtRange(days[0], days[days.length - 1]);
+    var tbody = clear($("r-isi"));
+    var services = Object.keys(meta.blocks || SHORT_SERVICE);
+    var today = todayWIB();
+    days.forEach(function (day) {
+      var dd = parseDay(day);
+      tbody.appendChild(el("tr", { className: "dayrow" + (day === today ? " today" : "") }, [
+        el("th", { scope: "colgroup", colspan: 2 }, [DAYS[dd.getUTCDay()] + ", " + fmtShortDay(day),
+          day === today ? el("span", { className: "tag", text: "hari ini" }) : null])]));
+      services.forEach(function (service) {
+        var duty = (roster.duty || []).filter(function (d) { return d.day === day && d.service === service; })[0] || { consultants: [], off: [] };
+        var tr = el("tr", { className: day === today ? "today" : "", "data-day": day, "data-service": service });
+        tr.appendChild(el("th", { scope: "row", className: "block" }, [
+          el("span", { className: "sr", text: DAYS[dd.getUTCDay()] + " " + fmtShortDay(day) + ", " }),
+          (BLOCK_NAME[service] || "") + " · " + (SHORT_SERVICE[service] || label(meta.services, service)),
+          el("span", { className: "minor", text: meta.blocks[service] || "" })]));
+        var td = el("td", { className: "names" });
+        if (duty.closed) {
+          td.appendChild(el("span", { className: "closed", text: "Tutup" + (duty.closure_reason ? ": " + duty.closure_reason : "") }));
+        } else {
+          var ul = el("ul", { className: "chips" });
+          (duty.consultants || []).forEach(function (c) {
+            var extra = c.source === "tambahan";
+            ul.appendChild(el("li", { className: extra ? "chip extra" : "chip", "data-id": c.id, text: c.name + (extra ? " (tambahan)" : "") }));
+          });
+          (duty.off || []).forEach(function (c) {
+            ul.appendChild(el("li", { className: "chip off", "data-id": c.id, text: c.name + " (cuti)" }));
+          });
+          if (!(duty.consultants || []).length) td.appendChild(el("span", { className: "gap", text: "Belum ada petugas" }));
+          if (ul.firstChild) td.appendChild(ul);
+        }
+        tr.appendChild(td);
+        tbody.appendChild(tr);
+      });
+    });
+  }
+  function renderConsultantPickers() {
+    var options = consultants.map(function (c) { return [c.id, c.name + (c.active ? "" : " (tidak aktif)")]; });
+    ["r-rules-consultant", "r-exc-consultant_id"].forEach(function (id) {
+      var s = $(id), keep = s.value;
+      fillSelect(s, options, "— pilih konsultan —");
+      if (keep) s.value = keep;
+    });
+    var day = $("r-exc-day");
+    if (!day.value || day.value < week || day.value > addDays(week, 6)) day.value = week;
+  }
+  function renderPattern() {
+    var tbody = clear($("r-pattern-isi"));
+    var cid = $("r-rules-consultant").value;
+    var rules = (roster && roster.rules || []).filter(function (r) { return r.consultant_id === cid; });
+    var services = Object.keys(meta.blocks || SHORT_SERVICE);
+    var person = consultants.filter(function (c) { return c.id === cid; })[0];
+    var offered = person ? person.services || [] : [];
+    var notOffered = services.filter(function (sv) { return person && offered.indexOf(sv) < 0; });
+    $("r-rules-hint").textContent = !cid ? "Pilih konsultan untuk melihat dan mengubah pola mingguannya." :
+      "Centang hari dan blok yang menjadi tugas tetap konsultan ini setiap minggu." +
+      (notOffered.length ? " Konsultan ini tidak melayani " + notOffered.map(function (sv) { return SHORT_SERVICE[sv] || sv; }).join(", ") +
+        "; ubah layanannya di bagian Konsultan bila perlu." : "");
+    (meta.weekdays || []).forEach(function (dayName, weekday) {
+      var tr = el("tr", null, [el("th", { scope: "row", text: dayName })]);
+      services.forEach(function (service) {
+        var on = rules.some(function (r) { return r.weekday === weekday && r.service === service; });
+        var input = el("input", { type: "checkbox", name: "entries", value: weekday + ":" + service, checked: on,
+          disabled: !cid || (notOffered.indexOf(service) >= 0 && !on) });
+        tr.appendChild(el("td", null, [el("label", { className: "cellbox" }, [input,
+          el("span", { className: "sr", text: dayName + ", " + (BLOCK_NAME[service] || "") + " " + (SHORT_SERVICE[service] || service) })])]));
+      });
+      tbody.appendChild(tr);
+    });
+  }
+  $("r-rules-consultant").addEventListener("change", function () { setStatus("r-rules-status", ""); clearErrors($("r-rules"), "r-rules"); renderPattern(); });
+  $("r-rules").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target, cid = $("r-rules-consultant").value;
+    if (!cid) { showErrors(form, "r-rules", { _form: "Pilih konsultan dulu." }); return; }
+    var entries = checkedValues(form, "entries").map(function (v) { var p = v.split(":"); return { weekday: +p[0], service: p[1] }; });
+    submit(form, "r-rules", $("r-rules-simpan"), "PUT", "/staff/roster/rules/" + encodeURIComponent(cid), { entries: entries }, function () {
+      loaders.piket();
+      setStatus("r-rules-status", "Pola mingguan " + consultantName(cid) + " disimpan.");
+    });
+  });
+  function renderExceptions() {
+    var ul = clear($("r-exc-isi"));
+    var list = (roster.exceptions || []).slice().sort(function (a, b) { return (a.day + a.service).localeCompare(b.day + b.service); });
+    if (!list.length) { ul.appendChild(el("li", { className: "hint", text: "Tidak ada pengecualian minggu ini." })); return; }
+    list.forEach(function (x) {
+      var name = consultantName(x.consultant_id);
+      var what = fmtDay(x.day) + " · " + (SHORT_SERVICE[x.service] || x.service) + " · " + name + " · " + (x.kind === "cuti" ? "cuti" : "tugas tambahan");
+      var li = el("li", { className: "row" }, [el("span", { className: x.kind === "cuti" ? "chip off" : "chip extra", text: what })]);
+      li.appendChild(smallButton("Hapus", "secondary", function (ev) {
+        ev.target.disabled = true;
+        api("DELETE", "/staff/roster/exceptions/" + [x.consultant_id, x.day, x.service].map(encodeURIComponent).join("/")).then(function (res) {
+          if (!res.ok) { ev.target.disabled = false; return setStatus("r-exc-status", problem(res)); }
+          setStatus("r-exc-status", "Pengecualian dihapus.");
+          loaders.piket();
+        }).catch(ignoreStop);
+      }, "Hapus pengecualian: " + what));
+      ul.appendChild(li);
+    });
+  }
+  $("r-exc").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target;
+    var body = {
+      consultant_id: form.elements.consultant_id.value, day: form.elements.day.value,
+      service: form.elements.service.value, kind: (form.querySelector("input[name=kind]:checked") || {}).value
+    };
+    var local = {};
+    if (!body.consultant_id) local.consultant_id = "Pilih konsultan.";
+    if (!validDay(body.day)) local.day = "Isi tanggal.";
+    if (Object.keys(local).length) return showErrors(form, "r-exc", local);
+    submit(form, "r-exc", $("r-exc-simpan"), "POST", "/staff/roster/exceptions", body, function () {
+      setStatus("r-exc-status", "Pengecualian disimpan: " + consultantName(body.consultant_id) + ", " + fmtDay(body.day) + ".");
+      if (body.day < week || body.day > addDays(week, 6)) week = mondayOf(body.day);
+      loaders.piket();
+    });
+  });
+  function moveWeek(n) { week = n === 0 ? currentWeek() : addDays(week, 7 * n); setStatus("r-copy-status", ""); loaders.piket(); }
+  $("r-prev").addEventListener("click", function () { moveWeek(-1); });
+  $("r-next").addEventListener("click", function () { moveWeek(1); });
+  $("r-now").addEventListener("click", function () { moveWeek(0); });
+  $("r-copy").addEventListener("click", function () {
+    var btn = $("r-copy"), from = week, to = addDays(week, 7);
+    btn.disabled = true;
+    setStatus("r-copy-status", "Menyalin…");
+    api("POST", "/staff/roster/copy-week", { from_week: from, to_week: to }).then(function (res) {
+      btn.disabled = false;
+      if (!res.ok) return setStatus("r-copy-status", problem(res));
+      var n = res.body.changed || 0;
+      setStatus("r-copy-status", "Minggu " + fmtRange(from, addDays(from, 4)) + " disalin ke minggu " + fmtRange(to, addDays(to, 4)) + ": " + n + " perubahan.");
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  });
+
+  // ---------------------------------------------------------------- 4. Hari tutup
+  loaders.tutup = function () {
+    var year = $("t-year").value;
+    setStatus("t-status", "Memuat…");
+    if (!$("t-day").value) $("t-day").value = todayWIB();
+    api("GET", "/staff/closures" + qs({ year: year })).then(function (res) {
+      if (!res.ok) return setStatus("t-status", problem(res));
+      setStatus("t-status", "");
+      var hol = clear($("t-libur"));
+      var holidays = (res.body.holidays || []).slice().sort(function (a, b) { return a.day.localeCompare(b.day); });
+      if (!holidays.length) emptyRow(hol, 2, "Tidak ada data libur untuk tahun " + year + ".");
+      holidays.forEach(function (h) { hol.appendChild(el("tr", null, [cell("Tanggal", fmtDay(h.day), "nowrap"), cell("Keterangan", h.reason)])); });
+      var off = clear($("t-kantor"));
+      var office = (res.body.office || []).slice().sort(function (a, b) { return a.day.localeCompare(b.day); });
+      if (!office.length) emptyRow(off, 4, "Belum ada penutupan kantor pada " + year + ".");
+      office.forEach(function (c) {
+        var what = fmtDay(c.day) + " (" + (c.service ? SHORT_SERVICE[c.service] || c.service : "seluruh hari") + ")";
+        off.appendChild(el("tr", null, [
+          cell("Tanggal", fmtDay(c.day), "nowrap"),
+          cell("Layanan", c.service ? label(meta.services, c.service) : "Seluruh hari"),
+          cell("Alasan", c.reason),
+          cell("", smallButton("Hapus", "secondary", function (ev) {
+            ev.target.disabled = true;
+            api("DELETE", "/staff/closures/" + encodeURIComponent(c.day) + "/" + encodeURIComponent(c.service || "all")).then(function (r) {
+              if (!r.ok) { ev.target.disabled = false; return setStatus("t-status", problem(r)); }
+              loaders.tutup();
+              setStatus("t-status", "Penutupan " + what + " dihapus.");
+            }).catch(ignoreStop);
+          }, "Hapus penutupan " + what), "act")
+        ]));
+      });
+    }).catch(ignoreStop);
+  };
+  $("t-year").addEventListener("change", function () { loaders.tutup(); });
+  $("t-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target;
+    var body = { day: $("t-day").value, service: $("t-service").value || null, reason: $("t-reason").value.trim() };
+    var local = {};
+    if (!validDay(body.day)) local.day = "Isi tanggal.";
+    if (!body.reason) local.reason = "Tulis alasannya, mis. pelatihan pegawai.";
+    if (Object.keys(local).length) return showErrors(form, "t", local);
+    submit(form, "t", $("t-simpan"), "POST", "/staff/closures", body, function () {
+      $("t-reason").value = "";
+      if (body.day.slice(0, 4) !== $("t-year").value) $("t-year").value = body.day.slice(0, 4);
+      loaders.tutup();
+      setTimeout(function () { setStatus("t-status", "Penutupan " + fmtDay(body.day) + " ditambahkan."); }, 0);
+    });
+  });
+
+  // ---------------------------------------------------------------- 5. Slot & kapasitas
+  loaders.slot = function (arg, changed) {
+    if (!$("s-from").value) {
+      var monday = currentWeek();
+      $("s-from").value = monday;
+      $("s-to").value = addDays(monday, 11);
+    }
+    if (changed) showSlots();
+  };
+  function showSlots() {
+    var form = $("s-form"), from = $("s-from").value, to = $("s-to").value;
+    var local = {};
+    if (!validDay(from)) local.from = "Isi tanggal awal.";
+    if (!validDay(to)) local.to = "Isi tanggal akhir.";
+    else if (validDay(from) && to < from) local.to = "Tanggal akhir harus sesudah tanggal awal.";
+    else if (validDay(from) && parseDay(to) - parseDay(from) > 30 * 864e5) local.to = "Paling panjang 31 hari.";
+    if (Object.keys(local).length) return showErrors(form, "s", local);
+    clearErrors(form, "s");
+    setStatus("s-status", "Memuat…");
+    var range = qs({ from: from, to: to });
+    Promise.all([api("GET", "/staff/capacity" + range), api("GET", "/staff/slots" + range)]).then(function (all) {
+      var cap = all[0], slots = all[1];
+      if (!cap.ok) return showErrors(form, "s", (cap.body && cap.body.errors) || { _form: problem(cap) });
+      if (!slots.ok) return showErrors(form, "s", (slots.body && slots.body.errors) || { _form: problem(slots) });
+      renderSlots(cap.body.days || [], slots.body.slots || []);
+    }).catch(ignoreStop);
+  }
+  $("s-form").addEventListener("submit", function (e) { e.preventDefault(); showSlots(); });
+  function renderSlots(days, slots) {
+    var box = clear($("s-isi"));
+    var byDay = {};
+    slots.forEach(function (s) { (byDay[s.day] = byDay[s.day] || []).push(s); });
+    var total = { offered: 0, taken: 0 };
+    var shown = days.map(function (d) { return d.day; });
+    Object.keys(byDay).forEach(function (d) { if (shown.indexOf(d) < 0) { shown.push(d); days.push({ day: d, services: {} }); } });
+    days.sort(function (a, b) { return a.day.localeCompare(b.day); });
+    if (!days.length) box.appendChild(el("p", { className: "hint", text: "Tidak ada hari layanan pada rentang ini." }));
+    days.forEach(function (d) {
+      var list = (byDay[d.day] || []).slice().sort(function (a, b) { return String(a.start).localeCompare(String(b.start)) || String(a.consultant_name).localeCompare(String(b.consultant_name)); });
+      var art = el("article", { className: "card day", "data-day": d.day }, [el("h2", { text: fmtDay(d.day, true) })]);
+      var services = Object.keys(d.services || {});
+      if (services.length) {
+        var tbl = el("table", { className: "cap" }, [
+          el("caption", { className: "sr", text: "Kapasitas " + fmtDay(d.day, true) }),
+          el("thead", null, [el("tr", null, [el("th", { scope: "col", text: "Cara" }),
+            el("th", { scope: "col", text: "Ditawarkan" }), el("th", { scope: "col", text: "Terisi" }), el("th", { scope: "col", text: "Sisa" })])])]);
+        var tb = el("tbody");
+        services.forEach(function (service) {
+          var s = d.services[service] || {};
+          tb.appendChild(el("tr", { className: "svc" }, [el("th", { scope: "rowgroup", colspan: 4 }, [
+            label(meta.services, service), el("span", { className: "minor inline", text: meta.blocks[service] || "" })])]));
+          [["tatap_muka", SHORT_MODE.tatap_muka], ["daring", SHORT_MODE.daring], ["seats", "Total kursi"]].forEach(function (m) {
+            var v = s[m[0]] || { offered: 0, taken: 0, free: 0 };
+            if (m[0] === "seats") { total.offered += v.offered || 0; total.taken += v.taken || 0; }
+            tb.appendChild(el("tr", { className: m[0] === "seats" ? "total" : "", "data-service": service, "data-mode": m[0] }, [
+              el("th", { scope: "row" }, [el("span", { className: "sr", text: (SHORT_SERVICE[service] || service) + ", " }), m[1]]),
+              el("td", { text: String(v.offered || 0) }), el("td", { text: String(v.taken || 0) }),
+              el("td", { className: (v.free || 0) === 0 && (v.offered || 0) > 0 ? "full" : "", text: String(v.free || 0) })]));
+          });
+        });
+        tbl.appendChild(tb);
+        art.appendChild(el("div", { className: "table-wrap" }, [tbl]));
+      }
+      if (list.length) {
+        // One row per start time; each slot one line: consultant · modes · room · taken.
+        var times = [], byTime = {};
+        list.forEach(function (s) {
+          var t = String(s.start_wib || "").slice(11).replace(":", ".") || fmtInstant(s.start);
+          if (!byTime[t]) { byTime[t] = []; times.push(t); }
+          byTime[t].push(s);
+        });
+        var free = list.filter(function (s) { return !s.taken; }).length;
+        var det = el("details", null, [el("summary", { text: "Daftar slot: " + list.length + " (" + free + " kosong)" })]);
+        var st = el("table", { className: "slots" }, [
+          el("caption", { className: "sr", text: "Slot " + fmtDay(d.day, true) }),
+          el("thead", null, [el("tr", null, [el("th", { scope: "col", text: "Waktu (WIB)" }), el("th", { scope: "col", text: "Konsultan · cara · ruang" })])])]);
+        var sb = el("tbody");
+        times.forEach(function (t) {
+          var first = byTime[t][0];
+          var ul = el("ul", { className: "slotlist" });
+          byTime[t].forEach(function (s) {
+            var room = s.room_name || (s.room_id ? s.room_id : null);
+            ul.appendChild(el("li", { className: s.taken ? "taken" : "", "data-seat": s.seat_id, "data-service": s.service }, [
+              el("strong", { text: s.consultant_name || consultantName(s.consultant_id) }),
+              " · " + listLabels(SHORT_MODE, s.modes, meta.modes) + (room ? " · " + room : "") + " · ",
+              el("span", { className: s.taken ? "state taken" : "state", text: s.taken ? "Terisi" : "Kosong" })]));
+          });
+          sb.appendChild(el("tr", null, [
+            el("th", { scope: "row" }, [t, el("span", { className: "minor", text: SHORT_SERVICE[first.service] || label(meta.services, first.service) })]),
+            el("td", null, [ul])]));
+        });
+        st.appendChild(sb);
+        det.appendChild(st);
+        art.appendChild(det);
+      } else {
+        art.appendChild(el("p", { className: "hint", text: "Tidak ada slot (tidak ada petugas atau hari tutup)." }));
+      }
+      box.appendChild(art);
+    });
+    setStatus("s-status", "Rentang " + fmtRange($("s-from").value, $("s-to").value) + ": " + slots.length + " slot; kursi ditawarkan " +
+      total.offered + ", terisi " + total.taken + ", sisa " + (total.offered - total.taken) + ".");
+  }
+
+  // ---------------------------------------------------------------- 6. Pendaftaran
+  var regQuery = null, regCursor = null, regLoaded = false, regRequest = 0;
+  var lastRef = null;
+  loaders.pendaftaran = function (ref) {
+    $("p-daftar").hidden = !!ref;
+    $("p-detail").hidden = !ref;
+    if (ref) { lastRef = ref; return showRegistration(ref); }
+    if (!regLoaded) { regLoaded = true; searchRegistrations(); return; }
+    // Back from a detail view: focus returns to the row it was opened from.
+    var want = "#/pendaftaran/" + encodeURIComponent(lastRef || "");
+    var back = Array.prototype.filter.call($("p-isi").querySelectorAll("a"), function (a) { return a.getAttribute("href") === want; })[0];
+    lastRef = null;
+    if (back) back.focus();
+  };
+  function searchRegistrations() {
+    var f = $("p-form");
+    var local = {};
+    if (f.elements.from.value && f.elements.to.value && f.elements.to.value < f.elements.from.value) local.to = "Tanggal akhir harus sesudah tanggal awal.";
+    if (Object.keys(local).length) { $("p-more").open = true; return showErrors(f, "p", local); }
+    clearErrors(f, "p");
+    filterSummary();
+    regQuery = {
+      q: f.elements.q.value.trim(), status: f.elements.status.value, service: f.elements.service.value,
+      kecamatan: f.elements.kecamatan.value, from: f.elements.from.value, to: f.elements.to.value
+    };
+    regCursor = null;
+    clear($("p-isi"));
+    loadRegistrations();
+  }
+  function loadRegistrations() {
+    var params = {}; Object.keys(regQuery).forEach(function (k) { params[k] = regQuery[k]; });
+    params.limit = 25;
+    if (regCursor) params.cursor = regCursor;
+    var more = $("p-lagi");
+    var mine = ++regRequest; // a newer search makes this answer stale
+    more.disabled = true;
+    setStatus("p-status-line", "Memuat…");
+    api("GET", "/staff/registrations" + qs(params)).then(function (res) {
+      if (mine !== regRequest) return;
+      more.disabled = false;
+      if (!res.ok) {
+        more.hidden = true;
+        setStatus("p-status-line", "");
+        var errs = (res.body && res.body.errors) || { _form: problem(res) };
+        if (Object.keys(errs).some(function (k) { return k !== "q" && k !== "_form"; })) $("p-more").open = true;
+        return showErrors($("p-form"), "p", errs);
+      }
+      var tbody = $("p-isi");
+      var items = res.body.items || [];
+      var firstNew = null;
+      items.forEach(function (r) {
+        var link = el("a", { href: "#/pendaftaran/" + encodeURIComponent(r.reference), className: "ref-link", text: r.reference });
+        if (!firstNew) firstNew = link;
+        tbody.appendChild(el("tr", { "data-ref": r.reference }, [
+          cell("Kode", link),
+          cell("Nama", el("span", null, [r.name, el("span", { className: "minor", text: r.whatsapp || "" })])),
+          cell("Koperasi/usaha", r.org_name),
+          cell("Layanan", (SHORT_SERVICE[r.service] || label(meta.services, r.service)) + (r.mode ? " · " + (SHORT_MODE[r.mode] || label(meta.modes, r.mode)) : "")),
+          cell("Kecamatan", r.kecamatan),
+          cell("Status", el("span", { className: "badge", text: r.status_label || label(meta.statuses, r.status) })),
+          cell("Masuk", fmtInstant(r.created_at))
+        ]));
+      });
+      regCursor = res.body.next_cursor || null;
+      more.hidden = !regCursor;
+      var n = tbody.querySelectorAll("tr[data-ref]").length;
+      if (!n) emptyRow(tbody, 7, "Tidak ada pendaftaran yang cocok.");
+      setStatus("p-status-line", !n ? "" : params.cursor && !items.length && !regCursor ?
+        "Semua " + n + " pendaftaran yang cocok sudah ditampilkan." :
+        "Menampilkan " + n + " pendaftaran" + (regCursor ? "; masih ada lagi." : "."));
+      if (params.cursor && firstNew) firstNew.focus();
+    }).catch(function (e) { more.disabled = false; ignoreStop(e); });
+  }
+  $("p-form").addEventListener("submit", function (e) { e.preventDefault(); searchRegistrations(); });
+  function filterSummary() {
+    var f = $("p-form"), n = ["status", "service", "kecamatan", "from", "to"].filter(function (k) { return f.elements[k].value; }).length;
+    $("p-more-label").textContent = "Saring: status, layanan, kecamatan, tanggal" + (n ? " (" + n + " aktif)" : "");
+  }
+  $("p-form").addEventListener("change", filterSummary);
+  if (window.matchMedia && matchMedia("(min-width: 64rem)").matches) $("p-more").open = true;
+  $("p-lagi").addEventListener("click", loadRegistrations);
+
+  var DETAIL_FIELDS = [
+    ["reference", "Kode"], ["status", "Status"], ["created_at", "Masuk"], ["name", "Nama"], ["whatsapp", "WhatsApp"],
+    ["email", "E-mail"], ["kecamatan", "Kecamatan"], ["desa", "Desa/kelurahan"], ["service", "Layanan"],
+    ["org_name", "Nama koperasi/usaha"], ["coop_status", "Status koperasi"], ["business_sector", "Sektor usaha"],
+    ["nib", "NIB"], ["topics", "Topik"], ["description", "Uraian masalah"], ["mode", "Cara"],
+    ["days", "Tanggal yang ditawarkan"], ["source", "Tahu layanan dari"], ["campaign", "Kampanye"]
+  ];
+  function showRegistration(ref) {
+    var dl = clear($("p-d-isi"));
+    $("p-d-ref").textContent = ref;
+    setStatus("p-d-status", "Memuat…");
+    api("GET", "/staff/registrations/" + encodeURIComponent(ref)).then(function (res) {
+      if (!res.ok) return setStatus("p-d-status", res.status === 404 ? "Pendaftaran " + ref + " tidak ditemukan." : problem(res));
+      setStatus("p-d-status", "");
+      var r = res.body;
+      $("p-d-ref").textContent = r.reference || ref;
+      DETAIL_FIELDS.forEach(function (f) {
+        var key = f[0], v = r[key], shown;
+        if (key === "status") shown = r.status_label || label(meta.statuses, v);
+        else if (key === "created_at") shown = fmtInstant(v);
+        else if (key === "service") shown = label(meta.services, v);
+        else if (key === "mode") shown = label(meta.modes, v);
+        else if (key === "coop_status") { if (!v) return; shown = label(meta.coop_statuses, v); }
+        else if (key === "business_sector") { if (!v) return; shown = label(meta.sectors, v); }
+        else if (key === "nib" && r.service !== "ukm" && !v) return;
+        else if (key === "source") shown = label(meta.sources, v);
+        else if (key === "topics") shown = listLabels(meta.topics, v);
+        else if (key === "days") shown = (v || []).map(function (d) { return fmtDay(d, true); }).join("; ") || "—";
+        else shown = text(v);
+        dl.appendChild(el("dt", { text: f[1] }));
+        dl.appendChild(el("dd", { "data-field": key, className: key === "description" ? "long" : "", text: shown }));
+      });
+      $("h-detail").focus();
+    }).catch(ignoreStop);
+  }
+
+  // ---------------------------------------------------------------- 7. Log audit
+  loaders.audit = function (arg, changed) {
+    if (!$("a-day").value) $("a-day").value = todayWIB();
+    if (changed) showAudit();
+  };
+  function showAudit() {
+    var form = $("a-form"), day = $("a-day").value;
+    if (!validDay(day)) return showErrors(form, "a", { day: "Isi tanggal." });
+    clearErrors(form, "a");
+    setStatus("a-status", "Memuat…");
+    api("GET", "/staff/audit" + qs({ day: day })).then(function (res) {
+      if (!res.ok) { setStatus("a-status", ""); return showErrors(form, "a", (res.body && res.body.errors) || { _form: problem(res) }); }
+      var items = (res.body.items || []).slice().sort(function (a, b) { return String(b.at).localeCompare(String(a.at)); });
+      var tbody = clear($("a-isi"));
+      setStatus("a-status", items.length + " catatan pada " + fmtDay(day, true) + ".");
+      if (!items.length) emptyRow(tbody, 5, "Tidak ada perubahan pada tanggal ini.");
+      items.forEach(function (x) {
+        var details = x.details && Object.keys(x.details).length ? el("code", { text: JSON.stringify(x.details) }) : "—";
+        tbody.appendChild(el("tr", null, [cell("Waktu", fmtClock(x.at), "nowrap"), cell("Pelaku", x.actor), cell("Tindakan", x.action),
+          cell("Sasaran", x.target, "nowrap"), cell("Rincian", details, "details")]));
+      });
+    }).catch(ignoreStop);
+  }
+  $("a-form").addEventListener("submit", function (e) { e.preventDefault(); showAudit(); });
+
+  // ---------------------------------------------------------------- Jadwal saya
+  loaders.saya = function () {
+    $("y-name").textContent = text(me.consultant_name);
+    $("y-email").textContent = text(me.email);
+  };
+
+  // ---------------------------------------------------------------- boot
+  fetch("config.json", { cache: "no-store" }).then(function (r) { return r.json(); }).catch(function () { return { auth: "local" }; })
+    .then(function (c) {
+      config = c && (c.auth === "cognito" || c.auth === "local") ? c : { auth: "local" };
+      return config.auth === "cognito" ? finishCognito() : false;
+    })
+    .then(function (justSignedIn) {
+      if (session()) return start(justSignedIn === true);
+      showSignIn();
+    });
+})();

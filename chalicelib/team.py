@@ -221,9 +221,13 @@ def set_weekly_pattern(actor: str, consultant_id: str, entries: object) -> list[
         for d, s in sorted(wanted - current)
     ]
     deletes = [RosterRecord(TEAM, _rule_sk(consultant_id, d, s)) for d, s in sorted(current - wanted)]
-    if saves or deletes:
+    changes = [("save", m) for m in saves] + [("delete", m) for m in deletes]
+    step = audit.MAX_TRANSACTION_ITEMS - 1  # room for the audit entry
+    for i in range(0, len(changes), step):
+        chunk = changes[i:i + step]
         audit.write(actor, "piket.pola", consultant_id,
-                    {"pola": [f"{WEEKDAYS[d]} {s}" for d, s in sorted(wanted)]}, save=saves, delete=deletes)
+                    {"pola": [f"{WEEKDAYS[d]} {s}" for d, s in sorted(wanted)]},
+                    save=[m for kind, m in chunk if kind == "save"], delete=[m for kind, m in chunk if kind == "delete"])
     return sorted((RosterRule(consultant_id, d, s) for d, s in wanted), key=lambda r: (r.weekday, r.service))
 
 
@@ -323,8 +327,9 @@ def copy_week(actor: str, from_week: date, to_week: date) -> int:
     for d, s, c in sorted(dst_on - wanted):
         saves.append(RosterRecord(TEAM, _exc_sk(d, c, s), consultant_id=c, service=s, day=d.isoformat(), kind=EXCEPTION_OFF, updated_at=now))
     # Exceptions in the target that the copy makes redundant stay: they agree with the result.
-    for chunk_start in range(0, len(saves), 90):  # DynamoDB transactions take up to 100 items
-        chunk = saves[chunk_start:chunk_start + 90]
+    step = audit.MAX_TRANSACTION_ITEMS - 1  # room for the audit entry
+    for chunk_start in range(0, len(saves), step):
+        chunk = saves[chunk_start:chunk_start + step]
         audit.write(actor, "piket.salin_minggu", dst.isoformat(), {"from": src.isoformat(), "changes": len(chunk)}, save=chunk)
     return len(saves)
 

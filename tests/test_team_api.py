@@ -157,3 +157,20 @@ def test_every_write_is_audited_with_its_actor(admin):
     entries = admin.get("/staff/audit").json_body["items"]
     assert {e["action"] for e in entries} >= {"konsultan.tambah", "piket.pola", "ruang.tambah"}
     assert all(e["actor"] == "admin@demo.local" for e in entries)
+
+
+def test_a_full_week_pattern_and_a_big_copy_fit_the_transaction_limit(admin):
+    """Ten rules (every block of the week) and a copy with many changes are stored whole."""
+    cids = [admin.post("/staff/consultants", consultant(name=f"Konsultan {n}")).json_body["id"] for n in range(3)]
+    full_week = [{"weekday": d, "service": s} for d in range(5) for s in ("koperasi", "ukm")]
+    answer = admin.put(f"/staff/roster/rules/{cids[0]}", {"entries": full_week})
+    assert answer.status_code == 200 and len(answer.json_body["rules"]) == 10
+    monday = next_monday()
+    week = admin.get(f"/staff/roster?week={monday}").json_body
+    assert sum(1 for d in week["duty"] if any(c["id"] == cids[0] for c in d["consultants"])) == \
+        sum(1 for d in week["duty"] if not d["closed"])
+    for cid in cids[1:]:
+        for d in range(5):
+            admin.post("/staff/roster/exceptions", {"consultant_id": cid, "day": (monday + timedelta(days=d)).isoformat(), "service": "ukm", "kind": "tambahan"})
+    changed = admin.post("/staff/roster/copy-week", {"from_week": monday.isoformat(), "to_week": (monday + timedelta(days=7)).isoformat()})
+    assert changed.status_code == 200 and changed.json_body["changed"] >= 10

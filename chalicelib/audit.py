@@ -33,12 +33,21 @@ def entry(actor: str, action: str, target: str, details: dict | None = None, now
     )
 
 
+# DynamoDB takes up to 100 items per transaction, but the DynamoDB Local build behind
+# `make run` takes only 10: every transaction of the system stays within 10 items, so the local
+# stack behaves like AWS. Callers with more changes split them (see team.set_weekly_pattern).
+MAX_TRANSACTION_ITEMS = 10
+
+
 def write(actor: str, action: str, target: str, details: dict | None = None, *, save=(), delete=(), update=(), condition_checks=()) -> None:
     """Apply saves/deletes/updates and the audit entry in one DynamoDB transaction.
 
     `save` holds models or (model, condition) pairs; `delete` likewise; `update` holds
     (model, actions, condition) triples; `condition_checks` (model_class, hash, range, condition).
     """
+    size = len(save) + len(delete) + len(update) + len(condition_checks) + 1
+    if size > MAX_TRANSACTION_ITEMS:
+        raise ValueError(f"a transaction of {size} items exceeds {MAX_TRANSACTION_ITEMS}: split it")
     with TransactWrite(connection=connection()) as tx:
         for item in save:
             model, cond = item if isinstance(item, tuple) else (item, None)

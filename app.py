@@ -457,3 +457,31 @@ def get_notes(principal, session_id):
 @staff_route("/staff/sessions/{session_id}/notes", methods=("PUT",), roles=ALL_STAFF)
 def put_notes(principal, session_id):
     return respond(200, booking.save_notes(actor(principal), principal.consultant_id, principal.is_admin, session_id, body()))
+
+
+# --- feedback after a session (stage 7; chalicelib/feedback.py) -----------------------------------
+# Public: the signed link (?e=<expiry>&t=<signature>, from the page's URL fragment) is the only
+# credential. 403 forged/altered link, 410 expired, 409 already answered or session not held.
+from chalicelib import feedback  # noqa: E402
+
+
+def _feedback_error(exc: InputError) -> Response:
+    return respond(exc.status, {"errors": exc.errors, **getattr(exc, "extra", {})})
+
+
+@app.route("/feedback/{session_id}", methods=["GET"])
+def feedback_view(session_id):
+    try:
+        return respond(200, feedback.view_for_visitor(session_id, query("e"), query("t")))
+    except InputError as exc:
+        return _feedback_error(exc)
+
+
+@app.route("/feedback/{session_id}", methods=["POST"], content_types=JSON_TYPES)
+def feedback_submit(session_id):
+    try:
+        answer = feedback.submit(session_id, body())
+    except InputError as exc:
+        return _feedback_error(exc)
+    app.log.info("feedback stored for session %s", session_id)
+    return respond(201, answer)

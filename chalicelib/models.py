@@ -90,6 +90,8 @@ class Registration(Model):
 
     # Set when a session is booked (issue: allocation).
     session_id = UnicodeAttribute(null=True)
+    # A follow-up asked for on the feedback page: the reference of the earlier registration.
+    follow_up_of = UnicodeAttribute(null=True)
 
     by_status = _gsi("by_status", "status")
     by_phone = _gsi("by_phone", "phone")
@@ -276,3 +278,39 @@ def create_tables(wait: bool = True) -> None:
             model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
             model.update_ttl(ignore_update_ttl_errors=True)
 
+
+# --- feedback (stage 7) -----------------------------------------------------------------------
+
+class FeedbackRecord(Model):
+    """A visitor's answer to the feedback form, one per session (conditional put on the key).
+
+    Access patterns: by session (GetItem: "already answered?"); by WIB month of the answer +
+    created_at (GSI by_month: the evaluation dashboard's date ranges, per-topic/per-service
+    counts aggregated from the month's items); by consultant + created_at (GSI by_consultant:
+    one consultant's feedback over a period). The copied session fields (consultant, service,
+    mode, topics, day) let the dashboard aggregate without reading sessions or registrations.
+    """
+
+    Meta = _meta("feedback")
+
+    session_id = UnicodeAttribute(hash_key=True)
+    reference = UnicodeAttribute()  # the registration the session served
+    consultant_id = UnicodeAttribute()
+    service = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    topics = ListAttribute(of=UnicodeAttribute)
+    session_day = UnicodeAttribute()  # WIB date of the session
+    satisfaction = NumberAttribute()  # 1-5
+    answered = UnicodeAttribute()  # ya | sebagian | tidak
+    helpfulness = NumberAttribute()  # 1-5
+    recommend = NumberAttribute()  # 0-10
+    improve = UnicodeAttribute(null=True)  # free text, at most 1000 characters
+    follow_up = UnicodeAttribute(null=True)  # reference of the follow-up registration, if asked for
+    created_at = UnicodeAttribute()  # UTC ISO
+    month = UnicodeAttribute()  # "2026-11": WIB month of created_at, GSI partition
+
+    by_month = _gsi("by_month", "month")
+    by_consultant = _gsi("by_consultant", "consultant_id")
+
+
+ALL_MODELS.append(FeedbackRecord)

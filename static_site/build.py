@@ -15,12 +15,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from chalicelib import rules  # noqa: E402
+from chalicelib import feedback, rules  # noqa: E402
 
 PAGES = {
     "index.html.j2": "index.html",
     "status.html.j2": "status.html",
     "privasi.html.j2": "privasi.html",
+    "umpan-balik.html.j2": "umpan-balik.html",
 }
 
 
@@ -38,6 +39,9 @@ def context() -> dict:
         "coop_statuses": rules.COOPERATIVE_STATUSES,
         "sectors": rules.BUSINESS_SECTORS,
         "sources": rules.SOURCES,
+        # the feedback page (umpan-balik.html): the same choices and limit as the API
+        "answered": feedback.ANSWERED,
+        "improve_max": feedback.IMPROVE_MAX,
     }
 
 

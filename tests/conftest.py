@@ -15,6 +15,7 @@ os.environ.update(
         "STAGE": "test",
         "APP_STAGE": "test",
         "AUTH_MODE": "local",
+        "APP_SIGNING_KEY": "test-signing-key-not-secret-0123456789abcdef",
         "LOCAL_ISSUER_KEY_FILE": os.path.join(tempfile.mkdtemp(prefix="cc-issuer-"), "key.pem"),
     }
 )

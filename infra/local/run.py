@@ -52,11 +52,26 @@ def local_env(cfg: dict) -> dict:
             "AUTH_MODE": "local",
             "LOCAL_ISSUER_KEY_FILE": str(cfg["data"] / "issuer-key.pem"),
             "LOCAL_OUTBOX_DIR": str(cfg["data"] / "outbox"),
+            "APP_SIGNING_KEY": local_signing_key(cfg["data"]),
+            "SITE_URL": f"http://localhost:{cfg['site_port']}",  # absolute links in messages
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
         }
     )
     return env
+
+
+def local_signing_key(data: Path) -> str:
+    """The local stack's signing key (feedback links): random once, kept in <data>/signing-key."""
+    import secrets
+
+    path = data / "signing-key"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def dynamodb_jar() -> Path:

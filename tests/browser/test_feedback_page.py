@@ -1,20 +1,22 @@
 """The feedback page (umpan-balik.html) on the real local stack, in headless Chromium on a phone.
 
 A session that took place is produced through the API as staff would (a registration, a session
-booked by hand on a past working day, attendance "hadir"). The link is signed with the stack's own
-key (<LOCAL_DATA_DIR>/signing-key) by `feedback.link_for`, exactly what the feedback-request
-message carries.
-TODO(messages): read the link from the local outbox (LOCAL_OUTBOX_DIR, template cc_umpan_balik)
-once the outbox is on main, instead of signing it here.
+booked by hand on a past working day, attendance "hadir").
+
+`test_visitor_opens_the_link_from_the_outbox` takes the link from the feedback-request message in
+the stack's local outbox (LOCAL_OUTBOX_DIR), as a visitor would from WhatsApp. The other tests sign
+the link with the stack's own key (<LOCAL_DATA_DIR>/signing-key) through `feedback.link_for`, the
+same function the message uses, so they can pick any past session and forge/expire links.
 """
 from __future__ import annotations
 
 import filecmp
 import json
+import re
 import urllib.error
 import urllib.request
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -23,6 +25,7 @@ from .conftest import ROOT, screenshot
 
 PROD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
 PASSWORD = "demo12345"
+WIB = timezone(timedelta(hours=7))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,11 +61,16 @@ def call(stack, method, path, body=None, token=None):
         return e.code, json.loads(raw) if raw else {}
 
 
-def held_session(stack, name: str, phone: str) -> dict:
-    """A UKM online session on the latest past working day with a free seat, marked hadir."""
+def admin_token(stack) -> str:
     status, login = call(stack, "POST", "/auth/local/login", {"email": "admin@demo.local", "password": PASSWORD})
     assert status == 200, login
-    token = login["token"]
+    return login["token"]
+
+
+def held_session(stack, name: str, phone: str, days_back: int = 10, ended_by: datetime | None = None) -> dict | None:
+    """A UKM online session on the latest past working day with a free seat, marked hadir
+    (None when the last `days_back` days have no such seat that ended by `ended_by`)."""
+    token = admin_token(stack)
     _, options = call(stack, "GET", "/public/options")
     status, reg = call(stack, "POST", "/registrations", {
         "name": name, "whatsapp": phone, "kecamatan": "Cibinong", "service": "ukm", "org_name": "Batik " + name,
@@ -70,13 +78,17 @@ def held_session(stack, name: str, phone: str) -> dict:
         "description": "Ingin menjual batik lewat marketplace dan mengurus merek dagang.", "source": "instagram",
         "consent": True})
     assert status == 201, reg
-    today = date.today()
-    status, slots = call(stack, "GET", f"/staff/slots?from={today - timedelta(days=10)}&to={today - timedelta(days=1)}",
-                         token=token)
+    today = datetime.now(WIB).date()
+    last = today if ended_by else today - timedelta(days=1)
+    status, slots = call(stack, "GET", f"/staff/slots?from={today - timedelta(days=days_back)}&to={last}", token=token)
     assert status == 200, slots
-    free = [s for s in slots["slots"] if s["service"] == "ukm" and "daring" in s["modes"] and not s["taken"]]
+    free = [s for s in slots["slots"] if s["service"] == "ukm" and "daring" in s["modes"] and not s["taken"]
+            and (ended_by is None or ended(s["start"]) <= ended_by)]
+    if ended_by is not None and not free:
+        return None
     assert free, "no free past UKM seat in the demo roster"
     seat = free[-1]
+    phone_e164 = "+62" + phone.replace(" ", "")[1:]
     status, session = call(stack, "POST", "/staff/sessions", {"reference": reg["reference"], "start": seat["start"],
                                                               "consultant_id": seat["consultant_id"], "mode": "daring"},
                            token=token)
@@ -84,7 +96,54 @@ def held_session(stack, name: str, phone: str) -> dict:
     status, marked = call(stack, "POST", f"/staff/sessions/{session['id']}/attendance", {"status": "hadir"}, token=token)
     assert status == 200, marked
     return {"id": session["id"], "reference": reg["reference"], "consultant_name": seat["consultant_name"],
-            "day": seat["day"]}
+            "day": seat["day"], "phone": phone_e164, "token": token}
+
+
+def ended(start_iso: str) -> datetime:
+    return datetime.strptime(start_iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) + timedelta(minutes=30)
+
+
+LINK_RE = re.compile(r"https?://\S+/umpan-balik\.html#s=[^\s&]+&e=\d+&t=[A-Za-z0-9_-]+")
+
+
+def feedback_link_in_outbox(stack, phone: str) -> str:
+    """The link in the WhatsApp feedback request the local outbox wrote for this number."""
+    found = []
+    for path in sorted((stack.data / "outbox").glob("*_whatsapp.json")):
+        message = json.loads(path.read_text(encoding="utf-8"))
+        if message.get("template") == "cc_umpan_balik" and message.get("to") == phone:
+            found += LINK_RE.findall(message.get("text") or "")
+    assert len(found) == 1, f"expected one feedback request to {phone} in the outbox, found {found}"
+    return found[0]
+
+
+def test_visitor_opens_the_link_from_the_outbox(stack, page):
+    if not (ROOT / "chalicelib" / "outbox.py").exists():
+        pytest.skip("the outbox (chalicelib/outbox.py) is not in this tree yet")
+    # The feedback request goes out for sessions of yesterday/today that ended (chalicelib/reminders.py).
+    held = held_session(stack, "Dewi Lestari", "0812 9876 4444", days_back=1, ended_by=datetime.now(timezone.utc))
+    if held is None:
+        pytest.skip("no UKM session of yesterday or today has ended yet (weekend, holiday or early morning)")
+    status, run = call(stack, "POST", "/staff/outbox/run", {}, token=held["token"])
+    assert status == 200, run
+    link = feedback_link_in_outbox(stack, held["phone"])
+    assert link.split("/umpan-balik.html")[0] in (stack.site, stack.site.replace("127.0.0.1", "localhost"))
+
+    problems = open_page(page, stack, link.replace("localhost", "127.0.0.1"))
+    page.wait_for_selector("#umpan-balik:not([hidden])")
+    assert held["reference"] in page.text_content("#sesi-layanan")
+    page.check("input[name=satisfaction][value='5']")
+    page.check("input[name=answered][value=ya]")
+    page.check("input[name=helpfulness][value='5']")
+    page.check("input[name=recommend][value='10']")
+    page.click("#kirim")
+    page.wait_for_selector("#terkirim:not([hidden])")
+    screenshot(page, "feedback-07-from-outbox")
+    assert page.is_hidden("#lanjutan-info")
+    assert problems == []
+    item = stack.table("feedback").get_item(Key={"session_id": held["id"]})["Item"]
+    assert (item["satisfaction"], item["answered"], item["recommend"]) == (5, "ya", 10)
+    assert "follow_up" not in item or item["follow_up"] is None
 
 
 @pytest.fixture

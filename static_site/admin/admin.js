@@ -386,8 +386,10 @@
 
   function showApp() {
     // Remove (not just hide) what the role may not use; the server enforces it anyway.
+    // "Jadwal saya" (data-role=konsultan) also belongs to an admin whose account is linked to a consultant.
     Array.prototype.forEach.call(document.querySelectorAll("[data-role]"), function (node) {
-      if (!can(node.getAttribute("data-role"))) node.parentNode.removeChild(node);
+      var role = node.getAttribute("data-role");
+      if (!can(role) && !(role === "konsultan" && me.consultant_id)) node.parentNode.removeChild(node);
     });
     $("who-name").textContent = me.consultant_name || me.email || "";
     $("who-role").textContent = roles.map(function (r) { return ROLE_LABEL[r] || r; }).join(", ");
@@ -446,6 +448,7 @@
     checkGroup($("k-topics"), meta.topics, only);
     fillSelect($("r-exc-service"), pairs(meta.services).map(function (p) { return [p[0], p[1] + " (" + (meta.blocks[p[0]] || "") + ")"]; }));
     fillSelect($("t-service"), [["", "Seluruh hari"]].concat(pairs(meta.services)));
+    fillSelect($("se-cd-service"), [["", "Semua layanan konsultan"]].concat(pairs(meta.services).map(function (p) { return [p[0], p[1] + " (" + (meta.blocks[p[0]] || "") + ")"]; })));
     fillSelect($("p-status"), pairs(meta.statuses), "Semua status");
     fillSelect($("p-service"), pairs(meta.services), "Semua layanan");
     fillSelect($("p-kecamatan"), (meta.kecamatan || []).map(function (k) { return [k, k]; }), "Semua kecamatan");
@@ -876,6 +879,528 @@
       total.offered + ", terisi " + total.taken + ", sisa " + (total.offered - total.taken) + ".");
   }
 
+  // ---------------------------------------------------------------- 5b. Sesi
+  var SESSION_HOLDING = ["terjadwal", "hadir", "tidak_hadir"];
+  var se = { view: "hari", day: null, items: [], request: 0, dirty: false, opened: null, back: null };
+  function sessionLabel(s) { return s.status_label || label(meta.session_statuses, s.status); }
+  function sessionTime(s) {
+    var start = String(s.start_wib || "").slice(11).replace(":", ".");
+    return start ? start + "–" + String(s.end_wib || "").replace(":", ".") : fmtInstant(s.start);
+  }
+  function sessionWhen(s) { return fmtDay(s.day, true) + ", " + sessionTime(s) + " WIB"; }
+  function sessionPlace(s) {
+    if (s.mode === "tatap_muka") return SHORT_MODE.tatap_muka + (s.room_name || s.room_id ? ", " + (s.room_name || s.room_id) : "");
+    return SHORT_MODE[s.mode] || label(meta.modes, s.mode);
+  }
+  function isCancelled(s) { return SESSION_HOLDING.indexOf(s.status) < 0; }
+  /** A Zoom link only when it is a plain https URL (never javascript: or data:). */
+  function safeUrl(u) { return typeof u === "string" && /^https:\/\/[^\s"'<>]+$/.test(u) ? u : null; }
+  function statusBadge(s) { return el("span", { className: "badge st-" + s.status, text: sessionLabel(s) }); }
+  /** Monday to Friday of the week of `day`, or the day itself. */
+  function seRange() {
+    if (se.view === "minggu") { var m = mondayOf(se.day); return { from: m, to: addDays(m, 4) }; }
+    return { from: se.day, to: se.day };
+  }
+  function workingDayFrom(iso) { var wd = parseDay(iso).getUTCDay(); return wd === 6 ? addDays(iso, 2) : wd === 0 ? addDays(iso, 1) : iso; }
+  function countBy(items) {
+    var n = {};
+    items.forEach(function (s) { n[s.status] = (n[s.status] || 0) + 1; });
+    return n;
+  }
+  function statusSummary(items) {
+    var n = countBy(items);
+    return ["terjadwal", "hadir", "tidak_hadir"].filter(function (k) { return n[k]; })
+      .map(function (k) { return n[k] + " " + label(meta.session_statuses, k, { terjadwal: "terjadwal", hadir: "hadir", tidak_hadir: "tidak hadir" }).toLowerCase(); }).join(", ");
+  }
+
+  loaders.sesi = function (arg) {
+    if (arg && validDay(arg)) { se.view = "hari"; se.day = arg; }
+    else if (arg && arg.indexOf("minggu-") === 0 && validDay(arg.slice(7))) { se.view = "minggu"; se.day = arg.slice(7); }
+    if (!se.day) se.day = workingDayFrom(todayWIB());
+    closeSessionDetail(false);
+    Promise.all([loadConsultants(), loadRooms()]).then(function () {
+      fillWho();
+      fillSelect($("se-cd-consultant_id"), consultants.map(function (c) { return [c.id, c.name]; }), "— pilih konsultan —");
+      loadSessions();
+    }).catch(ignoreStop);
+  };
+  function fillWho() {
+    var s = $("se-who"), keep = s.value || "by:konsultan";
+    clear(s);
+    s.appendChild(el("option", { value: "by:konsultan", text: "Semua, per konsultan" }));
+    s.appendChild(el("option", { value: "by:ruang", text: "Semua, per ruang" }));
+    var gk = el("optgroup", { label: "Satu konsultan" });
+    consultants.forEach(function (c) { gk.appendChild(el("option", { value: "k:" + c.id, text: c.name })); });
+    var gr = el("optgroup", { label: "Satu ruang" });
+    rooms.forEach(function (r) { gr.appendChild(el("option", { value: "r:" + r.id, text: r.name })); });
+    s.appendChild(gk); s.appendChild(gr);
+    s.value = keep;
+    if (s.value !== keep) s.value = "by:konsultan";
+  }
+  function seGroupBy() { var w = $("se-who").value || "by:konsultan"; return w === "by:ruang" || w.indexOf("r:") === 0 ? "ruang" : "konsultan"; }
+  function loadSessions() {
+    var form = $("se-form");
+    clearErrors(form, "se");
+    $("se-view").value = se.view;
+    $("se-day").value = se.day;
+    var range = seRange(), who = $("se-who").value || "by:konsultan";
+    var params = { from: range.from, to: range.to };
+    if (who.indexOf("k:") === 0) params.consultant_id = who.slice(2);
+    if (who.indexOf("r:") === 0) params.room_id = who.slice(2);
+    if (currentView === "sesi") history.replaceState(null, "", "#/sesi/" + (se.view === "minggu" ? "minggu-" + range.from : se.day));
+    $("se-label").textContent = se.view === "minggu" ? "Minggu " + fmtRange(range.from, range.to) : fmtDay(se.day, true);
+    $("se-prev-label").textContent = se.view === "minggu" ? "Minggu lalu" : "Hari sebelumnya";
+    $("se-next-label").textContent = se.view === "minggu" ? "Minggu depan" : "Hari berikutnya";
+    $("se-now").textContent = se.view === "minggu" ? "Minggu ini" : "Hari ini";
+    setStatus("se-status", "Memuat…");
+    var mine = ++se.request;
+    return api("GET", "/staff/sessions" + qs(params)).then(function (res) {
+      if (mine !== se.request) return;
+      if (!res.ok) { setStatus("se-status", ""); clear($("se-isi")); return showErrors(form, "se", (res.body && res.body.errors) || { _form: problem(res) }); }
+      se.items = res.body.items || [];
+      se.dirty = false;
+      renderSessions();
+    }).catch(ignoreStop);
+  }
+  function renderSessions() {
+    var range = seRange(), box = clear($("se-isi"));
+    var all = se.items, withCancelled = $("se-batal").checked;
+    var shown = all.filter(function (s) { return withCancelled || !isCancelled(s); });
+    var hiddenN = all.length - shown.length;
+    var where = se.view === "minggu" ? "Minggu " + fmtRange(range.from, range.to) : fmtDay(se.day, true);
+    var active = all.filter(function (s) { return !isCancelled(s); });
+    var cancelledN = all.length - active.length;
+    setStatus("se-status", where + ": " + (active.length ? active.length + " sesi (" + statusSummary(active) + ")" : "belum ada sesi") +
+      (hiddenN ? "; " + hiddenN + " sesi dibatalkan tidak ditampilkan." : cancelledN ? "; " + cancelledN + " sesi dibatalkan." : "."));
+    if (se.view === "minggu") return renderSessionWeek(box, shown, range);
+    var groups = groupSessions(shown);
+    if (!groups.length) {
+      box.appendChild(el("p", { className: "card hint", text: "Belum ada sesi pada hari ini. Pendaftar yang menunggu dijadwalkan oleh penjadwalan otomatis (atau tombol di atas), atau tetapkan jadwal dari rincian pendaftaran." }));
+      return;
+    }
+    var list = el("div", { className: "days-list" });
+    groups.forEach(function (g) {
+      var art = el("article", { className: "card sgroup", "data-group": g.key }, [
+        el("h2", null, [g.name, el("span", { className: "minor inline", text: g.items.length + " sesi" })])]);
+      var ul = el("ul", { className: "sesslist" });
+      g.items.forEach(function (s) {
+        var other = g.kind === "konsultan" ? sessionPlace(s) : s.consultant_name + (g.kind === "ruang" && s.mode !== "tatap_muka" ? " · " + sessionPlace(s) : "");
+        ul.appendChild(el("li", { className: "sess st-" + s.status, "data-id": s.id, "data-ref": s.reference }, [
+          el("p", { className: "when" }, [sessionTime(s), " ", statusBadge(s), s.fixed ? el("span", { className: "tag manual", text: "manual" }) : null]),
+          el("p", { className: "who" }, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]),
+          el("p", { className: "minor", text: (SHORT_SERVICE[s.service] || label(meta.services, s.service)) + " · " + other }),
+          smallButton("Rincian", "secondary open", function (ev) { openSession(s, ev.target); }, "Rincian sesi " + sessionTime(s) + " " + text(s.name))
+        ]));
+      });
+      art.appendChild(ul);
+      if (g.kind === "konsultan" && g.items.some(function (s) { return s.status === "terjadwal"; })) {
+        art.appendChild(el("div", { className: "gfoot" }, [smallButton("Berhalangan? Batalkan hari ini…", "secondary", function () { prepareCancelDay(g.key, se.day); },
+          "Batalkan hari " + g.name + ", " + fmtDay(se.day, true))]));
+      }
+      list.appendChild(art);
+    });
+    box.appendChild(list);
+  }
+  function groupSessions(items) {
+    var by = seGroupBy(), groups = {}, order = [];
+    items.forEach(function (s) {
+      var key = by === "ruang" ? (s.room_id || "-daring") : s.consultant_id;
+      var name = by === "ruang" ? (s.room_id ? s.room_name || s.room_id : "Daring (tanpa ruang)") : s.consultant_name || consultantName(s.consultant_id);
+      if (!groups[key]) { groups[key] = { key: key, name: name, kind: by === "ruang" ? (s.room_id ? "ruang" : "daring") : "konsultan", items: [] }; order.push(key); }
+      groups[key].items.push(s);
+    });
+    return order.map(function (k) { return groups[k]; }).sort(function (a, b) {
+      return (a.kind === "daring") - (b.kind === "daring") || String(a.name).localeCompare(String(b.name), "id");
+    }).map(function (g) { g.items.sort(function (a, b) { return String(a.start).localeCompare(String(b.start)); }); return g; });
+  }
+  function renderSessionWeek(box, shown, range) {
+    var today = todayWIB();
+    var tbl = el("table", { className: "grid week-sessions" }, [
+      el("caption", { className: "sr", text: "Sesi per hari, minggu " + fmtRange(range.from, range.to) }),
+      el("thead", null, [el("tr", null, [el("th", { scope: "col", text: seGroupBy() === "ruang" ? "Ruang" : "Konsultan" }), el("th", { scope: "col", text: "Sesi" })])])]);
+    var tb = el("tbody");
+    for (var i = 0; i < 5; i++) {
+      var day = addDays(range.from, i);
+      var items = shown.filter(function (s) { return s.day === day; });
+      var open = el("button", { type: "button", className: "link", text: fmtDay(day, true) + " · " + items.length + " sesi",
+        "aria-label": "Lihat hari " + fmtDay(day, true) + ", " + items.length + " sesi" });
+      open.addEventListener("click", (function (d) { return function () { se.view = "hari"; se.day = d; loadSessions(); $("se-label").focus(); }; })(day));
+      tb.appendChild(el("tr", { className: "dayrow" + (day === today ? " today" : ""), "data-day": day }, [
+        el("th", { scope: "colgroup", colspan: 2 }, [open, day === today ? el("span", { className: "tag", text: "hari ini" }) : null])]));
+      var groups = groupSessions(items);
+      if (!groups.length) tb.appendChild(el("tr", { className: "empty" }, [el("td", { colspan: 2, text: "Belum ada sesi." })]));
+      groups.forEach(function (g) {
+        var ul = el("ul", { className: "chips" });
+        g.items.forEach(function (s) {
+          var b = el("button", { type: "button", className: "chip st-" + s.status, "data-id": s.id,
+            "aria-label": sessionTime(s) + " " + text(s.name) + ", " + sessionLabel(s) + ". Buka rincian." },
+            [String(s.start_wib || "").slice(11).replace(":", ".") + " " + text(s.name)]);
+          b.addEventListener("click", function (ev) { openSession(s, ev.currentTarget); });
+          ul.appendChild(el("li", null, [b]));
+        });
+        tb.appendChild(el("tr", { "data-day": day, "data-group": g.key }, [
+          el("th", { scope: "row", className: "block" }, [g.name, el("span", { className: "minor", text: g.items.length + " sesi" })]),
+          el("td", { className: "names" }, [ul])]));
+      });
+    }
+    tbl.appendChild(tb);
+    box.appendChild(el("div", { className: "table-wrap" }, [tbl]));
+  }
+  function seMove(n) {
+    if (n === 0) se.day = workingDayFrom(todayWIB());
+    else if (se.view === "minggu") se.day = addDays(mondayOf(se.day), 7 * n);
+    else { var d = addDays(se.day, n); var wd = parseDay(d).getUTCDay(); if (wd === 6) d = addDays(d, n > 0 ? 2 : -1); if (wd === 0) d = addDays(d, n > 0 ? 1 : -2); se.day = d; }
+    loadSessions();
+  }
+  $("se-prev").addEventListener("click", function () { seMove(-1); });
+  $("se-next").addEventListener("click", function () { seMove(1); });
+  $("se-now").addEventListener("click", function () { seMove(0); });
+  $("se-form").addEventListener("submit", function (e) { e.preventDefault(); });
+  $("se-form").addEventListener("change", function (e) {
+    if (e.target.id === "se-day") {
+      if (!validDay($("se-day").value)) return showErrors($("se-form"), "se", { day: "Isi tanggal." });
+      se.day = $("se-day").value;
+    }
+    if (e.target.id === "se-view") se.view = $("se-view").value;
+    if (e.target.id === "se-batal") return renderSessions();
+    loadSessions();
+  });
+
+  $("se-run").addEventListener("click", function () {
+    var btn = $("se-run");
+    btn.disabled = true;
+    setStatus("se-run-status", "Menjalankan penjadwalan…");
+    api("POST", "/staff/allocation/run", {}).then(function (res) {
+      btn.disabled = false;
+      if (!res.ok) return setStatus("se-run-status", problem(res));
+      setStatus("se-run-status", allocationSentence(res.body));
+      loadSessions();
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  });
+  function allocationSentence(r) {
+    var waiting = r.waiting || 0, booked = r.booked || 0, conflicts = r.conflicts || 0, expired = r.expired || 0;
+    var when = "Penjadwalan selesai pukul " + fmtClock(new Date().toISOString()).replace(/\.\d\d WIB$/, " WIB") + ": ";
+    if (!waiting) return when + "tidak ada pendaftar yang menunggu jadwal.";
+    var parts = [booked + " dari " + waiting + " pendaftar yang menunggu mendapat jadwal"];
+    if (conflicts) parts.push(conflicts + " bentrok dengan perubahan lain dan akan dicoba lagi pada putaran berikutnya");
+    if (expired) parts.push(expired + " kedaluwarsa karena tidak ada tanggal pilihannya yang dapat dilayani (pendaftar diminta memilih tanggal baru)");
+    var rest = waiting - booked - expired;
+    if (rest > 0) parts.push(rest + " masih menunggu slot yang cocok");
+    return when + parts.join("; ") + ".";
+  }
+
+  // Cancel a consultant's day: check first (how many sessions), then confirm.
+  function prepareCancelDay(consultantId, day) {
+    var det = $("se-cd");
+    det.open = true;
+    $("se-cd-consultant_id").value = consultantId;
+    $("se-cd-day").value = day;
+    $("se-cd-service").value = "";
+    det.scrollIntoView({ block: "start" });
+    checkCancelDay();
+  }
+  var cdPending = null;
+  function checkCancelDay() {
+    var form = $("se-cd-form");
+    var body = { consultant_id: $("se-cd-consultant_id").value, day: $("se-cd-day").value, service: $("se-cd-service").value || null };
+    var local = {};
+    if (!body.consultant_id) local.consultant_id = "Pilih konsultan.";
+    if (!validDay(body.day)) local.day = "Isi tanggal.";
+    $("se-cd-confirm").hidden = true;
+    cdPending = null;
+    if (Object.keys(local).length) return showErrors(form, "se-cd", local);
+    clearErrors(form, "se-cd");
+    setStatus("se-cd-status", "Memeriksa…");
+    api("GET", "/staff/sessions" + qs({ from: body.day, to: body.day, consultant_id: body.consultant_id })).then(function (res) {
+      setStatus("se-cd-status", "");
+      if (!res.ok) return showErrors(form, "se-cd", (res.body && res.body.errors) || { _form: problem(res) });
+      var n = (res.body.items || []).filter(function (s) { return s.status === "terjadwal" && (!body.service || s.service === body.service); }).length;
+      var who = consultantName(body.consultant_id) + ", " + fmtDay(body.day, true) + " (" + (body.service ? label(meta.services, body.service) : "semua layanannya") + ")";
+      $("se-cd-tanya").textContent = who + ": " + (n ? n + " sesi terjadwal akan dibatalkan dan pendaftarnya kembali ke antrean di urutan semula." :
+        "tidak ada sesi terjadwal.") + " Konsultan dicatat cuti pada hari itu. Lanjutkan?";
+      cdPending = body;
+      $("se-cd-confirm").hidden = false;
+      $("se-cd-ya").focus();
+    }).catch(ignoreStop);
+  }
+  $("se-cd-form").addEventListener("submit", function (e) { e.preventDefault(); checkCancelDay(); });
+  $("se-cd-form").addEventListener("change", function () { $("se-cd-confirm").hidden = true; cdPending = null; });
+  $("se-cd-tidak").addEventListener("click", function () { $("se-cd-confirm").hidden = true; cdPending = null; setStatus("se-cd-status", "Tidak jadi dibatalkan."); $("se-cd-periksa").focus(); });
+  $("se-cd-ya").addEventListener("click", function () {
+    var body = cdPending, btn = $("se-cd-ya");
+    if (!body) return;
+    btn.disabled = true;
+    api("POST", "/staff/consultants/" + encodeURIComponent(body.consultant_id) + "/cancel-day", { day: body.day, service: body.service }).then(function (res) {
+      btn.disabled = false;
+      if (!res.ok) { $("se-cd-confirm").hidden = true; return showErrors($("se-cd-form"), "se-cd", (res.body && res.body.errors) || { _form: problem(res) }); }
+      $("se-cd-confirm").hidden = true;
+      cdPending = null;
+      var n = res.body.cancelled || 0;
+      setStatus("se-cd-status", "Hari " + fmtDay(body.day, true) + " untuk " + consultantName(body.consultant_id) + " dibatalkan: " +
+        (n ? n + " sesi dibatalkan, pendaftarnya kembali ke antrean." : "tidak ada sesi yang perlu dibatalkan.") + " Konsultan dicatat cuti.");
+      $("se-cd-periksa").focus();
+      loadSessions();
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  });
+
+  // Session detail
+  function openSession(s, from) {
+    se.opened = s;
+    var holder = from && from.closest ? from.closest("[data-id]") : null;
+    se.back = holder ? holder.getAttribute("data-id") : null;
+    $("se-jadwal").hidden = true;
+    $("se-detail").hidden = false;
+    setStatus("se-d-status", "");
+    renderSessionDetail();
+    $("h-se-detail").focus();
+    window.scrollTo(0, 0);
+    loadNotesForStaff(s.id);
+  }
+  function closeSessionDetail(refocus) {
+    var wasOpen = !$("se-detail").hidden;
+    $("se-detail").hidden = true;
+    $("se-jadwal").hidden = false;
+    movePicker.close();
+    $("se-c-form").hidden = true;
+    if (!wasOpen || !refocus) return;
+    var want = se.back;
+    var done = function () {
+      var holder = want && $("se-isi").querySelector("[data-id='" + want.replace(/[^A-Za-z0-9_-]/g, "") + "']");
+      var target = holder && (holder.tagName === "BUTTON" ? holder : holder.querySelector("button.open"));
+      (target || $("h-sesi")).focus();
+    };
+    if (se.dirty) { var p = loadSessions(); if (p && p.then) p.then(done); } else done();
+  }
+  $("se-kembali").addEventListener("click", function () { closeSessionDetail(true); });
+  function renderSessionDetail() {
+    var s = se.opened, dl = clear($("se-d-isi"));
+    $("se-d-ref").textContent = s.reference || "";
+    function row(name, value, field) {
+      dl.appendChild(el("dt", { text: name }));
+      var dd = el("dd", { "data-field": field });
+      if (value && value.nodeType) dd.appendChild(value); else dd.textContent = text(value);
+      dl.appendChild(dd);
+    }
+    row("Waktu", sessionWhen(s), "when");
+    row("Status", statusBadge(s), "status");
+    row("Pendaftar", el("span", null, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]), "name");
+    row("Kode pendaftaran", el("a", { href: "#/pendaftaran/" + encodeURIComponent(String(s.reference || "").replace(/-/g, "")), className: "ref-link", text: s.reference }), "reference");
+    row("WhatsApp", s.whatsapp, "whatsapp");
+    row("Topik", listLabels(meta.topics, s.topics), "topics");
+    row("Layanan", label(meta.services, s.service), "service");
+    row("Konsultan", s.consultant_name || consultantName(s.consultant_id), "consultant");
+    row("Tempat", sessionPlace(s), "place");
+    if (s.meeting) {
+      var url = safeUrl(s.meeting.join_url);
+      row("Zoom", el("span", null, [s.meeting.state_label || s.meeting.state || "—",
+        url ? el("span", { className: "minor" }, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: "Tautan rapat" })]) : null,
+        s.meeting.error ? el("span", { className: "minor", text: "Gangguan: " + s.meeting.error }) : null]), "meeting");
+    }
+    row("Dijadwalkan oleh", s.fixed ? "Petugas (tidak dipindah penjadwalan otomatis)" : "Penjadwalan otomatis", "fixed");
+    var holding = SESSION_HOLDING.indexOf(s.status) >= 0;
+    $("se-d-aksi").hidden = !holding;
+    $("se-d-ubah").hidden = s.status !== "terjadwal";
+    $("se-d-hadir-ya").setAttribute("aria-pressed", String(s.status === "hadir"));
+    $("se-d-hadir-tidak").setAttribute("aria-pressed", String(s.status === "tidak_hadir"));
+    $("se-d-err-_form").hidden = true;
+  }
+  function sessionChanged(updated, message) {
+    var old = se.opened;
+    ["name", "org_name", "topics", "whatsapp", "description"].forEach(function (k) { if (updated[k] === undefined) updated[k] = old[k]; });
+    se.opened = updated;
+    se.dirty = true;
+    renderSessionDetail();
+    setStatus("se-d-status", message);
+  }
+  function sessionActionError(res) {
+    var box = $("se-d-err-_form");
+    var errs = (res.body && res.body.errors) || {};
+    box.textContent = Object.keys(errs).length ? Object.keys(errs).map(function (k) { return errs[k]; }).join(" ") : problem(res);
+    box.hidden = false;
+    box.focus && box.scrollIntoView({ block: "nearest" });
+  }
+  function markAttendance(status, btn) {
+    var s = se.opened;
+    $("se-d-err-_form").hidden = true;
+    btn.disabled = true;
+    api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/attendance", { status: status }).then(function (res) {
+      btn.disabled = false;
+      if (!res.ok) return sessionActionError(res);
+      sessionChanged(res.body, "Kehadiran dicatat: " + sessionLabel(res.body) + ".");
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  }
+  $("se-d-hadir-ya").addEventListener("click", function (e) { markAttendance("hadir", e.currentTarget); });
+  $("se-d-hadir-tidak").addEventListener("click", function (e) { markAttendance("tidak_hadir", e.currentTarget); });
+  $("se-d-batal").addEventListener("click", function () {
+    movePicker.close();
+    var f = $("se-c-form");
+    clearErrors(f, "se-c");
+    f.hidden = false;
+    f.querySelector("input[name=requeue][value=ya]").checked = true;
+    $("se-c-tidak").focus();
+  });
+  $("se-c-tidak").addEventListener("click", function () { $("se-c-form").hidden = true; $("se-d-batal").focus(); });
+  $("se-c-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var s = se.opened, requeue = (e.target.querySelector("input[name=requeue]:checked") || {}).value !== "tidak";
+    submit(e.target, "se-c", $("se-c-ya"), "POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/cancel", { requeue: requeue }, function () {
+      e.target.hidden = true;
+      var updated = {}; Object.keys(s).forEach(function (k) { updated[k] = s[k]; });
+      updated.status = "batal_kantor"; updated.status_label = label(meta.session_statuses, "batal_kantor");
+      sessionChanged(updated, "Sesi dibatalkan. " + (requeue ? "Pendaftar kembali ke antrean di urutan semula." : "Pendaftarannya ikut dibatalkan."));
+      $("h-se-detail").focus();
+    });
+  });
+  $("se-d-pindah").addEventListener("click", function () {
+    var s = se.opened;
+    $("se-c-form").hidden = true;
+    var from = todayWIB();
+    movePicker.open({
+      title: "Pindahkan sesi " + s.reference, service: s.service, mode: s.mode, modeFixed: true, days: [], exclude: s.start + "|" + s.consultant_id,
+      from: from, to: addDays(from, 13),
+      hint: "Slot kosong untuk layanan " + label(meta.services, s.service) + ", " + (SHORT_MODE[s.mode] || s.mode).toLowerCase() + ". Sesi lama dilepas setelah slot baru aman.",
+      submit: function (slot) {
+        return api("PUT", "/staff/sessions/" + encodeURIComponent(s.id), { start: slot.start, consultant_id: slot.consultant_id });
+      },
+      done: function (session) {
+        movePicker.close();
+        sessionChanged(session, "Sesi dipindah ke " + sessionWhen(session) + " dengan " + (session.consultant_name || consultantName(session.consultant_id)) + ".");
+        $("h-se-detail").focus();
+      }
+    });
+  });
+  function loadNotesForStaff(id) {
+    var dl = clear($("se-n-isi"));
+    setStatus("se-n-status", "Memuat…");
+    api("GET", "/staff/sessions/" + encodeURIComponent(id) + "/notes").then(function (res) {
+      if (!se.opened || se.opened.id !== id) return;
+      if (!res.ok) return setStatus("se-n-status", problem(res));
+      var n = res.body;
+      if (!n.updated_at) return setStatus("se-n-status", "Konsultan belum menulis catatan untuk sesi ini.");
+      setStatus("se-n-status", "Diperbarui " + fmtInstant(n.updated_at) + (n.updated_by ? " oleh " + n.updated_by : "") + ".");
+      NOTE_FIELDS.forEach(function (f) {
+        var v = n[f[0]];
+        dl.appendChild(el("dt", { text: f[1] }));
+        dl.appendChild(el("dd", { className: "long", "data-field": f[0], text: f[0] === "follow_up" ? (v ? "Ya, perlu sesi lanjutan" : "Tidak") : text(v) }));
+      });
+    }).catch(ignoreStop);
+  }
+  var NOTE_FIELDS = [["problem", "Masalah yang dibahas"], ["advice", "Saran yang diberikan"], ["follow_up", "Perlu tindak lanjut"], ["referral", "Rujukan ke layanan lain"]];
+
+  // The slot picker, shared by "Tetapkan jadwal" (registration detail) and "Pindahkan" (session detail).
+  function makePicker(prefix, box, submitLabel) {
+    var ctx = null, slots = [];
+    var form = el("form", { className: "picker", id: prefix + "-form", novalidate: true, hidden: true, "aria-labelledby": prefix + "-judul" }, [
+      el("h3", { id: prefix + "-judul" }),
+      el("p", { className: "hint", id: prefix + "-hint" }),
+      el("div", { className: "filters short" }, [
+        el("div", { className: "f" }, [el("label", { "for": prefix + "-from", text: "Dari tanggal" }),
+          el("input", { id: prefix + "-from", name: "from", type: "date", "aria-describedby": prefix + "-err-from" }), el("p", { className: "err", id: prefix + "-err-from" })]),
+        el("div", { className: "f" }, [el("label", { "for": prefix + "-to", text: "Sampai tanggal" }),
+          el("input", { id: prefix + "-to", name: "to", type: "date", "aria-describedby": prefix + "-err-to" }), el("p", { className: "err", id: prefix + "-err-to" })]),
+        el("div", { className: "f end" }, [el("button", { type: "button", className: "small secondary", id: prefix + "-cari", text: "Cari slot kosong" })])]),
+      el("div", { className: "f", id: prefix + "-mode-box" }, [el("label", { "for": prefix + "-mode", text: "Cara konsultasi" }),
+        el("select", { id: prefix + "-mode", name: "mode", "aria-describedby": prefix + "-err-mode" }), el("p", { className: "err", id: prefix + "-err-mode" })]),
+      el("fieldset", { className: "sub f" }, [el("legend", { text: "Slot kosong" }),
+        el("p", { className: "status", id: prefix + "-status", role: "status" }), el("div", { id: prefix + "-slots" })]),
+      el("p", { className: "err-box", id: prefix + "-err-_form", role: "alert", hidden: true, tabindex: "-1" }),
+      el("div", { className: "actions" }, [el("button", { type: "submit", id: prefix + "-simpan", text: submitLabel }),
+        el("button", { type: "button", className: "secondary", id: prefix + "-batal", text: "Batal" })])
+    ]);
+    box.appendChild(form);
+    function errorBox(errors) {
+      var b = $(prefix + "-err-_form");
+      var keys = Object.keys(errors || {});
+      b.textContent = keys.map(function (k) { return errors[k]; }).join(" ");
+      b.hidden = !keys.length;
+      if (keys.length) b.focus();
+    }
+    function load(keepError) {
+      var from = $(prefix + "-from").value, to = $(prefix + "-to").value, local = {};
+      if (!keepError) errorBox({});
+      clearFieldErrors();
+      if (!validDay(from)) local.from = "Isi tanggal awal.";
+      if (!validDay(to)) local.to = "Isi tanggal akhir.";
+      else if (validDay(from) && to < from) local.to = "Tanggal akhir harus sesudah tanggal awal.";
+      else if (validDay(from) && parseDay(to) - parseDay(from) > 30 * 864e5) local.to = "Paling panjang 31 hari.";
+      if (Object.keys(local).length) { Object.keys(local).forEach(function (k) { $(prefix + "-err-" + k).textContent = local[k]; }); return Promise.resolve(); }
+      setStatus(prefix + "-status", "Memuat…");
+      clear($(prefix + "-slots"));
+      return api("GET", "/staff/slots" + qs({ from: from, to: to })).then(function (res) {
+        if (!res.ok) { setStatus(prefix + "-status", ""); return errorBox((res.body && res.body.errors) || { _form: problem(res) }); }
+        slots = res.body.slots || [];
+        render();
+      }).catch(ignoreStop);
+    }
+    function clearFieldErrors() { ["from", "to", "mode"].forEach(function (k) { var p = $(prefix + "-err-" + k); if (p) p.textContent = ""; }); }
+    function render() {
+      var mode = $(prefix + "-mode").value, now = Date.now();
+      var list = slots.filter(function (s) {
+        return !s.taken && s.service === ctx.service && (s.modes || []).indexOf(mode) >= 0 && (s.start + "|" + s.consultant_id) !== ctx.exclude;
+      }).sort(function (a, b) { return String(a.start).localeCompare(String(b.start)) || String(a.consultant_name).localeCompare(String(b.consultant_name), "id"); });
+      var holder = clear($(prefix + "-slots"));
+      var byDay = {}, days = [];
+      list.forEach(function (s) { if (!byDay[s.day]) { byDay[s.day] = []; days.push(s.day); } byDay[s.day].push(s); });
+      setStatus(prefix + "-status", list.length ? list.length + " slot kosong pada " + days.length + " hari." : "Tidak ada slot kosong yang cocok pada rentang ini. Coba rentang lain.");
+      days.forEach(function (day, i) {
+        var offered = (ctx.days || []).indexOf(day) >= 0;
+        var det = el("details", { className: "pick-day", "data-day": day, open: offered || days.length <= 2 || (i === 0 && !(ctx.days || []).length) ? true : null }, [
+          el("summary", null, [fmtDay(day, true) + " · " + byDay[day].length + " slot", offered ? el("span", { className: "tag", text: "pilihan pendaftar" }) : null])]);
+        byDay[day].forEach(function (s) {
+          var idx = slots.indexOf(s);
+          var past = Date.parse(s.start) < now;
+          det.appendChild(el("label", { className: "opt-row slot-opt" }, [
+            el("input", { type: "radio", name: "slot", value: String(idx), "data-start": s.start, "data-consultant": s.consultant_id }),
+            el("span", null, [el("strong", { text: String(s.start_wib || "").slice(11).replace(":", ".") }), " · " + text(s.consultant_name) +
+              (mode === "tatap_muka" && s.room_name ? " · " + s.room_name : "") + (past ? " (sudah lewat)" : "")])]));
+        });
+        holder.appendChild(det);
+      });
+    }
+    var api_ = {
+      open: function (c) {
+        ctx = c;
+        $(prefix + "-judul").textContent = c.title;
+        $(prefix + "-hint").textContent = c.hint || "";
+        fillSelect($(prefix + "-mode"), pairs(meta.modes));
+        $(prefix + "-mode").value = c.mode || "tatap_muka";
+        $(prefix + "-mode-box").hidden = !!c.modeFixed;
+        $(prefix + "-from").value = c.from;
+        $(prefix + "-to").value = c.to;
+        form.hidden = false;
+        errorBox({});
+        load().then(function () { form.scrollIntoView({ block: "start" }); $(prefix + "-judul").setAttribute("tabindex", "-1"); $(prefix + "-judul").focus(); });
+      },
+      close: function () { form.hidden = true; ctx = null; }
+    };
+    $(prefix + "-cari").addEventListener("click", function () { load(); });
+    $(prefix + "-mode").addEventListener("change", function () { errorBox({}); render(); });
+    $(prefix + "-batal").addEventListener("click", function () { var c = ctx; api_.close(); if (c && c.cancel) c.cancel(); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var picked = form.querySelector("input[name=slot]:checked");
+      if (!picked) return errorBox({ start: "Pilih salah satu slot kosong." });
+      var slot = slots[+picked.value], btn = $(prefix + "-simpan"), c = ctx;
+      errorBox({});
+      btn.disabled = true;
+      c.submit(slot, $(prefix + "-mode").value).then(function (res) {
+        btn.disabled = false;
+        if (res.ok) return c.done(res.body);
+        var errors = (res.body && res.body.errors) || { _form: problem(res) };
+        if (res.status === 409) {
+          // Someone else took it, or it no longer fits: show why, and the slots as they are now.
+          var msg = {}; Object.keys(errors).forEach(function (k) { msg[k] = errors[k]; });
+          msg._hint = "Daftar slot sudah diperbarui; pilih slot lain.";
+          return load(true).then(function () { errorBox(msg); });
+        }
+        errorBox(errors);
+      }).catch(function (err) { btn.disabled = false; ignoreStop(err); });
+    });
+    return api_;
+  }
+  var movePicker = makePicker("se-m", $("se-m-box"), "Pindahkan ke slot ini");
+  var assignPicker = makePicker("p-a", $("p-a-box"), "Tetapkan jadwal");
+
   // ---------------------------------------------------------------- 6. Pendaftaran
   var regQuery = null, regCursor = null, regLoaded = false, regRequest = 0;
   var lastRef = null;
@@ -965,14 +1490,18 @@
     ["nib", "NIB"], ["topics", "Topik"], ["description", "Uraian masalah"], ["mode", "Cara"],
     ["days", "Tanggal yang ditawarkan"], ["source", "Tahu layanan dari"], ["campaign", "Kampanye"]
   ];
-  function showRegistration(ref) {
+  var regShown = null;
+  function showRegistration(ref, keepFocus) {
     var dl = clear($("p-d-isi"));
     $("p-d-ref").textContent = ref;
+    regShown = null;
+    if (!keepFocus) { assignPicker.close(); setStatus("p-d-jadwal-status", ""); $("p-d-jadwal").hidden = true; }
     setStatus("p-d-status", "Memuat…");
     api("GET", "/staff/registrations/" + encodeURIComponent(ref)).then(function (res) {
       if (!res.ok) return setStatus("p-d-status", res.status === 404 ? "Pendaftaran " + ref + " tidak ditemukan." : problem(res));
       setStatus("p-d-status", "");
       var r = res.body;
+      regShown = r;
       $("p-d-ref").textContent = r.reference || ref;
       DETAIL_FIELDS.forEach(function (f) {
         var key = f[0], v = r[key], shown;
@@ -990,9 +1519,65 @@
         dl.appendChild(el("dt", { text: f[1] }));
         dl.appendChild(el("dd", { "data-field": key, className: key === "description" ? "long" : "", text: shown }));
       });
-      $("h-detail").focus();
+      renderRegSchedule(r);
+      if (!keepFocus) $("h-detail").focus();
     }).catch(ignoreStop);
   }
+
+  /** The registration's session, or "Tetapkan jadwal" while it waits (or its dates expired). */
+  function renderRegSchedule(r) {
+    var card = $("p-d-jadwal"), line = clear($("p-d-sesi")), btn = $("p-d-tetapkan");
+    var waiting = r.status === "menunggu" || r.status === "kedaluwarsa";
+    card.hidden = !waiting && !r.session_id;
+    btn.hidden = !waiting;
+    if (waiting) {
+      line.textContent = r.status === "kedaluwarsa" ?
+        "Tidak ada tanggal pilihan pendaftar yang dapat dilayani. Tetapkan jadwal sendiri, atau tunggu pendaftar memilih tanggal baru." :
+        "Belum ada sesi: pendaftar menunggu penjadwalan otomatis. Anda juga dapat menetapkan jadwalnya sendiri.";
+      return;
+    }
+    if (!r.session_id) return;
+    line.textContent = "Sesi " + r.session_id + " (memuat waktunya…)";
+    // No GET /staff/sessions/{id}: look for it over the days the visitor offered (at most 31).
+    var days = (r.days || []).slice().sort();
+    if (!days.length) return;
+    var from = days[0], to = days[days.length - 1];
+    if (parseDay(to) - parseDay(from) > 30 * 864e5) to = addDays(from, 30);
+    api("GET", "/staff/sessions" + qs({ from: from, to: to })).then(function (res) {
+      var found = res.ok && (res.body.items || []).filter(function (x) { return x.id === r.session_id; })[0];
+      if ($("p-d-ref").textContent.replace(/-/g, "") !== String(r.reference).replace(/-/g, "")) return;
+      clear(line);
+      if (!found) { line.textContent = "Sesi " + r.session_id + ". Lihat waktunya di bagian Sesi."; return; }
+      line.appendChild(el("strong", { text: sessionWhen(found) }));
+      line.appendChild(document.createTextNode(" · " + (found.consultant_name || consultantName(found.consultant_id)) + " · " + sessionPlace(found) + " · " + sessionLabel(found) + " "));
+      line.appendChild(el("a", { href: "#/sesi/" + found.day, text: "Lihat di jadwal sesi" }));
+    }).catch(ignoreStop);
+  }
+  $("p-d-tetapkan").addEventListener("click", function () {
+    var r = regShown;
+    if (!r) return;
+    var from = todayWIB(), days = (r.days || []).slice().sort();
+    var last = days.length ? days[days.length - 1] : from;
+    var to = last > addDays(from, 13) ? (last > addDays(from, 30) ? addDays(from, 30) : last) : addDays(from, 13);
+    setStatus("p-d-jadwal-status", "");
+    $("p-d-tetapkan").hidden = true;
+    assignPicker.open({
+      title: "Tetapkan jadwal " + r.reference, service: r.service, mode: r.mode, modeFixed: false,
+      days: days, from: from, to: to,
+      hint: "Slot kosong layanan " + label(meta.services, r.service) + ". Tanggal yang dipilih pendaftar ditandai; sesi yang ditetapkan petugas tidak dipindah penjadwalan otomatis.",
+      submit: function (slot, mode) {
+        return api("POST", "/staff/sessions", { reference: r.reference, start: slot.start, consultant_id: slot.consultant_id, mode: mode });
+      },
+      done: function (session) {
+        assignPicker.close();
+        showRegistration(r.reference, true);
+        setStatus("p-d-jadwal-status", "Jadwal ditetapkan: " + sessionWhen(session) + " dengan " + (session.consultant_name || consultantName(session.consultant_id)) +
+          ", " + sessionPlace(session) + ".");
+        $("h-detail").focus();
+      },
+      cancel: function () { $("p-d-tetapkan").hidden = false; $("p-d-tetapkan").focus(); }
+    });
+  });
 
   // ---------------------------------------------------------------- 7. Log audit
   loaders.audit = function (arg, changed) {
@@ -1020,10 +1605,141 @@
   $("a-form").addEventListener("submit", function (e) { e.preventDefault(); showAudit(); });
 
   // ---------------------------------------------------------------- Jadwal saya
+  var mine = { from: null, request: 0 };
   loaders.saya = function () {
     $("y-name").textContent = text(me.consultant_name);
     $("y-email").textContent = text(me.email);
+    if (!mine.from) mine.from = currentWeek();
+    loadMine();
   };
+  function loadMine() {
+    var from = mine.from, to = addDays(from, 11);
+    $("y-range").textContent = "Sesi " + fmtRange(from, addDays(from, 4)) + " dan minggu berikutnya";
+    setStatus("y-status", "Memuat…");
+    var req = ++mine.request;
+    api("GET", "/staff/my-sessions" + qs({ from: from, to: to })).then(function (res) {
+      if (req !== mine.request) return;
+      var box = clear($("y-isi"));
+      if (!res.ok) return setStatus("y-status", problem(res));
+      var items = (res.body.items || []).slice().sort(function (a, b) { return String(a.start).localeCompare(String(b.start)); });
+      var active = items.filter(function (s) { return !isCancelled(s); });
+      setStatus("y-status", items.length ? active.length + " sesi pada " + fmtRange(from, to) + (active.length ? " (" + statusSummary(active) + ")" : "") +
+        (items.length > active.length ? "; " + (items.length - active.length) + " dibatalkan." : ".") :
+        "Belum ada sesi pada " + fmtRange(from, to) + ". Sesi muncul di sini setelah pendaftar dijadwalkan.");
+      var days = [], byDay = {};
+      items.forEach(function (s) { if (!byDay[s.day]) { byDay[s.day] = []; days.push(s.day); } byDay[s.day].push(s); });
+      var today = todayWIB();
+      days.forEach(function (day) {
+        var sec = el("section", { className: "myday", "data-day": day, "aria-labelledby": "y-d-" + day }, [
+          el("h2", { id: "y-d-" + day }, [fmtDay(day, true), day === today ? el("span", { className: "tag", text: "hari ini" }) : null])]);
+        byDay[day].forEach(function (s) { sec.appendChild(myCard(s)); });
+        box.appendChild(sec);
+      });
+    }).catch(ignoreStop);
+  }
+  function myCard(s) {
+    var id = s.id.replace(/[^A-Za-z0-9_-]/g, "");
+    var card = el("article", { className: "card mysess st-" + s.status, "data-id": s.id, "aria-labelledby": "y-h-" + id });
+    function fill() {
+      var url = s.meeting ? safeUrl(s.meeting.join_url) : null;
+      card.appendChild(el("div", { className: "ghead" }, [el("h3", { id: "y-h-" + id, text: sessionTime(s) + " WIB" }), statusBadge(s)]));
+      card.appendChild(el("p", { className: "who" }, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]));
+      var facts = el("dl", { className: "info compact" });
+      [["Layanan", label(meta.services, s.service)], ["Tempat", sessionPlace(s)], ["Topik", listLabels(meta.topics, s.topics)], ["Kode", s.reference]].forEach(function (f) {
+        facts.appendChild(el("dt", { text: f[0] })); facts.appendChild(el("dd", { text: text(f[1]) }));
+      });
+      if (s.meeting) {
+        facts.appendChild(el("dt", { text: "Zoom" }));
+        facts.appendChild(el("dd", null, [url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: "Buka rapat Zoom" }) : (s.meeting.state_label || "Tautan sedang dibuat")]));
+      }
+      card.appendChild(facts);
+      if (s.description) card.appendChild(el("div", { className: "desc" }, [el("p", { className: "lbl", text: "Masalah yang ditulis pendaftar" }), el("p", { className: "long", "data-field": "description", text: s.description })]));
+      if (isCancelled(s)) return;
+      var err = el("p", { className: "err-box", id: "y-err-" + id, role: "alert", hidden: true });
+      var done = el("p", { className: "status att-status", role: "status" });
+      var grp = el("div", { className: "actions", role: "group", "aria-label": "Kehadiran " + text(s.name) });
+      [["hadir", "Hadir", ""], ["tidak_hadir", "Tidak hadir", "secondary"]].forEach(function (a) {
+        var b = el("button", { type: "button", className: "small " + a[2], text: a[1], "aria-pressed": String(s.status === a[0]), "data-status": a[0] });
+        b.addEventListener("click", function () {
+          err.hidden = true;
+          b.disabled = true;
+          api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/attendance", { status: a[0] }).then(function (res) {
+            b.disabled = false;
+            if (!res.ok) {
+              var errs = (res.body && res.body.errors) || {};
+              err.textContent = Object.keys(errs).length ? Object.keys(errs).map(function (k) { return errs[k]; }).join(" ") : problem(res);
+              err.hidden = false;
+              return;
+            }
+            // Only the status changes: a note being typed below stays as it is.
+            s.status = res.body.status; s.status_label = res.body.status_label;
+            card.className = "card mysess st-" + s.status;
+            var badge = card.querySelector(".ghead .badge");
+            badge.className = "badge st-" + s.status; badge.textContent = sessionLabel(s);
+            Array.prototype.forEach.call(grp.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", String(x.getAttribute("data-status") === s.status)); });
+            done.textContent = "Kehadiran dicatat: " + sessionLabel(s) + ".";
+          }).catch(function (e) { b.disabled = false; ignoreStop(e); });
+        });
+        grp.appendChild(b);
+      });
+      card.appendChild(el("div", { className: "att" }, [el("p", { className: "lbl", text: "Kehadiran" }), grp, err, done]));
+      card.appendChild(notesForm(s, id));
+    }
+    fill();
+    return card;
+  }
+  function notesForm(s, id) {
+    var p = "n-" + id;
+    function field(name, labelText, input, hintText) {
+      input.id = p + "-" + name;
+      input.name = name;
+      input.setAttribute("aria-describedby", (hintText ? p + "-hint-" + name + " " : "") + p + "-err-" + name);
+      return el("div", { className: "f" }, [el("label", { "for": p + "-" + name, text: labelText }), input,
+        hintText ? el("p", { className: "hint", id: p + "-hint-" + name, text: hintText }) : null, el("p", { className: "err", id: p + "-err-" + name })]);
+    }
+    var form = el("form", { id: p, novalidate: true, "aria-label": "Catatan sesi " + text(s.name) }, [
+      el("p", { className: "status", id: p + "-status", role: "status" }),
+      field("problem", "Masalah yang dibahas", el("textarea", { rows: "3", maxlength: "2000" })),
+      field("advice", "Saran yang diberikan", el("textarea", { rows: "3", maxlength: "2000" })),
+      el("div", { className: "f" }, [el("label", { className: "opt-row" }, [el("input", { type: "checkbox", id: p + "-follow_up", name: "follow_up", "aria-describedby": p + "-err-follow_up" }),
+        el("span", { text: "Perlu tindak lanjut (sesi lanjutan)" })]), el("p", { className: "err", id: p + "-err-follow_up" })]),
+      field("referral", "Rujukan ke layanan lain", el("input", { type: "text", maxlength: "300", autocomplete: "off" }), "Boleh dikosongkan. Mis. DPMPTSP untuk perizinan, Dinas Perindustrian, bank penyalur KUR."),
+      el("p", { className: "err-box", id: p + "-err-_form", role: "alert", hidden: true }),
+      el("div", { className: "actions" }, [el("button", { type: "submit", className: "small", id: p + "-simpan", text: "Simpan catatan" })])
+    ]);
+    var det = el("details", { className: "notes" }, [el("summary", { text: "Catatan sesi" }), form]);
+    var loaded = false;
+    det.addEventListener("toggle", function () {
+      if (!det.open || loaded) return;
+      loaded = true;
+      setStatus(p + "-status", "Memuat…");
+      form.elements.problem.disabled = form.elements.advice.disabled = true;
+      api("GET", "/staff/sessions/" + encodeURIComponent(s.id) + "/notes").then(function (res) {
+        form.elements.problem.disabled = form.elements.advice.disabled = false;
+        if (!res.ok) { loaded = false; return setStatus(p + "-status", problem(res)); }
+        var n = res.body;
+        form.elements.problem.value = n.problem || "";
+        form.elements.advice.value = n.advice || "";
+        form.elements.follow_up.checked = !!n.follow_up;
+        form.elements.referral.value = n.referral || "";
+        setStatus(p + "-status", n.updated_at ? "Terakhir disimpan " + fmtInstant(n.updated_at) + "." : "Belum ada catatan. Hanya Anda dan koordinator yang dapat membacanya.");
+      }).catch(ignoreStop);
+    });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = { problem: form.elements.problem.value.trim(), advice: form.elements.advice.value.trim(),
+        follow_up: form.elements.follow_up.checked, referral: form.elements.referral.value.trim() };
+      setStatus(p + "-status", "");
+      submit(form, p, $(p + "-simpan"), "PUT", "/staff/sessions/" + encodeURIComponent(s.id) + "/notes", body, function (saved) {
+        setStatus(p + "-status", "Catatan disimpan " + fmtInstant(saved.updated_at) + ".");
+      });
+    });
+    return det;
+  }
+  function moveMine(n) { mine.from = n === 0 ? currentWeek() : addDays(mine.from, 7 * n); loadMine(); }
+  $("y-prev").addEventListener("click", function () { moveMine(-1); });
+  $("y-next").addEventListener("click", function () { moveMine(1); });
+  $("y-now").addEventListener("click", function () { moveMine(0); });
 
   // ---------------------------------------------------------------- boot
   fetch("config.json", { cache: "no-store" }).then(function (r) { return r.json(); }).catch(function () { return { auth: "local" }; })

@@ -1,0 +1,355 @@
+"""Sessions on the staff page (/admin/ "Sesi" and "Jadwal saya") on the real local stack.
+
+The stack is shared with the other browser tests, so every check looks only at the visitors this
+file registers (unique names), never at totals. Pages run under the production CSP.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+from .conftest import screenshot
+from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fixture
+    ADMIN, DESKTOP, SITI, built_admin_page, call, go, horizontal_overflow, login_token, open_admin,
+    page_fetch_statuses, sign_in, too_wide,
+)
+
+BUDI = "budi@demo.local"
+WIB = timezone(timedelta(hours=7))
+NOT_YET = "Kehadiran dicatat setelah sesi dimulai."
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def register(stack, name, *, mode="daring", description="Ingin membenahi pembukuan koperasi.", days=None):
+    """A koperasi visitor through the public API; returns the reference without the dash."""
+    _, options = call(stack, "GET", "/public/options")
+    status, body = call(stack, "POST", "/registrations", {
+        "name": name, "whatsapp": "0812 56" + str(uuid.uuid4().int)[:6], "email": "", "kecamatan": "Cibinong",
+        "service": "koperasi", "org_name": "Koperasi " + name, "coop_status": "aktif", "topics": ["keuangan"],
+        "description": description, "mode": mode, "days": days or options["days"][:3], "source": "whatsapp",
+        "consent": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert status == 201, body
+    return body["reference"].replace("-", "")
+
+
+def registration(stack, token, ref):
+    status, body = call(stack, "GET", f"/staff/registrations/{ref}", token=token)
+    assert status == 200, body
+    return body
+
+
+def session_of(stack, token, ref):
+    """The session a registration holds (looked up over the days it offered)."""
+    reg = registration(stack, token, ref)
+    assert reg["session_id"], reg
+    days = sorted(reg["days"])
+    _, found = call(stack, "GET", f"/staff/sessions?from={min(days[0], str(date.today()))}&to={days[-1]}", token=token)
+    return next(s for s in found["items"] if s["id"] == reg["session_id"])
+
+
+def free_slots(stack, token, start, end, **match):
+    status, body = call(stack, "GET", f"/staff/slots?from={start}&to={end}", token=token)
+    assert status == 200, body
+    return [s for s in body["slots"] if not s["taken"] and s["service"] == "koperasi" and "daring" in s["modes"]
+            and all(s[k] == v for k, v in match.items())]
+
+
+def book(stack, token, ref, slot):
+    status, body = call(stack, "POST", "/staff/sessions", {"reference": ref, "start": slot["start"],
+                                                          "consultant_id": slot["consultant_id"], "mode": "daring"}, token=token)
+    assert status == 201, body
+    return body
+
+
+def loaded(page, status="#se-status"):
+    """The change handlers set "Memuat…" at once; the list is drawn when it goes away."""
+    page.locator(status, has_text=re.compile(r"^Memuat")).wait_for(state="detached")
+
+
+def choose(page, selector, value):
+    page.select_option(selector, value)
+    loaded(page)
+
+
+def show_day(page, day):
+    page.fill("#se-day", day)
+    loaded(page)
+
+
+def started(slot) -> bool:
+    return datetime.strptime(slot["start"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) <= datetime.now(timezone.utc)
+
+
+# --- admin: allocation, day and week views, attendance refused, assign by hand, cancel a day -------
+
+def test_admin_runs_allocation_views_sessions_assigns_by_hand_and_cancels_a_day(stack, page):
+    suffix = uuid.uuid4().hex[:5]
+    names = [f"Sesi Uji {x} {suffix}" for x in ("Ani", "Bayu")]
+    refs = [register(stack, n) for n in names]
+    token = login_token(stack, ADMIN)
+
+    problems = open_admin(page, stack, hash_="#/sesi")
+    sign_in(page, ADMIN)
+    page.wait_for_selector("#sec-sesi:not([hidden])")
+    page.click("#se-run")
+    sentence = page.locator("#se-run-status", has_text="Penjadwalan selesai")
+    sentence.wait_for()
+    m = re.search(r"(\d+) dari (\d+) pendaftar yang menunggu mendapat jadwal", sentence.inner_text())
+    assert m and int(m.group(2)) >= 2 and int(m.group(1)) >= 2, sentence.inner_text()
+    sessions = [session_of(stack, token, r) for r in refs]
+
+    # Day view, per consultant: our visitor under the consultant's name, with time and status.
+    ani = sessions[0]
+    show_day(page, ani["day"])
+    row = page.locator("#se-isi li.sess", has_text=names[0])
+    row.wait_for()
+    group = page.locator("#se-isi article.sgroup", has=page.locator("li.sess", has_text=names[0]))
+    assert ani["consultant_name"] in group.locator("h2").inner_text()
+    assert ani["start_wib"][11:].replace(":", ".") in row.inner_text() and "Terjadwal" in row.inner_text()
+    screenshot(page, "sesi-01-hari")
+
+    # Per room: an online session sits in the "Daring" group; one consultant only: just theirs.
+    choose(page, "#se-who", "by:ruang")
+    page.locator("#se-isi article.sgroup[data-group='-daring'] li.sess", has_text=names[0]).wait_for()
+    choose(page, "#se-who", "k:" + ani["consultant_id"])
+    page.locator("#se-isi li.sess", has_text=names[0]).wait_for()
+    assert page.locator("#se-isi article.sgroup").count() == 1
+
+    # Week view: a chip on the right day; a click opens the detail.
+    choose(page, "#se-who", "by:konsultan")
+    choose(page, "#se-view", "minggu")
+    chip = page.locator(f"#se-isi tr[data-day='{ani['day']}'] button.chip", has_text=names[0])
+    chip.wait_for()
+    assert page.locator(f"#se-isi tr[data-day='{sessions[1]['day']}'] button.chip", has_text=names[1]).count() == 1
+    assert "#/sesi/minggu-" in page.url
+    screenshot(page, "sesi-02-minggu")
+    chip.click()
+    page.wait_for_selector("#se-detail:not([hidden])")
+    assert page.text_content("#se-d-isi dd[data-field=name]").startswith(names[0])
+    page.locator("#se-n-status", has_text="belum menulis catatan").wait_for()
+
+    # Attendance before the session starts: the API refuses (409) and the page says why.
+    page.click("#se-d-hadir-ya")
+    page.locator("#se-d-err-_form:not([hidden])", has_text=NOT_YET).wait_for()
+    assert "Terjadwal" in page.text_content("#se-d-isi dd[data-field=status]")
+    screenshot(page, "sesi-03-detail-hadir-ditolak")
+    page.click("#se-kembali")
+    page.wait_for_selector("#se-jadwal:not([hidden])")
+    assert page.evaluate("document.activeElement.dataset.id") == ani["id"]  # focus back on the chip
+
+    # Assign by hand from the registration, with a coordinator beating us to the first slot.
+    late, rival = register(stack, f"Sesi Uji Citra {suffix}"), register(stack, f"Sesi Uji Dodi {suffix}")
+    page.evaluate(f"location.hash = '#/pendaftaran/{late}'")
+    page.wait_for_selector("#p-d-jadwal:not([hidden])")
+    assert "Menunggu" in page.text_content("#p-d-isi dd[data-field=status]")
+    page.click("#p-d-tetapkan")
+    page.locator("#p-a-status", has_text="slot kosong").wait_for()
+    radios = page.locator("#p-a-slots input[name=slot]:not([data-consultant='K-SITI'])")
+    # Two seats of one consultant on one day: the second is our fallback after the conflict.
+    picks = radios.evaluate_all("""els => els.map(e => ({start: e.dataset.start, consultant_id: e.dataset.consultant,
+        day: e.closest('details').dataset.day}))""")
+    future = [p for p in picks if p["start"] > datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
+    first, second = next((a, b) for a in future for b in future
+                         if a["consultant_id"] == b["consultant_id"] and a["day"] == b["day"] and a["start"] < b["start"])
+    target = page.locator(f"#p-a-slots input[data-start='{first['start']}'][data-consultant='{first['consultant_id']}']")
+    target.locator("xpath=ancestor::details").evaluate("d => d.open = true")
+    target.check()
+    screenshot(page, "sesi-04-tetapkan")
+    book(stack, token, rival, first)  # someone else books that very seat meanwhile
+    page.click("#p-a-simpan")
+    box = page.locator("#p-a-err-_form:not([hidden])")
+    box.wait_for()
+    assert "sudah punya sesi pada jam itu" in box.inner_text() and "pilih slot lain" in box.inner_text(), box.inner_text()
+    assert page.locator(f"#p-a-slots input[data-start='{first['start']}'][data-consultant='{first['consultant_id']}']").count() == 0
+    screenshot(page, "sesi-05-tetapkan-bentrok")
+    fallback = page.locator(f"#p-a-slots input[data-start='{second['start']}'][data-consultant='{second['consultant_id']}']")
+    fallback.locator("xpath=ancestor::details").evaluate("d => d.open = true")
+    fallback.check()
+    page.click("#p-a-simpan")
+    page.locator("#p-d-jadwal-status", has_text="Jadwal ditetapkan").wait_for()
+    page.locator("#p-d-isi dd[data-field=status]", has_text="Terjadwal").wait_for()
+    page.locator("#p-d-sesi a", has_text="Lihat di jadwal sesi").wait_for()
+    assert registration(stack, token, late)["status"] == "terjadwal"
+    screenshot(page, "sesi-06-tetapkan-ok")
+
+    # The consultant is sick that day: cancel their koperasi sessions, after a confirmation.
+    page.click("#p-d-sesi a")
+    page.wait_for_selector("#sec-sesi:not([hidden])")
+    page.locator("#se-isi li.sess", has_text=f"Sesi Uji Citra {suffix}").wait_for()
+    assert page.input_value("#se-day") == second["day"] and page.input_value("#se-view") == "hari"
+    group = page.locator(f"#se-isi article.sgroup[data-group='{second['consultant_id']}']")
+    assert group.locator("li.sess", has_text=f"Sesi Uji Dodi {suffix}").count() == 1
+    group.get_by_role("button", name=re.compile(r"^Batalkan hari ")).click()
+    page.wait_for_selector("#se-cd-confirm:not([hidden])")
+    page.select_option("#se-cd-service", "koperasi")  # only the morning block: the question goes away
+    assert page.is_hidden("#se-cd-confirm")
+    page.click("#se-cd-periksa")
+    question = page.locator("#se-cd-confirm:not([hidden]) #se-cd-tanya")
+    question.wait_for()
+    n = int(re.search(r"(\d+) sesi terjadwal akan dibatalkan", question.inner_text()).group(1))
+    assert n >= 2
+    screenshot(page, "sesi-07-batal-hari-tanya")
+    page.click("#se-cd-ya")
+    page.locator("#se-cd-status", has_text=f"{n} sesi dibatalkan").wait_for()
+    page.locator("#se-isi li.sess", has_text=f"Sesi Uji Citra {suffix}").wait_for(state="detached")
+    assert page.locator("#se-isi li.sess", has_text=f"Sesi Uji Dodi {suffix}").count() == 0
+    assert re.search(r"\d+ sesi dibatalkan tidak ditampilkan", page.text_content("#se-status"))
+    for ref in (late, rival):  # back in the queue, at their place
+        assert registration(stack, token, ref)["status"] == "menunggu"
+    page.check("#se-batal")  # the cancelled ones, on request
+    cancelled = page.locator("#se-isi li.sess", has_text=f"Sesi Uji Citra {suffix}")
+    cancelled.wait_for()
+    assert "Dibatalkan kantor" in cancelled.inner_text() and cancelled.locator("button.open").count() == 1
+    screenshot(page, "sesi-08-batal-hari")
+    assert problems == []
+
+
+# --- konsultan: own schedule, attendance and notes; nobody else's ---------------------------------
+
+def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack, page, browser):
+    suffix = uuid.uuid4().hex[:5]
+    token = login_token(stack, ADMIN)
+    today = datetime.now(WIB).date()
+    evil = "<img src=x onerror=alert(7)> Rapat anggota tahunan belum pernah diadakan."
+    coming_name, past_name = f"Catatan Uji Eka {suffix}", f"Catatan Uji Fajar {suffix}"
+    coming_ref, past_ref = register(stack, coming_name, description=evil), register(stack, past_name)
+    coming_slot = next(s for s in free_slots(stack, token, today, today + timedelta(days=11), consultant_id="K-SITI")
+                       if not started(s))
+    coming = book(stack, token, coming_ref, coming_slot)
+    past_slot = [s for s in free_slots(stack, token, today - timedelta(days=13), today, consultant_id="K-SITI") if started(s)][-1]
+    past = book(stack, token, past_ref, past_slot)
+
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    problems = open_admin(page, stack)
+    sign_in(page, SITI)
+    page.wait_for_selector("#sec-saya:not([hidden])")
+    card = page.locator(f"#y-isi article[data-id='{coming['id']}']")
+    for _ in range(3):  # the coming session is in this week or the next
+        loaded(page, "#y-status")
+        if card.count():
+            break
+        page.click("#y-next")
+    card.wait_for()
+    assert coming_name in card.inner_text() and evil in card.inner_text()  # the visitor's problem, as text
+    assert page.query_selector("#y-isi img") is None and dialogs == []
+
+    # Attendance before the start is refused with the API's message.
+    card.get_by_role("button", name="Hadir", exact=True).click()
+    card.locator(".err-box:not([hidden])", has_text=NOT_YET).wait_for()
+
+    # Notes: a field error from the API next to its field, then saved.
+    card.locator("summary", has_text="Catatan sesi").click()
+    prefix = f"#n-{coming['id']}"
+    card.locator(f"{prefix}-status", has_text="Belum ada catatan").wait_for()
+    page.fill(f"{prefix}-problem", "RAT belum pernah diadakan sejak 2021; pengurus ragu soal kuorum.")
+    page.fill(f"{prefix}-advice", "Susun jadwal RAT, undang anggota 14 hari sebelumnya, siapkan laporan keuangan.")
+    page.check(f"{prefix}-follow_up")
+    page.eval_on_selector(f"{prefix}-referral", "(e, v) => { e.removeAttribute('maxlength'); e.value = v; }", "x" * 301)
+    page.click(f"{prefix}-simpan")
+    page.locator(f"{prefix}-err-referral:not(:empty)").wait_for()
+    assert page.get_attribute(f"{prefix}-referral", "aria-invalid") == "true"
+    page.fill(f"{prefix}-referral", "Bagian kelembagaan Diskopukm")
+    page.click(f"{prefix}-simpan")
+    page.locator(f"{prefix}-status", has_text="Catatan disimpan").wait_for()
+    screenshot(page, "sesi-09-saya-catatan")
+
+    # The past session: attendance is taken.
+    past_card = page.locator(f"#y-isi article[data-id='{past['id']}']")
+    for _ in range(4):
+        loaded(page, "#y-status")
+        if past_card.count():
+            break
+        page.click("#y-prev")
+    past_card.get_by_role("button", name="Tidak hadir", exact=True).click()
+    past_card.locator(".badge", has_text="Tidak hadir").wait_for()
+    assert past_card.get_by_role("button", name="Tidak hadir", exact=True).get_attribute("aria-pressed") == "true"
+    screenshot(page, "sesi-10-saya-hadir")
+    assert problems == []
+
+    # Budi (another consultant) sees none of it; the API answers 404 on Siti's session.
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", timezone_id="Asia/Jakarta")
+    budi = context.new_page()
+    budi.set_default_timeout(15000)
+    open_admin(budi, stack)
+    sign_in(budi, BUDI)
+    loaded(budi, "#y-status")
+    assert budi.locator(f"#y-isi article[data-id='{coming['id']}']").count() == 0
+    statuses = page_fetch_statuses(budi, [
+        ["GET", f"/staff/sessions/{coming['id']}/notes", None],
+        ["PUT", f"/staff/sessions/{coming['id']}/notes", {"problem": "x", "advice": "", "follow_up": False, "referral": ""}],
+        ["POST", f"/staff/sessions/{coming['id']}/attendance", {"status": "hadir"}],
+        ["GET", f"/staff/sessions?from={today}&to={today}", None],
+        ["POST", "/staff/allocation/run", {}],
+        ["POST", f"/staff/sessions/{coming['id']}/cancel", {"requeue": True}],
+        ["POST", "/staff/consultants/K-SITI/cancel-day", {"day": str(today)}],
+        ["GET", f"/staff/my-sessions?from={coming['day']}&to={coming['day']}", None],
+    ])
+    assert statuses == {
+        f"GET /staff/sessions/{coming['id']}/notes": 404, f"PUT /staff/sessions/{coming['id']}/notes": 404,
+        f"POST /staff/sessions/{coming['id']}/attendance": 404, f"GET /staff/sessions?from={today}&to={today}": 403,
+        "POST /staff/allocation/run": 403, f"POST /staff/sessions/{coming['id']}/cancel": 403,
+        "POST /staff/consultants/K-SITI/cancel-day": 403, f"GET /staff/my-sessions?from={coming['day']}&to={coming['day']}": 200,
+    }
+    context.close()
+    status, notes = call(stack, "GET", f"/staff/sessions/{coming['id']}/notes", token=login_token(stack, BUDI))
+    assert status == 404 and "RAT" not in str(notes)
+
+    # The coordinator reads the notes in the session's detail.
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", timezone_id="Asia/Jakarta")
+    admin = context.new_page()
+    admin.set_default_timeout(15000)
+    open_admin(admin, stack, hash_=f"#/sesi/{coming['day']}")
+    sign_in(admin, ADMIN)
+    row = admin.locator("#se-isi li.sess", has_text=coming_name)
+    row.wait_for()
+    row.get_by_role("button", name=re.compile("^Rincian")).click()
+    admin.locator("#se-n-isi dd[data-field=problem]", has_text="RAT belum pernah diadakan").wait_for()
+    assert admin.text_content("#se-n-isi dd[data-field=follow_up]").startswith("Ya")
+    assert admin.text_content("#se-n-isi dd[data-field=referral]") == "Bagian kelembagaan Diskopukm"
+    assert SITI in admin.text_content("#se-n-status")
+    screenshot(admin, "sesi-11-admin-catatan")
+    context.close()
+
+
+# --- layout -----------------------------------------------------------------------------------------
+
+def test_session_views_fit_320px_and_desktop(stack, browser):
+    token = login_token(stack, ADMIN)
+    suffix = uuid.uuid4().hex[:5]
+    today = datetime.now(WIB).date()
+    held_ref = register(stack, f"Tata Letak Gita {suffix} dengan nama yang cukup panjang sekali")
+    waiting_ref = register(stack, f"Tata Letak Hana {suffix}")
+    slot = next(s for s in free_slots(stack, token, today, today + timedelta(days=11)) if not started(s))
+    held = book(stack, token, held_ref, slot)
+    for name, viewport in (("320", {"width": 320, "height": 640}), ("desktop", DESKTOP)):
+        context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        problems = open_admin(pg, stack, hash_=f"#/sesi/{held['day']}")
+        sign_in(pg, ADMIN)
+        pg.locator("#se-isi li.sess", has_text=f"Gita {suffix}").wait_for()
+        assert horizontal_overflow(pg) <= 0, (name, "hari", too_wide(pg))
+        screenshot(pg, f"sesi-layout-{name}-hari")
+        choose(pg, "#se-view", "minggu")
+        pg.locator("#se-isi button.chip", has_text=f"Gita {suffix}").wait_for()
+        assert horizontal_overflow(pg) <= 0, (name, "minggu", too_wide(pg))
+        screenshot(pg, f"sesi-layout-{name}-minggu")
+        pg.locator("#se-isi button.chip", has_text=f"Gita {suffix}").click()
+        pg.click("#se-d-pindah")
+        pg.locator("#se-m-status", has_text="slot kosong").wait_for()
+        pg.locator("#se-m-slots details[open]").first.wait_for()
+        assert horizontal_overflow(pg) <= 0, (name, "pindah", too_wide(pg))
+        screenshot(pg, f"sesi-layout-{name}-pindah")
+        pg.click("#se-d-batal")
+        assert pg.is_hidden("#se-m-form") and pg.is_visible("#se-c-form")
+        pg.click("#se-kembali")
+        pg.evaluate(f"location.hash = '#/pendaftaran/{waiting_ref}'")
+        pg.click("#p-d-tetapkan")
+        pg.locator("#p-a-status", has_text="slot kosong").wait_for()
+        assert horizontal_overflow(pg) <= 0, (name, "tetapkan", too_wide(pg))
+        screenshot(pg, f"sesi-layout-{name}-tetapkan")
+        assert problems == []
+        context.close()

@@ -353,3 +353,76 @@ def test_session_views_fit_320px_and_desktop(stack, browser):
         screenshot(pg, f"sesi-layout-{name}-tetapkan")
         assert problems == []
         context.close()
+
+
+# --- Kotak keluar: messages as the recipient reads them, failed ones sent again -------------------
+
+def test_outbox_shows_messages_as_read_and_retries_a_failed_one(stack, page):
+    suffix = uuid.uuid4().hex[:5]
+    name = f"<img src=x onerror=alert(8)> Wati {suffix}"
+    _, options = call(stack, "GET", "/public/options")
+    status, reg = call(stack, "POST", "/registrations", {
+        "name": name, "whatsapp": "0812 57" + str(uuid.uuid4().int)[:6], "email": f"wati.{suffix}@example.com",
+        "kecamatan": "Cibinong", "service": "ukm", "org_name": "Warung Wati", "business_sector": "kuliner",
+        "topics": ["pemasaran"], "description": "Ingin jualan daring.", "mode": "daring", "days": options["days"][:2],
+        "source": "whatsapp", "consent": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert status == 201, reg
+    ref = reg["reference"]
+
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    problems = open_admin(page, stack, hash_="#/kotak")
+    sign_in(page, ADMIN)
+    page.wait_for_selector("#sec-kotak:not([hidden])")
+    loaded(page, "#o-status-line")
+    if page.locator(f"#o-isi article[data-ref='{ref}']").count() == 0:  # older messages first: page on
+        while page.is_visible("#o-lagi") and page.locator(f"#o-isi article[data-ref='{ref}']").count() == 0:
+            page.click("#o-lagi")
+            loaded(page, "#o-status-line")
+    wa = page.locator(f"#o-isi article[data-ref='{ref}'][data-channel=whatsapp]")
+    mail = page.locator(f"#o-isi article[data-ref='{ref}'][data-channel=email]")
+    wa.wait_for()
+    assert "Pendaftaran diterima" in wa.locator("h2").inner_text()
+    assert "Menunggu dikirim" in wa.locator(".badge").inner_text()
+
+    # Send what is due: both go out through the local (demo) provider, shown as sent.
+    page.click("#o-run")
+    page.locator("#o-run-status", has_text="Pengiriman selesai").wait_for()
+    loaded(page, "#o-status-line")
+    while page.is_visible("#o-lagi") and wa.count() == 0:
+        page.click("#o-lagi")
+        loaded(page, "#o-status-line")
+    wa.locator(".badge", has_text="Terkirim").wait_for()
+    bubble = wa.locator(".wa .bubble").inner_text()
+    assert ref in bubble and f"Wati {suffix}" in bubble, bubble
+    assert "demo" in wa.inner_text()  # the local provider says it did not really send
+    assert mail.locator(".mail .subj strong").inner_text().strip() not in ("", "—")
+    assert ref in mail.locator(".mail .body").inner_text()
+    assert page.query_selector("#o-isi img") is None and dialogs == []  # the name is text
+    screenshot(page, "kotak-01-terkirim")
+
+    # A message WhatsApp refused for good (written into the table as the sender would after its last try).
+    message_id = wa.get_attribute("data-id")
+    stack.table("outbox").update_item(
+        Key={"message_id": message_id},
+        UpdateExpression="SET #s = :f, #e = :e, attempts = :a REMOVE due",
+        ExpressionAttributeNames={"#s": "status", "#e": "error"},
+        ExpressionAttributeValues={":f": "failed", ":e": "131026: nomor tidak dapat menerima pesan", ":a": 6})
+    page.click("#o-gagal")
+    loaded(page, "#o-status-line")
+    assert page.input_value("#o-day") == "" and page.input_value("#o-status") == "failed"
+    failed = page.locator(f"#o-isi article[data-id='{message_id}']")
+    failed.wait_for()
+    assert "131026" in failed.locator("[data-field=error]").inner_text()
+    assert "Gagal" in failed.locator(".badge").inner_text()
+    screenshot(page, "kotak-02-gagal")
+    failed.get_by_role("button", name=re.compile("^Kirim ulang")).click()
+    failed.locator(".badge", has_text="Menunggu dikirim").wait_for()
+    assert failed.get_by_role("button", name=re.compile("^Kirim ulang")).count() == 0
+    page.click("#o-run")
+    page.locator("#o-run-status", has_text="Pengiriman selesai").wait_for()
+    loaded(page, "#o-status-line")
+    assert page.locator(f"#o-isi article[data-id='{message_id}']").count() == 0  # no longer failed
+    status, body = call(stack, "GET", f"/staff/outbox?status=sent&limit=100", token=login_token(stack, ADMIN))
+    assert any(m["id"] == message_id for m in body["items"]), "sent again"
+    assert problems == []

@@ -485,3 +485,36 @@ def feedback_submit(session_id):
         return _feedback_error(exc)
     app.log.info("feedback stored for session %s", session_id)
     return respond(201, answer)
+
+
+# --- Zoom meetings for online sessions (chalicelib/zoom.py, chalicelib/zoom_sync.py) -----------
+from chalicelib import zoom_sync  # noqa: E402
+
+# Every 5 minutes, every day (EventBridge is UTC; cancellations and moves happen any day).
+MEETINGS_CRON = Cron("0/5", "*", "*", "*", "?", "*")
+
+
+def _sync_meetings() -> dict:
+    summary = zoom_sync.run()
+    app.log.info("zoom sync %s", json.dumps(summary.as_dict()))
+    return summary.as_dict()
+
+
+@app.schedule(MEETINGS_CRON, name="sync_meetings")
+def sync_meetings(event):
+    return _sync_meetings()
+
+
+@staff_route("/staff/meetings/sync", methods=("POST",))
+def sync_meetings_now(principal):
+    return respond(200, _sync_meetings())
+
+
+@staff_route("/staff/meetings/failed")
+def failed_meetings(principal):
+    return respond(200, {"items": zoom_sync.failures()})
+
+
+@staff_route("/staff/sessions/{session_id}/meeting/retry", methods=("POST",))
+def retry_meeting(principal, session_id):
+    return respond(200, zoom_sync.retry(actor(principal), session_id))

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
-from . import audit, capacity, rules, team
+from . import audit, capacity, rules, team, zoom_sync
 from .allocation import Assignment, Request, allocate, earliest_start
 from .errors import Conflict, InputError, NotFound
 from .models import LockRecord, NoteRecord, Registration, SessionRecord
@@ -106,8 +106,13 @@ def _locks(session: SessionRecord) -> list[str]:
 
 def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False,
          allowed_from: tuple[str, ...] = (rules.STATUS_WAITING,), now: datetime | None = None,
-         audit_action: str = "sesi.jadwalkan") -> SessionRecord:
-    """Write one session in one transaction, or raise Conflict naming what was taken."""
+         audit_action: str = "sesi.jadwalkan", meeting_from: SessionRecord | None = None) -> SessionRecord:
+    """Write one session in one transaction, or raise Conflict naming what was taken.
+
+    An online session is written with its Zoom meeting still to be made (zoom_sync). A move
+    passes the released session as `meeting_from`: if it had a meeting, the new session takes it
+    over in this transaction (its time is then updated) instead of getting a second one.
+    """
     now = now or _now()
     if mode not in slot.modes:
         raise Conflict({"mode": "Slot ini tidak melayani cara konsultasi tersebut."})
@@ -119,6 +124,7 @@ def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed
         day=slot.start.astimezone(rules.WIB).date().isoformat(), service=slot.service, mode=mode,
         consultant_id=slot.consultant_id, room_id=room_id, status=rules.SESSION_SCHEDULED, fixed=fixed,
         created_at=stamp, updated_at=stamp, created_by=actor,
+        **zoom_sync.new_session_fields(mode, now, meeting_from),
     )
     locks = [(LockRecord(lock_id, session_id=session.session_id, created_at=stamp), LockRecord.lock_id.does_not_exist())
              for lock_id in _locks(session)]
@@ -129,11 +135,16 @@ def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed
         Registration.status.is_in(*allowed_from),
     )
     saves = [(session, SessionRecord.session_id.does_not_exist()), *locks]
+    hand_over = session.meeting_state == zoom_sync.TO_UPDATE
     try:
         audit.write(actor, audit_action, registration.reference,
                     {"session": session.session_id, "start": session.start, "consultant": slot.consultant_id, "mode": mode},
-                    save=saves, update=[reg_update])
+                    save=saves, update=[reg_update, *([zoom_sync.hand_over_update(meeting_from, session)] if hand_over else [])])
     except TransactWriteError as exc:
+        if hand_over and not zoom_sync.can_still_hand_over(meeting_from):
+            # A sync run got to the old meeting first (it is deleting it): book with a new one.
+            return book(registration, slot, mode, actor=actor, fixed=fixed, allowed_from=allowed_from, now=now,
+                        audit_action=audit_action)
         raise Conflict(_conflict_reasons(exc, len(locks))) from None
     return session
 
@@ -151,12 +162,15 @@ def _conflict_reasons(exc: TransactWriteError, n_locks: int) -> dict:
 
 
 def _release(session: SessionRecord, new_status: str, reg_status: str, *, actor: str, action: str,
-             details: dict, extra_reg_actions=(), now: datetime | None = None) -> None:
-    """End a session's hold on its seat: status change, locks deleted, registration updated."""
-    stamp = rules.to_utc_iso(now or _now())
+             details: dict, extra_reg_actions=(), now: datetime | None = None, moving: bool = False) -> None:
+    """End a session's hold on its seat: status change, locks deleted, registration updated,
+    and its Zoom meeting (if online) marked for deletion."""
+    now = now or _now()
+    stamp = rules.to_utc_iso(now)
     registration = get_registration(session.reference)
     updates = [
-        (session, [SessionRecord.status.set(new_status), SessionRecord.updated_at.set(stamp)],
+        (session, [SessionRecord.status.set(new_status), SessionRecord.updated_at.set(stamp),
+                   *zoom_sync.release_actions(session, now, moving=moving)],
          SessionRecord.status == rules.SESSION_SCHEDULED),
         (registration, [Registration.status.set(reg_status), Registration.updated_at.set(stamp),
                         *extra_reg_actions], None),
@@ -270,10 +284,10 @@ def move_session(actor: str, session_id: str, start_text: object, consultant_id:
     if slot.service != registration.service or session.mode not in slot.modes:
         raise Conflict({"start": "Slot itu tidak cocok dengan layanan atau cara konsultasi sesi ini."})
     _release(session, rules.SESSION_CANCELLED_OFFICE, rules.STATUS_WAITING, actor=actor, action="sesi.pindah_lepas",
-             details={"to": rules.to_utc_iso(start)})
+             details={"to": rules.to_utc_iso(start)}, moving=True)
     try:
         return book(get_registration(session.reference), slot, session.mode, actor=actor, fixed=True,
-                    audit_action="sesi.pindah")
+                    audit_action="sesi.pindah", meeting_from=session)
     except Conflict:
         # Someone took the target between our check and our write: the registration waits at
         # its old place in the queue and the next allocation run serves it.
@@ -395,6 +409,7 @@ def session_view(s: SessionRecord, names: dict | None = None, rooms: dict | None
         "consultant_name": (names or {}).get(s.consultant_id, s.consultant_id), "room_id": s.room_id,
         "room_name": (rooms or {}).get(s.room_id) if s.room_id else None, "status": s.status,
         "status_label": rules.SESSION_STATUSES.get(s.status, s.status), "fixed": bool(s.fixed),
+        "meeting": zoom_sync.meeting_view(s, staff=True),
     }
     if registration is not None:
         out.update({"name": registration.name, "org_name": registration.org_name, "topics": list(registration.topics),
@@ -449,6 +464,7 @@ def visitor_session(registration: Registration) -> dict | None:
         "end_wib": (start + timedelta(minutes=rules.DEFAULT_RULES.session_minutes)).strftime("%H.%M"),
         "mode": s.mode, "mode_label": rules.MODES[s.mode], "room": room, "status": s.status,
         "status_label": rules.SESSION_STATUSES.get(s.status, s.status),
+        "meeting": zoom_sync.meeting_view(s),
     }
 
 

@@ -222,8 +222,21 @@ class SessionRecord(Model):
     updated_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
 
+    # The Zoom meeting of an online session (chalicelib/zoom_sync.py). meeting_next_try is set
+    # only while there is work to do (or a failure for staff to see): the GSI by_meeting_state
+    # is sparse, so the sync job finds its work with a Query and done sessions drop out of it.
+    meeting_state = UnicodeAttribute(null=True)
+    meeting_id = UnicodeAttribute(null=True)
+    join_url = UnicodeAttribute(null=True)
+    meeting_attempts = NumberAttribute(null=True)
+    meeting_next_try = UnicodeAttribute(null=True)  # UTC ISO; the claim's expiry while claimed
+    meeting_error = UnicodeAttribute(null=True)
+    meeting_claim = UnicodeAttribute(null=True)  # token of the run holding the session
+    meeting_claimed_at = UnicodeAttribute(null=True)  # last creation claim: Zoom may hold a meeting
+
     by_day = _gsi("by_day", "day", "start")
     by_consultant = _gsi("by_consultant", "consultant_id", "start")
+    by_meeting_state = _gsi("by_meeting_state", "meeting_state", "meeting_next_try")
 
 
 class LockRecord(Model):
@@ -277,6 +290,24 @@ def create_tables(wait: bool = True) -> None:
         if not model.exists():
             model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
             model.update_ttl(ignore_update_ttl_errors=True)
+        else:
+            _add_missing_indexes(model)
+
+
+def _add_missing_indexes(model: type[Model]) -> None:
+    """A GSI added to a model after its table was made (a kept local database gets it too)."""
+    existing = {i["IndexName"] for i in model.describe_table().get("GlobalSecondaryIndexes", [])}
+    schema = model._get_schema()
+    for index in schema.get("global_secondary_indexes", []):
+        if index["index_name"] in existing:
+            continue
+        model._get_connection().connection.client.update_table(
+            TableName=model.Meta.table_name,
+            AttributeDefinitions=index["attribute_definitions"],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": index["index_name"], "Projection": index["projection"],
+                "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH")}}],
+        )
 
 
 # --- feedback (stage 7) -----------------------------------------------------------------------

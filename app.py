@@ -518,3 +518,71 @@ def failed_meetings(principal):
 @staff_route("/staff/sessions/{session_id}/meeting/retry", methods=("POST",))
 def retry_meeting(principal, session_id):
     return respond(200, zoom_sync.retry(actor(principal), session_id))
+
+
+# --- messages: outbox, WhatsApp webhooks, reminders (chalicelib/outbox.py, notify.py, reminders.py) ---
+from chalice import Rate  # noqa: E402
+
+from chalicelib import outbox, reminders  # noqa: E402
+
+
+def _send_messages() -> dict:
+    summary = outbox.send_due()
+    app.log.info("outbox run %s", json.dumps(summary.as_dict()))
+    return summary.as_dict()
+
+
+def _queue_reminders() -> dict:
+    summary = reminders.queue()
+    app.log.info("reminders queued %s", json.dumps(summary.as_dict()))
+    return summary.as_dict()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="send_messages")
+def send_messages(event):
+    return _send_messages()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="queue_reminders")
+def queue_reminders(event):
+    return _queue_reminders()
+
+
+@staff_route("/staff/outbox")
+def staff_outbox(principal):
+    limit = query("limit") or "25"
+    if not limit.isdigit():
+        raise InputError({"limit": "Harus angka."})
+    return respond(200, outbox.staff_list(day=parse_day(query("day"), "day", required=False),
+                                          status=query("status") or None, cursor=query("cursor"), limit=int(limit)))
+
+
+@staff_route("/staff/outbox/{message_id}/retry", methods=("POST",))
+def staff_outbox_retry(principal, message_id):
+    return respond(200, outbox.retry(actor(principal), message_id))
+
+
+@staff_route("/staff/outbox/run", methods=("POST",))
+def staff_outbox_run(principal):
+    """Queue due reminders and send what is due now (the same as the two scheduled functions)."""
+    return respond(200, {"reminders": _queue_reminders(), "sent": _send_messages()})
+
+
+@app.route("/webhooks/whatsapp", methods=["GET"])
+def whatsapp_verify():
+    try:
+        challenge = outbox.whatsapp_handshake(query("hub.mode"), query("hub.verify_token"), query("hub.challenge"))
+    except InputError as exc:
+        return respond(exc.status, {"errors": exc.errors})
+    return Response(body=challenge, status_code=200, headers={"Content-Type": "text/plain; charset=utf-8",
+                                                               "Cache-Control": "no-store"})
+
+
+@app.route("/webhooks/whatsapp", methods=["POST"], content_types=JSON_TYPES)
+def whatsapp_webhook():
+    request = app.current_request
+    try:
+        result = outbox.whatsapp_webhook(request.raw_body, request.headers.get("x-hub-signature-256"))
+    except InputError as exc:
+        return respond(exc.status, {"errors": exc.errors})
+    return respond(200, result)

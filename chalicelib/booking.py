@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
-from . import audit, capacity, rules, team, zoom_sync
+from . import audit, capacity, notify, rules, team, zoom_sync
 from .allocation import Assignment, Request, allocate, earliest_start
 from .errors import Conflict, InputError, NotFound
 from .models import LockRecord, NoteRecord, Registration, SessionRecord
@@ -134,7 +134,8 @@ def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed
          Registration.updated_at.set(stamp)],
         Registration.status.is_in(*allowed_from),
     )
-    saves = [(session, SessionRecord.session_id.does_not_exist()), *locks]
+    saves = [(session, SessionRecord.session_id.does_not_exist()), *locks,
+             *notify.on_session_scheduled(session, registration, now, moved=audit_action == "sesi.pindah")]
     hand_over = session.meeting_state == zoom_sync.TO_UPDATE
     try:
         audit.write(actor, audit_action, registration.reference,
@@ -178,6 +179,8 @@ def _release(session: SessionRecord, new_status: str, reg_status: str, *, actor:
     deletes = [LockRecord(lock_id) for lock_id in _locks(session)]
     try:
         audit.write(actor, action, session.reference, {"session": session.session_id, **details},
+                    save=notify.on_release(session, registration, action=action, requeue=reg_status == rules.STATUS_WAITING,
+                                           moving=moving, details=details, now=now),
                     delete=deletes, update=updates)
     except TransactWriteError:
         raise Conflict({"_form": "Sesi ini sudah tidak terjadwal; muat ulang halaman."}) from None
@@ -238,9 +241,14 @@ def run_allocation(now: datetime | None = None, *, notice_working_days: int = 1,
 
 
 def _expire(r: Registration, now: datetime) -> bool:
+    from pynamodb.transactions import TransactWrite
+
     try:
-        r.update(actions=[Registration.status.set(rules.STATUS_EXPIRED), Registration.updated_at.set(rules.to_utc_iso(now))],
-                 condition=Registration.status == rules.STATUS_WAITING)
+        with TransactWrite(connection=audit.connection()) as tx:
+            tx.update(r, actions=[Registration.status.set(rules.STATUS_EXPIRED), Registration.updated_at.set(rules.to_utc_iso(now))],
+                      condition=Registration.status == rules.STATUS_WAITING)
+            for model, cond in notify.on_expired(r, now):
+                tx.save(model, condition=cond)
         return True
     except Exception:  # noqa: BLE001 - changed meanwhile: the next run looks again
         return False
@@ -366,6 +374,7 @@ def visitor_cancel(registration: Registration) -> None:
         stamp = rules.to_utc_iso(_now())
         try:
             audit.write("pengunjung", "pendaftaran.batal", registration.reference, {},
+                        save=notify.on_registration_cancelled(registration),
                         update=[(registration, [Registration.status.set(rules.STATUS_CANCELLED), Registration.updated_at.set(stamp)],
                                  Registration.status.is_in(rules.STATUS_WAITING, rules.STATUS_EXPIRED))])
         except TransactWriteError:
@@ -392,6 +401,7 @@ def visitor_new_days(registration: Registration, raw_days: object, now: datetime
         stamp = rules.to_utc_iso(now)
         try:
             audit.write("pengunjung", "pendaftaran.tanggal_baru", registration.reference, {"days": [d.isoformat() for d in days]},
+                        save=notify.on_new_days(registration, [d.isoformat() for d in days], now),
                         update=[(registration, [Registration.status.set(rules.STATUS_WAITING), Registration.updated_at.set(stamp), *new_days],
                                  Registration.status.is_in(rules.STATUS_WAITING, rules.STATUS_EXPIRED))])
         except TransactWriteError:

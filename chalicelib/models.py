@@ -345,3 +345,69 @@ class FeedbackRecord(Model):
 
 
 ALL_MODELS.append(FeedbackRecord)
+
+
+# --- Messages: the outbox and WhatsApp opt-outs (issue 5; chalicelib/outbox.py, notify.py) -----
+
+class OutboxRecord(Model):
+    """One message to one recipient on one channel (WhatsApp or e-mail).
+
+    Written in the same transaction as the change it tells about (chalicelib/notify.py), with a
+    deterministic id (a hash of its dedupe key) and `attribute_not_exists`, so a retried write
+    never makes a second message. The text is rendered when it is sent, from current data.
+
+    Access patterns:
+      - by id (GetItem): the sender, staff retry;
+      - due (GSI `due`: hash "pending" while the record still has to go out, range
+        next_attempt_at): the sender's Query; sparse, sent/failed/skipped records drop out;
+      - by WIB day of creation + created_at (GSI by_day): staff "Kotak keluar";
+      - by status + created_at (GSI by_status): staff list of failed messages;
+      - by provider message id (GSI by_provider_id): WhatsApp delivery statuses (webhook).
+    """
+
+    Meta = _meta("outbox")
+
+    message_id = UnicodeAttribute(hash_key=True)  # "M-" + hash of dedupe_key
+    dedupe_key = UnicodeAttribute()  # "<template>#<subject>#<channel>"
+    recipient_kind = UnicodeAttribute()  # visitor | consultant
+    reference = UnicodeAttribute(null=True)
+    session_id = UnicodeAttribute(null=True)
+    consultant_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()  # whatsapp | email
+    template = UnicodeAttribute()
+    params = UnicodeAttribute(default="{}")  # JSON: facts of the event (not derivable later)
+    status = UnicodeAttribute()  # pending | sent | delivered | read | failed | skipped
+    attempts = NumberAttribute(default=0)
+    due = UnicodeAttribute(null=True)  # "pending" while due work; removed after
+    next_attempt_at = UnicodeAttribute(null=True)  # UTC ISO; the claim's expiry while claimed
+    claim = UnicodeAttribute(null=True)  # token of the run sending it
+    provider_message_id = UnicodeAttribute(null=True)  # wamid..., SES MessageId, local-...
+    error = UnicodeAttribute(null=True)  # last error or why it was skipped (no personal data)
+    recipient = UnicodeAttribute(null=True)  # the address it went to (set when sent)
+    rendered = UnicodeAttribute(null=True)  # JSON snapshot of what was sent (staff view)
+    day = UnicodeAttribute()  # WIB date of created_at
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)  # kept OUTBOX_RETENTION_DAYS, then DynamoDB deletes it
+
+    due_index = _gsi("due", "due", "next_attempt_at")
+    by_day = _gsi("by_day", "day", "created_at")
+    by_status = _gsi("by_status", "status", "created_at")
+    by_provider_id = _gsi("by_provider_id", "provider_message_id", None)
+
+
+ALL_MODELS.append(OutboxRecord)
+
+
+class OptOutRecord(Model):
+    """A WhatsApp number that replied BERHENTI/STOP: it gets essential messages only."""
+
+    Meta = _meta("optouts")
+
+    phone = UnicodeAttribute(hash_key=True)  # E.164
+    keyword = UnicodeAttribute()
+    opted_out_at = UnicodeAttribute()
+
+
+ALL_MODELS.append(OptOutRecord)

@@ -17,7 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import rules, validation
+from . import notify, rules, validation
 from .models import BaseMeta, IdempotencyRecord, Registration
 
 # Easy to read aloud: no 0/O, 1/I/L.
@@ -158,6 +158,9 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
                         ),
                         condition=IdempotencyRecord.key.does_not_exist(),
                     )
+                # "Registration received" (WhatsApp, and e-mail when given): outbox records.
+                for model, cond in notify.on_registration_received(registration, now):
+                    tx.save(model, condition=cond)
         except TransactWriteError as exc:
             reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":

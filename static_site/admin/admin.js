@@ -1698,6 +1698,526 @@
     }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
   });
 
+  // ---------------------------------------------------------------- 8. Evaluasi
+  // Charts are small inline SVGs built with createElementNS; colours come from admin.css classes
+  // (no style attributes, so the production CSP holds). Each chart also has its numbers as a table.
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attrs, children) {
+    var n = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] !== null && attrs[k] !== undefined) n.setAttribute(k, String(attrs[k])); });
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      n.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+    });
+    return n;
+  }
+  function fmtNum(n, digits) {
+    if (n === null || n === undefined || isNaN(n)) return "—";
+    return Number(n).toLocaleString("id-ID", { maximumFractionDigits: digits === undefined ? 0 : digits, minimumFractionDigits: digits || 0 });
+  }
+  function pct(r) { return r === null || r === undefined ? "—" : fmtNum(Math.round(r * 100)) + "%"; }
+  function share(part, whole) { return whole ? pct(part / whole) : "—"; }
+  function niceMax(v) {
+    if (v <= 5) return 5;
+    var p = Math.pow(10, Math.floor(Math.log(v) / Math.LN10)), m = v / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  }
+  var chartSeq = 0;
+  /** A chart card: title, one-line reading, the SVG, a legend, and the numbers in a folded table.
+      `build(width)` draws the SVG once the card is in the page, at the width it has there, so
+      one SVG unit is one CSS pixel and the text keeps its size on a phone and on a desktop. */
+  function chartCard(box, title, reading, build, legend, table, className) {
+    var id = "ch-" + (++chartSeq);
+    var fig = el("figure", { className: "card chart" + (className ? " " + className : ""), "aria-labelledby": id + "-t" }, [
+      el("h2", { id: id + "-t", text: title }),
+      reading ? el("p", { className: "reading", id: id + "-d", text: reading }) : null]);
+    box.appendChild(fig);
+    if (build) {
+      var plot = el("div", { className: "plot" });
+      fig.appendChild(plot);
+      var svgNode = build(plotWidth(plot));
+      svgNode.setAttribute("role", "img");
+      svgNode.setAttribute("aria-labelledby", id + "-t" + (reading ? " " + id + "-d" : ""));
+      plot.appendChild(svgNode);
+    }
+    if (legend && legend.length) {
+      fig.appendChild(el("ul", { className: "legend-list" }, legend.map(function (l) {
+        return el("li", null, [svgEl("svg", { viewBox: "0 0 10 10", width: "12", height: "12", "aria-hidden": "true", "class": "swatch" },
+          [svgEl("rect", { width: 10, height: 10, "class": "bar " + l[0] })]), l[1]]);
+      })));
+    }
+    if (table) fig.appendChild(el("details", { className: "numbers" }, [el("summary", { text: "Lihat angka" }), table]));
+    return fig;
+  }
+  function plotWidth(node) { return Math.max(280, Math.min(1100, Math.round(node.clientWidth || 320))); }
+  function numbersTable(headers, rows) {
+    var t = el("table", { className: "nums" }, [el("thead", null, [el("tr", null, headers.map(function (h, i) {
+      return el("th", { scope: "col", className: i ? "n" : "", text: h });
+    }))])]);
+    var tb = el("tbody");
+    rows.forEach(function (r) { tb.appendChild(el("tr", null, r.map(function (v, i) { return i ? el("td", { className: "n", text: v }) : el("th", { scope: "row", text: v }); }))); });
+    t.appendChild(tb);
+    return t;
+  }
+  /** Horizontal bars. rows: {label, value | parts:[{value, cls}], valueText, sub, cls}. With
+      labelW the label sits left of the bar (short labels), else on its own line above it. */
+  function barList(rows, o) {
+    o = o || {};
+    var W = o.width || 320, labelW = o.labelW || 0, hasSub = rows.some(function (r) { return r.sub; });
+    var rowH = labelW ? 22 : hasSub ? 52 : 36, barH = labelW ? 14 : 13, valueW = o.valueW || 44;
+    var totals = rows.map(function (r) { return r.parts ? r.parts.reduce(function (a, p) { return a + (p.value || 0); }, 0) : r.value || 0; });
+    var max = o.max || Math.max.apply(null, totals.concat([1]));
+    var barX = labelW ? labelW + 6 : 0, barMax = W - barX - valueW;
+    var s = svgEl("svg", { viewBox: "0 0 " + W + " " + (rows.length * rowH + 2), "class": "bars" + (labelW ? " dense" : "") });
+    rows.forEach(function (r, i) {
+      var y = i * rowH, by = labelW ? y + 4 : y + 17;
+      var g = svgEl("g", { "class": "row" + (r.cls ? " " + r.cls : ""), "data-key": r.key || null });
+      if (labelW) g.appendChild(svgEl("text", { x: labelW, y: y + 15.5, "class": "lbl", "text-anchor": "end" }, [r.label]));
+      else g.appendChild(svgEl("text", { x: 0, y: y + 13, "class": "lbl" }, [r.label]));
+      var x = barX;
+      (r.parts || [{ value: r.value || 0, cls: r.barCls || "c0" }]).forEach(function (p) {
+        var w = max ? (p.value || 0) / max * barMax : 0;
+        if (w > 0) g.appendChild(svgEl("rect", { x: x.toFixed(1), y: by, width: Math.max(w, 1.5).toFixed(1), height: barH, "class": "bar " + (p.cls || "c0") }));
+        x += w;
+      });
+      var zero = totals[i] === 0 && o.markZero;
+      if (zero) g.appendChild(svgEl("rect", { x: barX + 0.5, y: by + 0.5, width: barMax - 1, height: barH - 1, "class": "gapbar" }));
+      g.appendChild(svgEl("text", { x: (zero ? barX + 4 : x + 4).toFixed(1), y: by + barH - 2.5, "class": zero ? "val gaptext" : "val" },
+        [zero && o.zeroText ? o.zeroText : r.valueText || fmtNum(totals[i])]));
+      if (r.sub) g.appendChild(svgEl("text", { x: 0, y: by + barH + 15, "class": "sub" }, [r.sub]));
+      s.appendChild(g);
+    });
+    return s;
+  }
+  /** Vertical stacked columns (e.g. per week). cols: {label, tick, parts:[{value, cls}]}. */
+  function columns(cols, o) {
+    o = o || {};
+    var n = Math.max(cols.length, 1), left = 28, top = 16, bottom = 28, H = o.height || 180;
+    var W = Math.max(o.width || 320, n * 24 + left + 6), step = (W - left - 6) / n, bw = Math.min(20, step * 0.72);
+    var totals = cols.map(function (c) { return c.parts.reduce(function (a, p) { return a + (p.value || 0); }, 0); });
+    var max = niceMax(Math.max.apply(null, totals.concat([1]))), plotH = H - top - bottom;
+    var s = svgEl("svg", { viewBox: "0 0 " + W + " " + H, "class": "cols" });
+    [0, max / 2, max].forEach(function (v) {
+      var y = top + plotH - v / max * plotH;
+      s.appendChild(svgEl("line", { x1: left, x2: W - 4, y1: y.toFixed(1), y2: y.toFixed(1), "class": "grid-line" }));
+      s.appendChild(svgEl("text", { x: left - 4, y: (y + 3.5).toFixed(1), "class": "axis", "text-anchor": "end" }, [fmtNum(v, v % 1 ? 1 : 0)]));
+    });
+    var every = Math.max(1, Math.ceil(34 / step)); // a tick label needs about 34 units
+    cols.forEach(function (c, i) {
+      var x = left + i * step + (step - bw) / 2, y = top + plotH;
+      var g = svgEl("g", { "class": "col", "data-key": c.key || null });
+      c.parts.forEach(function (p) {
+        var h = (p.value || 0) / max * plotH;
+        if (h > 0) { y -= h; g.appendChild(svgEl("rect", { x: x.toFixed(1), y: y.toFixed(1), width: bw.toFixed(1), height: h.toFixed(1), "class": "bar " + (p.cls || "c0") })); }
+      });
+      if (totals[i] && n <= 16) g.appendChild(svgEl("text", { x: (x + bw / 2).toFixed(1), y: (y - 3).toFixed(1), "class": "val", "text-anchor": "middle" }, [fmtNum(totals[i])]));
+      if (i % every === 0) g.appendChild(svgEl("text", { x: (x + bw / 2).toFixed(1), y: H - 10, "class": "axis", "text-anchor": "middle" }, [c.tick || c.label]));
+      s.appendChild(g);
+    });
+    return s;
+  }
+
+  loaders.evaluasi = function (arg, changed) {
+    if (!$("e-to").value) { $("e-to").value = todayWIB(); $("e-from").value = addDays(todayWIB(), -55); }
+    if (!$("e-r-month").value) { var t = todayWIB(); $("e-r-month").value = t.slice(0, 7); }
+    if (changed) showDashboard();
+  };
+  var dashRequest = 0;
+  function showDashboard() {
+    var form = $("e-form"), from = $("e-from").value, to = $("e-to").value, local = {};
+    if (!validDay(from)) local.from = "Isi tanggal awal.";
+    if (!validDay(to)) local.to = "Isi tanggal akhir.";
+    else if (validDay(from) && to < from) local.to = "Tanggal akhir harus sesudah tanggal awal.";
+    if (Object.keys(local).length) return showErrors(form, "e", local);
+    clearErrors(form, "e");
+    setStatus("e-status", "Memuat…");
+    var mine = ++dashRequest;
+    api("GET", "/staff/dashboard" + qs({ from: from, to: to })).then(function (res) {
+      if (mine !== dashRequest) return;
+      if (!res.ok) { setStatus("e-status", ""); clear($("e-isi")); return showErrors(form, "e", (res.body && res.body.errors) || { _form: problem(res) }); }
+      renderDashboard(res.body);
+    }).catch(ignoreStop);
+  }
+  $("e-form").addEventListener("submit", function (e) { e.preventDefault(); showDashboard(); });
+
+  function renderDashboard(d) {
+    var box = clear($("e-isi")), rg = d.range || {}, reg = d.registrations || {}, reach = d.reach || {}, fun = d.funnel || {},
+      ses = d.sessions || {}, fb = d.feedback || {}, wait = ses.waiting_days || {}, util = ses.utilisation || {}, all = fb.overall || {};
+    var weeks = rg.weeks || [];
+    setStatus("e-status", "Minggu " + (weeks[0] || "") + (weeks.length > 1 ? " s.d. " + weeks[weeks.length - 1] : "") + " (" +
+      (validDay(rg.from) && validDay(rg.to) ? fmtRange(rg.from, rg.to) : "") + ", " + weeks.length + " minggu).");
+
+    // Key figures
+    var attendedN = ses.attended || 0, noShowN = ses.no_show || 0;
+    var tiles = [
+      ["pendaftar", fmtNum(reg.total || 0), "pendaftar", (reg.follow_ups ? fmtNum(reg.follow_ups) + " sesi lanjutan" : null)],
+      ["jangkauan", fmtNum(reach.reached || 0) + "/" + fmtNum(reach.total || 40), "kecamatan terjangkau", (reach.total || 40) - (reach.reached || 0) + " belum ada pendaftar"],
+      ["hadir", fmtNum(attendedN), "sesi dihadiri", "tidak hadir: " + pct(ses.no_show_rate)],
+      ["tunggu", wait.median === null || wait.median === undefined ? "—" : fmtNum(wait.median) + " hari", "median waktu tunggu",
+        "90% ≤ " + (wait.p90 === null || wait.p90 === undefined ? "—" : fmtNum(wait.p90) + " hari")],
+      ["slot", pct(util.rate), "slot terpakai", fmtNum(util.taken || 0) + " dari " + fmtNum(util.offered || 0) + " kursi"],
+      ["puas", all.avg_satisfaction === null || all.avg_satisfaction === undefined ? "—" : fmtNum(all.avg_satisfaction, 1) + "/5", "kepuasan rata-rata",
+        "NPS " + (all.nps === null || all.nps === undefined ? "—" : (all.nps > 0 ? "+" : "") + fmtNum(all.nps)) + " · " + fmtNum(all.count || 0) + " umpan balik"]
+    ];
+    box.appendChild(el("div", { className: "tiles" }, tiles.map(function (t) {
+      return el("div", { className: "tile", "data-tile": t[0] }, [el("p", { className: "big", text: t[1] }), el("p", { className: "what", text: t[2] }),
+        t[3] ? el("p", { className: "minor", text: t[3] }) : null]);
+    })));
+
+    var grid = el("div", { className: "charts" });
+    box.appendChild(grid);
+
+    // Registrations per week, stacked by service
+    var svcs = Object.keys(meta.services || SHORT_SERVICE);
+    var perWeek = reg.per_week || [];
+    chartCard(grid, "Pendaftar per minggu", fmtNum(reg.total || 0) + " pendaftar dalam " + perWeek.length + " minggu, menurut layanan.",
+      function (w0) { return columns(perWeek.map(function (w) {
+        return { key: w.week, label: w.week, tick: validDay(w.start) ? +w.start.slice(8) + "/" + +w.start.slice(5, 7) : String(w.week).slice(-3),
+          parts: svcs.map(function (sv) { return { value: (w.by_service || {})[sv] || 0, cls: "c-" + sv }; }) };
+      }), { width: w0 }); },
+      svcs.map(function (sv) { return ["c-" + sv, SHORT_SERVICE[sv] || label(meta.services, sv)]; }),
+      numbersTable(["Minggu"].concat(svcs.map(function (sv) { return SHORT_SERVICE[sv] || sv; })).concat(["Jumlah", "Sesi", "Hadir", "Tidak hadir"]),
+        perWeek.map(function (w) {
+          return [w.week + (validDay(w.start) ? " (" + fmtRange(w.start, w.end) + ")" : "")].concat(svcs.map(function (sv) { return fmtNum((w.by_service || {})[sv] || 0); }))
+            .concat([fmtNum(w.total), fmtNum(w.sessions), fmtNum(w.attended), fmtNum(w.no_show)]);
+        })), "wide");
+
+    // Funnel
+    var steps = [["registered", "Mendaftar"], ["scheduled", "Dijadwalkan"], ["attended", "Hadir"], ["feedback", "Memberi umpan balik"]];
+    var base = fun.registered || 0;
+    chartCard(grid, "Dari mendaftar sampai umpan balik", "Dari " + fmtNum(base) + " pendaftar: " + share(fun.attended || 0, base) + " hadir, " +
+      share(fun.feedback || 0, base) + " memberi umpan balik.",
+      function (w0) { return barList(steps.map(function (s, i) {
+        var v = fun[s[0]] || 0;
+        return { key: s[0], label: s[1], value: v, barCls: "c-f" + i, valueText: fmtNum(v) + (i ? " (" + share(v, base) + ")" : "") };
+      }), { valueW: 70, max: Math.max(base, 1), width: w0 }); }, null,
+      numbersTable(["Tahap", "Orang", "Dari pendaftar"], steps.map(function (s) { return [s[1], fmtNum(fun[s[0]] || 0), share(fun[s[0]] || 0, base)]; })
+        .concat([["Dibatalkan", fmtNum(fun.cancelled || 0), share(fun.cancelled || 0, base)], ["Tanggal kedaluwarsa", fmtNum(fun.expired_events || 0), share(fun.expired_events || 0, base)]])));
+
+    // Attendance and no-show
+    chartCard(grid, "Kehadiran", attendedN + noShowN ? "Tingkat tidak hadir " + pct(ses.no_show_rate) + " (" + fmtNum(noShowN) + " dari " + fmtNum(attendedN + noShowN) + " sesi yang dicatat)." :
+      "Belum ada sesi yang dicatat kehadirannya pada rentang ini.",
+      function (w0) { return barList([
+        { key: "hadir", label: "Sesi yang dicatat kehadirannya", parts: [{ value: attendedN, cls: "c-att" }, { value: noShowN, cls: "c-noshow" }],
+          valueText: fmtNum(attendedN + noShowN) },
+        { key: "batal", label: "Sesi dibatalkan", parts: [{ value: ses.cancelled_by_visitor || 0, cls: "c-cv" }, { value: ses.cancelled_by_office || 0, cls: "c-co" }],
+          valueText: fmtNum((ses.cancelled_by_visitor || 0) + (ses.cancelled_by_office || 0)) }
+      ], { max: Math.max(attendedN + noShowN, (ses.cancelled_by_visitor || 0) + (ses.cancelled_by_office || 0), 1), width: w0 }); },
+      [["c-att", "Hadir"], ["c-noshow", "Tidak hadir"], ["c-cv", "Dibatalkan pengunjung"], ["c-co", "Dibatalkan kantor"]],
+      numbersTable(["", "Jumlah"], [["Hadir", fmtNum(attendedN)], ["Tidak hadir", fmtNum(noShowN)], ["Tingkat tidak hadir", pct(ses.no_show_rate)],
+        ["Dibatalkan pengunjung", fmtNum(ses.cancelled_by_visitor || 0)], ["Dibatalkan kantor", fmtNum(ses.cancelled_by_office || 0)],
+        ["Kursi terpakai", fmtNum(ses.held_seats || 0)]]));
+
+    // Waiting time and utilisation
+    var hist = wait.histogram || [];
+    var waitFig = chartCard(grid, "Waktu tunggu dan pemakaian slot",
+      wait.count ? "Separuh pendaftar mendapat sesi dalam " + fmtNum(wait.median) + " hari, 90% dalam " + fmtNum(wait.p90) + " hari (" + fmtNum(wait.count) + " sesi)." :
+        "Belum ada sesi pada rentang ini.",
+      hist.length ? function (w0) { return columns(hist.map(function (h) { return { key: h.days, label: h.days, tick: String(h.days), parts: [{ value: h.count, cls: "c1" }] }; }), { height: 150, width: w0 }); } : null,
+      null, numbersTable(["Hari menunggu", "Sesi"], hist.map(function (h) { return [String(h.days).indexOf("+") > 0 ? wait.over_limit_label || h.days : h.days + " hari", fmtNum(h.count)]; })));
+    if (hist.length) waitFig.querySelector(".plot").appendChild(el("p", { className: "axis-note", text: "Jumlah sesi menurut lama menunggu (hari) sejak mendaftar." }));
+    waitFig.insertBefore(el("div", { className: "plot" }, [barList([{ key: "slot", label: "Slot terpakai: " + fmtNum(util.taken || 0) + " dari " + fmtNum(util.offered || 0),
+      parts: [{ value: util.taken || 0, cls: "c0" }, { value: Math.max((util.offered || 0) - (util.taken || 0), 0), cls: "c-free" }], valueText: pct(util.rate) }],
+      { max: Math.max(util.offered || 0, util.taken || 0, 1), width: plotWidth(waitFig) - 32 })]), waitFig.querySelector("details.numbers"));
+    var slotSvg = waitFig.querySelectorAll(".plot svg")[waitFig.querySelectorAll(".plot svg").length - 1];
+    slotSvg.setAttribute("role", "img");
+    slotSvg.setAttribute("aria-label", "Pemakaian slot " + pct(util.rate));
+
+    // By topic, source, campaign
+    function countRows(list) { return (list || []).slice().sort(function (a, b) { return b.count - a.count; }).map(function (x) { return { key: x.key || x.code, label: x.label || x.name || x.code, value: x.count }; }); }
+    var topics = countRows(reg.by_topic);
+    chartCard(grid, "Topik yang ditanyakan", topics.length && topics[0].value ? "Paling banyak: " + topics[0].label + " (" + fmtNum(topics[0].value) + ")." : "Belum ada pendaftar.",
+      function (w0) { return barList(topics, { width: w0 }); }, null, numbersTable(["Topik", "Pendaftar"], topics.map(function (r) { return [r.label, fmtNum(r.value)]; })));
+    var sources = countRows(reg.by_source);
+    chartCard(grid, "Tahu layanan dari", sources.length && sources[0].value ? "Saluran terbesar: " + sources[0].label + " (" + share(sources[0].value, reg.total) + ")." : "Belum ada pendaftar.",
+      function (w0) { return barList(sources.map(function (r) { r.barCls = "c1"; return r; }), { width: w0 }); }, null, numbersTable(["Sumber", "Pendaftar"], sources.map(function (r) { return [r.label, fmtNum(r.value)]; })));
+
+    // Reach: all 40 kecamatan, sorted, the ones with nobody marked as the gap
+    var kec = (reach.kecamatan || []).slice().sort(function (a, b) { return b.count - a.count || String(a.name).localeCompare(String(b.name), "id"); });
+    var gaps = kec.filter(function (k) { return !k.count; });
+    var reachFig = chartCard(grid, "Jangkauan per kecamatan", fmtNum(reach.reached || 0) + " dari " + fmtNum(reach.total || kec.length) + " kecamatan punya pendaftar; " +
+      gaps.length + " belum (ditandai kuning).",
+      function (w0) { return barList(kec.map(function (k) { return { key: k.name, label: k.name, value: k.count, barCls: "c0", cls: k.count ? "" : "gap-row" }; }),
+        { labelW: 104, markZero: true, zeroText: "0 · belum ada", width: Math.min(w0, 560) }); },
+      null, numbersTable(["Kecamatan", "Pendaftar"], kec.map(function (k) { return [k.name, fmtNum(k.count)]; })), "tall");
+    if (gaps.length) reachFig.insertBefore(el("p", { className: "gap-list" }, [el("strong", { text: "Belum terjangkau: " }), gaps.map(function (k) { return k.name; }).join(", ") + "."]),
+      reachFig.querySelector(".plot"));
+
+    // Campaigns: social-media interaction beside the registrations each brought
+    var camps = d.campaigns || [];
+    var maxI = Math.max.apply(null, camps.map(function (c) { var i = c.interaction || {}; return (i.likes || 0) + (i.comments || 0) + (i.questions || 0); }).concat([1]));
+    var maxR = Math.max.apply(null, camps.map(function (c) { return c.registrations || 0; }).concat([1]));
+    var campBox = chartCard(grid, "Kampanye: interaksi dan pendaftar", camps.length ? "Interaksi unggahan (suka, komentar, pertanyaan) di samping pendaftar yang datang lewat tautan kampanye pada rentang ini." :
+      "Belum ada kampanye. Buat di bagian Kampanye.", null,
+      camps.length ? [["c-like", "Suka"], ["c-comment", "Komentar"], ["c-question", "Pertanyaan"], ["c-reg", "Pendaftar"]] : null,
+      numbersTable(["Kampanye", "Suka", "Komentar", "Pertanyaan", "Pendaftar (rentang)", "Pendaftar (semua)"], camps.map(function (c) {
+        var i = c.interaction || {};
+        return [(c.name || "Tanpa kampanye terdaftar") + " (" + c.code + ")", fmtNum(i.likes || 0), fmtNum(i.comments || 0), fmtNum(i.questions || 0), fmtNum(c.registrations || 0), fmtNum(c.registrations_all_time || 0)];
+      })), "wide");
+    if (camps.length) {
+      var rows = [];
+      camps.forEach(function (c) {
+        var i = c.interaction || {};
+        var inter = (i.likes || 0) + (i.comments || 0) + (i.questions || 0);
+        rows.push({ key: c.code + ":i", label: c.name ? c.name + " · " + c.code : c.code + " (kode tanpa kampanye terdaftar)", parts: [{ value: (i.likes || 0) / maxI, cls: "c-like" },
+          { value: (i.comments || 0) / maxI, cls: "c-comment" }, { value: (i.questions || 0) / maxI, cls: "c-question" }], valueText: fmtNum(inter) + " interaksi" });
+        rows.push({ key: c.code + ":r", label: "", parts: [{ value: (c.registrations || 0) / maxR, cls: "c-reg" }], valueText: fmtNum(c.registrations || 0) + " pendaftar" });
+      });
+      var plot = el("div", { className: "plot" }, [barList(rows, { max: 1, valueW: 92, width: plotWidth(campBox) - 32 })]);
+      plot.firstChild.setAttribute("role", "img");
+      plot.firstChild.setAttribute("aria-labelledby", campBox.querySelector("h2").id);
+      campBox.insertBefore(plot, campBox.querySelector(".legend-list"));
+    }
+
+    // Feedback per consultant and per topic
+    function fbRows(list) {
+      return (list || []).map(function (r) {
+        var yes = (r.answered_share || {}).ya;
+        return { key: r.id || r.key, label: (r.name || r.label) + " (" + fmtNum(r.count) + ")", value: r.avg_satisfaction || 0,
+          valueText: r.avg_satisfaction === null || r.avg_satisfaction === undefined ? "—" : fmtNum(r.avg_satisfaction, 1) + "/5",
+          sub: "NPS " + (r.nps === null || r.nps === undefined ? "—" : (r.nps > 0 ? "+" : "") + fmtNum(r.nps)) + " · masalah terjawab " + pct(yes) +
+            " · sebagian " + pct((r.answered_share || {}).sebagian) };
+      });
+    }
+    function fbTable(list, first) {
+      return numbersTable([first, "Jawaban", "Kepuasan (1–5)", "Kebermanfaatan (1–5)", "NPS", "Terjawab", "Sebagian", "Tidak"], (list || []).map(function (r) {
+        var a = r.answered_share || {};
+        return [r.name || r.label, fmtNum(r.count), fmtNum(r.avg_satisfaction, 1), fmtNum(r.avg_helpfulness, 1), r.nps === null || r.nps === undefined ? "—" : fmtNum(r.nps), pct(a.ya), pct(a.sebagian), pct(a.tidak)];
+      }));
+    }
+    var perCon = fb.per_consultant || [], perTop = fb.per_topic || [];
+    chartCard(grid, "Umpan balik per konsultan", perCon.length ? "Kepuasan rata-rata (skala 1–5), NPS dan bagian masalah yang terjawab; angka dalam kurung: jumlah umpan balik." : "Belum ada umpan balik pada rentang ini.",
+      perCon.length ? function (w0) { return barList(fbRows(perCon), { max: 5, valueW: 40, width: w0 }); } : null, null, perCon.length ? fbTable(perCon, "Konsultan") : null);
+    chartCard(grid, "Umpan balik per topik", perTop.length ? "Topik dengan kepuasan rendah perlu narasumber atau materi tambahan." : "Belum ada umpan balik pada rentang ini.",
+      perTop.length ? function (w0) { return barList(fbRows(perTop), { max: 5, valueW: 40, width: w0 }); } : null, null, perTop.length ? fbTable(perTop, "Topik") : null);
+
+    // Latest comments, as text
+    var comments = fb.latest_comments || [];
+    var cBox = chartCard(grid, "Komentar terbaru: apa yang perlu diperbaiki", comments.length ? null : "Belum ada komentar pada rentang ini.", null, null, null, "wide");
+    if (comments.length) {
+      cBox.appendChild(el("ul", { className: "comments" }, comments.map(function (c) {
+        return el("li", null, [el("blockquote", null, [el("p", { className: "long", text: c.text })]),
+          el("p", { className: "minor", text: fmtInstant(c.at) + " · " + text(c.consultant_name) + " · " + (SHORT_SERVICE[c.service] || label(meta.services, c.service)) +
+            " · kepuasan " + fmtNum(c.satisfaction) + "/5 · rekomendasi " + fmtNum(c.recommend) + "/10 · terjawab: " + ({ ya: "ya", sebagian: "sebagian", tidak: "tidak" }[c.answered] || text(c.answered)) })]);
+      })));
+    }
+
+    // WhatsApp broadcasts, when the API gives them
+    var bc = d.broadcasts || [];
+    if (bc.length) {
+      chartCard(grid, "Siaran WhatsApp", "Pesan terkirim, sampai, dan pendaftar yang menyusul.", null, null,
+        numbersTable(["Siaran", "Penerima", "Sampai", "Pendaftar menyusul"], bc.map(function (b) {
+          return [text(b.name || b.id), fmtNum(b.recipients || b.total || 0), fmtNum(b.delivered || 0), fmtNum(b.registrations || 0)];
+        })), "wide").querySelector("details").open = true;
+    }
+  }
+
+  // Monthly report: a file the API sends only with the token, so fetch it and hand it over.
+  function apiFile(path, accept) {
+    var s = session();
+    if (!s) { backToSignIn(MSG_EXPIRED); return Promise.reject(STOP); }
+    return fetch(API + path, { cache: "no-store", headers: { Authorization: "Bearer " + s.token, Accept: accept } }).then(function (r) {
+      if (r.status === 401) { backToSignIn(MSG_EXPIRED); throw STOP; }
+      if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { return { ok: false, status: r.status, body: b || {} }; });
+      var cd = r.headers.get("Content-Disposition") || "", m = /filename="([^"]+)"/.exec(cd);
+      return r.blob().then(function (blob) { return { ok: true, status: r.status, blob: blob, filename: m ? m[1] : null }; });
+    }, function () { return { ok: false, status: 0, body: { errors: { _form: MSG_OFFLINE } } }; });
+  }
+  function saveFile(blob, filename) {
+    var url = URL.createObjectURL(blob);
+    var a = el("a", { href: url, download: filename, className: "sr" });
+    document.body.appendChild(a);
+    a.click();
+    a.parentNode.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+  }
+  function downloadReport(kind) {
+    var form = $("e-r-form"), month = $("e-r-month").value;
+    if (!/^\d{4}-\d{2}$/.test(month)) return showErrors(form, "e-r", { month: "Pilih bulan." });
+    clearErrors(form, "e-r");
+    setStatus("e-r-status", "Menyiapkan laporan…");
+    var type = kind === "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv";
+    apiFile("/staff/reports/" + month + "." + kind, type).then(function (res) {
+      if (!res.ok) { setStatus("e-r-status", ""); return showErrors(form, "e-r", (res.body && res.body.errors) || { _form: problem(res) }); }
+      var name = res.filename || "laporan-clean-and-clear-" + month + "." + kind;
+      saveFile(res.blob, name);
+      setStatus("e-r-status", "Laporan " + name + " diunduh.");
+    }).catch(ignoreStop);
+  }
+  $("e-r-form").addEventListener("submit", function (e) { e.preventDefault(); downloadReport("xlsx"); });
+  $("e-r-csv").addEventListener("click", function () { downloadReport("csv"); });
+
+  // ---------------------------------------------------------------- 9. Kampanye
+  var campaigns = [];
+  loaders.kampanye = function () {
+    fillSelect($("c-channel"), pairs(meta.sources), "— pilih saluran —");
+    setStatus("c-status", "Memuat…");
+    api("GET", "/staff/campaigns").then(function (res) {
+      if (!res.ok) return setStatus("c-status", problem(res));
+      campaigns = res.body.items || [];
+      setStatus("c-status", campaigns.length ? campaigns.length + " kampanye." : "Belum ada kampanye.");
+      renderCampaigns();
+    }).catch(ignoreStop);
+  };
+  function renderCampaigns() {
+    var box = clear($("c-isi"));
+    campaigns.forEach(function (c) { box.appendChild(campaignCard(c)); });
+  }
+  function campaignCard(c) {
+    var code = String(c.code).replace(/[^A-Za-z0-9_-]/g, "");
+    var card = el("article", { className: "card campaign", "data-code": c.code, "aria-labelledby": "c-h-" + code });
+    var i = c.interaction || {};
+    card.appendChild(el("div", { className: "ghead" }, [el("h2", { id: "c-h-" + code }, [c.name, el("span", { className: "minor", text: "Kode " + c.code + " · " + (c.channel_label || label(meta.sources, c.channel)) })]),
+      el("p", { className: "inter", text: fmtNum(i.likes || 0) + " suka · " + fmtNum(i.comments || 0) + " komentar · " + fmtNum(i.questions || 0) + " pertanyaan" })]));
+    var linkInput = el("input", { type: "text", readonly: "", value: c.link, id: "c-link-" + code, "aria-label": "Tautan pendaftaran kampanye " + c.name });
+    linkInput.addEventListener("focus", function () { linkInput.select(); });
+    var copied = el("span", { className: "minor", role: "status" });
+    card.appendChild(el("div", { className: "f linkrow" }, [el("label", { "for": "c-link-" + code, text: "Tautan pendaftaran" }),
+      el("div", { className: "inline-row" }, [linkInput, smallButton("Salin", "secondary", function () {
+        linkInput.select();
+        var done = function () { copied.textContent = "Tautan disalin."; };
+        if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(c.link).then(done, function () { copied.textContent = "Salin manual: tautan sudah dipilih."; });
+        else copied.textContent = "Salin manual: tautan sudah dipilih.";
+      }, "Salin tautan " + c.name)]), copied]));
+    var posterStatus = el("p", { className: "status", role: "status" });
+    var preview = el("div", { className: "poster-preview" });
+    card.appendChild(el("div", { className: "actions" }, [
+      smallButton("Unduh poster PNG", "secondary", function (ev) { poster(c, "png", ev.currentTarget, posterStatus); }, "Unduh poster PNG " + c.name),
+      smallButton("Unduh poster SVG", "secondary", function (ev) { poster(c, "svg", ev.currentTarget, posterStatus); }, "Unduh poster SVG " + c.name),
+      smallButton("Lihat poster", "secondary", function (ev) { posterPreview(c, ev.currentTarget, posterStatus, preview); }, "Lihat poster " + c.name)]));
+    card.appendChild(posterStatus);
+    card.appendChild(preview);
+    card.appendChild(postsBlock(c, code));
+    return card;
+  }
+  function poster(c, kind, btn, status) {
+    btn.disabled = true;
+    status.textContent = "Menyiapkan poster…";
+    apiFile(c["poster_" + kind].replace(/^\/api/, ""), kind === "png" ? "image/png" : "image/svg+xml").then(function (res) {
+      btn.disabled = false;
+      if (!res.ok) { status.textContent = problem(res); return; }
+      var name = res.filename || "poster-" + c.code + "." + kind;
+      saveFile(res.blob, name);
+      status.textContent = "Poster " + name + " diunduh.";
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  }
+  function posterPreview(c, btn, status, holder) {
+    btn.disabled = true;
+    status.textContent = "Memuat poster…";
+    apiFile(c.poster_png.replace(/^\/api/, ""), "image/png").then(function (res) {
+      btn.disabled = false;
+      if (!res.ok) { status.textContent = problem(res); return; }
+      // A data: URL (the CSP allows img-src 'self' data:, not blob:).
+      var reader = new FileReader();
+      reader.onload = function () {
+        clear(holder).appendChild(el("img", { src: String(reader.result), alt: "Poster kampanye " + c.name + " dengan kode QR ke " + c.short_link, width: "210" }));
+        status.textContent = "";
+      };
+      reader.readAsDataURL(res.blob);
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  }
+  function postsBlock(c, code) {
+    var wrap = el("details", { className: "posts", open: (c.posts || []).length ? true : null }, [el("summary", { text: "Unggahan dan interaksinya (" + (c.posts || []).length + ")" })]);
+    var tbl = el("table", { className: "list stack posts-table" }, [el("caption", { className: "sr", text: "Unggahan kampanye " + c.name }),
+      el("thead", null, [el("tr", null, ["Unggahan", "Suka", "Komentar", "Pertanyaan", ""].map(function (h) { return el("th", { scope: "col", text: h }); }))])]);
+    var tb = el("tbody");
+    (c.posts || []).forEach(function (p) { tb.appendChild(postRow(c, p, code)); });
+    if (!(c.posts || []).length) emptyRow(tb, 5, "Belum ada unggahan. Tambahkan unggahan lalu isi jumlah suka, komentar dan pertanyaannya.");
+    tbl.appendChild(tb);
+    wrap.appendChild(tbl);
+    wrap.appendChild(postForm(c, code, null));
+    return wrap;
+  }
+  function postRow(c, p, code) {
+    var where = el("span", null, [el("strong", { text: p.platform_label || label(meta.sources, p.platform) }),
+      p.posted_on ? el("span", { className: "minor", text: fmtDay(p.posted_on) }) : null,
+      safeHttpUrl(p.url) ? el("span", { className: "minor" }, [el("a", { href: safeHttpUrl(p.url), target: "_blank", rel: "noopener noreferrer", text: "Buka unggahan" })]) : null]);
+    var tr = el("tr", { "data-post": p.id }, [cell("Unggahan", where), cell("Suka", fmtNum(p.likes)), cell("Komentar", fmtNum(p.comments)), cell("Pertanyaan", fmtNum(p.questions))]);
+    var edit = smallButton("Ubah angka", "secondary", function () {
+      var f = postForm(c, code, p);
+      tr.parentNode.insertBefore(el("tr", { className: "edit" }, [el("td", { colspan: 5 }, [f])]), tr.nextSibling);
+      edit.disabled = true;
+      f.querySelector("input[name=likes]").focus();
+    }, "Ubah angka unggahan " + (p.platform_label || p.platform) + " " + (p.posted_on || ""));
+    var del = smallButton("Hapus", "secondary", function () {
+      del.disabled = true;
+      api("DELETE", "/staff/campaigns/" + encodeURIComponent(c.code) + "/posts/" + encodeURIComponent(p.id)).then(function (res) {
+        if (!res.ok) { del.disabled = false; return setStatus("c-status", problem(res)); }
+        replaceCampaign(res.body, "Unggahan dihapus.");
+      }).catch(ignoreStop);
+    }, "Hapus unggahan " + (p.platform_label || p.platform) + " " + (p.posted_on || ""));
+    tr.appendChild(cell("", el("span", { className: "btns" }, [edit, del]), "act"));
+    return tr;
+  }
+  function safeHttpUrl(u) { return typeof u === "string" && /^https?:\/\/[^\s"'<>]+$/.test(u) ? u : null; }
+  var postFormSeq = 0;
+  function postForm(c, code, p) {
+    var pre = "c-p-" + code + "-" + (++postFormSeq);
+    function numberField(name, lbl) {
+      return el("div", { className: "f" }, [el("label", { "for": pre + "-" + name, text: lbl }),
+        el("input", { id: pre + "-" + name, name: name, type: "number", min: "0", step: "1", inputmode: "numeric", value: p ? String(p[name] || 0) : "0",
+          "aria-describedby": pre + "-err-" + name }), el("p", { className: "err", id: pre + "-err-" + name })]);
+    }
+    var platform = el("select", { id: pre + "-platform", name: "platform", "aria-describedby": pre + "-err-platform" });
+    fillSelect(platform, pairs(meta.sources));
+    platform.value = p ? p.platform : c.channel;
+    var form = el("form", { className: "post-form", novalidate: true, "aria-label": p ? "Ubah angka unggahan" : "Tambah unggahan " + c.name }, [
+      p ? null : el("h3", { text: "Tambah unggahan" }),
+      el("div", { className: "filters" }, [
+        el("div", { className: "f" }, [el("label", { "for": pre + "-platform", text: "Platform" }), platform, el("p", { className: "err", id: pre + "-err-platform" })]),
+        el("div", { className: "f" }, [el("label", { "for": pre + "-posted_on", text: "Tanggal unggah" }),
+          el("input", { id: pre + "-posted_on", name: "posted_on", type: "date", value: p ? p.posted_on || "" : todayWIB(), "aria-describedby": pre + "-err-posted_on" }),
+          el("p", { className: "err", id: pre + "-err-posted_on" })]),
+        el("div", { className: "f" }, [el("label", { "for": pre + "-url", text: "Tautan unggahan (boleh kosong)" }),
+          el("input", { id: pre + "-url", name: "url", type: "url", maxlength: "500", value: p ? p.url || "" : "", placeholder: "https://…", "aria-describedby": pre + "-err-url" }),
+          el("p", { className: "err", id: pre + "-err-url" })])]),
+      el("div", { className: "filters three" }, [numberField("likes", "Suka"), numberField("comments", "Komentar"), numberField("questions", "Pertanyaan")]),
+      el("p", { className: "err-box", id: pre + "-err-_form", role: "alert", hidden: true }),
+      el("div", { className: "actions" }, [el("button", { type: "submit", className: "small", id: pre + "-simpan", text: p ? "Simpan angka" : "Tambah unggahan" })])
+    ]);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      function num(name) { var v = form.elements[name].value.trim(); return v === "" ? 0 : /^\d+$/.test(v) ? parseInt(v, 10) : v; }
+      var body = { platform: form.elements.platform.value, posted_on: form.elements.posted_on.value || null, url: form.elements.url.value.trim() || null,
+        likes: num("likes"), comments: num("comments"), questions: num("questions") };
+      var path = "/staff/campaigns/" + encodeURIComponent(c.code) + "/posts" + (p ? "/" + encodeURIComponent(p.id) : "");
+      submit(form, pre, $(pre + "-simpan"), p ? "PUT" : "POST", path, body, function (saved) {
+        replaceCampaign(saved, p ? "Angka unggahan disimpan." : "Unggahan ditambahkan.");
+      });
+    });
+    return form;
+  }
+  function replaceCampaign(c, message) {
+    campaigns = campaigns.map(function (x) { return x.code === c.code ? c : x; });
+    var old = $("c-isi").querySelector("article[data-code='" + String(c.code).replace(/[^A-Za-z0-9_-]/g, "") + "']");
+    var fresh = campaignCard(c);
+    if (old) old.parentNode.replaceChild(fresh, old); else $("c-isi").insertBefore(fresh, $("c-isi").firstChild);
+    var st = fresh.querySelector(".posts");
+    st.open = true;
+    st.insertBefore(el("p", { className: "status", role: "status", text: message }), st.querySelector("table"));
+    fresh.querySelector("h2").setAttribute("tabindex", "-1");
+    fresh.querySelector("h2").focus();
+  }
+  $("c-tambah").addEventListener("click", function () {
+    var f = $("c-form");
+    clearErrors(f, "c");
+    f.reset();
+    f.hidden = false;
+    $("c-name").focus();
+  });
+  $("c-batal").addEventListener("click", function () { $("c-form").hidden = true; $("c-tambah").focus(); });
+  $("c-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var f = e.target;
+    var body = { name: f.elements.name.value.trim(), code: f.elements.code.value.trim(), channel: f.elements.channel.value };
+    submit(f, "c", $("c-simpan"), "POST", "/staff/campaigns", body, function (saved) {
+      f.hidden = true;
+      campaigns.unshift(saved);
+      replaceCampaign(saved, "Kampanye dibuat. Bagikan tautannya atau unduh posternya.");
+      setStatus("c-status", campaigns.length + " kampanye.");
+    });
+  });
+
   // ---------------------------------------------------------------- 7. Log audit
   loaders.audit = function (arg, changed) {
     if (!$("a-day").value) $("a-day").value = todayWIB();

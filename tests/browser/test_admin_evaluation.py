@@ -9,7 +9,7 @@ import re
 import uuid
 from pathlib import Path
 
-from .conftest import screenshot
+from .conftest import ROOT, screenshot
 from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fixture
     ADMIN, DESKTOP, built_admin_page, call, go, horizontal_overflow, open_admin, sign_in, too_wide,
 )
@@ -199,4 +199,117 @@ def test_feedback_charts_and_comments_are_drawn_from_the_dashboard_answer(stack,
     assert comment.inner_text() == evil
     assert page.query_selector("#e-isi img") is None and dialogs == []
     screenshot(page, "eval-03-umpan-balik")
+    assert problems == []
+
+
+# --- Siaran WhatsApp ------------------------------------------------------------------------------
+
+def fire(stack, *names):
+    """Run scheduled functions once, by their schedule name, with a CloudWatch-shaped event (the
+    browser tests' stack runs without the local timer)."""
+    import json
+    import subprocess
+    import sys
+
+    from infra.local.run import local_env
+
+    env = local_env({"dynamodb_port": stack.dynamodb_port, "data": stack.data, "site_port": stack.site_port})
+    code = ("import json, sys; from datetime import datetime, timezone; import app as m; "
+            "from infra.local.timer import event; "
+            "fns = {s.name: getattr(m, s.handler_string.split('.')[-1]) for s in m.app.event_sources}; "
+            "print(json.dumps({n: fns[n](event(datetime.now(timezone.utc)), None) for n in sys.argv[1:]}))")
+    out = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def past_client(stack, token, name, service, kecamatan):
+    """A registration whose session took place (a past seat booked by hand, marked hadir): "selesai"."""
+    from datetime import datetime, timedelta, timezone
+
+    _, options = call(stack, "GET", "/public/options")
+    extra = {"business_sector": "kuliner"} if service == "ukm" else {"coop_status": "aktif"}
+    status, reg = call(stack, "POST", "/registrations", {
+        "name": name, "whatsapp": "0812 59" + str(uuid.uuid4().int)[:6], "email": "", "kecamatan": kecamatan,
+        "service": service, "org_name": "Usaha " + name, "topics": ["keuangan"], "description": "Ingin merapikan pembukuan usaha.",
+        "mode": "daring", "days": options["days"][:1], "source": "teman", "consent": True, **extra},
+        headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert status == 201, reg
+    today = datetime.now(timezone(timedelta(hours=7))).date()
+    _, slots = call(stack, "GET", f"/staff/slots?from={today - timedelta(days=20)}&to={today - timedelta(days=1)}", token=token)
+    seat = [s for s in slots["slots"] if s["service"] == service and "daring" in s["modes"] and not s["taken"]][-1]
+    status, session = call(stack, "POST", "/staff/sessions", {"reference": reg["reference"], "start": seat["start"],
+                                                              "consultant_id": seat["consultant_id"], "mode": "daring"}, token=token)
+    assert status == 201, session
+    status, marked = call(stack, "POST", f"/staff/sessions/{session['id']}/attendance", {"status": "hadir"}, token=token)
+    assert status == 200, marked
+    return reg["reference"]
+
+
+def test_whatsapp_broadcast_to_past_clients_is_counted_paced_and_watched(stack, page):
+    from .test_admin_page import login_token
+
+    token = login_token(stack, ADMIN)
+    suffix = uuid.uuid4().hex[:5]
+    kec = "Sukamakmur"  # no other test registers anyone there
+    for n in range(2):
+        past_client(stack, token, f"Klien Lama {n} {suffix}", "ukm", kec)
+    past_client(stack, token, f"Klien Koperasi {suffix}", "koperasi", kec)
+
+    problems = open_admin(page, stack, hash_="#/siaran")
+    sign_in(page, ADMIN)
+    page.wait_for_selector("#sec-siaran:not([hidden])")
+    loaded(page, "#b-status")
+    page.select_option("#b-template", "cc_siaran_layanan")
+    page.click("#b-hitung")  # the message text is required
+    page.locator("#b-err-keterangan:not(:empty)").wait_for()
+    text = f"Jadwal tambahan setiap Jumat untuk laporan keuangan {suffix}."
+    page.fill("#b-keterangan", text)
+    page.click("#b-kec-box summary")
+    page.check(f"#b-kecamatan input[value='{kec}']")
+    assert page.text_content("#b-kec-label") == "1 kecamatan dipilih"
+    page.click("#b-hitung")
+    page.locator("#b-jumlah", has_text="Akan dikirim ke 3 nomor").wait_for()  # both services
+    page.select_option("#b-service", "ukm")
+    assert page.is_hidden("#b-pratinjau")  # a changed choice needs a new count
+    page.click("#b-hitung")
+    page.locator("#b-jumlah", has_text="Akan dikirim ke 2 nomor").wait_for()
+    assert text in page.text_content("#b-teks")
+    screenshot(page, "siaran-01-pratinjau")
+    page.click("#b-kirim")
+    page.click("#b-ya")
+    page.locator("#b-status", has_text="Siaran dimulai").wait_for()
+    card = page.locator("#b-isi article").first
+    assert "Sedang dikirim" in card.inner_text() and card.locator("dd[data-count=Antre]").inner_text() == "0"
+    broadcast_id = card.get_attribute("data-id")
+
+    # The paced runner queues the messages; the outbox sends them (local provider).
+    ran = fire(stack, "send_broadcasts", "send_messages")
+    assert ran["send_broadcasts"]["queued"] == 2, ran
+    page.click("#b-perbarui")
+    card = page.locator(f"#b-isi article[data-id='{broadcast_id}']")
+    card.locator("dd[data-count=Terkirim]", has_text="2").wait_for()
+    assert card.locator("dd[data-count=Antre]").inner_text() == "2"
+    assert "Selesai" in card.locator(".badge").inner_text()
+
+    # Someone comes back through the broadcast's link: counted beside it.
+    campaign = card.locator("code").inner_text()
+    assert campaign == f"wa-{broadcast_id}"
+    _, options = call(stack, "GET", "/public/options")
+    status, _ = call(stack, "POST", "/registrations", {
+        "name": f"Kembali {suffix}", "whatsapp": "0812 60" + str(uuid.uuid4().int)[:6], "email": "", "kecamatan": kec,
+        "service": "ukm", "org_name": "Usaha Kembali", "business_sector": "kuliner", "topics": ["pemasaran"],
+        "description": "Mendaftar lagi setelah menerima siaran.", "mode": "daring", "days": options["days"][:1], "source": "whatsapp",
+        "campaign": campaign, "consent": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert status == 201
+    page.click("#b-perbarui")
+    page.locator(f"#b-isi article[data-id='{broadcast_id}'] dd[data-count='Pendaftar menyusul']", has_text="1").wait_for()
+    screenshot(page, "siaran-02-terkirim")
+
+    # The messages are in Kotak keluar, as the clients read them.
+    go(page, "kotak")
+    loaded(page, "#o-status-line")
+    sent = page.locator("#o-isi article", has_text=text)
+    sent.first.wait_for()
+    assert sent.count() == 2 and "Kabar layanan" in sent.first.locator("h2").inner_text()
     assert problems == []

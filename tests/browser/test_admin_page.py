@@ -23,7 +23,7 @@ from .conftest import PHONE, ROOT, screenshot
 PROD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
 PASSWORD = "demo12345"
 ADMIN, SITI = "admin@demo.local", "siti@demo.local"
-TEAM_SECTIONS = ("konsultan", "ruang", "piket", "tutup", "slot", "sesi", "pendaftaran", "kotak", "evaluasi", "kampanye", "audit")
+TEAM_SECTIONS = ("konsultan", "ruang", "piket", "tutup", "slot", "sesi", "pendaftaran", "kotak", "evaluasi", "kampanye", "siaran", "audit")
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -139,7 +139,8 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     screenshot(page, "admin-01-masuk")
     sign_in(page, ADMIN)
     assert menu_labels(page) == ["Konsultan", "Ruang", "Jadwal piket", "Hari tutup", "Slot & kapasitas",
-                                 "Sesi", "Pendaftaran", "Kotak keluar", "Evaluasi", "Kampanye", "Log audit"]
+                                 "Sesi", "Pendaftaran", "Kotak keluar", "Evaluasi", "Kampanye",
+                                 "Siaran WhatsApp", "Log audit"]
     page.wait_for_selector("#sec-konsultan:not([hidden])")
     page.wait_for_selector("#k-isi tr")
 

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
-"""CDK app for Clean & Clear: `cdk synth -c stage=prod` (see infra/README.md).
+"""CDK app for Clean & Clear: `cdk synth -c stage=prod -c site_url=… -c certificate_arn=…`.
 
-Context (all optional, `-c key=value`):
+Context (`-c key=value`; the make targets pass them from the variables in infra/infra.mk):
   stage        dev (default) | prod
   region       AWS region, default ap-southeast-3 (Jakarta)
   mail_domain  SES sending domain, default diskopukm.bogorkab.go.id
   mail_from    sender address, default cleanandclear@<mail_domain>
   alarm_email  e-mail address subscribed to the alarm topic (confirm the SNS mail once)
-  site_url     public URL of the site if it has its own domain (https://...; passed to the app as
-               SITE_URL and used for the sign-in callback); default: the CloudFront domain
+  site_url     public origin of the site (https://host), passed to the functions as SITE_URL and
+               used for the sign-in callback. Required for prod (the office's own domain, with
+               certificate_arn). For dev it is the CloudFront address, which `make deploy`
+               finds by itself (see cleanclear_infra/settings.py for why).
+  certificate_arn  ACM certificate (us-east-1) of site_url's own domain
+  zoom_provider    zoom | local (dev default: labelled stand-in links while the Zoom secret is
+               empty; refused for prod)
+  feedback_link_days, retention_months, broadcast_per_minute, broadcast_daily_limit
+               optional app settings (positive whole numbers; the app's defaults otherwise)
   auth_domain_prefix  Cognito hosted-UI domain prefix, default cleanclear-<stage>-<account id>
+A wrong or missing setting stops the synth with a message saying what to pass.
 """
 from __future__ import annotations
 
@@ -28,36 +36,16 @@ sys.path[:] = [str(REPO_ROOT), str(INFRA_DIR)] + [
 
 import aws_cdk as cdk  # noqa: E402
 
-from cleanclear_infra.stack import CleanClearStack, StageSettings  # noqa: E402
-
-STAGES = ("dev", "prod")
-DEFAULT_REGION = "ap-southeast-3"
-DEFAULT_MAIL_DOMAIN = "diskopukm.bogorkab.go.id"
-
-
-def settings_from_context(app: cdk.App) -> tuple[StageSettings, str]:
-    def ctx(key: str, default: str | None = None) -> str | None:
-        value = app.node.try_get_context(key)
-        return str(value).strip() if value not in (None, "") else default
-
-    stage = ctx("stage", "dev")
-    if stage not in STAGES:
-        raise SystemExit(f"-c stage={stage!r}: use one of {', '.join(STAGES)}")
-    mail_domain = ctx("mail_domain", DEFAULT_MAIL_DOMAIN)
-    settings = StageSettings(
-        stage=stage,
-        mail_domain=mail_domain,
-        mail_from=ctx("mail_from", f"cleanandclear@{mail_domain}"),
-        alarm_email=ctx("alarm_email"),
-        site_url=ctx("site_url"),
-        auth_domain_prefix=ctx("auth_domain_prefix"),
-    )
-    return settings, ctx("region", DEFAULT_REGION)
+from cleanclear_infra.settings import SettingsError, settings_from_context  # noqa: E402
+from cleanclear_infra.stack import CleanClearStack  # noqa: E402
 
 
 def main() -> None:
     app = cdk.App()
-    settings, region = settings_from_context(app)
+    try:
+        settings, region = settings_from_context(app.node.try_get_context)
+    except SettingsError as exc:
+        raise SystemExit(f"Clean & Clear: {exc}") from None
     # chalice package asks botocore for a region (service principals); use the stack's.
     os.environ["AWS_DEFAULT_REGION"] = region
     os.environ["AWS_REGION"] = region

@@ -1,10 +1,10 @@
 """CDK assertion tests on the synthesised prod template (issue 7).
 
-The module runs the real `cdk synth -c stage=prod` once (the same command `make synth` runs,
-with the project-local CDK CLI) and checks the template with aws_cdk.assertions. The synth
-packages the Chalice app, so the first run on a machine may download the Lambda's wheels (a
-minute); later runs reuse chalice's cache. Nothing is skipped: a missing tool fails with a message
-saying how to install it.
+The module runs the real `cdk synth` twice, in parallel (the same command `make synth` runs,
+with the project-local CDK CLI): prod on its own domain, and dev as at its first deploy (no
+SITE_URL yet), and checks the templates with aws_cdk.assertions. The synth packages the Chalice
+app, so the first run on a machine may download the Lambda's wheels (a minute); later runs reuse
+chalice's cache. Nothing is skipped: a missing tool fails with a message saying how to install it.
 
 A few fast tests at the end build only the model-derived tables in-process, to show that a model
 added to ALL_MODELS (range key, number key, LSI, INCLUDE projection, TTL) gets its table.
@@ -30,6 +30,14 @@ CDK_CLI = INFRA / "node_modules" / ".bin" / "cdk"
 STACK = "CleanClear-prod"
 MAIL_DOMAIN = "diskopukm.bogorkab.go.id"
 ALARM_EMAIL = "it-office@example.go.id"
+SITE_HOST = "konsultasi.example.go.id"
+SITE_URL = f"https://{SITE_HOST}"
+CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+PROD_CONTEXT = [
+    "stage=prod", f"mail_domain={MAIL_DOMAIN}", f"alarm_email={ALARM_EMAIL}",
+    f"site_url={SITE_URL}/", f"certificate_arn={CERTIFICATE_ARN}", "retention_months=36",
+]
+DEV_CONTEXT = ["stage=dev"]
 
 CSP_DIRECTIVES = [
     "default-src 'self'",
@@ -51,7 +59,9 @@ APP_ENV = [
     "COGNITO_APP_CLIENT_ID",
     "ZOOM_SECRET_ARN",
     "WHATSAPP_SECRET_ARN",
+    "APP_SECRET_ARN",
     "SES_FROM_ADDRESS",
+    "ZOOM_PROVIDER",
 ]
 GUARDED_SERVICES = ("dynamodb", "secretsmanager", "ses")
 
@@ -71,35 +81,69 @@ def _require_toolchain():
             pytest.fail(f"python module {module} is missing: pip install -r requirements-infra.txt")
 
 
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    """Run `cdk synth` once for the module: (template dict, path, seconds)."""
-    _require_toolchain()
+def _ensure_site_build():
     site = REPO / "static_site" / "_build"
     if not site.is_dir():  # `make test` builds it first; build it here when run on its own
         built = subprocess.run([sys.executable, "static_site/build.py"], cwd=REPO, capture_output=True, text=True)
         if built.returncode != 0 or not site.is_dir():
             pytest.fail(f"static_site/_build is missing and `python static_site/build.py` failed:\n{built.stderr[-3000:]}")
-    out = tmp_path_factory.mktemp("cdk") / "cdk.out"
+
+
+def _cdk_env():
     env = dict(os.environ)
     # The test session's own settings (TABLE_PREFIX=cleanclear-test, moto credentials...) must
     # not leak into the CDK app; the app sets what it needs per stage.
-    for key in ("TABLE_PREFIX", "STAGE", "APP_STAGE", "DYNAMODB_ENDPOINT", "AUTH_MODE"):
+    for key in ("TABLE_PREFIX", "STAGE", "APP_STAGE", "DYNAMODB_ENDPOINT", "AUTH_MODE", "SITE_URL"):
         env.pop(key, None)
     env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
     env["CDK_DISABLE_VERSION_CHECK"] = "1"
-    command = [
-        str(CDK_CLI), "synth", "--app", f"{sys.executable} app.py", "--quiet",
-        "--no-notices", "--output", str(out),
-        "-c", "stage=prod", "-c", f"mail_domain={MAIL_DOMAIN}", "-c", f"alarm_email={ALARM_EMAIL}",
-    ]
-    started = time.monotonic()
-    proc = subprocess.run(command, cwd=INFRA, env=env, capture_output=True, text=True, timeout=1200)
-    seconds = time.monotonic() - started
-    if proc.returncode != 0:
-        pytest.fail(f"cdk synth failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
-    path = out / f"{STACK}.template.json"
-    return json.loads(path.read_text()), path, seconds
+    return env
+
+
+def _synth_command(out, context):
+    command = [str(CDK_CLI), "synth", "--app", f"{sys.executable} app.py", "--quiet", "--no-notices", "--output", str(out)]
+    for item in context:
+        command += ["-c", item]
+    return command
+
+
+@pytest.fixture(scope="module")
+def synths(tmp_path_factory):
+    """`cdk synth` of prod and of dev, run in parallel once for the module.
+
+    {stage: (template dict, template path, seconds, cdk.out directory)}."""
+    _require_toolchain()
+    _ensure_site_build()
+    env = _cdk_env()
+    running = {}
+    for stage, context in (("prod", PROD_CONTEXT), ("dev", DEV_CONTEXT)):
+        out = tmp_path_factory.mktemp(f"cdk-{stage}") / "cdk.out"
+        running[stage] = (out, time.monotonic(), subprocess.Popen(
+            _synth_command(out, context), cwd=INFRA, env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        ))
+    results = {}
+    for stage, (out, started, proc) in running.items():
+        try:
+            stdout, stderr = proc.communicate(timeout=1200)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail(f"cdk synth of {stage} took more than 20 minutes")
+        if proc.returncode != 0:
+            pytest.fail(f"cdk synth of {stage} failed ({proc.returncode}):\n{stdout[-3000:]}\n{stderr[-6000:]}")
+        path = out / f"CleanClear-{stage}.template.json"
+        results[stage] = (json.loads(path.read_text()), path, time.monotonic() - started, out)
+    return results
+
+
+@pytest.fixture(scope="module")
+def synth(synths):
+    return synths["prod"][:3]
+
+
+@pytest.fixture(scope="module")
+def dev_template(synths):
+    return synths["dev"][0]
 
 
 @pytest.fixture(scope="module")
@@ -186,16 +230,31 @@ def refs_in(value):
 # --- the synth itself ---------------------------------------------------------------------------
 
 
-def test_synth_produces_the_prod_stack_and_cfn_lint_passes(synth):
-    template, path, seconds = synth
-    print(f"cdk synth took {seconds:.1f} s")
-    assert template["Transform"] == "AWS::Serverless-2016-10-31"  # the embedded Chalice app
-    assert functions(template), "the Chalice app has no function in the template"
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), "--ignore-checks", "W3005", "--", str(path)],
-        capture_output=True, text=True,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def test_synth_produces_the_prod_and_dev_stacks_and_cfn_lint_passes(synths):
+    for stage, (template, path, seconds, _) in synths.items():
+        print(f"cdk synth {stage} took {seconds:.1f} s (both in parallel)")
+        assert template["Transform"] == "AWS::Serverless-2016-10-31"  # the embedded Chalice app
+        assert functions(template), "the Chalice app has no function in the template"
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "cfn-lint"), "--ignore-checks", "W3005", "--", str(path)],
+            capture_output=True, text=True,
+        )
+        assert proc.returncode == 0, stage + ": " + proc.stdout + proc.stderr
+
+
+def test_prod_without_its_own_domain_is_refused_before_anything_is_built(tmp_path):
+    _require_toolchain()
+    for context, message in (
+        (["stage=prod"], "prod needs the site's own domain name: SITE_URL=https://"),
+        (["stage=prod", f"site_url={SITE_URL}"], "needs CERTIFICATE_ARN=arn:aws:acm:us-east-1:"),
+        (["stage=prod", f"site_url={SITE_URL}", f"certificate_arn={CERTIFICATE_ARN}", "zoom_provider=local"],
+         "zoom_provider=local is refused for prod"),
+    ):
+        proc = subprocess.run(_synth_command(tmp_path / "out", context), cwd=INFRA, env=_cdk_env(),
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode != 0, context
+        assert message in proc.stderr, proc.stderr[-3000:]
+        assert not (tmp_path / "out" / f"{STACK}.template.json").exists()
 
 
 # --- DynamoDB -----------------------------------------------------------------------------------
@@ -335,18 +394,65 @@ def test_cloudfront_https_oac_api_behaviour_and_security_headers(template):
     assert ref_id(association["FunctionARN"]) in resources(template, "AWS::CloudFront::Function")
 
 
-def test_site_content_and_admin_sign_in_config_are_deployed(template):
+def test_prod_site_answers_on_its_own_domain_with_the_certificate(template, dev_template):
+    (dist,) = resources(template, "AWS::CloudFront::Distribution").values()
+    config = dist["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [SITE_HOST]
+    assert config["ViewerCertificate"] == {
+        "AcmCertificateArn": CERTIFICATE_ARN, "SslSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    assert template["Outputs"]["SiteUrl"]["Value"] == SITE_URL
+    (distribution_id,) = resources(template, "AWS::CloudFront::Distribution")
+    assert refs_in(template["Outputs"]["DistributionDomainName"]["Value"]) == {distribution_id}
+    # dev: the CloudFront address and its default certificate
+    (dev_dist,) = resources(dev_template, "AWS::CloudFront::Distribution").values()
+    assert "Aliases" not in dev_dist["Properties"]["DistributionConfig"]
+    assert "AcmCertificateArn" not in json.dumps(dev_dist["Properties"]["DistributionConfig"])
+
+
+def test_binary_answers_pass_through_api_gateway_and_cloudfront(template):
+    """Poster PNG and XLSX: API Gateway returns a base64 Lambda answer as binary only for the
+    binaryMediaTypes of the REST API, and only when the request's Accept header names the type,
+    so CloudFront must forward Accept (the managed AllViewerExceptHostHeader policy does)."""
+    from app import app as chalice_app
+
+    assert "image/png" in chalice_app.api.binary_types
+    media = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-binary-media-types"]
+    assert set(chalice_app.api.binary_types) <= set(media)
+    (dist,) = resources(template, "AWS::CloudFront::Distribution").values()
+    (api,) = [b for b in dist["Properties"]["DistributionConfig"]["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER  # all viewer headers but Host
+    assert api["CachePolicyId"] == CACHING_DISABLED  # a staff member's poster is never served to another
+
+
+def _admin_config(template):
     (deployment,) = resources(template, "Custom::CDKBucketDeployment").values()
     props = deployment["Properties"]
     bucket = next(iter(resources(template, "AWS::S3::Bucket")))
     assert ref_id(props["DestinationBucketName"]) == bucket
     assert len(props["SourceObjectKeys"]) == 2  # the built site + admin/config.json
     markers = {k: render(v) for k, v in props["SourceMarkers"][1].items()}
+    return props["SourceObjectKeys"][1], markers
+
+
+def test_site_content_and_admin_sign_in_config_are_deployed(synths):
+    template, _, _, out = synths["prod"]
+    key, markers = _admin_config(template)
     (client,) = resources(template, "AWS::Cognito::UserPoolClient")
-    (distribution,) = resources(template, "AWS::CloudFront::Distribution")
-    values = set(markers.values())
-    assert '"${%s}"' % client in values
-    assert '"https://${%s}/admin/"' % distribution in values
+    assert '"${%s}"' % client in set(markers.values())
+    # On its own domain the sign-in callback is plain text in the deployed admin/config.json.
+    text = (out / f"asset.{key.removesuffix('.zip')}" / "admin" / "config.json").read_text()
+    for marker, value in markers.items():
+        text = text.replace(marker, value)
+    config = json.loads(text)
+    assert config["auth"] == "cognito" and config["client_id"] == "${%s}" % client
+    assert config["redirect_uri"] == config["logout_uri"] == f"{SITE_URL}/admin/"
+
+
+def test_dev_admin_config_uses_the_cloudfront_address(dev_template):
+    _, markers = _admin_config(dev_template)
+    (distribution,) = resources(dev_template, "AWS::CloudFront::Distribution")
+    assert '"https://${%s}/admin/"' % distribution in set(markers.values())
 
 
 # --- IAM ----------------------------------------------------------------------------------------
@@ -425,9 +531,9 @@ def test_every_function_role_has_explicit_least_privilege_policy(template):
 
 
 def test_every_function_gets_the_app_environment(template):
-    zoom, whatsapp = (
+    zoom, whatsapp, app_secret = (
         next(k for k in resources(template, "AWS::SecretsManager::Secret") if k.startswith(prefix))
-        for prefix in ("ZoomSecret", "WhatsAppSecret")
+        for prefix in ("ZoomSecret", "WhatsAppSecret", "AppSecret")
     )
     pool = next(iter(resources(template, "AWS::Cognito::UserPool")))
     for name, fn in functions(template).items():
@@ -440,8 +546,24 @@ def test_every_function_gets_the_app_environment(template):
         assert ref_id(env["COGNITO_USER_POOL_ID"]) == pool
         assert ref_id(env["ZOOM_SECRET_ARN"]) == zoom
         assert ref_id(env["WHATSAPP_SECRET_ARN"]) == whatsapp
+        assert ref_id(env["APP_SECRET_ARN"]) == app_secret
         assert env["SES_FROM_ADDRESS"].endswith("@" + MAIL_DOMAIN)
+        assert env["SITE_URL"] == SITE_URL  # links in messages and on posters
+        assert env["ZOOM_PROVIDER"] == "zoom"  # never the local stand-in in prod
+        assert env["RETENTION_MONTHS"] == "36"  # given as context
+        assert "FEEDBACK_LINK_DAYS" not in env  # not given: the app's default
         assert fn["Properties"]["LoggingConfig"]["LogGroup"], f"{name}: no managed log group"
+
+
+def test_dev_functions_before_the_site_address_is_known(dev_template):
+    """A dev stage's first deploy: no SITE_URL yet (make deploy's second pass adds it), the Zoom
+    stand-in while the Zoom secret is empty."""
+    for name, fn in functions(dev_template).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["TABLE_PREFIX"] == "cleanclear-dev"
+        assert "SITE_URL" not in env, name
+        assert env["ZOOM_PROVIDER"] == "local"
+        assert "RETENTION_MONTHS" not in env
 
 
 def test_every_app_schedule_has_a_rule(template):
@@ -467,7 +589,9 @@ def test_every_app_schedule_has_a_rule(template):
             events = fns[to_cfn_resource_name(source.name)]["Properties"]["Events"].values()
             assert any(e["Type"] == "CloudWatchEvent" for e in events), source.name
     assert template_schedules == expected
-    print(f"{len(expected)} schedule(s) in app.py, all in the template")
+    names = {source.name for source in chalice_app.event_sources if isinstance(source, ScheduledEventConfig)}
+    assert {"allocate", "send_messages", "queue_reminders", "sync_meetings"} <= names
+    print(f"{len(expected)} schedule(s) in app.py, all in the template: {sorted(names)}")
 
 
 def test_alarms_on_every_function_and_on_the_app_metrics(template):
@@ -483,8 +607,13 @@ def test_alarms_on_every_function_and_on_the_app_metrics(template):
         if d["Name"] == "FunctionName"
     }
     assert watched == set(functions(template)), "a function has no error alarm"
-    custom = {a["MetricName"] for a in alarms if a.get("Namespace") == "CleanClear"}
-    assert custom == {"FailedMessages", "AllocationFailures"}
+    custom = {a["MetricName"]: a for a in alarms if a.get("Namespace") == "CleanClear"}
+    assert set(custom) == {"FailedMessages", "AllocationFailures", "ZoomFailures"}
+    for alarm in custom.values():
+        # exactly the dimension chalicelib/metrics.py writes, or the alarm never sees the metric
+        assert alarm["Dimensions"] == [{"Name": "Stage", "Value": "prod"}]
+        assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     subscriptions = resources(template, "AWS::SNS::Subscription").values()
     assert any(s["Properties"]["Protocol"] == "email" and s["Properties"]["Endpoint"] == ALARM_EMAIL for s in subscriptions)
 
@@ -522,16 +651,27 @@ def test_cognito_staff_pool(template):
     assert "ALLOW_USER_SRP_AUTH" in cprops["ExplicitAuthFlows"]
     assert "custom:consultant_id" not in cprops["WriteAttributes"]  # staff cannot re-assign themselves
     assert "custom:consultant_id" in cprops["ReadAttributes"]
+    # On its own domain the hosted-UI callback (the admin page) is part of the client itself.
+    assert cprops["CallbackURLs"] == cprops["LogoutURLs"] == [f"{SITE_URL}/admin/"]
+    assert cprops["AllowedOAuthFlows"] == ["code"] and "openid" in cprops["AllowedOAuthScopes"]
+    assert not [r for r in resources(template, "Custom::AWS").values()
+                if "updateUserPoolClient" in json.dumps(r["Properties"]["Create"])]
+
+
+def test_dev_sign_in_callback_is_set_once_cloudfront_exists(dev_template):
     # The hosted-UI callback is the admin page on CloudFront, set once the distribution exists,
     # with the same client definition (UpdateUserPoolClient resets what it is not given).
+    (client_id, client) = next(iter(resources(dev_template, "AWS::Cognito::UserPoolClient").items()))
+    cprops = client["Properties"]
+    assert "CallbackURLs" not in cprops
     (call,) = [
         json.loads(render(r["Properties"]["Create"]))
-        for r in resources(template, "Custom::AWS").values()
+        for r in resources(dev_template, "Custom::AWS").values()
         if "updateUserPoolClient" in json.dumps(r["Properties"]["Create"])
     ]
     params = call["parameters"]
     assert params["ClientId"] == "${%s}" % client_id
-    (distribution,) = resources(template, "AWS::CloudFront::Distribution")
+    (distribution,) = resources(dev_template, "AWS::CloudFront::Distribution")
     assert params["CallbackURLs"] == ["https://${%s}/admin/" % distribution]
     assert params["AllowedOAuthFlows"] == ["code"] and "openid" in params["AllowedOAuthScopes"]
     for key, value in cprops.items():
@@ -539,23 +679,54 @@ def test_cognito_staff_pool(template):
             assert params[key] == value, f"UpdateUserPoolClient would change {key}"
 
 
-def test_secrets_are_placeholders_with_a_generated_verify_token(template):
-    secrets = {k: v["Properties"] for k, v in resources(template, "AWS::SecretsManager::Secret").items()}
-    assert len(secrets) == 2
+def test_secrets_are_placeholders_with_a_generated_verify_token_and_signing_key(template):
+    raw = resources(template, "AWS::SecretsManager::Secret")
+    secrets = {k: v["Properties"] for k, v in raw.items()}
+    assert len(secrets) == 3
+    assert {s["Name"] for s in secrets.values()} == {
+        "cleanclear/prod/zoom", "cleanclear/prod/whatsapp", "cleanclear/prod/app"
+    }
+    assert all(v["DeletionPolicy"] == "Retain" for v in raw.values())
     zoom = next(v for k, v in secrets.items() if k.startswith("ZoomSecret"))
-    assert set(json.loads(zoom["SecretString"])) == {"account_id", "client_id", "client_secret"}
+    # user_id is optional (empty: "me", the Zoom app's owner, hosts the meetings)
+    assert json.loads(zoom["SecretString"]) == {"account_id": "", "client_id": "", "client_secret": "", "user_id": ""}
     whatsapp = next(v for k, v in secrets.items() if k.startswith("WhatsAppSecret"))
     generated = whatsapp["GenerateSecretString"]
     assert generated["GenerateStringKey"] == "verify_token"
     assert set(json.loads(generated["SecretStringTemplate"])) == {"access_token", "phone_number_id", "app_secret"}
+    # The feedback links' HMAC key: generated by Secrets Manager, nobody types or sees it.
+    app_secret = next(v for k, v in secrets.items() if k.startswith("AppSecret"))
+    assert "SecretString" not in app_secret
+    generated = app_secret["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "signing_key"
+    assert json.loads(generated["SecretStringTemplate"]) == {}
+    assert generated["PasswordLength"] >= 32
+    assert generated.get("ExcludePunctuation") is True and generated.get("IncludeSpace") is False
+
+
+def test_the_functions_read_the_secrets_under_the_names_the_app_uses():
+    """secrets_store.get(NAME, …) reads <NAME>_SECRET_ARN: every NAME the app asks for has one."""
+    import re
+
+    names = set()
+    for path in [REPO / "app.py", *sorted((REPO / "chalicelib").glob("*.py"))]:
+        names |= set(re.findall(r"secrets_store\.get\(\s*[\"']([A-Z_]+)[\"']", path.read_text()))
+    assert {"ZOOM", "WHATSAPP", "APP"} <= names
+    assert {f"{n}_SECRET_ARN" for n in names} <= set(APP_ENV)
 
 
 def test_ses_identity_and_outputs(template):
     (identity,) = resources(template, "AWS::SES::EmailIdentity").values()
     assert identity["Properties"]["EmailIdentity"] == MAIL_DOMAIN
     outputs = template["Outputs"]
-    for key in ("SiteUrl", "ApiUrl", "UserPoolId", "UserPoolClientId"):
+    for key in ("SiteUrl", "ApiUrl", "UserPoolId", "UserPoolClientId", "DistributionDomainName"):
         assert key in outputs, key
+    # The Meta webhook callback: the route app.py serves, behind /api on the site's own domain.
+    from app import app as chalice_app
+
+    assert "/webhooks/whatsapp" in chalice_app.routes
+    assert set(chalice_app.routes["/webhooks/whatsapp"]) == {"GET", "POST"}
+    assert outputs["WhatsAppWebhookUrl"]["Value"] == f"{SITE_URL}/api/webhooks/whatsapp"
 
 
 # --- fast, in-process: tables follow the models ---------------------------------------------------
@@ -667,3 +838,163 @@ def test_load_models_uses_the_stage_prefix_even_after_the_app_imported_them():
 
     assert names and all(n.startswith("cleanclear-prod-") for n in names)
     assert len(names) == len(models.ALL_MODELS)
+
+
+# --- fast, in-process: every emitted metric has an alarm decision -----------------------------------
+
+
+def _emitted_metrics():
+    """{metric name: [(file:line, keyword names)]} of every metrics.emit("Name", …) in the app."""
+    import ast
+
+    found: dict[str, list[tuple[str, list[str]]]] = {}
+    for path in [REPO / "app.py", *sorted((REPO / "chalicelib").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "metrics"):
+                continue
+            assert node.args and isinstance(node.args[0], ast.Constant), f"{path.name}:{node.lineno}: metric name not literal"
+            found.setdefault(node.args[0].value, []).append(
+                (f"{path.name}:{node.lineno}", [k.arg for k in node.keywords if k.arg not in ("value", "unit")])
+            )
+    return found
+
+
+def test_every_emitted_metric_is_alarmed_or_deliberately_not():
+    _require_toolchain()
+    _infra_importable()
+    from cleanclear_infra import stack
+
+    from chalicelib import metrics
+
+    emitted = _emitted_metrics()
+    assert {"FailedMessages", "AllocationFailures", "ZoomFailures"} <= set(emitted)
+    assert set(stack.CUSTOM_METRICS) == {"FailedMessages", "AllocationFailures", "ZoomFailures"}
+    undecided = set(emitted) - set(stack.CUSTOM_METRICS) - set(stack.UNALARMED_METRICS)
+    assert not undecided, f"new metric(s) {undecided}: add to CUSTOM_METRICS (alarm) or UNALARMED_METRICS (why not)"
+    assert not set(stack.CUSTOM_METRICS) & set(stack.UNALARMED_METRICS)
+    assert metrics.NAMESPACE == stack.CUSTOM_METRIC_NAMESPACE
+    for name in stack.CUSTOM_METRICS:
+        for where, extra_dimensions in emitted.get(name, []):
+            # The alarm watches {Stage} only; another dimension would make a different metric.
+            assert not extra_dimensions, f"{where}: {name} emitted with dimensions {extra_dimensions}"
+
+
+def test_metrics_emit_writes_the_metric_the_alarm_watches(monkeypatch, capsys):
+    from chalicelib import metrics
+
+    monkeypatch.setenv("STAGE", "prod")
+    metrics.emit("ZoomFailures")
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (directive,) = record["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "CleanClear" and directive["Dimensions"] == [["Stage"]]
+    assert record["Stage"] == "prod" and record["ZoomFailures"] == 1
+
+
+# --- fast, in-process: deploy settings -----------------------------------------------------------
+
+
+def _settings(**context):
+    _infra_importable()
+    from cleanclear_infra.settings import settings_from_context
+
+    return settings_from_context(lambda key: context.get(key))
+
+
+def _settings_error(**context):
+    _infra_importable()
+    from cleanclear_infra.settings import SettingsError
+
+    with pytest.raises(SettingsError) as info:
+        _settings(**context)
+    return str(info.value)
+
+
+def test_settings_prod_needs_its_own_domain_with_a_us_east_1_certificate():
+    assert "prod needs the site's own domain" in _settings_error(stage="prod")
+    assert "CERTIFICATE_ARN" in _settings_error(stage="prod", site_url=SITE_URL)
+    assert "CloudFront address" in _settings_error(stage="prod", site_url="https://d111111abcdef8.cloudfront.net")
+    wrong_region = CERTIFICATE_ARN.replace("us-east-1", "ap-southeast-3")
+    assert "us-east-1" in _settings_error(stage="prod", site_url=SITE_URL, certificate_arn=wrong_region)
+    settings, region = _settings(stage="prod", site_url=f" {SITE_URL.upper()}/ ", certificate_arn=CERTIFICATE_ARN)
+    assert (settings.site_url, settings.site_host, settings.own_domain) == (SITE_URL, SITE_HOST, True)
+    assert settings.certificate_arn == CERTIFICATE_ARN and region == "ap-southeast-3"
+    assert settings.zoom_provider == "zoom"
+
+
+@pytest.mark.parametrize("bad", [
+    "http://konsultasi.example.go.id", "konsultasi.example.go.id", "https://konsultasi.example.go.id/app",
+    "https://konsultasi.example.go.id?x=1", "https://konsultasi.example.go.id:8443", "https://bad_host.example",
+    "https://user@konsultasi.example.go.id",
+])
+def test_settings_site_url_is_an_https_origin(bad):
+    assert "site_url=" in _settings_error(stage="dev", site_url=bad)
+
+
+def test_settings_dev_runs_on_the_cloudfront_address_or_its_own_domain():
+    settings, _ = _settings(stage="dev")
+    assert settings.site_url is None and settings.zoom_provider == "local" and settings.app_options == ()
+    settings, _ = _settings(stage="dev", site_url="https://d111111abcdef8.cloudfront.net/")
+    assert settings.site_url == "https://d111111abcdef8.cloudfront.net" and not settings.own_domain
+    assert settings.certificate_arn is None
+    assert "only for a site with its own domain" in _settings_error(stage="dev", certificate_arn=CERTIFICATE_ARN)
+    assert "CERTIFICATE_ARN" in _settings_error(stage="dev", site_url=SITE_URL)
+    assert _settings(stage="dev", zoom_provider="zoom")[0].zoom_provider == "zoom"
+
+
+def test_settings_zoom_stand_in_is_refused_for_prod_and_options_are_positive_numbers():
+    prod = dict(stage="prod", site_url=SITE_URL, certificate_arn=CERTIFICATE_ARN)
+    assert "refused for prod" in _settings_error(**prod, zoom_provider="local")
+    assert "use one of" in _settings_error(stage="dev", zoom_provider="fake")
+    assert "use one of" in _settings_error(stage="staging")
+    for bad in ("0", "-3", "two", "1.5", "9999999"):
+        assert "feedback_link_days=" in _settings_error(stage="dev", feedback_link_days=bad)
+    settings, _ = _settings(**prod, feedback_link_days="7", retention_months="036", broadcast_per_minute="10")
+    assert dict(settings.app_options) == {"FEEDBACK_LINK_DAYS": "7", "RETENTION_MONTHS": "36", "BROADCAST_PER_MINUTE": "10"}
+
+
+# --- fast, in-process: make deploy's site address lookup (infra/site_url.py) ----------------------
+
+
+def _site_url_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cleanclear_site_url_helper", INFRA / "site_url.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cloudformation():
+    import botocore.session
+
+    return botocore.session.get_session().create_client(
+        "cloudformation", region_name="ap-southeast-3", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+
+def test_site_url_helper_reads_the_deployed_stack_and_the_outputs_file(tmp_path):
+    from botocore.stub import Stubber
+
+    helper = _site_url_module()
+    client = _cloudformation()
+    stack = {"StackName": "CleanClear-dev", "CreationTime": "2026-11-01T00:00:00Z", "StackStatus": "UPDATE_COMPLETE"}
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_stacks", "ValidationError", "Stack with id CleanClear-dev does not exist",
+                              expected_params={"StackName": "CleanClear-dev"})
+        stub.add_response("describe_stacks", {"Stacks": [{**stack, "Outputs": [
+            {"OutputKey": "ApiUrl", "OutputValue": "https://d1.cloudfront.net/api"},
+            {"OutputKey": "SiteUrl", "OutputValue": "https://d1.cloudfront.net"},
+        ]}]})
+        stub.add_response("describe_stacks", {"Stacks": [{**stack, "StackStatus": "ROLLBACK_COMPLETE"}]})
+        stub.add_client_error("describe_stacks", "AccessDenied", "not allowed")
+        assert helper.deployed_site_url(client, "dev") is None  # first deploy
+        assert helper.deployed_site_url(client, "dev") == "https://d1.cloudfront.net"
+        assert helper.deployed_site_url(client, "dev") is None  # a failed first create: no outputs
+        with pytest.raises(Exception, match="not allowed"):  # anything else stops the deploy
+            helper.deployed_site_url(client, "dev")
+    outputs = tmp_path / "outputs-dev.json"
+    outputs.write_text(json.dumps({"CleanClear-dev": {"SiteUrl": "https://d1.cloudfront.net/", "ApiUrl": "x"}}))
+    assert helper.outputs_site_url(outputs, "dev") == "https://d1.cloudfront.net"
+    assert helper.main(["outputs", str(outputs), "--stage", "dev"]) == 0
+    assert helper.main(["outputs", str(outputs), "--stage", "prod"]) == 1

@@ -416,7 +416,7 @@
     }
     Array.prototype.forEach.call(document.querySelectorAll(".view"), function (v) { v.hidden = v !== section; });
     Array.prototype.forEach.call(document.querySelectorAll("#menu a"), function (a) {
-      if (a.getAttribute("href") === "#/" + name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+      if (a.getAttribute("href") === "#/" + name) { a.setAttribute("aria-current", "page"); revealInMenu(a); } else a.removeAttribute("aria-current");
     });
     var changed = currentView !== name;
     currentView = name;
@@ -425,6 +425,12 @@
     if (changed && !arg) section.querySelector("h1").focus();
   }
   $("skip").addEventListener("click", function (e) { e.preventDefault(); $("main").focus(); });
+  /** On a phone the menu is one row that scrolls sideways: keep the current section in sight. */
+  function revealInMenu(a) {
+    var strip = a.parentNode.parentNode, box = strip.getBoundingClientRect(), r = a.getBoundingClientRect();
+    if (r.left < box.left) strip.scrollLeft -= box.left - r.left + 16;
+    else if (r.right > box.right) strip.scrollLeft += r.right - box.right + 16;
+  }
 
   // ---------------------------------------------------------------- shared lists
   var consultants = [];
@@ -2225,7 +2231,7 @@
       bc.ready = true;
       fillSelect($("b-service"), pairs(meta.services), "Semua layanan");
       checkGroup($("b-kecamatan"), objectOf((meta.kecamatan || []).map(function (k) { return [k, k]; })));
-      setStatus("b-status", "Memuat…");
+      setStatus("b-status", "Menyiapkan formulir…");
       api("GET", "/staff/broadcasts/templates").then(function (res) {
         if (!res.ok) { bc.ready = false; return setStatus("b-status", problem(res)); }
         bc.templates = res.body.items || [];

@@ -259,7 +259,7 @@ def test_whatsapp_broadcast_to_past_clients_is_counted_paced_and_watched(stack, 
     problems = open_admin(page, stack, hash_="#/siaran")
     sign_in(page, ADMIN)
     page.wait_for_selector("#sec-siaran:not([hidden])")
-    loaded(page, "#b-status")
+    page.wait_for_selector("#b-template option[value=cc_siaran_layanan]", state="attached")
     page.select_option("#b-template", "cc_siaran_layanan")
     page.click("#b-hitung")  # the message text is required
     page.locator("#b-err-keterangan:not(:empty)").wait_for()

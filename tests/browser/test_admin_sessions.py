@@ -426,3 +426,25 @@ def test_outbox_shows_messages_as_read_and_retries_a_failed_one(stack, page):
     status, body = call(stack, "GET", f"/staff/outbox?status=sent&limit=100", token=login_token(stack, ADMIN))
     assert any(m["id"] == message_id for m in body["items"]), "sent again"
     assert problems == []
+
+
+def test_admin_linked_to_a_consultant_also_gets_jadwal_saya(stack, page):
+    """An admin whose account carries a consultant id (Cognito custom:consultant_id) sees the team
+    sections and, last, their own schedule. The demo admin has no such link, so /staff/me says so."""
+    def linked(route):
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "consultant_id": "K-SITI", "consultant_name": "Siti Rahmawati, S.E."})
+
+    page.route("**/api/staff/me", linked)
+    problems = open_admin(page, stack)
+    sign_in(page, ADMIN)
+    labels = page.eval_on_selector_all("#menu a", "els => els.map(e => e.textContent.trim())")
+    assert labels[0] == "Konsultan" and labels[-1] == "Jadwal saya" and "Sesi" in labels
+    go(page, "saya")
+    loaded(page, "#y-status")
+    assert page.text_content("#y-name") == "Siti Rahmawati, S.E."
+    # The API answers from the token itself: this admin's token has no consultant, so no sessions.
+    assert page.locator("#y-isi article").count() == 0
+    assert page.evaluate("document.querySelector('#menu a[aria-current=page]').getAttribute('href')") == "#/saya"
+    assert horizontal_overflow(page) <= 0, too_wide(page)
+    assert problems == []

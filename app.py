@@ -459,34 +459,6 @@ def put_notes(principal, session_id):
     return respond(200, booking.save_notes(actor(principal), principal.consultant_id, principal.is_admin, session_id, body()))
 
 
-# --- feedback after a session (stage 7; chalicelib/feedback.py) -----------------------------------
-# Public: the signed link (?e=<expiry>&t=<signature>, from the page's URL fragment) is the only
-# credential. 403 forged/altered link, 410 expired, 409 already answered or session not held.
-from chalicelib import feedback  # noqa: E402
-
-
-def _feedback_error(exc: InputError) -> Response:
-    return respond(exc.status, {"errors": exc.errors, **getattr(exc, "extra", {})})
-
-
-@app.route("/feedback/{session_id}", methods=["GET"])
-def feedback_view(session_id):
-    try:
-        return respond(200, feedback.view_for_visitor(session_id, query("e"), query("t")))
-    except InputError as exc:
-        return _feedback_error(exc)
-
-
-@app.route("/feedback/{session_id}", methods=["POST"], content_types=JSON_TYPES)
-def feedback_submit(session_id):
-    try:
-        answer = feedback.submit(session_id, body())
-    except InputError as exc:
-        return _feedback_error(exc)
-    app.log.info("feedback stored for session %s", session_id)
-    return respond(201, answer)
-
-
 # --- Zoom meetings for online sessions (chalicelib/zoom.py, chalicelib/zoom_sync.py) -----------
 from chalicelib import zoom_sync  # noqa: E402
 
@@ -518,6 +490,34 @@ def failed_meetings(principal):
 @staff_route("/staff/sessions/{session_id}/meeting/retry", methods=("POST",))
 def retry_meeting(principal, session_id):
     return respond(200, zoom_sync.retry(actor(principal), session_id))
+
+
+# --- feedback after a session (stage 7; chalicelib/feedback.py) -----------------------------------
+# Public: the signed link (?e=<expiry>&t=<signature>, from the page's URL fragment) is the only
+# credential. 403 forged/altered link, 410 expired, 409 already answered or session not held.
+from chalicelib import feedback  # noqa: E402
+
+
+def _feedback_error(exc: InputError) -> Response:
+    return respond(exc.status, {"errors": exc.errors, **getattr(exc, "extra", {})})
+
+
+@app.route("/feedback/{session_id}", methods=["GET"])
+def feedback_view(session_id):
+    try:
+        return respond(200, feedback.view_for_visitor(session_id, query("e"), query("t")))
+    except InputError as exc:
+        return _feedback_error(exc)
+
+
+@app.route("/feedback/{session_id}", methods=["POST"], content_types=JSON_TYPES)
+def feedback_submit(session_id):
+    try:
+        answer = feedback.submit(session_id, body())
+    except InputError as exc:
+        return _feedback_error(exc)
+    app.log.info("feedback stored for session %s", session_id)
+    return respond(201, answer)
 
 
 # --- messages: outbox, WhatsApp webhooks, reminders (chalicelib/outbox.py, notify.py, reminders.py) ---
@@ -586,3 +586,178 @@ def whatsapp_webhook():
     except InputError as exc:
         return respond(exc.status, {"errors": exc.errors})
     return respond(200, result)
+
+
+# --- Evaluation and outreach (issue 6): dashboard, campaigns and posters, reports, data rights ----
+# chalicelib/stats.py (counters), dashboard.py, campaigns.py, poster.py, reports.py, privacy.py,
+# broadcasts.py. Binary answers (poster PNG, XLSX) need their types in binary_types; API Gateway
+# returns them as binary only when the request's Accept header names the type.
+from chalicelib import campaigns as campaigns_mod  # noqa: E402
+from chalicelib import dashboard  # noqa: E402
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+for _binary_type in ("image/png", XLSX_TYPE):
+    if _binary_type not in app.api.binary_types:
+        app.api.binary_types.append(_binary_type)
+
+
+@staff_route("/staff/dashboard")
+def staff_dashboard(principal):
+    start, end = dashboard.parse_range(parse_day(query("from"), "from", required=False),
+                                       parse_day(query("to"), "to", required=False), rules.wib_now().date())
+    return respond(200, dashboard.build(start, end, broadcasts_view=lambda a, b, all_time: broadcasts.list_view(a, b, all_time)))
+
+
+@staff_route("/staff/campaigns")
+def staff_campaigns(principal):
+    return respond(200, {"items": [campaigns_mod.view(c) for c in campaigns_mod.list_campaigns()]})
+
+
+@staff_route("/staff/campaigns", methods=("POST",))
+def staff_campaign_create(principal):
+    return respond(201, campaigns_mod.view(campaigns_mod.create(actor(principal), body())))
+
+
+@staff_route("/staff/campaigns/{code}", methods=("GET",))
+def staff_campaign(principal, code):
+    return respond(200, campaigns_mod.view(campaigns_mod.get(code)))
+
+
+@staff_route("/staff/campaigns/{code}", methods=("PUT",))
+def staff_campaign_update(principal, code):
+    return respond(200, campaigns_mod.view(campaigns_mod.update(actor(principal), code, body())))
+
+
+@staff_route("/staff/campaigns/{code}/posts", methods=("POST",))
+def staff_campaign_post_add(principal, code):
+    return respond(201, campaigns_mod.view(campaigns_mod.save_post(actor(principal), code, None, body())))
+
+
+@staff_route("/staff/campaigns/{code}/posts/{post_id}", methods=("PUT",))
+def staff_campaign_post_save(principal, code, post_id):
+    return respond(200, campaigns_mod.view(campaigns_mod.save_post(actor(principal), code, post_id, body())))
+
+
+@staff_route("/staff/campaigns/{code}/posts/{post_id}", methods=("DELETE",))
+def staff_campaign_post_delete(principal, code, post_id):
+    return respond(200, campaigns_mod.view(campaigns_mod.delete_post(actor(principal), code, post_id)))
+
+
+def _campaign_poster(code: str, kind: str) -> Response:
+    from chalicelib import poster
+
+    campaign = campaigns_mod.get(code)
+    if kind == "svg":
+        body_, content_type = poster.svg(campaign.code), "image/svg+xml; charset=utf-8"
+    else:
+        body_, content_type = poster.png(campaign.code), "image/png"
+    return Response(body=body_, status_code=200, headers={
+        "Content-Type": content_type, "Cache-Control": "no-store",
+        "Content-Disposition": f'inline; filename="poster-{campaign.code}.{kind}"'})
+
+
+@staff_route("/staff/campaigns/{code}/poster.svg")
+def staff_campaign_poster_svg(principal, code):
+    return _campaign_poster(code, "svg")
+
+
+@staff_route("/staff/campaigns/{code}/poster.png")
+def staff_campaign_poster_png(principal, code):
+    return _campaign_poster(code, "png")
+
+
+@staff_route("/staff/reports/{name}")
+def staff_report(principal, name):
+    """`/staff/reports/2026-11.xlsx` or `.csv` (`?sheet=` one table of the CSV)."""
+    from chalicelib import reports
+
+    content, content_type, filename = reports.build(name, query("sheet") or None)
+    return Response(body=content, status_code=200, headers={
+        "Content-Type": content_type, "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# Data rights (UU PDP) from the private link, and retention (chalicelib/privacy.py).
+@app.route("/registrations/{reference}/data", methods=["GET"])
+def visitor_data(reference):
+    from chalicelib import privacy
+
+    try:
+        registration = _visitor_registration(reference)
+    except InputError as exc:
+        return respond(exc.status, {"errors": exc.errors})
+    app.log.info("data export %s", registration.reference)
+    return Response(body=json.dumps(privacy.export(registration), ensure_ascii=False, indent=2), status_code=200,
+                    headers={**NO_STORE, "Content-Disposition": f'attachment; filename="data-{registration.reference}.json"'})
+
+
+@app.route("/registrations/{reference}/delete", methods=["POST"], content_types=JSON_TYPES)
+def visitor_delete(reference):
+    from chalicelib import privacy
+
+    try:
+        registration = _visitor_registration(reference)
+        answer = privacy.delete_for_visitor(registration, body())
+    except InputError as exc:
+        return respond(exc.status, {"errors": exc.errors})
+    app.log.info("data deleted on request %s", registration.reference)
+    return respond(200, answer)
+
+
+# Every day at 02:15 WIB (19:15 UTC the day before).
+RETENTION_CRON = Cron(15, 19, "*", "*", "?", "*")
+
+
+@app.schedule(RETENTION_CRON, name="anonymise_old_data")
+def anonymise_old_data(event):
+    from chalicelib import privacy
+
+    summary = privacy.run_retention()
+    app.log.info("retention %s", json.dumps(summary.as_dict()))
+    return summary.as_dict()
+
+
+# WhatsApp broadcasts to past clients (chalicelib/broadcasts.py): paced by `send_broadcasts`.
+from chalice import Rate as _Rate  # noqa: E402
+
+from chalicelib import broadcasts  # noqa: E402
+
+
+@staff_route("/staff/broadcasts/templates")
+def staff_broadcast_templates(principal):
+    return respond(200, {"items": broadcasts.templates(), "per_minute": broadcasts.per_minute(),
+                         "daily_limit": broadcasts.daily_limit()})
+
+
+@staff_route("/staff/broadcasts/preview", methods=("POST",))
+def staff_broadcast_preview(principal):
+    return respond(200, broadcasts.preview(body()))
+
+
+@staff_route("/staff/broadcasts")
+def staff_broadcasts(principal):
+    return respond(200, {"items": broadcasts.list_view()})
+
+
+@staff_route("/staff/broadcasts", methods=("POST",))
+def staff_broadcast_create(principal):
+    key = app.current_request.headers.get("idempotency-key")
+    record, created = broadcasts.create(actor(principal), body(), key if isinstance(key, str) else None)
+    return respond(201 if created else 200, broadcasts.view(record))
+
+
+@staff_route("/staff/broadcasts/{broadcast_id}")
+def staff_broadcast(principal, broadcast_id):
+    return respond(200, broadcasts.view(broadcasts.get(broadcast_id)))
+
+
+@staff_route("/staff/broadcasts/{broadcast_id}/cancel", methods=("POST",))
+def staff_broadcast_cancel(principal, broadcast_id):
+    return respond(200, broadcasts.view(broadcasts.cancel(actor(principal), broadcast_id)))
+
+
+@app.schedule(_Rate(1, unit=_Rate.MINUTES), name="send_broadcasts")
+def send_broadcasts(event):
+    summary = broadcasts.run()
+    app.log.info("broadcasts %s", json.dumps(summary.as_dict()))
+    return summary.as_dict()

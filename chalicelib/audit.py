@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import rules
@@ -44,10 +45,30 @@ def write(actor: str, action: str, target: str, details: dict | None = None, *, 
 
     `save` holds models or (model, condition) pairs; `delete` likewise; `update` holds
     (model, actions, condition) triples; `condition_checks` (model_class, hash, range, condition).
+
+    A transaction cancelled only by TransactionConflict (another transaction touched one of the
+    items at that instant, typically the shared evaluation counters of chalicelib/stats.py) wrote
+    nothing and is retried a few times after a short pause; any other failure is raised.
     """
     size = len(save) + len(delete) + len(update) + len(condition_checks) + 1
     if size > MAX_TRANSACTION_ITEMS:
         raise ValueError(f"a transaction of {size} items exceeds {MAX_TRANSACTION_ITEMS}: split it")
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        try:
+            return _write_once(actor, action, target, details, save, delete, update, condition_checks)
+        except TransactWriteError as exc:
+            codes = {getattr(r, "code", None) for r in (exc.cancellation_reasons or [])} - {None, "None"}
+            if codes != {"TransactionConflict"} or attempt == TRANSACTION_ATTEMPTS - 1:
+                raise
+            from .stats import conflict_pause
+
+            conflict_pause(attempt)
+
+
+TRANSACTION_ATTEMPTS = 4
+
+
+def _write_once(actor, action, target, details, save, delete, update, condition_checks) -> None:
     with TransactWrite(connection=connection()) as tx:
         for item in save:
             model, cond = item if isinstance(item, tuple) else (item, None)

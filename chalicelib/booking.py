@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
-from . import audit, capacity, notify, rules, team, zoom_sync
+from . import audit, capacity, notify, rules, stats, team, zoom_sync
 from .allocation import Assignment, Request, allocate, earliest_start
 from .errors import Conflict, InputError, NotFound
 from .models import LockRecord, NoteRecord, Registration, SessionRecord
@@ -128,19 +128,26 @@ def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed
     )
     locks = [(LockRecord(lock_id, session_id=session.session_id, created_at=stamp), LockRecord.lock_id.does_not_exist())
              for lock_id in _locks(session)]
+    # The registration's first session ever is the funnel's "scheduled" step (stats): the
+    # condition on session_id keeps that count exact even if `registration` was read earlier.
+    first = registration.session_id is None
     reg_update = (
         registration,
         [Registration.status.set(rules.STATUS_SCHEDULED), Registration.session_id.set(session.session_id),
          Registration.updated_at.set(stamp)],
-        Registration.status.is_in(*allowed_from),
+        Registration.status.is_in(*allowed_from)
+        & (Registration.session_id.does_not_exist() if first else Registration.session_id.exists()),
     )
+    counters = stats.updates(stats.session_booked(registration_created_at=registration.created_at, first=first,
+                                                  day=session.day, service=session.service, mode=mode))
     saves = [(session, SessionRecord.session_id.does_not_exist()), *locks,
              *notify.on_session_scheduled(session, registration, now, moved=audit_action == "sesi.pindah")]
     hand_over = session.meeting_state == zoom_sync.TO_UPDATE
     try:
         audit.write(actor, audit_action, registration.reference,
                     {"session": session.session_id, "start": session.start, "consultant": slot.consultant_id, "mode": mode},
-                    save=saves, update=[reg_update, *([zoom_sync.hand_over_update(meeting_from, session)] if hand_over else [])])
+                    save=saves, update=[reg_update, *([zoom_sync.hand_over_update(meeting_from, session)] if hand_over else []),
+                                        *counters])
     except TransactWriteError as exc:
         if hand_over and not zoom_sync.can_still_hand_over(meeting_from):
             # A sync run got to the old meeting first (it is deleting it): book with a new one.
@@ -176,6 +183,9 @@ def _release(session: SessionRecord, new_status: str, reg_status: str, *, actor:
         (registration, [Registration.status.set(reg_status), Registration.updated_at.set(stamp),
                         *extra_reg_actions], None),
     ]
+    updates += stats.updates(stats.session_released(
+        registration_created_at=registration.created_at, day=session.day, service=session.service, mode=session.mode,
+        new_status=new_status, registration_status=reg_status, moving=moving))
     deletes = [LockRecord(lock_id) for lock_id in _locks(session)]
     try:
         audit.write(actor, action, session.reference, {"session": session.session_id, **details},
@@ -247,6 +257,8 @@ def _expire(r: Registration, now: datetime) -> bool:
         with TransactWrite(connection=audit.connection()) as tx:
             tx.update(r, actions=[Registration.status.set(rules.STATUS_EXPIRED), Registration.updated_at.set(rules.to_utc_iso(now))],
                       condition=Registration.status == rules.STATUS_WAITING)
+            for model, actions, cond in stats.updates(stats.registration_expired(registration_created_at=r.created_at)):
+                tx.update(model, actions=actions, condition=cond)
             for model, cond in notify.on_expired(r, now):
                 tx.save(model, condition=cond)
         return True
@@ -313,9 +325,16 @@ def mark_attendance(actor: str, session_id: str, status: object) -> SessionRecor
         raise Conflict({"status": "Kehadiran dicatat setelah sesi dimulai."})
     stamp = rules.to_utc_iso(_now())
     registration = get_registration(session.reference)
-    audit.write(actor, f"sesi.{status}", session.reference, {"session": session_id},
-                update=[(session, [SessionRecord.status.set(status), SessionRecord.updated_at.set(stamp)], None),
-                        (registration, [Registration.status.set(rules.STATUS_DONE), Registration.updated_at.set(stamp)], None)])
+    counters = stats.updates(stats.attendance_changed(registration_created_at=registration.created_at, day=session.day,
+                                                      old=session.status, new=status))
+    try:
+        audit.write(actor, f"sesi.{status}", session.reference, {"session": session_id},
+                    update=[(session, [SessionRecord.status.set(status), SessionRecord.updated_at.set(stamp)],
+                             SessionRecord.status == session.status),  # counted from this status (stats)
+                            (registration, [Registration.status.set(rules.STATUS_DONE), Registration.updated_at.set(stamp)], None),
+                            *counters])
+    except TransactWriteError:
+        raise Conflict({"status": "Status sesi baru saja berubah; muat ulang halaman."}) from None
     session.refresh()
     return session
 
@@ -376,7 +395,8 @@ def visitor_cancel(registration: Registration) -> None:
             audit.write("pengunjung", "pendaftaran.batal", registration.reference, {},
                         save=notify.on_registration_cancelled(registration),
                         update=[(registration, [Registration.status.set(rules.STATUS_CANCELLED), Registration.updated_at.set(stamp)],
-                                 Registration.status.is_in(rules.STATUS_WAITING, rules.STATUS_EXPIRED))])
+                                 Registration.status.is_in(rules.STATUS_WAITING, rules.STATUS_EXPIRED)),
+                                *stats.updates(stats.registration_cancelled(registration_created_at=registration.created_at))])
         except TransactWriteError:
             raise Conflict({"_form": "Status pendaftaran berubah; muat ulang halaman."}) from None
 

@@ -184,7 +184,8 @@ def build(start: date, end: date, *, broadcasts_view=None) -> dict:
                 "count": sum(histogram.values()),
                 "median": stats.percentile_days(histogram, 0.5),
                 "p90": stats.percentile_days(histogram, 0.9),
-                "histogram": [{"days": k, "count": v} for k, v in
+                # "days": "0".."60", then "61+" (a string, as the admin page reads it)
+                "histogram": [{"days": k, "count": v, "over_limit": k.endswith("+")} for k, v in
                               sorted(histogram.items(), key=lambda kv: int(kv[0].rstrip("+"))) if v],
                 "over_limit_label": f"lebih dari {stats.WAIT_MAX_DAYS} hari",
             },

@@ -312,6 +312,9 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
             original = Registration.get(session.reference, consistent_read=True)
         except Registration.DoesNotExist:
             raise NotFound({"_form": "Pendaftaran asal sesi ini tidak ditemukan."}) from None
+        if not original.phone:  # the visitor had their data deleted (chalicelib/privacy.py)
+            raise Conflict({"follow_up": "Data pendaftaran Anda sudah dihapus, jadi sesi lanjutan tidak dapat "
+                                         "dibuat dari sini. Silakan daftar baru di halaman pendaftaran."})
         limit = registrations.max_open_per_phone()
         if registrations.count_open_for_phone(original.phone) >= limit:
             raise InputError({"follow_up": f"Nomor WhatsApp Anda sudah punya {limit} pendaftaran yang masih "
@@ -347,7 +350,8 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
                         {"session": session_id, "follow_up": record.follow_up},
                         save=saves,
                         condition_checks=[(SessionRecord, session_id, None,
-                                           SessionRecord.status == rules.SESSION_ATTENDED)])
+                                           SessionRecord.status == rules.SESSION_ATTENDED)],
+                        update=_counters(session, original, record, follow_up))
         except TransactWriteError as exc:
             # PynamoDB sends condition checks first, then puts: [session check, feedback, follow-up, audit].
             codes = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
@@ -366,6 +370,31 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
             "follow_up": _follow_up_view(record),
         }
     raise RuntimeError("could not allocate a unique reference")
+
+
+def _counters(session: SessionRecord, original: Registration | None, record: FeedbackRecord,
+              follow_up: Registration | None) -> list[tuple]:
+    """The evaluation counters of this answer (chalicelib/stats.py), for the same transaction
+    (DynamoDB applies updates after the checks and puts, so the indexes above are unchanged)."""
+    from . import stats
+
+    registration = original
+    if registration is None:
+        try:
+            registration = Registration.get(session.reference)
+        except Registration.DoesNotExist:
+            registration = None
+    changes = stats.feedback_given(
+        registration_created_at=registration.created_at if registration is not None else session.created_at,
+        day=session.day, consultant_id=session.consultant_id, service=session.service, topics=record.topics,
+        satisfaction=record.satisfaction, helpfulness=record.helpfulness, recommend=record.recommend,
+        answered=record.answered)
+    if follow_up is not None:
+        changes = stats.merge(changes, stats.registration_created(
+            created_at=follow_up.created_at, service=follow_up.service, topics=follow_up.topics,
+            source=follow_up.source, campaign=follow_up.campaign, kecamatan=follow_up.kecamatan,
+            mode=follow_up.mode, follow_up=True))
+    return stats.updates(changes)
 
 
 def _topics_of(session: SessionRecord, original: Registration | None) -> list[str]:

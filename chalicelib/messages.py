@@ -307,7 +307,7 @@ def whatsapp_templates_doc() -> str:
         for i, (name, value) in enumerate(zip(kind.params, sample.parameters), start=1):
             out.append(f"| {{{{{i}}}}} | `{name}` | {value} |")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out) + broadcast_templates_doc()
 
 
 # --- sample data (documentation and tests) -------------------------------------------------------
@@ -349,6 +349,46 @@ def sample_context(kind: Kind, *, online: bool = False) -> dict:
         ],
     }
     return ctx
+
+
+# --- broadcasts to past clients (issue 6; chalicelib/broadcasts.py) -------------------------------
+# Not in KINDS: WhatsApp only (no e-mail part), category MARKETING, composed by staff. "nama" and
+# "tautan" are filled per recipient; the other parameters are the staff's text.
+BROADCAST_PREFIX = "cc_siaran_"
+BROADCAST_KINDS: tuple[Kind, ...] = (
+    Kind("cc_siaran_layanan", "Kabar layanan", VISITOR, ("nama", "keterangan", "tautan"), False,
+         "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
+    Kind("cc_siaran_acara", "Undangan acara", VISITOR, ("nama", "acara", "tanggal", "tempat", "tautan"), False,
+         "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
+)
+BY_NAME.update({k.name: k for k in BROADCAST_KINDS})
+BROADCAST_FILLED = ("nama", "tautan")
+BROADCAST_PARAM_LABELS = {"keterangan": "Isi kabar", "acara": "Nama acara", "tanggal": "Tanggal dan jam",
+                          "tempat": "Tempat"}
+
+
+def broadcast_sample(kind: Kind) -> dict:
+    return {"nama": "Nurhayati", "tautan": "https://cleanclear.example.go.id/?src=wa-B20261201090000AB",
+            "keterangan": "Bulan Desember kami membuka jadwal tambahan setiap Jumat untuk konsultasi laporan keuangan koperasi.",
+            "acara": "Sosialisasi Koperasi Sehat", "tanggal": "Kamis, 10 Desember 2026 pukul 09.00 WIB",
+            "tempat": "Aula Diskopukm Kabupaten Bogor, Cibinong"}
+
+
+def broadcast_templates_doc() -> str:
+    out = ["", "# Broadcast templates (category MARKETING)", "",
+           "Staff send these from the admin page (Siaran WhatsApp) to past clients who came to a session;",
+           "never to numbers that replied BERHENTI. Category **MARKETING**, language **Indonesian (`id`)**,",
+           "body only. `nama` and `tautan` are filled per recipient (`tautan` is the signup link with",
+           "`?src=wa-<broadcast id>`); the other parameters are written by staff (at most 300 characters).", ""]
+    for kind in BROADCAST_KINDS:
+        sample = render_whatsapp(kind, broadcast_sample(kind))
+        out += [f"## `{kind.name}`", "", f"- Name: `{kind.name}`", f"- Language: `{LANGUAGE}`", "- Category: MARKETING",
+                f"- Sent: {kind.when}", "", "Body:", "", "```", whatsapp_body_for_meta(kind), "```", "",
+                "Parameters:", "", "| # | parameter | sample |", "| --- | --- | --- |"]
+        out += [f"| {{{{{i}}}}} | `{name}` | {value} |"
+                for i, (name, value) in enumerate(zip(kind.params, sample.parameters), start=1)]
+        out.append("")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":  # python -m chalicelib.messages > .../WHATSAPP_TEMPLATES.md

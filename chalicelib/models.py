@@ -411,3 +411,97 @@ class OptOutRecord(Model):
 
 
 ALL_MODELS.append(OptOutRecord)
+
+
+# --- Evaluation and outreach (issue 6; chalicelib/stats.py, campaigns.py, broadcasts.py) --------
+from pynamodb.attributes import MapAttribute  # noqa: E402
+
+class StatsRecord(Model):
+    """Evaluation counters: one item per period (``W#2026-W48`` = ISO week in WIB, ``ALL``),
+    many numeric attributes named by chalicelib/stats.py and updated with ``ADD`` in the same
+    transaction as the change they count. Read with BatchGetItem on the period keys (the
+    attributes are dynamic, so they are read raw, not through this class).
+
+    ``RETENTION`` is one more item: ``through`` = the created_at up to which the retention job
+    has anonymised finished registrations.
+    """
+
+    Meta = _meta("stats")
+
+    period = UnicodeAttribute(hash_key=True)
+    through = UnicodeAttribute(null=True)
+
+
+ALL_MODELS.append(StatsRecord)
+
+
+class CampaignPost(MapAttribute):
+    """One social-media post of a campaign, with the interaction staff read off the platform
+    (a snapshot: staff overwrite the numbers as they grow)."""
+
+    post_id = UnicodeAttribute()
+    platform = UnicodeAttribute()  # instagram | facebook | whatsapp | ... (rules.SOURCES keys)
+    url = UnicodeAttribute(null=True)
+    posted_on = UnicodeAttribute(null=True)  # WIB date
+    likes = NumberAttribute(default=0)
+    comments = NumberAttribute(default=0)
+    questions = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class CampaignRecord(Model):
+    """An outreach campaign: its code goes on the signup link (``?src=CODE``) and QR poster.
+
+    One partition (tens to hundreds of campaigns): the list is one Query. Posts live in the
+    item (at most MAX_POSTS). A WhatsApp broadcast is a campaign too (code ``wa-<id>``).
+    """
+
+    Meta = _meta("campaigns")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    code = UnicodeAttribute(range_key=True)  # [A-Za-z0-9_-]{1,40}
+    name = UnicodeAttribute()
+    channel = UnicodeAttribute()  # rules.SOURCES key
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    posts = ListAttribute(of=CampaignPost, default=list)
+    broadcast_id = UnicodeAttribute(null=True)
+
+
+ALL_MODELS.append(CampaignRecord)
+
+
+class BroadcastRecord(Model):
+    """A WhatsApp broadcast to past clients (chalicelib/broadcasts.py): one partition, sorted by
+    id (which starts with the creation time). The recipients are not stored: each paced run
+    continues the Query over past clients from `cursor` and writes outbox records with ids
+    derived from broadcast + phone. The counters (queued/sent/delivered/read/failed) are ADDed
+    in the same transactions as the outbox records and their status changes."""
+
+    Meta = _meta("broadcasts")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    broadcast_id = UnicodeAttribute(range_key=True)  # "B<yyyymmddHHMMSS><rand>"
+    template = UnicodeAttribute()
+    params = UnicodeAttribute(default="{}")  # JSON
+    service = UnicodeAttribute(null=True)
+    kecamatan = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()  # berjalan | selesai | dibatalkan
+    cursor = UnicodeAttribute(null=True)  # JSON: where the recipient Query continues
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    queued = NumberAttribute(default=0)  # outbox records written
+    skipped = NumberAttribute(default=0)  # numbers that replied BERHENTI: a record marked skipped, not sent
+    # What became of the queued messages (ADDed when an outbox record of this broadcast changes).
+    sent = NumberAttribute(default=0)
+    delivered = NumberAttribute(default=0)  # reached "delivered" or "read"
+    read = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    not_sent = NumberAttribute(default=0)  # the sender skipped it (opted out, no number any more)
+
+
+ALL_MODELS.append(BroadcastRecord)

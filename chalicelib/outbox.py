@@ -361,6 +361,9 @@ def _visitor_message(built: Built, record: OutboxRecord, reg: Registration, para
         ctx.update(session_context(session, data, None))
         ctx["tautan"] = feedback_link(session.session_id, now)
 
+    elif name.startswith(messages.BROADCAST_PREFIX):  # issue 6: staff text and link (chalicelib/broadcasts.py)
+        ctx.update({k: v for k, v in params.items() if k in built.kind.params and k != "nama"})
+
 
 def _consultant_schedule(built: Built, record: OutboxRecord, params: dict, data: Data, now: datetime) -> None:
     from . import reminders
@@ -540,8 +543,9 @@ def _send_one(record: OutboxRecord, data: Data, now: datetime, sender, throttled
         built = build(record, data, now)
         rendered = render(record, built, now)
     except Skip as reason:
-        _settle(record, token, [OutboxRecord.status.set(SKIPPED), OutboxRecord.due.remove(),
-                                OutboxRecord.error.set(str(reason)[:300]), OutboxRecord.updated_at.set(stamp)])
+        if _settle(record, token, [OutboxRecord.status.set(SKIPPED), OutboxRecord.due.remove(),
+                                   OutboxRecord.error.set(str(reason)[:300]), OutboxRecord.updated_at.set(stamp)]):
+            _count_broadcast(record, SKIPPED)
         logger.info("outbox %s skipped", record.message_id)
         return "skipped"
     except Defer as wait:
@@ -566,12 +570,14 @@ def _send_one(record: OutboxRecord, data: Data, now: datetime, sender, throttled
         return _retry_or_fail(record, token, providers.Retryable(f"{type(exc).__name__}"), now)
 
     snapshot = {"to": built.to, **rendered.preview()}
-    _settle(record, token, [
+    settled = _settle(record, token, [
         OutboxRecord.status.set(SENT), OutboxRecord.due.remove(), OutboxRecord.provider_message_id.set(provider_id),
         OutboxRecord.sent_at.set(stamp), OutboxRecord.recipient.set(built.to),
         OutboxRecord.rendered.set(json.dumps(snapshot, ensure_ascii=False)), OutboxRecord.error.remove(),
         OutboxRecord.updated_at.set(stamp),
     ])
+    if settled:
+        _count_broadcast(record, SENT)
     logger.info("outbox %s sent (%s)", record.message_id, record.template)
     return "sent"
 
@@ -588,11 +594,23 @@ def _retry_or_fail(record: OutboxRecord, token: str, exc: providers.SendError, n
 
 
 def _failed(record: OutboxRecord, token: str, reason: str, now: datetime) -> str:
-    _settle(record, token, [OutboxRecord.status.set(FAILED), OutboxRecord.due.remove(),
-                            OutboxRecord.error.set(reason[:300]), OutboxRecord.updated_at.set(_iso(now))])
+    if _settle(record, token, [OutboxRecord.status.set(FAILED), OutboxRecord.due.remove(),
+                               OutboxRecord.error.set(reason[:300]), OutboxRecord.updated_at.set(_iso(now))]):
+        _count_broadcast(record, FAILED)
     metrics.emit("FailedMessages")
     logger.warning("outbox %s failed: %s", record.message_id, reason[:300])
     return "failed"
+
+
+def _count_broadcast(record: OutboxRecord, status: str, before: str | None = None) -> None:
+    """A broadcast message changed status: its broadcast's counters follow (issue 6)."""
+    if (record.template or "").startswith(messages.BROADCAST_PREFIX):
+        from . import broadcasts
+
+        try:
+            broadcasts.count_outcome(record, status, before)
+        except Exception:  # noqa: BLE001 - a count must never break sending
+            logger.exception("outbox %s: broadcast count not updated", record.message_id)
 
 
 # --- webhook: delivery statuses and opt-outs -----------------------------------------------------------
@@ -618,12 +636,14 @@ def apply_status(provider_message_id: str, status: str, error: str | None = None
         actions = [OutboxRecord.status.set(status)]
     if not allowed:
         return "unchanged"
+    before = record.status
     try:
         record.update(actions=[*actions, OutboxRecord.updated_at.set(stamp)], condition=OutboxRecord.status.is_in(*allowed))
     except UpdateError as exc:
         if _conditional_failed(exc):
             return "unchanged"
         raise
+    _count_broadcast(record, status, before)
     if status == FAILED:
         metrics.emit("FailedMessages")
     return "updated"

@@ -32,8 +32,8 @@ each has its own private link (it may have been made by another person sharing t
 
 Finding the pieces without Scan: the audit trail is partitioned by WIB day and records every
 booking with the registration as target, so the days from the registration's creation to 21 days
-after its last change give all its sessions; the outbox's GSI by_day over the same days gives
-its messages.
+after its last change give all its sessions; the outbox's GSI by_day over the same days, plus
+the days on which WhatsApp broadcasts ran, gives its messages.
 """
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def trail(r: Registration, now: datetime | None = None) -> Trail:
     # The whole span, also past the outbox's retention: DynamoDB's TTL deletes expired records
     # eventually (usually within days), not at once, and an empty day costs one small Query.
     needles = _personal_strings(r)
-    for d in _days(first, last):
+    for d in sorted(set(_days(first, last)) | _broadcast_days(first, today)):
         for m in OutboxRecord.by_day.query(d.isoformat()):
             if m.reference == r.reference:
                 out.outbox.append(m)
@@ -144,6 +144,19 @@ def trail(r: Registration, now: datetime | None = None) -> Trail:
         out.sessions = sorted(SessionRecord.batch_get(ids), key=lambda s: s.start)
         out.feedback = list(FeedbackRecord.batch_get(ids))
         out.notes = list(NoteRecord.batch_get(ids))
+    return out
+
+
+def _broadcast_days(first: date, today: date) -> set[date]:
+    """Days on which WhatsApp broadcasts queued messages (to past clients, long after their last
+    change): from each broadcast's creation to its end (one Query; broadcasts are few)."""
+    from .models import TEAM, BroadcastRecord
+
+    out: set[date] = set()
+    for b in BroadcastRecord.query(TEAM):
+        start = rules.parse_utc_iso(b.created_at).astimezone(rules.WIB).date()
+        end = rules.parse_utc_iso(b.finished_at).astimezone(rules.WIB).date() if b.finished_at else today
+        out.update(d for d in _days(max(start, first), min(end, today)))
     return out
 
 

@@ -17,7 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import notify, rules, validation
+from . import notify, rules, stats, validation
 from .models import BaseMeta, IdempotencyRecord, Registration
 
 # Easy to read aloud: no 0/O, 1/I/L.
@@ -161,8 +161,16 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
                 # "Registration received" (WhatsApp, and e-mail when given): outbox records.
                 for model, cond in notify.on_registration_received(registration, now):
                     tx.save(model, condition=cond)
+                # The evaluation counters (chalicelib/stats.py), in the same transaction.
+                for model, actions, cond in stats.updates(stats.registration_created(
+                        created_at=created, service=data.service, topics=data.topics, source=data.source,
+                        campaign=data.campaign, kecamatan=data.kecamatan, mode=data.mode)):
+                    tx.update(model, actions=actions, condition=cond)
         except TransactWriteError as exc:
             reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+            if "TransactionConflict" in reasons:
+                stats.conflict_pause(_attempt)  # another registration updated the same counters
+                continue
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
                 # The same key won a race with us: answer what it answered.
                 replay = _replay(idempotency_key)

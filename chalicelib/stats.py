@@ -130,10 +130,10 @@ def registration_created(*, created_at: str, service: str, topics, source: str, 
     if follow_up:
         counters["reg|fu"] = 1
     code = _code(campaign)
-    out: Changes = {week: counters, ALL: {"reg": 1}}
-    if code:
+    out: Changes = {week: counters}
+    if code:  # the all-time item only when there is a campaign: fewer writes on a shared item
         counters[f"reg|camp|{code}"] = 1
-        out[ALL][f"reg|camp|{code}"] = 1
+        out[ALL] = {f"reg|camp|{code}": 1}
     return out
 
 

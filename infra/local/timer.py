@@ -12,13 +12,17 @@ from datetime import datetime, timezone
 
 
 def scheduled_functions(app) -> dict:
-    from chalice.app import CloudWatchEventConfig
+    """name -> handler of every `@app.schedule` function of the Chalice app."""
+    import importlib
 
-    return {
-        src.name: src.handler
-        for src in getattr(app, "event_sources", [])
-        if isinstance(src, CloudWatchEventConfig)
-    }
+    from chalice.app import ScheduledEventConfig
+
+    out = {}
+    for src in getattr(app, "event_sources", []):
+        if isinstance(src, ScheduledEventConfig):
+            module, _, attr = src.handler_string.rpartition(".")
+            out[src.name] = getattr(importlib.import_module(module), attr)
+    return out
 
 
 def event(now: datetime) -> dict:

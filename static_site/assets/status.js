@@ -92,6 +92,28 @@
     }).catch(function () { $("err-days").textContent = "Koneksi terputus. Coba lagi."; });
   });
 
+  $("btn-unduh").addEventListener("click", function () {
+    fetch("/api/registrations/" + encodeURIComponent(ref) + "/data", { headers: { "X-Registration-Token": token } })
+      .then(function (r) { if (!r.ok) throw r; return r.blob(); })
+      .then(function (blob) {
+        var a = document.createElement("a"); a.href = URL.createObjectURL(blob);
+        a.download = "data-clean-and-clear-" + ref + ".json"; document.body.appendChild(a); a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        say("Data Anda sudah diunduh (berkas JSON).");
+      })
+      .catch(function () { say("Data belum dapat diunduh. Coba lagi."); });
+  });
+  $("btn-hapus").addEventListener("click", function () { $("konfirmasi-hapus").hidden = false; $("btn-hapus-ya").focus(); });
+  $("btn-hapus-tidak").addEventListener("click", function () { $("konfirmasi-hapus").hidden = true; });
+  $("btn-hapus-ya").addEventListener("click", function () {
+    api("/delete", "POST", { confirm: true }).then(function (res) {
+      if (!res.ok) { say((res.body.errors && (res.body.errors._form || res.body.errors.confirm)) || "Penghapusan belum berhasil."); return; }
+      $("isi").hidden = true;
+      var g = $("gagal"); g.className = "ok-box"; g.hidden = false;
+      g.textContent = res.body.message || "Data pribadi Anda sudah kami hapus. Terima kasih.";
+    }).catch(function () { say("Koneksi terputus. Coba lagi."); });
+  });
+
   if (!ref || !token) { fail("Tautan tidak lengkap. Buka kembali tautan dari halaman pendaftaran atau pesan WhatsApp Anda."); return; }
   load();
 })();

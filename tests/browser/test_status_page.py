@@ -44,3 +44,27 @@ def test_visitor_sees_session_asks_other_dates_then_cancels(stack, page):
     page.wait_for_function("document.getElementById('status').textContent === 'Dibatalkan'")
     screenshot(page, "status-cancelled")
     assert page.is_hidden("#aksi")
+
+
+def test_visitor_downloads_then_deletes_their_data(stack, page):
+    days = api(stack, "/public/options")["days"]
+    reg = api(stack, "/registrations", {
+        "name": "Hapus Saya Dong", "whatsapp": "0812 6666 9876", "kecamatan": "Cariu", "service": "koperasi",
+        "org_name": "Koperasi Hapus", "coop_status": "aktif", "topics": ["keuangan"],
+        "description": "Ingin belajar laporan keuangan koperasi yang rapi.", "mode": "tatap_muka",
+        "days": days[:2], "source": "teman", "consent": True}, {"Idempotency-Key": uuid.uuid4().hex})
+    page.goto(f"{stack.site}/status.html#ref={reg['reference']}&t={reg['token']}")
+    page.wait_for_selector("#isi:not([hidden])")
+    with page.expect_download() as download:
+        page.click("#btn-unduh")
+    data = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert "Hapus Saya Dong" in json.dumps(data)
+
+    page.click("#btn-hapus")
+    page.click("#btn-hapus-ya")
+    page.wait_for_selector("#gagal:not([hidden])")
+    screenshot(page, "status-deleted")
+    assert "hapus" in page.text_content("#gagal").lower()
+    item = stack.table("registrations").get_item(Key={"reference": reg["reference"].replace("-", "")}).get("Item", {})
+    assert "Hapus Saya Dong" not in json.dumps(item, default=str)
+    assert "+6281266669876" not in json.dumps(item, default=str)

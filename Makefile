@@ -52,7 +52,8 @@ test: setup chromium site infra-deps
 bench: setup site
 	$(PY) bench/cold_start.py
 	$(PY) bench/page_weight.py
-	@test ! -f bench/allocation.py || $(PY) bench/allocation.py
+	$(PY) bench/allocation.py
+	$(PY) bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

@@ -26,7 +26,6 @@ confirmation; a confirmation whose session was cancelled meanwhile is skipped.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -41,6 +40,7 @@ from . import ical, messages, metrics, providers, rules
 from .errors import Conflict, InputError, NotFound
 from .messages import ConfigError, Defer, Skip
 from .models import OptOutRecord, OutboxRecord, Registration, SessionRecord
+from .paging import decode_cursor, encode_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -677,22 +677,6 @@ def apply_inbound(phone: str, text: str, now: datetime | None = None) -> str:
 PAGE_MAX = 100
 
 
-def _encode_cursor(key: dict | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> dict:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(data, dict):
-            raise ValueError
-        return data
-    except (ValueError, TypeError):
-        raise InputError({"cursor": "Penanda halaman tidak valid; muat ulang daftar."}) from None
-
-
 def staff_list(*, day: date | None = None, status: str | None = None, cursor: str | None = None,
                limit: int = 25, now: datetime | None = None) -> dict:
     """A page of messages, newest first: of one WIB day (default today), optionally one status;
@@ -702,7 +686,7 @@ def staff_list(*, day: date | None = None, status: str | None = None, cursor: st
     if not 1 <= limit <= PAGE_MAX:
         raise InputError({"limit": f"Antara 1 dan {PAGE_MAX}."})
     now = now or _now()
-    start_key = _decode_cursor(cursor) if cursor else None
+    start_key = decode_cursor(cursor) if cursor else None
     if day is None and status:
         query = OutboxRecord.by_status.query(status, scan_index_forward=False, limit=limit,
                                              last_evaluated_key=start_key)
@@ -714,7 +698,7 @@ def staff_list(*, day: date | None = None, status: str | None = None, cursor: st
     records = list(query)
     data = Data()
     return {"items": [staff_view(r, data, now) for r in records],
-            "next_cursor": _encode_cursor(query.last_evaluated_key),
+            "next_cursor": encode_cursor(query.last_evaluated_key),
             "day": day.isoformat() if day else None, "status": status}
 
 

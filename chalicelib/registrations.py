@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from . import notify, rules, stats, validation
 from .models import BaseMeta, IdempotencyRecord, Registration
+from .paging import decode_cursor, encode_cursor
 
 # Easy to read aloud: no 0/O, 1/I/L.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -272,26 +273,6 @@ def staff_detail(raw_reference: str) -> dict:
     }
 
 
-def _encode_cursor(data: dict) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> dict:
-    import base64
-
-    from .errors import InputError
-
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(data, dict):
-            raise ValueError
-        return data
-    except (ValueError, TypeError):
-        raise InputError({"cursor": "Penanda halaman tidak valid; muat ulang daftar."}) from None
-
-
 def _months_desc(start: date, end: date) -> list[str]:
     months, y, m = [], end.year, end.month
     while (y, m) >= (start.year, start.month):
@@ -370,7 +351,7 @@ def staff_list(*, status=None, service=None, kecamatan=None, start: date | None 
     else:
         index, partitions = Registration.by_month, _months_desc(start, end)
 
-    state = _decode_cursor(cursor) if cursor else {"p": 0, "k": None}
+    state = decode_cursor(cursor) if cursor else {"p": 0, "k": None}
     items: list[dict] = []
     part = int(state.get("p", 0))
     last_key = state.get("k")
@@ -392,5 +373,5 @@ def staff_list(*, status=None, service=None, kecamatan=None, start: date | None 
         last_key = pages.last_evaluated_key
         if last_key is None:
             part, last_key = part + 1, None
-    next_cursor = _encode_cursor({"p": part, "k": last_key}) if part < len(partitions) else None
+    next_cursor = encode_cursor({"p": part, "k": last_key}) if part < len(partitions) else None
     return {"items": items, "next_cursor": next_cursor}

@@ -10,9 +10,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from . import rules
 
 MAX_BODY_BYTES = 16 * 1024
@@ -78,6 +75,8 @@ def normalize_phone(raw: object) -> tuple[str | None, str | None]:
         candidate = "+62" + compact
     else:
         candidate = compact
+    import phonenumbers  # ~55 ms to import: loaded by the routes that need it, not at cold start
+
     try:
         number = phonenumbers.parse(candidate, "ID")
     except phonenumbers.NumberParseException:
@@ -110,6 +109,8 @@ def normalize_email(raw: object, *, account: bool = False) -> tuple[str | None, 
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
             return None, "Alamat e-mail tidak valid, contoh: nama@contoh.com."
         return value, None
+    from email_validator import EmailNotValidError, validate_email  # ~40 ms: loaded on first use
+
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError:

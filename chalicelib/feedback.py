@@ -254,38 +254,12 @@ def view_for_visitor(session_id: str, expiry: object, sig: object, now: datetime
 # --- writing -------------------------------------------------------------------------------------
 
 def _follow_up_registration(original: Registration, days: tuple[date, ...], token: str, now: datetime) -> Registration:
-    created = rules.to_utc_iso(now)
-    return Registration(
-        registrations.new_reference(),
-        token_hash=registrations.hash_token(token),
-        status=rules.STATUS_WAITING,
-        created_at=created,
-        created_month=rules.wib_now(now).strftime("%Y-%m"),
-        queued_at=rules.to_utc_iso_precise(now),
-        updated_at=created,
-        name=original.name,
-        name_search=original.name_search,
-        phone=original.phone,
-        email=original.email,
-        kecamatan=original.kecamatan,
-        desa=original.desa,
-        service=original.service,
-        org_name=original.org_name,
-        coop_status=original.coop_status,
-        business_sector=original.business_sector,
-        nib=original.nib,
-        topics=list(original.topics),
-        description=original.description,
-        mode=original.mode,
-        days=[d.isoformat() for d in days],
-        source=original.source,
-        campaign=original.campaign,
-        # The visitor agreed to processing "to schedule and follow up the consultation";
-        # the follow-up keeps that consent's time and version.
-        consent_at=original.consent_at,
-        consent_version=original.consent_version,
-        follow_up_of=original.reference,
-    )
+    # The visitor agreed to processing "to schedule and follow up the consultation"; the
+    # follow-up keeps that consent's time and version with the rest of what they told us.
+    fields = {name: getattr(original, name) for name in registrations.VISITOR_FIELDS}
+    fields["topics"] = list(original.topics)
+    return registrations.new_registration(registrations.new_reference(), token, now, days=days,
+                                          follow_up_of=original.reference, **fields)
 
 
 def submit(session_id: str, payload: object, now: datetime | None = None) -> dict:

@@ -73,6 +73,32 @@ def closed_days(today: date) -> set[date]:
     return team.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days))
 
 
+# What a visitor tells us about themselves and their request: copied as a whole by a follow-up.
+VISITOR_FIELDS = ("name", "phone", "email", "kecamatan", "desa", "service", "org_name", "coop_status",
+                  "business_sector", "nib", "topics", "description", "mode", "source", "campaign",
+                  "consent_at", "consent_version")
+
+
+def new_registration(reference: str, token: str, now: datetime, *, days, **fields) -> Registration:
+    """A waiting registration with its bookkeeping (token hash, queue place, timestamps) set.
+
+    `fields` are the VISITOR_FIELDS (plus optional extras such as follow_up_of); `days` are dates.
+    """
+    created = rules.to_utc_iso(now)
+    return Registration(
+        reference,
+        token_hash=hash_token(token),
+        status=rules.STATUS_WAITING,
+        created_at=created,
+        created_month=rules.wib_now(now).strftime("%Y-%m"),
+        queued_at=rules.to_utc_iso_precise(now),
+        updated_at=created,
+        name_search=fields["name"].casefold(),
+        days=[d.isoformat() for d in days],
+        **fields,
+    )
+
+
 def count_open_for_phone(phone: str) -> int:
     return sum(
         1
@@ -118,33 +144,13 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
             "status": rules.STATUS_WAITING,
             "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING],
         }
-        registration = Registration(
-            reference,
-            token_hash=hash_token(token),
-            status=rules.STATUS_WAITING,
-            created_at=created,
-            created_month=rules.wib_now(now).strftime("%Y-%m"),
-            queued_at=rules.to_utc_iso_precise(now),
-            updated_at=created,
-            name=data.name,
-            name_search=data.name.casefold(),
-            phone=data.phone,
-            email=data.email,
-            kecamatan=data.kecamatan,
-            desa=data.desa,
-            service=data.service,
-            org_name=data.org_name,
-            coop_status=data.coop_status,
-            business_sector=data.business_sector,
-            nib=data.nib,
-            topics=list(data.topics),
-            description=data.description,
-            mode=data.mode,
-            days=[d.isoformat() for d in data.days],
-            source=data.source,
-            campaign=data.campaign,
-            consent_at=created,
-            consent_version=validation.CONSENT_VERSION,
+        registration = new_registration(
+            reference, token, now,
+            name=data.name, phone=data.phone, email=data.email, kecamatan=data.kecamatan, desa=data.desa,
+            service=data.service, org_name=data.org_name, coop_status=data.coop_status,
+            business_sector=data.business_sector, nib=data.nib, topics=list(data.topics),
+            description=data.description, mode=data.mode, days=list(data.days), source=data.source,
+            campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION,
         )
         try:
             with TransactWrite(connection=_connection()) as tx:

@@ -12,6 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import json
+import urllib.error
+import urllib.request
+
 import boto3
 import pytest
 
@@ -107,6 +111,21 @@ def page(browser):
     pg.set_default_timeout(15000)
     yield pg
     context.close()
+
+
+def call(stack, method, path, body=None, token=None, headers=None):
+    """The API through the site server's /api proxy (the page's origin). Returns (status, json)."""
+    data = json.dumps(body).encode() if body is not None else None
+    h = {"Content-Type": "application/json", **(headers or {})}
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(stack.site + "/api" + path, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        return e.code, json.loads(raw) if raw else {}
 
 
 def screenshot(pg, name: str) -> None:

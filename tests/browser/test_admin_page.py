@@ -8,17 +8,14 @@ from __future__ import annotations
 import base64
 import filecmp
 import hashlib
-import json
 import re
-import urllib.error
-import urllib.request
 import uuid
 from datetime import date, timedelta
 from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import pytest
 
-from .conftest import PHONE, ROOT, screenshot
+from .conftest import PHONE, ROOT, call, screenshot
 
 PROD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
 PASSWORD = "demo12345"
@@ -46,21 +43,6 @@ def built_admin_page():
 # Note: page.wait_for_function evaluates a string, which the CSP (rightly) forbids; wait with locators.
 
 # --- helpers -----------------------------------------------------------------------------------
-
-def call(stack, method, path, body=None, token=None, headers=None):
-    """The API through the site server's /api proxy (the page's origin). Returns (status, json)."""
-    data = json.dumps(body).encode() if body is not None else None
-    h = {"Content-Type": "application/json", **(headers or {})}
-    if token:
-        h["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(stack.site + "/api" + path, data=data, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, json.loads(raw) if raw else {}
-
 
 def login_token(stack, email):
     status, body = call(stack, "POST", "/auth/local/login", {"email": email, "password": PASSWORD})

@@ -13,8 +13,6 @@ from __future__ import annotations
 import filecmp
 import json
 import re
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from .conftest import ROOT, screenshot
+from .conftest import call as shared_call
 
 PROD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
 PASSWORD = "demo12345"
@@ -48,17 +47,7 @@ def built_feedback_page():
 
 
 def call(stack, method, path, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(stack.site + "/api" + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, json.loads(raw) if raw else {}
+    return shared_call(stack, method, path, body, token, headers={"Idempotency-Key": uuid.uuid4().hex})
 
 
 def admin_token(stack) -> str:

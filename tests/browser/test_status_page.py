@@ -1,17 +1,14 @@
 """The visitor's private page: their session after allocation, other dates, cancellation."""
 import json
-import urllib.request
 import uuid
 
-from .conftest import screenshot
+from .conftest import call, screenshot
 
 
-def api(stack, path, payload=None, headers=None, method=None):
-    data = json.dumps(payload).encode() if payload is not None else None
-    req = urllib.request.Request(stack.site + "/api" + path, data=data, method=method or ("POST" if data else "GET"),
-                                 headers={"Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
+def api(stack, path, payload=None, headers=None):
+    status, body = call(stack, "POST" if payload is not None else "GET", path, payload, headers=headers)
+    assert status < 400, (path, status, body)
+    return body
 
 
 def test_visitor_sees_session_asks_other_dates_then_cancels(stack, page):

@@ -26,6 +26,7 @@ from .allocation import Assignment, Request, allocate, earliest_start
 from .errors import Conflict, InputError, NotFound
 from .models import LockRecord, NoteRecord, Registration, SessionRecord
 from .service_calendar import Slot
+from .web import parse_day
 
 ALLOCATOR = "penjadwal-otomatis"
 
@@ -348,8 +349,6 @@ def cancel_by_office(actor: str, session_id: str, requeue: bool = True) -> None:
 def cancel_consultant_day(actor: str, consultant_id: str, day_text: object, service: object = None) -> dict:
     """The consultant is away for a day: mark leave and put that day's sessions back in the
     queue, each at its old place (ahead of newer registrations)."""
-    from .web import parse_day
-
     day = parse_day(day_text, "day")
     consultant = team.get_consultant(consultant_id)
     services = [service] if service else [s for s in consultant.services]

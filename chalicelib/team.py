@@ -16,6 +16,7 @@ from . import audit, rules, validation
 from .errors import Conflict, InputError, NotFound
 from .holidays_id import holiday_closures
 from .models import TEAM, ClosureRecord, ConsultantRecord, RoomRecord, RosterRecord
+from .web import parse_day
 from .service_calendar import (
     EXCEPTION_EXTRA,
     EXCEPTION_OFF,
@@ -237,7 +238,7 @@ def add_exception(actor: str, payload: dict) -> RosterException:
     service = payload.get("service")
     kind = payload.get("kind")
     try:
-        day = _parse_day(payload.get("day"), "day")
+        day = parse_day(payload.get("day"), "day")
     except InputError as exc:
         errors.update(exc.errors)
         day = None
@@ -261,19 +262,13 @@ def add_exception(actor: str, payload: dict) -> RosterException:
 
 
 def remove_exception(actor: str, consultant_id: str, day_text: str, service: str) -> None:
-    day = _parse_day(day_text, "day")
+    day = parse_day(day_text, "day")
     record = RosterRecord(TEAM, _exc_sk(day, consultant_id, service))
     try:
         audit.write(actor, "piket.hapus_pengecualian", consultant_id, {"day": day.isoformat(), "service": service},
                     delete=[(record, RosterRecord.sk.exists())])
     except TransactWriteError:
         raise NotFound({"_form": "Pengecualian tidak ditemukan."}) from None
-
-
-def _parse_day(value: object, field: str) -> date:
-    from .web import parse_day
-
-    return parse_day(value, field)
 
 
 @dataclass(frozen=True)
@@ -396,7 +391,7 @@ def closed_days(start: date, end: date) -> set[date]:
 def add_closure(actor: str, payload: dict) -> Closure:
     errors = validation.Errors()
     try:
-        day = _parse_day(payload.get("day"), "day")
+        day = parse_day(payload.get("day"), "day")
     except InputError as exc:
         errors.update(exc.errors)
         day = None
@@ -417,7 +412,7 @@ def add_closure(actor: str, payload: dict) -> Closure:
 
 
 def remove_closure(actor: str, day_text: str, service: str) -> None:
-    day = _parse_day(day_text, "day")
+    day = parse_day(day_text, "day")
     service = None if service == "all" else service
     record = ClosureRecord(str(day.year), _closure_sk(day, service))
     try:

@@ -1,4 +1,4 @@
-"""Benchmark of chalicelib.allocation on realistic, seeded instances.
+"""Benchmark of chalicelib.domain.allocation on realistic, seeded instances.
 
 Run:  .venv/bin/python bench/allocation.py
 
@@ -36,8 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import networkx as nx  # noqa: E402
 
-from chalicelib.allocation import Request, allocate, earliest_start, request_priority  # noqa: E402
-from chalicelib.rules import (  # noqa: E402
+from chalicelib.domain.allocation import Request, allocate, earliest_start, request_priority  # noqa: E402
+from chalicelib.domain.rules import (  # noqa: E402
     DEFAULT_RULES,
     MODE_DARING,
     MODE_TATAP_MUKA,
@@ -46,8 +46,8 @@ from chalicelib.rules import (  # noqa: E402
     WIB,
     topics_for,
 )
-from chalicelib.holidays_id import holiday_closures  # noqa: E402
-from chalicelib.service_calendar import (  # noqa: E402
+from chalicelib.domain.holidays import holiday_closures  # noqa: E402
+from chalicelib.domain.service_calendar import (  # noqa: E402
     EXCEPTION_OFF,
     Consultant,
     Room,

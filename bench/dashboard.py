@@ -7,14 +7,14 @@ What is loaded (in moto, in process), and what is NOT:
 * N registrations' worth of EVENTS spread over the 52 weeks before today: each registration is
   created (service, topics, source, campaign, kecamatan), ~85% get a session, ~75% of those
   come, ~10% are no-shows, ~60% of attendees answer the feedback form. Every event goes
-  through the same pure functions the request paths use (chalicelib/stats.py); their changes
+  through the same pure functions the request paths use (chalicelib/domain/counters.py); their changes
   are summed per period in memory and each counter item is written with ONE PutItem, instead of
   one transaction per event: the items hold exactly what the ADD updates would have left.
 * the registration, session and outbox ITEMS themselves are not created: the dashboard never
   reads them. Only the feedback answers with a comment are written as items (the dashboard's
   "latest comments" Query reads them): 40 per month at 1k, 4,000 per month at 100k.
 
-It then loads the dashboard for the last 12 weeks (`chalicelib.dashboard.build`) and prints
+It then loads the dashboard for the last 12 weeks (`chalicelib.services.evaluation.build`) and prints
 every DynamoDB operation it made, the items those operations returned or examined, and the
 time (moto in process: the time is CPU here, not network; in AWS add ~5-10 ms per call).
 It exits non-zero if the read operations at 100k differ from those at 1k.
@@ -38,8 +38,11 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from pynamodb.connection.base import Connection  # noqa: E402
 
-from chalicelib import dashboard, rules, stats, team  # noqa: E402
-from chalicelib.models import TEAM, CampaignPost, CampaignRecord, FeedbackRecord, StatsRecord, create_tables  # noqa: E402
+from chalicelib.domain import counters as stats  # noqa: E402
+from chalicelib.domain import rules  # noqa: E402
+from chalicelib.services import evaluation as dashboard  # noqa: E402
+from chalicelib.services import team  # noqa: E402
+from chalicelib.store.models import TEAM, CampaignPost, CampaignRecord, FeedbackRecord, StatsRecord, create_tables  # noqa: E402
 
 ADMIN = "bench@demo.local"
 WEEKS_OF_DATA = 52

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from chalicelib import feedback, rules  # noqa: E402
+from chalicelib.domain import feedback, rules  # noqa: E402
 
 PAGES = {
     "index.html.j2": "index.html",

@@ -2,7 +2,7 @@
 import os
 import tempfile
 
-# Must be set before chalicelib.models is imported: table names and endpoint live in Meta.
+# Must be set before chalicelib.store.models is imported: table names live in Meta.
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -44,7 +44,7 @@ def dynamo_ops(monkeypatch):
 def aws(dynamo_ops):
     """A fresh moto AWS with every table created; fails the test if anything Scans."""
     with mock_aws():
-        from chalicelib.models import create_tables
+        from chalicelib.store.models import create_tables
 
         create_tables()
         dynamo_ops.clear()
@@ -66,7 +66,7 @@ def client(aws):
 @pytest.fixture
 def tokens():
     """Signed tokens for the demo accounts, as the sign-in route issues them."""
-    from chalicelib import local_issuer
+    from chalicelib.staff_auth import local_issuer
 
     return {
         "admin": local_issuer.issue_token("admin@demo.local", "demo12345"),

@@ -1,7 +1,7 @@
 """DynamoDB tables derived from the PynamoDB models, so a model added to ALL_MODELS gets a table.
 
 The models are the single source of truth for table names, keys, attribute types, indexes and
-TTL: the same schema `chalicelib.models.create_tables()` uses locally is read here through
+TTL: the same schema `chalicelib.store.models.create_tables()` uses locally is read here through
 `Model._get_schema()` and turned into `dynamodb.Table` constructs.
 """
 from __future__ import annotations
@@ -58,19 +58,19 @@ class TableSpec:
 
 
 def load_models(stage: str) -> list[Any]:
-    """`chalicelib.models.ALL_MODELS` with table names for `stage`.
+    """`chalicelib.store.models.ALL_MODELS` with table names for `stage`.
 
     The models compute `<TABLE_PREFIX>-<name>` when the module is imported, so TABLE_PREFIX is
-    set first and the module is executed afresh (under a private name inside the chalicelib
-    package) even if this process imported chalicelib.models earlier with another prefix.
+    set first and the module is executed afresh (under a private name inside the chalicelib.store
+    package) even if this process imported chalicelib.store.models earlier with another prefix.
     """
     os.environ["TABLE_PREFIX"] = table_prefix(stage)
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    import chalicelib  # noqa: F401  (the parent package must exist for relative imports)
+    import chalicelib.store  # noqa: F401  (the parent package, for the models' relative imports)
 
-    name = f"chalicelib._models_for_infra_{stage}"
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "chalicelib" / "models.py")
+    name = f"chalicelib.store._models_for_infra_{stage}"
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "chalicelib" / "store" / "models.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)

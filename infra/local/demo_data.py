@@ -5,8 +5,9 @@ registrations go through the API's own idempotency keys.
 """
 from __future__ import annotations
 
-from chalicelib import registrations, rules, team
-from chalicelib.errors import InputError
+from chalicelib.domain import rules, validation
+from chalicelib.domain.errors import InputError
+from chalicelib.services import registrations, team
 
 ACTOR = "demo-data"
 
@@ -53,7 +54,7 @@ def _ensure_team() -> None:
 
 def _ensure_registrations() -> None:
     today = rules.wib_now().date()
-    offered = [d.isoformat() for d in registrations.validation.bookable_days(today, registrations.closed_days(today))]
+    offered = [d.isoformat() for d in validation.bookable_days(today, registrations.closed_days(today))]
     for n, (name, phone, kec, service, org, coop, sector, topics, mode) in enumerate(VISITORS):
         payload = {
             "name": name, "whatsapp": phone, "kecamatan": kec, "service": service, "org_name": org,

@@ -215,8 +215,8 @@ def fire(stack, *names):
 
     env = local_env({"dynamodb_port": stack.dynamodb_port, "data": stack.data, "site_port": stack.site_port})
     code = ("import json, sys; from datetime import datetime, timezone; import app as m; "
-            "from infra.local.timer import event; "
-            "fns = {s.name: getattr(m, s.handler_string.split('.')[-1]) for s in m.app.event_sources}; "
+            "from infra.local.timer import event, scheduled_functions; "
+            "fns = scheduled_functions(m.app); "
             "print(json.dumps({n: fns[n](event(datetime.now(timezone.utc)), None) for n in sys.argv[1:]}))")
     out = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]

@@ -107,9 +107,7 @@ def feedback_link_in_outbox(stack, phone: str) -> str:
 
 
 def test_visitor_opens_the_link_from_the_outbox(stack, page):
-    if not (ROOT / "chalicelib" / "outbox.py").exists():
-        pytest.skip("the outbox (chalicelib/outbox.py) is not in this tree yet")
-    # The feedback request goes out for sessions of yesterday/today that ended (chalicelib/reminders.py).
+    # The feedback request goes out for sessions of yesterday/today that ended (messages/reminders.py).
     held = held_session(stack, "Dewi Lestari", "0812 9876 4444", days_back=1, ended_by=datetime.now(timezone.utc))
     if held is None:
         pytest.skip("no UKM session of yesterday or today has ended yet (weekend, holiday or early morning)")
@@ -138,7 +136,7 @@ def test_visitor_opens_the_link_from_the_outbox(stack, page):
 @pytest.fixture
 def sign(stack, monkeypatch):
     """`feedback.link_for` with the stack's signing key: the link of the feedback-request message."""
-    from chalicelib import feedback
+    from chalicelib.services import feedback
 
     monkeypatch.setenv("APP_SIGNING_KEY", (stack.data / "signing-key").read_text().strip())
     monkeypatch.delenv("SITE_URL", raising=False)

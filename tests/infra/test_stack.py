@@ -1,4 +1,4 @@
-"""CDK assertion tests on the synthesised prod template (issue 7).
+"""CDK assertion tests on the synthesised prod template.
 
 The module runs the real `cdk synth` twice, in parallel (the same command `make synth` runs,
 with the project-local CDK CLI): prod on its own domain, and dev as at its first deploy (no
@@ -261,12 +261,13 @@ def test_prod_without_its_own_domain_is_refused_before_anything_is_built(tmp_pat
 
 
 def test_every_model_has_an_on_demand_pitr_table_with_its_keys_indexes_and_ttl(template):
-    from chalicelib import models
+    from chalicelib import settings
+    from chalicelib.store import models
 
     tables = {t["Properties"]["TableName"]: t["Properties"] for t in resources(template, "AWS::DynamoDB::Table").values()}
     assert models.ALL_MODELS
     for model in models.ALL_MODELS:
-        suffix = model.Meta.table_name[len(models.table_prefix()) + 1:]
+        suffix = model.Meta.table_name[len(settings.table_prefix()) + 1:]
         name = f"cleanclear-prod-{suffix}"
         assert name in tables, f"no table for {model.__name__} ({name})"
         props = tables[name]
@@ -709,7 +710,7 @@ def test_the_functions_read_the_secrets_under_the_names_the_app_uses():
     import re
 
     names = set()
-    for path in [REPO / "app.py", *sorted((REPO / "chalicelib").glob("*.py"))]:
+    for path in [REPO / "app.py", *sorted((REPO / "chalicelib").rglob("*.py"))]:
         names |= set(re.findall(r"secrets_store\.get\(\s*[\"']([A-Z_]+)[\"']", path.read_text()))
     assert {"ZOOM", "WHATSAPP", "APP"} <= names
     assert {f"{n}_SECRET_ARN" for n in names} <= set(APP_ENV)
@@ -834,7 +835,7 @@ def test_load_models_uses_the_stage_prefix_even_after_the_app_imported_them():
             os.environ.pop("TABLE_PREFIX", None)
         else:
             os.environ["TABLE_PREFIX"] = before
-    from chalicelib import models
+    from chalicelib.store import models
 
     assert names and all(n.startswith("cleanclear-prod-") for n in names)
     assert len(names) == len(models.ALL_MODELS)
@@ -848,7 +849,7 @@ def _emitted_metrics():
     import ast
 
     found: dict[str, list[tuple[str, list[str]]]] = {}
-    for path in [REPO / "app.py", *sorted((REPO / "chalicelib").glob("*.py"))]:
+    for path in [REPO / "app.py", *sorted((REPO / "chalicelib").rglob("*.py"))]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit"
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "metrics"):

@@ -1,0 +1,98 @@
+"""What anyone may call: the signup, the visitor's private status link, feedback, data rights."""
+from __future__ import annotations
+
+import json
+import logging
+
+from chalice import Blueprint, Response
+
+from ..domain import rules, validation
+from ..services import booking, feedback, privacy, registrations, sessions
+from . import http
+
+logger = logging.getLogger(__name__)
+bp = Blueprint(__name__)
+
+
+def _visitor_registration(reference: str):
+    return registrations.for_visitor(reference, http.header(bp.current_request, "x-registration-token"))
+
+
+def _status(registration) -> Response:
+    return http.respond(200, {**registrations.visitor_view(registration),
+                              "session": sessions.visitor_session(registration)})
+
+
+@bp.route("/health", methods=["GET"])
+def health():
+    return {"ok": True}
+
+
+@bp.route("/public/options", methods=["GET"])
+def public_options():
+    """Days a visitor may offer right now (working days, no holidays), for the signup page."""
+    today = rules.wib_now().date()
+    days = validation.bookable_days(today, registrations.closed_days(today))
+    return Response(body={"days": [d.isoformat() for d in days]}, headers={"Cache-Control": "public, max-age=600"})
+
+
+@http.public_route(bp, "/registrations", methods=["POST"], json_body=True)
+def create_registration():
+    request = bp.current_request
+    payload = http.body(request)
+    key = http.header(request, "idempotency-key") or payload.get("idempotency_key")
+    outcome = registrations.create_registration(payload, key if isinstance(key, str) else None)
+    if outcome.status == 201:
+        logger.info("registration stored %s", outcome.body["reference"])
+    return http.respond(outcome.status, outcome.body)
+
+
+@http.public_route(bp, "/registrations/{reference}")
+def get_registration(reference):
+    return _status(_visitor_registration(reference))
+
+
+@http.public_route(bp, "/registrations/{reference}/cancel", methods=["POST"], json_body=True)
+def visitor_cancel(reference):
+    booking.visitor_cancel(_visitor_registration(reference))
+    return _status(_visitor_registration(reference))
+
+
+@http.public_route(bp, "/registrations/{reference}/days", methods=["POST"], json_body=True)
+def visitor_new_days(reference):
+    booking.visitor_new_days(_visitor_registration(reference), http.body(bp.current_request).get("days"))
+    return _status(_visitor_registration(reference))
+
+
+# Data rights (UU PDP) from the private link.
+@http.public_route(bp, "/registrations/{reference}/data")
+def visitor_data(reference):
+    registration = _visitor_registration(reference)
+    logger.info("data export %s", registration.reference)
+    return Response(body=json.dumps(privacy.export(registration), ensure_ascii=False, indent=2), status_code=200,
+                    headers={**http.NO_STORE,
+                             "Content-Disposition": f'attachment; filename="data-{registration.reference}.json"'})
+
+
+@http.public_route(bp, "/registrations/{reference}/delete", methods=["POST"], json_body=True)
+def visitor_delete(reference):
+    registration = _visitor_registration(reference)
+    answer = privacy.delete_for_visitor(registration, http.body(bp.current_request))
+    logger.info("data deleted on request %s", registration.reference)
+    return http.respond(200, answer)
+
+
+# Feedback: the signed link (?e=<expiry>&t=<signature>, from the page's URL fragment) is the only
+# credential. 403 forged/altered link, 410 expired, 409 already answered or session not held.
+@http.public_route(bp, "/feedback/{session_id}")
+def feedback_view(session_id):
+    request = bp.current_request
+    return http.respond(200, feedback.view_for_visitor(session_id, http.query(request, "e"), http.query(request, "t")))
+
+
+@http.public_route(bp, "/feedback/{session_id}", methods=["POST"], json_body=True)
+def feedback_submit(session_id):
+    answer = feedback.submit(session_id, http.body(bp.current_request))
+    logger.info("feedback stored for session %s", session_id)
+    return http.respond(201, answer)
+

@@ -1,0 +1,62 @@
+"""The Kotak keluar and WhatsApp broadcasts (admins)."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import broadcasts, messaging
+from . import http
+from .guard import actor, staff_route
+
+bp = Blueprint(__name__)
+
+
+@staff_route(bp, "/staff/outbox")
+def staff_outbox(principal):
+    request = bp.current_request
+    return http.respond(200, messaging.staff_list(
+        day=http.parse_day(http.query(request, "day"), "day", required=False),
+        status=http.query(request, "status") or None, cursor=http.query(request, "cursor"), limit=http.limit(request)))
+
+
+@staff_route(bp, "/staff/outbox/{message_id}/retry", methods=("POST",))
+def staff_outbox_retry(principal, message_id):
+    return http.respond(200, messaging.retry(actor(principal), message_id))
+
+
+@staff_route(bp, "/staff/outbox/run", methods=("POST",))
+def staff_outbox_run(principal):
+    """Queue due reminders and send what is due now (the same as the two scheduled functions)."""
+    return http.respond(200, messaging.run_now())
+
+
+@staff_route(bp, "/staff/broadcasts/templates")
+def staff_broadcast_templates(principal):
+    return http.respond(200, {"items": broadcasts.templates(), "per_minute": broadcasts.per_minute(),
+                              "daily_limit": broadcasts.daily_limit()})
+
+
+@staff_route(bp, "/staff/broadcasts/preview", methods=("POST",))
+def staff_broadcast_preview(principal):
+    return http.respond(200, broadcasts.preview(http.body(bp.current_request)))
+
+
+@staff_route(bp, "/staff/broadcasts")
+def staff_broadcasts(principal):
+    return http.respond(200, {"items": broadcasts.list_view()})
+
+
+@staff_route(bp, "/staff/broadcasts", methods=("POST",))
+def staff_broadcast_create(principal):
+    request = bp.current_request
+    record, created = broadcasts.create(actor(principal), http.body(request), http.header(request, "idempotency-key"))
+    return http.respond(201 if created else 200, broadcasts.view(record))
+
+
+@staff_route(bp, "/staff/broadcasts/{broadcast_id}")
+def staff_broadcast(principal, broadcast_id):
+    return http.respond(200, broadcasts.view(broadcasts.get(broadcast_id)))
+
+
+@staff_route(bp, "/staff/broadcasts/{broadcast_id}/cancel", methods=("POST",))
+def staff_broadcast_cancel(principal, broadcast_id):
+    return http.respond(200, broadcasts.view(broadcasts.cancel(actor(principal), broadcast_id)))

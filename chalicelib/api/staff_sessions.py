@@ -1,0 +1,102 @@
+"""Sessions for staff and consultants: the allocation run, day and week views, booking by hand,
+moves, attendance, cancellations, notes, "Jadwal saya" and the Zoom meetings."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..domain.errors import InputError
+from ..services import booking, jobs, meetings, sessions
+from . import http
+from .guard import ALL_STAFF, actor, staff_route
+
+bp = Blueprint(__name__)
+
+
+def _body():
+    return http.body(bp.current_request)
+
+
+@staff_route(bp, "/staff/allocation/run", methods=("POST",))
+def run_allocation_now(principal):
+    return http.respond(200, jobs.allocate())
+
+
+@staff_route(bp, "/staff/sessions")
+def staff_sessions(principal):
+    request = bp.current_request
+    return http.respond(200, {"items": sessions.sessions_view(*http.day_range(request),
+                                                              http.query(request, "consultant_id") or None,
+                                                              http.query(request, "room_id") or None)})
+
+
+@staff_route(bp, "/staff/sessions", methods=("POST",))
+def staff_assign(principal):
+    data = _body()
+    reference = str(data.get("reference") or "").replace("-", "").upper()
+    session = booking.assign_by_hand(actor(principal), reference, data.get("start"), data.get("consultant_id"),
+                                     data.get("mode"))
+    return http.respond(201, sessions.session_view(session))
+
+
+@staff_route(bp, "/staff/sessions/{session_id}", methods=("PUT",))
+def staff_move(principal, session_id):
+    data = _body()
+    moved = booking.move_session(actor(principal), session_id, data.get("start"), data.get("consultant_id"))
+    return http.respond(200, sessions.session_view(moved))
+
+
+@staff_route(bp, "/staff/sessions/{session_id}/attendance", methods=("POST",), roles=ALL_STAFF)
+def staff_attendance(principal, session_id):
+    sessions.session_for(principal.consultant_id, principal.is_admin, session_id)
+    marked = booking.mark_attendance(actor(principal), session_id, _body().get("status"))
+    return http.respond(200, sessions.session_view(marked))
+
+
+@staff_route(bp, "/staff/sessions/{session_id}/cancel", methods=("POST",))
+def staff_cancel(principal, session_id):
+    requeue = _body().get("requeue", True)
+    if not isinstance(requeue, bool):
+        raise InputError({"requeue": "Harus ya atau tidak."})
+    booking.cancel_by_office(actor(principal), session_id, requeue=requeue)
+    return http.respond(200, {"ok": True})
+
+
+@staff_route(bp, "/staff/consultants/{consultant_id}/cancel-day", methods=("POST",))
+def staff_cancel_day(principal, consultant_id):
+    data = _body()
+    return http.respond(200, booking.cancel_consultant_day(actor(principal), consultant_id, data.get("day"),
+                                                           data.get("service") or None))
+
+
+@staff_route(bp, "/staff/my-sessions", roles=ALL_STAFF)
+def my_sessions(principal):
+    if not principal.consultant_id:
+        return http.respond(200, {"items": []})
+    return http.respond(200, {"items": sessions.my_sessions(principal.consultant_id,
+                                                            *http.day_range(bp.current_request))})
+
+
+@staff_route(bp, "/staff/sessions/{session_id}/notes", roles=ALL_STAFF)
+def get_notes(principal, session_id):
+    return http.respond(200, sessions.get_notes(principal.consultant_id, principal.is_admin, session_id))
+
+
+@staff_route(bp, "/staff/sessions/{session_id}/notes", methods=("PUT",), roles=ALL_STAFF)
+def put_notes(principal, session_id):
+    return http.respond(200, sessions.save_notes(actor(principal), principal.consultant_id, principal.is_admin,
+                                                 session_id, _body()))
+
+
+@staff_route(bp, "/staff/meetings/sync", methods=("POST",))
+def sync_meetings_now(principal):
+    return http.respond(200, jobs.sync_meetings())
+
+
+@staff_route(bp, "/staff/meetings/failed")
+def failed_meetings(principal):
+    return http.respond(200, {"items": meetings.failures()})
+
+
+@staff_route(bp, "/staff/sessions/{session_id}/meeting/retry", methods=("POST",))
+def retry_meeting(principal, session_id):
+    return http.respond(200, meetings.retry(actor(principal), session_id))

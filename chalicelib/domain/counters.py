@@ -1,0 +1,259 @@
+"""Evaluation counters, kept up to date as data arrives (the program's "Metode Evaluasi").
+
+Every event that matters to the evaluation (a registration created, a session booked or
+released, attendance recorded, feedback given, a registration cancelled or expired) adds to a
+few numeric attributes of one item per ISO week (WIB) in the `stats` table, in the SAME
+DynamoDB transaction as the change itself: a change and its counts are written together or not
+at all, so the counters never drift, and the dashboard reads one item per week however many
+registrations exist (no Scan, no stream that could count twice).
+
+Items (`StatsRecord.period`):
+    ``W#2026-W48``  one ISO week (Monday..Sunday, WIB dates)
+    ``ALL``         all-time totals per campaign (the campaign list and broadcasts)
+
+Two kinds of week, on purpose:
+    cohort counters sit in the week the REGISTRATION was created (``reg...``, ``sched``, ``att``,
+    ``fb``, ``cancel``, ``exp``): "of the people who registered in these weeks, how many were
+    scheduled, came, gave feedback" -- a funnel that can never show more attendees than
+    registrants;
+    session counters sit in the week of the SESSION's day (``seat...``, ``s|...``, ``wait|...``,
+    ``fb|...``): seats used, attendance and no-shows, waiting time and the feedback on the
+    consultations held in those weeks.
+
+Counter names are plain strings joined with ``|`` (DynamoDB takes any attribute name through
+expression attribute names, which PynamoDB always uses); their parts come from closed lists
+(services, topics, sources, the 40 kecamatan, consultant ids, campaign codes checked against
+``[A-Za-z0-9_-]``), anything else is counted under ``lainnya``.
+
+Pure: chalicelib/store/stats.py writes the changes (ADD) and reads the items.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from . import rules
+
+ALL = "ALL"
+OTHER = "lainnya"
+APPLY_CHUNK = 50
+WAIT_MAX_DAYS = 60  # wait|0 .. wait|60, then wait|61+
+WAIT_OVER = f"wait|{WAIT_MAX_DAYS + 1}+"
+FEEDBACK_FIELDS = ("n", "sat", "help", "rec", "prom", "pas", "det", "ans_ya", "ans_sebagian", "ans_tidak")
+
+_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+Changes = dict[str, dict[str, int]]  # period key -> counter -> delta
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+def week_key(day: date) -> str:
+    iso = day.isocalendar()
+    return f"W#{iso.year}-W{iso.week:02d}"
+
+
+def week_label(day: date) -> str:
+    return week_key(day)[2:]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def wib_day(instant_iso: str) -> date:
+    """The WIB calendar day of a stored UTC instant (seconds or microseconds precision)."""
+    text = instant_iso.rstrip("Z")
+    moment = datetime.fromisoformat(text).replace(tzinfo=rules.UTC)
+    return moment.astimezone(rules.WIB).date()
+
+
+def weeks_covering(start: date, end: date) -> list[date]:
+    """Mondays of the ISO weeks that cover start..end (the dashboard's unit is the week)."""
+    monday, out = week_start(start), []
+    while monday <= end:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+# --- names -------------------------------------------------------------------------------------
+
+def _pick(value: object, allowed) -> str:
+    return value if isinstance(value, str) and value in allowed else OTHER
+
+
+def _code(value: object) -> str | None:
+    return value if isinstance(value, str) and _CODE_RE.match(value) else None
+
+
+def _ident(value: object) -> str:
+    return value if isinstance(value, str) and _ID_RE.match(value) else OTHER
+
+
+def wait_bucket(days: int) -> str:
+    return f"wait|{max(0, days)}" if days <= WAIT_MAX_DAYS else WAIT_OVER
+
+
+def waiting_days(registration_created_at: str, session_day: str | date) -> int:
+    """Calendar days (WIB) from the registration to its session."""
+    day = session_day if isinstance(session_day, date) else date.fromisoformat(session_day)
+    return (day - wib_day(registration_created_at)).days
+
+
+# --- events (pure) -------------------------------------------------------------------------------
+
+def merge(*changes: Changes) -> Changes:
+    """Add several events' changes up per period, dropping counters that cancel out (one
+    transaction may touch an item only once)."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for change in changes:
+        for period, counters in change.items():
+            for name, delta in counters.items():
+                out[period][name] += delta
+    return {p: {n: d for n, d in c.items() if d} for p, c in out.items() if any(c.values())}
+
+
+def registration_created(*, created_at: str, service: str, topics, source: str, campaign: str | None,
+                         kecamatan: str, mode: str, follow_up: bool = False) -> Changes:
+    week = week_key(wib_day(created_at))
+    counters = {"reg": 1, f"reg|svc|{_pick(service, rules.SERVICES)}": 1,
+                f"reg|src|{_pick(source, rules.SOURCES)}": 1,
+                f"reg|kec|{_pick(kecamatan, rules.kecamatan_list())}": 1,
+                f"reg|mode|{_pick(mode, rules.MODES)}": 1}
+    for topic in sorted(set(topics or ())):
+        counters[f"reg|top|{_pick(topic, rules.TOPICS)}"] = counters.get(f"reg|top|{_pick(topic, rules.TOPICS)}", 0) + 1
+    if follow_up:
+        counters["reg|fu"] = 1
+    code = _code(campaign)
+    out: Changes = {week: counters}
+    if code:  # the all-time item only when there is a campaign: fewer writes on a shared item
+        counters[f"reg|camp|{code}"] = 1
+        out[ALL] = {f"reg|camp|{code}": 1}
+    return out
+
+
+def _seat_counters(sign: int, *, registration_created_at: str, day: str, service: str, mode: str) -> dict:
+    return {"seat": sign, f"seat|svc|{_pick(service, rules.SERVICES)}": sign,
+            f"seat|mode|{_pick(mode, rules.MODES)}": sign,
+            wait_bucket(waiting_days(registration_created_at, day)): sign}
+
+
+def session_booked(*, registration_created_at: str, first: bool, day: str, service: str, mode: str) -> Changes:
+    """A session now holds a seat. `first`: the registration's first session ever (the funnel's
+    "scheduled" step; a rebooking after a cancellation or a move is not counted again)."""
+    out: Changes = {week_key(date.fromisoformat(day)): _seat_counters(
+        1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)}
+    if first:
+        out = merge(out, {week_key(wib_day(registration_created_at)): {"sched": 1}})
+    return out
+
+
+def session_released(*, registration_created_at: str, day: str, service: str, mode: str, new_status: str,
+                     registration_status: str, moving: bool = False) -> Changes:
+    """A scheduled session gave its seat back (cancelled by either side, or moved)."""
+    counters = _seat_counters(-1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
+    if not moving:
+        kind = "v" if new_status == rules.SESSION_CANCELLED_VISITOR else "o"
+        counters[f"s|cancel_{kind}"] = 1
+    out: Changes = {week_key(date.fromisoformat(day)): counters}
+    if registration_status == rules.STATUS_CANCELLED:
+        out = merge(out, registration_cancelled(registration_created_at=registration_created_at))
+    return out
+
+
+def attendance_changed(*, registration_created_at: str, day: str, old: str, new: str) -> Changes:
+    """hadir / tidak_hadir recorded or corrected (old may be terjadwal)."""
+    session: dict[str, int] = defaultdict(int)
+    cohort: dict[str, int] = defaultdict(int)
+    for status, sign in ((old, -1), (new, 1)):
+        if status == rules.SESSION_ATTENDED:
+            session["s|att"] += sign
+            cohort["att"] += sign
+        elif status == rules.SESSION_NO_SHOW:
+            session["s|noshow"] += sign
+    return merge({week_key(date.fromisoformat(day)): dict(session)},
+                 {week_key(wib_day(registration_created_at)): dict(cohort)})
+
+
+def registration_cancelled(*, registration_created_at: str) -> Changes:
+    return {week_key(wib_day(registration_created_at)): {"cancel": 1}}
+
+
+def registration_expired(*, registration_created_at: str) -> Changes:
+    return {week_key(wib_day(registration_created_at)): {"exp": 1}}
+
+
+def feedback_scores(satisfaction: int, helpfulness: int, recommend: int, answered: str) -> dict[str, int]:
+    out = {"n": 1, "sat": int(satisfaction), "help": int(helpfulness), "rec": int(recommend)}
+    out["prom" if recommend >= 9 else "pas" if recommend >= 7 else "det"] = 1
+    out[f"ans_{_pick(answered, ('ya', 'sebagian', 'tidak'))}"] = 1
+    return out
+
+
+def feedback_given(*, registration_created_at: str, day: str, consultant_id: str, service: str, topics,
+                   satisfaction: int, helpfulness: int, recommend: int, answered: str) -> Changes:
+    """One feedback answer: sums and counts per consultant, per topic, per service and overall
+    in the session's week (averages and NPS come from sums / counts), plus the cohort's
+    "feedback given" funnel step."""
+    scores = feedback_scores(satisfaction, helpfulness, recommend, answered)
+    counters: dict[str, int] = {}
+    scopes = [("all", "-"), ("con", _ident(consultant_id)), ("svc", _pick(service, rules.SERVICES))]
+    scopes += [("top", _pick(t, rules.TOPICS)) for t in sorted(set(topics or ()))]
+    for scope, key in scopes:
+        for name, value in scores.items():
+            counters[f"fb|{scope}|{key}|{name}"] = counters.get(f"fb|{scope}|{key}|{name}", 0) + value
+    return merge({week_key(date.fromisoformat(day)): counters},
+                 {week_key(wib_day(registration_created_at)): {"fb": 1}})
+
+
+def total(items: list[dict[str, int]], name: str) -> int:
+    return sum(item.get(name, 0) for item in items)
+
+
+def by_prefix(items: list[dict[str, int]], prefix: str) -> dict[str, int]:
+    """Sum counters named `<prefix><key>` over items: key -> total."""
+    out: dict[str, int] = defaultdict(int)
+    for item in items:
+        for name, value in item.items():
+            if name.startswith(prefix):
+                out[name[len(prefix):]] += value
+    return dict(out)
+
+
+def percentile_days(histogram: dict[str, int], q: float) -> int | None:
+    """Nearest-rank percentile of the waiting-time histogram, in days (61 = "more than 60")."""
+    counts = [(int(k.removeprefix("wait|").rstrip("+")), v) for k, v in histogram.items() if v > 0]
+    n = sum(v for _, v in counts)
+    if n == 0:
+        return None
+    rank, seen = max(1, -(-int(q * 1000) * n // 1000)), 0
+    for days, count in sorted(counts):
+        seen += count
+        if seen >= rank:
+            return days
+    return sorted(counts)[-1][0]
+
+
+FEEDBACK_ANSWERED = ("ya", "sebagian", "tidak")
+
+
+def _ratio(part: float, whole: float, digits: int = 3) -> float | None:
+    return round(part / whole, digits) if whole else None
+
+
+def feedback_summary(counts: dict[str, int]) -> dict:
+    """From one scope's sums and counts: averages, NPS, answered shares."""
+    n = counts.get("n", 0)
+    return {
+        "count": n,
+        "avg_satisfaction": _ratio(counts.get("sat", 0), n, 2),
+        "avg_helpfulness": _ratio(counts.get("help", 0), n, 2),
+        "avg_recommend": _ratio(counts.get("rec", 0), n, 2),
+        "nps": round(100 * (counts.get("prom", 0) - counts.get("det", 0)) / n) if n else None,
+        "promoters": counts.get("prom", 0), "passives": counts.get("pas", 0), "detractors": counts.get("det", 0),
+        "answered": {a: counts.get(f"ans_{a}", 0) for a in FEEDBACK_ANSWERED},
+        "answered_share": {a: _ratio(counts.get(f"ans_{a}", 0), n) for a in FEEDBACK_ANSWERED},
+    }

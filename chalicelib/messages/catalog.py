@@ -1,0 +1,162 @@
+"""The catalog of every message the system sends: its kinds, channels, audiences and the small
+formatting rules their texts share. Pure (no I/O).
+
+The texts themselves are Jinja2 templates in ``templates/messages/`` (messages/render.py);
+`WHATSAPP_TEMPLATES.md` in that folder lists every WhatsApp template for registration with Meta
+(messages/templates_doc.py writes it and a test checks it is current).
+
+Each kind's ``params`` are the WhatsApp body parameters {{1}}, {{2}}, ... in that order; any other
+variable of a ``.wa.j2`` template is an office constant from site.json, written into the
+registered text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..domain import rules
+from ..domain.references import format_reference
+
+WHATSAPP = "whatsapp"
+EMAIL = "email"
+CHANNELS = (WHATSAPP, EMAIL)
+CHANNEL_LABELS = {WHATSAPP: "WhatsApp", EMAIL: "E-mail"}
+
+VISITOR = "visitor"
+CONSULTANT = "consultant"
+AUDIENCE_LABELS = {VISITOR: "Pengunjung", CONSULTANT: "Konsultan"}
+
+LANGUAGE = "id"
+
+# Office constants a WhatsApp template may contain literally (they are part of the registered
+# text, not parameters). Changing one in site.json means registering the template again.
+SITE_CONSTANTS = ("program", "office_short", "contact_whatsapp")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the WhatsApp template name (and the file stem)
+    label: str  # for staff
+    audience: str
+    params: tuple[str, ...]  # WhatsApp body parameters, in order: {{1}}, {{2}}, ...
+    essential: bool  # sent even to a number that replied BERHENTI
+    when: str  # when it is sent (for staff and the template document)
+    calendar: str | None = None  # the e-mail's iCalendar method: REQUEST | CANCEL | None
+    session: bool = False  # about one session (session_id set)
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("cc_pendaftaran_diterima", "Pendaftaran diterima", VISITOR,
+         ("nama", "kode", "layanan", "tanggal_pilihan"), True,
+         "Segera setelah pengunjung mendaftar."),
+    Kind("cc_sesi_terjadwal", "Sesi terjadwal", VISITOR,
+         ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk"), True,
+         "Saat sesi dijadwalkan (penjadwal otomatis atau petugas). Sesi daring menunggu tautan Zoom "
+         "siap (paling lama 6 jam, atau sampai 2 jam sebelum sesi; setelah itu terkirim dengan "
+         "keterangan tautan menyusul lewat pengingat).", calendar="REQUEST", session=True),
+    Kind("cc_sesi_diubah", "Jadwal sesi diubah", VISITOR,
+         ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk"), True,
+         "Saat petugas memindahkan sesi ke jam atau narasumber lain.", calendar="REQUEST", session=True),
+    Kind("cc_sesi_dibatalkan", "Sesi dibatalkan", VISITOR,
+         ("nama", "kode", "tanggal", "jam", "keterangan"), True,
+         "Saat sesi dibatalkan oleh kantor (termasuk narasumber berhalangan) atau oleh pengunjung. "
+         "Tidak dikirim bila jadwal sesi itu belum pernah terkirim, atau bila pemindahan sesi "
+         "langsung berhasil (pesan \"Jadwal sesi diubah\" menggantikannya).",
+         calendar="CANCEL", session=True),
+    Kind("cc_tanggal_baru_diterima", "Tanggal baru diterima", VISITOR,
+         ("nama", "kode", "keterangan", "tanggal_pilihan"), True,
+         "Saat pengunjung memilih tanggal lain lewat tautan statusnya.", calendar="CANCEL"),
+    Kind("cc_pendaftaran_dibatalkan", "Pendaftaran dibatalkan", VISITOR,
+         ("nama", "kode"), True,
+         "Saat pengunjung membatalkan pendaftaran yang belum punya jadwal."),
+    Kind("cc_tanggal_tidak_tersedia", "Tanggal tidak tersedia", VISITOR,
+         ("nama", "tanggal_pilihan", "kode"), True,
+         "Saat semua tanggal pilihan lewat tanpa jadwal (antrean penuh): pengunjung diajak memilih "
+         "tanggal baru."),
+    Kind("cc_pengingat_besok", "Pengingat H-1", VISITOR,
+         ("nama", "tanggal", "jam", "tempat", "petunjuk"), False,
+         "Sehari sebelum sesi, pukul 16.00 WIB (tidak dikirim bila sesi baru dijadwalkan setelah itu)."
+         , session=True),
+    Kind("cc_pengingat_sejam", "Pengingat 1 jam", VISITOR,
+         ("nama", "jam_mulai", "tempat"), False,
+         "Sekitar satu jam sebelum sesi (tidak dikirim bila sudah kurang dari 15 menit sebelum mulai).",
+         session=True),
+    Kind("cc_umpan_balik", "Permintaan umpan balik", VISITOR,
+         ("nama", "tanggal", "tautan"), False,
+         "Setelah sesi selesai dan petugas mencatat pengunjung hadir.", session=True),
+    Kind("cc_jadwal_konsultan", "Jadwal narasumber besok", CONSULTANT,
+         ("nama", "tanggal", "jumlah", "daftar"), False,
+         "Pukul 16.00 WIB sehari sebelumnya, ke setiap narasumber yang punya sesi besok."),
+)
+BY_NAME = {k.name: k for k in KINDS}
+
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+          "Oktober", "November", "Desember")
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+class Skip(Exception):
+    """Do not send this message (no longer true, no address, opted out). Reason for staff."""
+
+
+class Defer(Exception):
+    """Not yet (e.g. the Zoom link is still being made): look again in `seconds`; no attempt used."""
+
+    def __init__(self, reason: str, seconds: int = 60):
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class ConfigError(Exception):
+    """The system is not set up to send this (e.g. no SITE_URL): fails for staff to see."""
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+def long_date(day: date) -> str:
+    return f"{DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def days_text(days) -> str:
+    return "; ".join(long_date(d if isinstance(d, date) else date.fromisoformat(d)) for d in days)
+
+
+def session_times(start_utc: str) -> tuple[date, str, str]:
+    """(WIB date, "09.00–09.30 WIB", "09.00 WIB") of a session start."""
+    start = rules.parse_utc_iso(start_utc).astimezone(rules.WIB)
+    end = start + timedelta(minutes=rules.DEFAULT_RULES.session_minutes)
+    return start.date(), f"{start:%H.%M}–{end:%H.%M} WIB", f"{start:%H.%M} WIB"
+
+
+def whatsapp_param(value: object) -> str:
+    """A body parameter as WhatsApp accepts it: no newlines or tabs, no more than 4 spaces in a row."""
+    text = re.sub(r"[\r\n\t]+", " ", str(value))
+    text = re.sub(r" {4,}", "   ", text).strip()
+    return text or "-"
+
+
+# --- broadcasts to past clients (services/broadcasts.py) -------------------------------------------
+# Not in KINDS: WhatsApp only (no e-mail part), category MARKETING, composed by staff. "nama" and
+# "tautan" are filled per recipient; the other parameters are the staff's text.
+BROADCAST_PREFIX = "cc_siaran_"
+BROADCAST_KINDS: tuple[Kind, ...] = (
+    Kind("cc_siaran_layanan", "Kabar layanan", VISITOR, ("nama", "keterangan", "tautan"), False,
+         "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
+    Kind("cc_siaran_acara", "Undangan acara", VISITOR, ("nama", "acara", "tanggal", "tempat", "tautan"), False,
+         "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
+)
+BY_NAME.update({k.name: k for k in BROADCAST_KINDS})
+BROADCAST_FILLED = ("nama", "tautan")
+BROADCAST_PARAM_LABELS = {"keterangan": "Isi kabar", "acara": "Nama acara", "tanggal": "Tanggal dan jam",
+                          "tempat": "Tempat"}
+
+
+def broadcast_sample(kind: Kind) -> dict:
+    return {"nama": "Nurhayati", "tautan": "https://cleanclear.example.go.id/?src=wa-B20261201090000AB",
+            "keterangan": "Bulan Desember kami membuka jadwal tambahan setiap Jumat untuk konsultasi laporan keuangan koperasi.",
+            "acara": "Sosialisasi Koperasi Sehat", "tanggal": "Kamis, 10 Desember 2026 pukul 09.00 WIB",
+            "tempat": "Aula Diskopukm Kabupaten Bogor, Cibinong"}
+
+
+__all__ = ["format_reference"]  # callers format references through the catalog

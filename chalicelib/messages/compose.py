@@ -1,0 +1,354 @@
+"""What a record says, from the data of the moment it is sent (or previewed for staff).
+
+`build(record, data, now)` finds the recipient and the template's context; it raises `Skip`
+(no longer true, no address, opted out: the reason is shown to staff), `Defer` (not yet: an
+online confirmation waits for its Zoom link) or `ConfigError` (the system is not set up for it).
+Each template has its own context builder in `BUILDERS`; `render` turns a built message into
+the WhatsApp parameters or the e-mail with its iCalendar invitation.
+
+`Data` reads each item at most once per run or staff page.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from .. import links, settings
+from ..domain import meetings, rules
+from ..store import outbox as outbox_store
+from ..store import registrations as registrations_store
+from ..store import sessions as sessions_store
+from ..store import team as team_store
+from . import ical, timing
+from .catalog import (BROADCAST_PREFIX, BY_NAME, CONSULTANT, EMAIL, ConfigError, Defer, Kind, Skip, days_text,
+                      format_reference, long_date, session_times)
+from .records import TOLD, dedupe_key, message_id_for
+from .render import Rendered, phrase, render_email, render_whatsapp, site
+
+LINK_WAIT = timedelta(hours=6)  # an online confirmation waits this long for the Zoom link...
+LINK_WAIT_BEFORE_START = timedelta(hours=2)  # ...but never closer than this to the session
+DEFER_SECONDS = 60
+
+
+class Data:
+    """Reads for one run or one staff page, each item at most once."""
+
+    def __init__(self):
+        self._regs: dict = {}
+        self._sessions: dict = {}
+        self._consultants: dict | None = None
+        self._rooms: dict | None = None
+        self._optouts: dict = {}
+        self._days: dict = {}
+
+    def registration(self, reference: str | None):
+        if not reference:
+            return None
+        if reference not in self._regs:
+            self._regs[reference] = registrations_store.get(reference)
+        return self._regs[reference]
+
+    def session(self, session_id: str | None):
+        if not session_id:
+            return None
+        if session_id not in self._sessions:
+            self._sessions[session_id] = sessions_store.get(session_id)
+        return self._sessions[session_id]
+
+    def consultants(self) -> dict:
+        if self._consultants is None:
+            self._consultants = {c.consultant_id: c for c in team_store.consultants()}
+        return self._consultants
+
+    def consultant(self, consultant_id: str | None):
+        return self.consultants().get(consultant_id) if consultant_id else None
+
+    def room_name(self, room_id: str | None) -> str | None:
+        if not room_id:
+            return None
+        if self._rooms is None:
+            self._rooms = {r.room_id: r.name for r in team_store.rooms()}
+        return self._rooms.get(room_id, room_id)
+
+    def opted_out(self, phone: str | None) -> bool:
+        if not phone:
+            return False
+        if phone not in self._optouts:
+            self._optouts[phone] = outbox_store.opted_out(phone)
+        return self._optouts[phone]
+
+    def sessions_of_day(self, day: str) -> list:
+        if day not in self._days:
+            self._days[day] = sessions_store.of_day(day)
+            for s in self._days[day]:
+                self._sessions.setdefault(s.session_id, s)
+        return self._days[day]
+
+
+@dataclass
+class Built:
+    kind: Kind
+    to: str
+    to_name: str
+    phone: str | None  # for the opt-out check
+    ctx: dict
+    session: object = None  # the session a calendar invite is about
+    calendar_method: str | None = None
+
+
+@dataclass
+class Inputs:
+    """What a context builder gets."""
+
+    built: Built
+    record: object
+    params: dict
+    data: Data
+    now: datetime
+    registration: object = None
+    session: object = None
+
+
+# --- shared context -------------------------------------------------------------------------------------
+
+def session_context(s, data: Data, link: str | None) -> dict:
+    day, jam, jam_mulai = session_times(s.start)
+    daring = s.mode == rules.MODE_DARING
+    ruang = data.room_name(s.room_id)
+    consultant = data.consultant(s.consultant_id)
+    return {
+        "tanggal": long_date(day), "jam": jam, "jam_mulai": jam_mulai, "daring": daring, "ruang": ruang,
+        "narasumber": consultant.name if consultant else "narasumber Clean & Clear",
+        "tautan_zoom": link if daring else None,
+        "tempat": phrase("tempat", daring=daring, ruang=ruang, tautan_zoom=link if daring else None),
+        "petunjuk": phrase("petunjuk", daring=daring),
+    }
+
+
+def _visitor_context(reg, params: dict) -> dict:
+    return {
+        "nama": reg.name, "kode": format_reference(reg.reference),
+        "layanan": rules.SERVICES.get(reg.service, reg.service), "cara": rules.MODES.get(reg.mode, reg.mode),
+        "tanggal_pilihan": days_text(params.get("days") or reg.days),
+        "oleh": params.get("by", "kantor"), "antre": bool(params.get("requeue")), "sesi_lama": None,
+    }
+
+
+def _told(session_id: str, channel: str) -> bool:
+    """Was the visitor told about this session on this channel (confirmation or change sent)?"""
+    return any(outbox_store.status_of(message_id_for(dedupe_key(t, session_id, channel))) in TOLD
+               for t in ("cc_sesi_terjadwal", "cc_sesi_diubah"))
+
+
+def feedback_link(session_id: str, now: datetime) -> str:
+    link = links.feedback_link(session_id, now)  # no signing key: an error, retried like any other
+    try:
+        return links.absolute(link)
+    except links.NotConfigured as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _session_link(session) -> str | None:
+    return meetings.join_link(session) if session.mode == rules.MODE_DARING else None
+
+
+# --- one builder per template ----------------------------------------------------------------------------
+
+def _scheduled(i: Inputs) -> None:
+    """cc_sesi_terjadwal / cc_sesi_diubah: the session's time and place; online ones wait for the link."""
+    session, now = i.session, i.now
+    if session.status != rules.SESSION_SCHEDULED:
+        raise Skip("sesi sudah tidak terjadwal")
+    if rules.parse_utc_iso(session.start) <= now:
+        raise Skip("sesi sudah dimulai")
+    link = _session_link(session)
+    if session.mode == rules.MODE_DARING and not link and session.meeting_state != meetings.FAILED:
+        waited = now - rules.parse_utc_iso(i.record.created_at)
+        before_start = rules.parse_utc_iso(session.start) - now
+        if waited < LINK_WAIT and before_start > LINK_WAIT_BEFORE_START:
+            raise Defer("menunggu tautan Zoom", DEFER_SECONDS)
+    i.built.ctx.update(session_context(session, i.data, link))
+    i.built.session, i.built.calendar_method = session, "REQUEST"
+
+
+def _cancelled(i: Inputs) -> None:
+    """cc_sesi_dibatalkan: only when the visitor was told about the session, and not when a move
+    succeeded (its "changed" message says it all)."""
+    session, reg, params = i.session, i.registration, i.params
+    if not _told(session.session_id, i.record.channel):
+        raise Skip("jadwal sesi ini belum pernah terkirim ke pengunjung")
+    if params.get("moving") and reg.session_id and reg.session_id != session.session_id:
+        new = i.data.session(reg.session_id)
+        if new is not None and new.status == rules.SESSION_SCHEDULED:
+            raise Skip("digantikan pesan perubahan jadwal")
+    ctx = i.built.ctx
+    ctx.update(session_context(session, i.data, None))
+    ctx["keterangan"] = phrase("keterangan_batal", oleh=params.get("by", "kantor"), antre=bool(params.get("requeue")))
+    i.built.session, i.built.calendar_method = session, "CANCEL"
+
+
+def _new_days(i: Inputs) -> None:
+    """cc_tanggal_baru_diterima: the new dates, and the released session if the visitor knew it."""
+    session, ctx = i.session, i.built.ctx
+    if session is not None and _told(session.session_id, i.record.channel):
+        day, jam, _ = session_times(session.start)
+        ctx["sesi_lama"] = {"tanggal": long_date(day), "jam": jam}
+        ctx.update({k: v for k, v in session_context(session, i.data, None).items() if k not in ctx})
+        i.built.session, i.built.calendar_method = session, "CANCEL"
+    ctx["keterangan"] = phrase("keterangan_tanggal_baru", sesi_lama=ctx["sesi_lama"])
+
+
+def _dates_unavailable(i: Inputs) -> None:
+    if i.registration.status != rules.STATUS_EXPIRED:
+        raise Skip("pendaftaran sudah berubah (tanggal baru atau jadwal dari petugas)")
+
+
+def _reminder(i: Inputs) -> None:
+    session = i.session
+    if session.status != rules.SESSION_SCHEDULED:
+        raise Skip("sesi sudah tidak terjadwal")
+    late = timing.reminder_skip_reason(i.built.kind.name, session, i.now)
+    if late:
+        raise Skip(late)
+    i.built.ctx.update(session_context(session, i.data, _session_link(session)))
+
+
+def _feedback_request(i: Inputs) -> None:
+    if i.session.status != rules.SESSION_ATTENDED:
+        raise Skip("sesi tidak tercatat hadir")
+    i.built.ctx.update(session_context(i.session, i.data, None))
+    i.built.ctx["tautan"] = feedback_link(i.session.session_id, i.now)
+
+
+def _plain(i: Inputs) -> None:
+    """Nothing beyond the visitor's own details (registration received / cancelled)."""
+
+
+def _broadcast(i: Inputs) -> None:
+    """A staff broadcast: the staff's text and the signup link, from the record's params."""
+    i.built.ctx.update({k: v for k, v in i.params.items() if k in i.built.kind.params and k != "nama"})
+
+
+def _consultant_schedule(i: Inputs) -> None:
+    """cc_jadwal_konsultan: the consultant's sessions of the next day."""
+    day = date.fromisoformat(i.params["day"])
+    late = timing.schedule_skip_reason(day, i.now)
+    if late:
+        raise Skip(late)
+    sessions = sorted((s for s in i.data.sessions_of_day(day.isoformat())
+                       if s.consultant_id == i.record.consultant_id and s.status == rules.SESSION_SCHEDULED),
+                      key=lambda s: s.start)
+    if not sessions:
+        raise Skip("tidak ada sesi pada hari itu")
+    rows, short = [], []
+    for s in sessions:
+        reg = i.data.registration(s.reference)
+        _, jam, jam_mulai = session_times(s.start)
+        daring = s.mode == rules.MODE_DARING
+        ruang = i.data.room_name(s.room_id)
+        peserta = reg.name if reg else "-"
+        organisasi = reg.org_name if reg else "-"
+        rows.append({"jam": jam, "peserta": peserta, "organisasi": organisasi,
+                     "layanan": rules.SERVICES.get(s.service, s.service),
+                     "cara": phrase("cara_singkat", daring=daring),
+                     "tempat": "Zoom" if daring else (ruang or "-"),
+                     "topik": ", ".join(rules.TOPICS.get(t, t) for t in (reg.topics if reg else [])) or "-",
+                     "kode": format_reference(s.reference)})
+        short.append(phrase("sesi_singkat", jam=jam_mulai.replace(" WIB", ""), peserta=peserta,
+                            organisasi=organisasi, daring=daring, ruang=ruang))
+    i.built.ctx.update({"tanggal": long_date(day), "jumlah": str(len(sessions)), "daftar": "; ".join(short),
+                        "sesi": rows})
+
+
+BUILDERS: dict[str, Callable[[Inputs], None]] = {
+    "cc_pendaftaran_diterima": _plain,
+    "cc_sesi_terjadwal": _scheduled,
+    "cc_sesi_diubah": _scheduled,
+    "cc_sesi_dibatalkan": _cancelled,
+    "cc_tanggal_baru_diterima": _new_days,
+    "cc_pendaftaran_dibatalkan": _plain,
+    "cc_tanggal_tidak_tersedia": _dates_unavailable,
+    "cc_pengingat_besok": _reminder,
+    "cc_pengingat_sejam": _reminder,
+    "cc_umpan_balik": _feedback_request,
+    "cc_jadwal_konsultan": _consultant_schedule,
+}
+
+
+def builder_for(name: str) -> Callable[[Inputs], None]:
+    if name.startswith(BROADCAST_PREFIX):
+        return _broadcast
+    return BUILDERS[name]
+
+
+# --- building and rendering ----------------------------------------------------------------------------
+
+def build(record, data: Data, now: datetime) -> Built:
+    """Who gets it and what it says now; raises Skip, Defer or ConfigError."""
+    kind = BY_NAME.get(record.template)
+    if kind is None:
+        raise ConfigError(f"jenis pesan tidak dikenal: {record.template}")
+    params = json.loads(record.params or "{}")
+    email = record.channel == EMAIL
+
+    if kind.audience == CONSULTANT:
+        consultant = data.consultant(record.consultant_id)
+        if consultant is None or not consultant.active:
+            raise Skip("narasumber tidak ada atau tidak aktif")
+        to = consultant.email if email else consultant.phone
+        if not to:
+            raise Skip("narasumber tidak punya " + ("alamat e-mail" if email else "nomor WhatsApp"))
+        built = Built(kind, to, consultant.name, consultant.phone, {"nama": consultant.name})
+        builder_for(kind.name)(Inputs(built, record, params, data, now))
+    else:
+        reg = data.registration(record.reference)
+        if reg is None:
+            raise Skip("pendaftaran sudah tidak ada")
+        to = reg.email if email else reg.phone
+        if not to:
+            raise Skip("pengunjung tidak memberi alamat e-mail" if email else "pengunjung tidak punya nomor WhatsApp")
+        built = Built(kind, to, reg.name, reg.phone, _visitor_context(reg, params))
+        session = data.session(record.session_id)
+        if kind.session and session is None and kind.name != "cc_tanggal_baru_diterima":
+            raise Skip("sesi sudah tidak ada")
+        builder_for(kind.name)(Inputs(built, record, params, data, now, reg, session))
+
+    if not kind.essential and data.opted_out(built.phone):
+        raise Skip("penerima membalas BERHENTI: hanya pesan penting yang dikirim")
+    return built
+
+
+def render(record, built: Built, now: datetime) -> Rendered:
+    if record.channel != EMAIL:
+        return render_whatsapp(built.kind, built.ctx)
+    calendar = _calendar(record, built) if built.session is not None and built.calendar_method else None
+    return render_email(built.kind, built.ctx, calendar)
+
+
+def _mail_domain() -> str:
+    return (settings.ses_from_address() or "").rpartition("@")[2] or "cleanclear.local"
+
+
+def _calendar(record, built: Built) -> str:
+    s = built.session
+    start = rules.parse_utc_iso(s.start)
+    changed = rules.parse_utc_iso(record.created_at)
+    ctx = built.ctx
+    return ical.render(ical.Invite(
+        method=built.calendar_method,
+        uid=f"{s.reference}@{_mail_domain()}",
+        sequence=ical.sequence_for(changed),
+        start=start,
+        end=start + timedelta(minutes=rules.DEFAULT_RULES.session_minutes),
+        stamp=changed,
+        summary=phrase("kalender_judul", layanan=rules.SERVICES.get(s.service, s.service)),
+        location=ctx["tempat"],
+        description=phrase("kalender_keterangan", kode=format_reference(s.reference), narasumber=ctx["narasumber"],
+                           petunjuk=ctx["petunjuk"], tautan_zoom=ctx.get("tautan_zoom")),
+        organizer_email=settings.ses_from_address() or "no-reply@cleanclear.local",
+        organizer_name=site()["program"],
+        attendee_email=built.to,
+        attendee_name=built.to_name,
+    ))

@@ -1,0 +1,100 @@
+"""Hooks that turn a change into outbox records, for the SAME transaction as the change.
+
+Each hook RETURNS the new records; the use case adds them to its unit of work
+(`store.outbox.add(uow, records)`), which writes them with ``attribute_not_exists``. Nothing
+here writes. A visitor gets WhatsApp always and e-mail too when
+they gave an address. Ids are deterministic (a hash of ``<template>#<subject>#<channel>``), so a
+retried transaction never makes a second message; subjects are unique per change (a session id, a reference, or a reference plus the
+change's time), so a legitimate change is never refused because of an old message.
+
+Texts are rendered when the message is sent (messages/compose.py), from the data of that
+moment; `params` keeps only facts of the event that the data will not remember.
+
+Each hook adds at most two records (two channels): far below DynamoDB's 100 items per
+transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..domain import rules
+from .catalog import EMAIL, VISITOR, WHATSAPP
+from .records import new_record
+
+MOVE_GRACE = timedelta(minutes=2)  # a move's cancellation waits for the new booking's message
+
+
+def _now() -> datetime:
+    return datetime.now(rules.UTC)
+
+
+def _visitor(template: str, reg, subject: str, now: datetime | None, *, session_id: str | None = None,
+             params: dict | None = None, not_before: datetime | None = None) -> list:
+    now = now or _now()
+    channels = [WHATSAPP] + ([EMAIL] if reg.email else [])
+    return [new_record(template, channel, subject, recipient_kind=VISITOR, now=now, reference=reg.reference,
+                       session_id=session_id, params=params, not_before=not_before)
+            for channel in channels]
+
+
+def on_registration_received(reg, now: datetime | None = None) -> list:
+    return _visitor("cc_pendaftaran_diterima", reg, reg.reference, now, params={"days": list(reg.days)})
+
+
+def on_session_scheduled(session, reg, now: datetime | None = None,
+                         *, moved: bool = False) -> list:
+    """A booking: "scheduled", or "changed" when it is the new half of a move by staff."""
+    template = "cc_sesi_diubah" if moved else "cc_sesi_terjadwal"
+    return _visitor(template, reg, session.session_id, now, session_id=session.session_id)
+
+
+def on_session_cancelled(session, reg, by: str, *, requeue: bool,
+                         moving: bool = False, now: datetime | None = None) -> list:
+    """A released session. `moving`: the first half of a move; the message waits a little and is
+    skipped when the new booking's "changed" message took its place."""
+    now = now or _now()
+    params = {"by": by, "requeue": requeue}
+    if moving:
+        params["moving"] = True
+    return _visitor("cc_sesi_dibatalkan", reg, session.session_id, now, session_id=session.session_id,
+                    params=params, not_before=now + MOVE_GRACE if moving else None)
+
+
+def on_session_moved(session, reg, now: datetime | None = None) -> list:
+    return on_session_scheduled(session, reg, now, moved=True)
+
+
+def on_new_days(reg, days: list[str], now: datetime | None = None,
+                released=None) -> list:
+    """The visitor offered other dates (a scheduled session, if any, was released for them)."""
+    now = now or _now()
+    return _visitor("cc_tanggal_baru_diterima", reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
+                    session_id=released.session_id if released else None, params={"days": list(days)})
+
+
+def on_registration_cancelled(reg, now: datetime | None = None) -> list:
+    """The visitor cancelled a registration that had no session."""
+    return _visitor("cc_pendaftaran_dibatalkan", reg, reg.reference, now)
+
+
+def on_expired(reg, now: datetime | None = None) -> list:
+    """No offered day could be served: invite the visitor to offer new dates."""
+    now = now or _now()
+    return _visitor("cc_tanggal_tidak_tersedia", reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
+                    params={"days": list(reg.days)})
+
+
+RELEASE_ACTIONS = {
+    # services/booking.release action -> who released it
+    "sesi.batal_pengunjung": "pengunjung",
+    "sesi.minta_tanggal_lain": "pengunjung",
+}
+
+
+def on_release(session, reg, *, action: str, requeue: bool, moving: bool,
+               details: dict | None = None, now: datetime | None = None) -> list:
+    """The messages of a released session (services/booking.release), chosen by its action."""
+    if action == "sesi.minta_tanggal_lain":
+        return on_new_days(reg, list((details or {}).get("days") or reg.days), now, released=session)
+    return on_session_cancelled(session, reg, RELEASE_ACTIONS.get(action, "kantor"), requeue=requeue,
+                                moving=moving, now=now)

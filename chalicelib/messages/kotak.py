@@ -1,0 +1,109 @@
+"""The staff's "Kotak keluar": every message as its recipient sees (or will see) it, with its
+status; a failed one can be sent again."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from ..domain import rules
+from ..domain.errors import Conflict, InputError, NotFound
+from ..store import outbox as store
+from ..store.paging import decode_cursor, encode_cursor
+from ..store.unit_of_work import Cancelled, UnitOfWork
+from .catalog import AUDIENCE_LABELS, BY_NAME, CHANNEL_LABELS, Defer, Skip, format_reference
+from .compose import Data, build, render
+from .records import FAILED, PENDING, STATUS_LABELS
+from .senders import provider_label
+
+PAGE_MAX = 100
+
+
+def _now() -> datetime:
+    return datetime.now(rules.UTC)
+
+
+def staff_list(*, day: date | None = None, status: str | None = None, cursor: str | None = None,
+               limit: int = 25, now: datetime | None = None) -> dict:
+    """A page of messages, newest first: of one WIB day (default today), optionally one status;
+    or, with a status and no day, of every day (e.g. all failed messages)."""
+    if status and status not in STATUS_LABELS:
+        raise InputError({"status": "Status tidak dikenal."})
+    if not 1 <= limit <= PAGE_MAX:
+        raise InputError({"limit": f"Antara 1 dan {PAGE_MAX}."})
+    now = now or _now()
+    start_key = decode_cursor(cursor) if cursor else None
+    if day is None and not status:
+        day = rules.wib_now(now).date()
+    records, last_key = store.staff_page(day=day.isoformat() if day else None, status=status, limit=limit,
+                                         start_key=start_key)
+    data = Data()
+    return {"items": [staff_view(r, data, now) for r in records], "next_cursor": encode_cursor(last_key),
+            "day": day.isoformat() if day else None, "status": status}
+
+
+def staff_view(record, data: Data | None = None, now: datetime | None = None) -> dict:
+    kind = BY_NAME.get(record.template)
+    out = {
+        "id": record.message_id,
+        "created_at": record.created_at,
+        "created_at_wib": rules.parse_utc_iso(record.created_at).astimezone(rules.WIB).strftime("%Y-%m-%d %H:%M"),
+        "day": record.day,
+        "channel": record.channel,
+        "channel_label": CHANNEL_LABELS.get(record.channel, record.channel),
+        "recipient_kind": record.recipient_kind,
+        "recipient_label": AUDIENCE_LABELS.get(record.recipient_kind, record.recipient_kind),
+        "to": record.recipient,
+        "reference": format_reference(record.reference) if record.reference else None,
+        "session_id": record.session_id,
+        "consultant_id": record.consultant_id,
+        "template": record.template,
+        "template_label": kind.label if kind else record.template,
+        "essential": bool(kind and kind.essential),
+        "status": record.status,
+        "status_label": STATUS_LABELS.get(record.status, record.status),
+        "attempts": int(record.attempts or 0),
+        "next_attempt_at": record.next_attempt_at if record.status == PENDING else None,
+        "sent_at": record.sent_at,
+        "provider_message_id": record.provider_message_id,
+        "provider_label": provider_label(record.channel, record.provider_message_id),
+        "error": record.error,
+        "can_retry": record.status == FAILED,
+        "preview": None,
+        "preview_note": None,
+    }
+    if record.rendered:
+        snapshot = json.loads(record.rendered)
+        out["to"] = out["to"] or snapshot.get("to")
+        out["preview"] = {k: snapshot.get(k) for k in ("subject", "text", "parameters", "calendar")}
+        out["preview_note"] = "Seperti yang terkirim."
+        return out
+    now = now or _now()
+    try:
+        built = build(record, data or Data(), now)
+        out["to"] = built.to
+        out["preview"] = render(record, built, now).preview()
+        out["preview_note"] = "Pratinjau dari data saat ini."
+    except Defer as wait:
+        out["preview_note"] = f"Belum dapat dikirim: {wait}."
+    except Skip as reason:
+        out["preview_note"] = f"Tidak akan dikirim: {reason}."
+    except Exception as exc:  # noqa: BLE001 - a preview must never break the list
+        out["preview_note"] = f"Pratinjau tidak tersedia ({type(exc).__name__})."
+    return out
+
+
+def retry(actor: str, message_id: str, now: datetime | None = None) -> dict:
+    """Staff send a failed message again: back to pending, attempts from zero."""
+    now = now or _now()
+    record = store.get(message_id)
+    if record is None:
+        raise NotFound({"_form": "Pesan tidak ditemukan."})
+    if record.status != FAILED:
+        raise Conflict({"_form": "Hanya pesan yang gagal yang dapat dikirim ulang."})
+    uow = UnitOfWork(actor, "pesan.kirim_ulang", message_id, {"template": record.template, "channel": record.channel})
+    store.reset_failed(uow, record, rules.to_utc_iso(now))
+    try:
+        uow.commit()
+    except Cancelled:
+        raise Conflict({"_form": "Status pesan baru saja berubah; muat ulang daftar."}) from None
+    return staff_view(store.get(message_id, consistent=True), now=now)

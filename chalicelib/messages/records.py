@@ -1,0 +1,94 @@
+"""Outbox records: their ids, statuses and the factory every message is made with.
+
+Lifecycle of a record::
+
+    pending --claim--> (sending) --provider ok--> sent --webhook--> delivered --> read
+       ^                   | retryable error (429, 5xx, timeout, throttling): back to pending,
+       |                   |   next_attempt_at = now + 1, 2, 4, 8, 16 min (or Retry-After)
+       |                   | permanent error, or the 6th attempt failed: failed (+ FailedMessages)
+       |                   | no longer true / no address / opted out: skipped (with the reason)
+       +---- staff retry (failed only)
+
+Ids are deterministic: a hash of ``<template>#<subject>#<channel>``, written with
+``attribute_not_exists``, so a retried write never makes a second message; subjects are unique
+per change (a session id, a reference, or a reference plus the change's time).
+
+What a message needs later is put on its record when it is made (`params`: facts of the event
+that the data will not remember, such as a broadcast's id); the text itself is rendered when it
+is sent, from the data of that moment (messages/compose.py).
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from ..store import outbox as store
+from .catalog import BY_NAME, CHANNELS
+
+PENDING = "pending"
+SENT = "sent"
+DELIVERED = "delivered"
+READ = "read"
+FAILED = "failed"
+SKIPPED = "skipped"
+STATUS_LABELS = {
+    PENDING: "Menunggu dikirim",
+    SENT: "Terkirim",
+    DELIVERED: "Sampai",
+    READ: "Dibaca",
+    FAILED: "Gagal",
+    SKIPPED: "Tidak dikirim",
+}
+DELIVERY_RANK = {PENDING: 0, SENT: 1, DELIVERED: 2, READ: 3}
+TOLD = (SENT, DELIVERED, READ)
+RETENTION_DAYS = store.RETENTION_DAYS
+
+MAX_ATTEMPTS = 6
+BASE_BACKOFF_SECONDS = 60
+MAX_BACKOFF_SECONDS = 3600
+
+# A broadcast message's status -> the broadcast counter it adds to (services/broadcasts.py).
+BROADCAST_COUNTERS = {SENT: "sent", DELIVERED: "delivered", READ: "read", FAILED: "failed", SKIPPED: "not_sent"}
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Wait after `attempts` failed tries: 60, 120, 240, 480, 960 s ... at most an hour."""
+    return min(BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS)
+
+
+def dedupe_key(template: str, subject: str, channel: str) -> str:
+    return f"{template}#{subject}#{channel}"
+
+
+def message_id_for(key: str) -> str:
+    return "M-" + hashlib.sha256(key.encode()).hexdigest()[:24].upper()
+
+
+def new_record(template: str, channel: str, subject: str, *, recipient_kind: str, now: datetime,
+               reference: str | None = None, session_id: str | None = None, consultant_id: str | None = None,
+               params: dict | None = None, not_before: datetime | None = None):
+    """A pending record (not yet stored): for a unit of work (store.outbox.add) or store.outbox.put_new."""
+    if template not in BY_NAME or channel not in CHANNELS:
+        raise ValueError(f"unknown message {template}/{channel}")
+    key = dedupe_key(template, subject, channel)
+    return store.build(message_id_for(key), dedupe_key=key, template=template, channel=channel,
+                       recipient_kind=recipient_kind, now=now, reference=reference, session_id=session_id,
+                       consultant_id=consultant_id, params=params or {}, not_before=not_before)
+
+
+def broadcast_counts(record, status: str, before: str | None = None) -> tuple[str, list[str]] | None:
+    """(broadcast id, counters to ADD) when a broadcast message moves to `status`, else None."""
+    import json
+
+    if not (record.template or "").startswith("cc_siaran_") or status not in BROADCAST_COUNTERS:
+        return None
+    try:
+        broadcast_id = json.loads(record.params or "{}").get("broadcast")
+    except ValueError:
+        broadcast_id = None
+    if not broadcast_id:
+        return None
+    names = [BROADCAST_COUNTERS[status]]
+    if status == READ and before == SENT:
+        names.append(BROADCAST_COUNTERS[DELIVERED])  # read implies delivered (that status may come late or never)
+    return broadcast_id, names

@@ -1,0 +1,136 @@
+"""Rendering a message from its Jinja2 templates, in Bahasa Indonesia.
+
+The templates live in ONE folder, ``chalicelib/templates/messages/``, and are rendered with
+StrictUndefined (a missing value is an error, never an empty gap):
+
+  ``<name>.wa.j2``     the WhatsApp template body. Only plain ``{{ variable }}`` substitutions:
+                       the kind's ``params`` become the body parameters {{1}}, {{2}}, ...
+  ``<name>.email.j2``  the e-mail: ``{% block subject %}`` and ``{% block text %}``; the HTML
+                       part is the text laid out by ``_email.html.j2`` (paragraphs, links).
+  ``_frasa.j2``        phrases used as parameter values (where, how to get there, why...).
+
+No I/O beyond reading the template files and site.json (a copy of static_site/site.json inside
+the Lambda package, kept identical by a test).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_autoescape
+from markupsafe import Markup, escape
+
+from .catalog import WHATSAPP, EMAIL, Kind, whatsapp_param
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATE_DIR = PACKAGE / "templates" / "messages"
+SITE_JSON = PACKAGE / "data" / "site.json"
+
+
+@lru_cache(maxsize=1)
+def env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def site() -> dict:
+    return json.loads(SITE_JSON.read_text(encoding="utf-8"))
+
+
+def site_context() -> dict:
+    s = site()
+    return {"program": s["program"], "program_long": s["program_long"], "office": s["office"],
+            "office_short": s["office_short"], "address": s["address"], "address_hint": s["address_hint"],
+            "contact_whatsapp": s["contact_whatsapp"], "contact_email": s["contact_email"]}
+
+
+def phrase(name: str, **values) -> str:
+    """A phrase macro of _frasa.j2, as one trimmed line of text."""
+    module = env().get_template("_frasa.j2").make_module(site_context())
+    return " ".join(str(getattr(module, name)(**values)).split())
+
+
+def _block(template, block: str, ctx: dict) -> str:
+    return "".join(template.blocks[block](template.new_context(ctx))).strip()
+
+
+@dataclass
+class Rendered:
+    kind: str
+    channel: str
+    text: str  # the WhatsApp text as the recipient sees it, or the e-mail's text part
+    parameters: list[str] = field(default_factory=list)  # WhatsApp body parameters, in order
+    subject: str | None = None
+    html: str | None = None
+    calendar: str | None = None  # iCalendar text (e-mail)
+    calendar_method: str | None = None
+
+    def preview(self) -> dict:
+        return {"subject": self.subject, "text": self.text, "parameters": self.parameters or None,
+                "calendar": self.calendar_method}
+
+
+def render_whatsapp(kind: Kind, ctx: dict) -> Rendered:
+    params = [whatsapp_param(ctx[name]) for name in kind.params]
+    values = {**site_context(), **dict(zip(kind.params, params))}
+    text = env().get_template(f"{kind.name}.wa.j2").render(values).strip()
+    return Rendered(kind.name, WHATSAPP, text, params)
+
+
+def render_email(kind: Kind, ctx: dict, calendar: str | None = None) -> Rendered:
+    template = env().get_template(f"{kind.name}.email.j2")
+    values = {**site_context(), **ctx}
+    subject = " ".join(_block(template, "subject", values).split())
+    text = _block(template, "text", values)
+    html = env().get_template("_email.html.j2").render(
+        subject=subject, body=text_to_html(text), **site_context())
+    return Rendered(kind.name, EMAIL, text + "\n", subject=subject, html=html, calendar=calendar,
+                    calendar_method=kind.calendar if calendar else None)
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
+
+
+def text_to_html(text: str) -> Markup:
+    """The e-mail's text part as HTML paragraphs: escaped, blank lines split paragraphs, line
+    breaks kept, links clickable, *bold* as in WhatsApp."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.split("\n"):
+            html = ""
+            last = 0
+            for m in _URL.finditer(line):
+                html += _inline(line[last:m.start()])
+                url = escape(m.group(0))
+                html += f'<a href="{url}">{url}</a>'
+                last = m.end()
+            html += _inline(line[last:])
+            lines.append(html)
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return Markup("\n".join(paragraphs))
+
+
+def _inline(text: str) -> str:
+    return re.sub(r"\*([^*\n]+)\*", r"<strong>\1</strong>", str(escape(text)))
+
+
+def whatsapp_body_for_meta(kind: Kind) -> str:
+    """The body as registered with Meta: parameters as {{1}}, {{2}}, ...; constants written in."""
+    values = {**site_context(), **{name: "{{%d}}" % (i + 1) for i, name in enumerate(kind.params)}}
+    return env().get_template(f"{kind.name}.wa.j2").render(values).strip()
+
+
+def template_variables(name: str) -> set[str]:
+    source = env().loader.get_source(env(), name)[0]
+    return meta.find_undeclared_variables(env().parse(source))

@@ -1,0 +1,126 @@
+"""E-mail through Amazon SES v2: one raw MIME message per send.
+
+``sesv2.send_email(FromEmailAddress=SES_FROM_ADDRESS, Destination={"ToAddresses": [to]},
+Content={"Raw": {"Data": <MIME bytes>}})`` answers ``{"MessageId": ...}``. The IAM policy allows
+sending only from SES_FROM_ADDRESS (infra/).
+
+The MIME message (`build_mime`)::
+
+    multipart/mixed
+      multipart/alternative
+        text/plain; charset=utf-8
+        text/html; charset=utf-8
+        text/calendar; method=REQUEST|CANCEL; charset=utf-8     (session messages)
+      application/ics; name=undangan.ics (attachment)           (same calendar, for clients
+                                                                 that only read attachments)
+
+Errors are classified for the outbox: throttling, SES-side failures, timeouts and connection
+errors are `Retryable`; everything else (rejected message, unverified sender, bad request) is
+`Permanent`. botocore's own retries are off: the outbox's backoff is the one retry policy.
+"""
+from __future__ import annotations
+
+import email.policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from datetime import datetime, timezone
+
+from ... import settings
+from .errors import Permanent, Retryable
+
+SENDER_NAME = "Clean & Clear Diskopukm Kab. Bogor"
+# SMTP line ends; headers are folded only past 998 octets (Python's folding at 78 leaves a doubled
+# space before an encoded word when a client unfolds the subject).
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+RETRYABLE_CODES = {
+    "TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException",
+    "InternalFailure", "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException",
+    "RequestTimeout", "RequestTimeoutException",
+}
+THROTTLE_CODES = {"TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException"}
+
+
+def _address(email_address: str, name: str | None = None) -> Address:
+    user, _, domain = email_address.rpartition("@")
+    return Address(display_name=name or "", username=user, domain=domain)
+
+
+def build_mime(*, from_address: str, to_address: str, to_name: str | None, subject: str, text: str,
+               html: str | None, calendar: str | None = None, calendar_method: str | None = None,
+               reply_to: str | None = None, message_id: str | None = None, now: datetime | None = None) -> bytes:
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = _address(from_address, SENDER_NAME)
+    msg["To"] = _address(to_address, to_name)
+    if reply_to:
+        msg["Reply-To"] = _address(reply_to, SENDER_NAME)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    msg["Message-ID"] = make_msgid(idstring=message_id, domain=from_address.rpartition("@")[2] or None)
+    msg["Content-Language"] = "id"
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    if html:
+        msg.add_alternative(html, subtype="html", charset="utf-8")
+    if calendar:
+        method = calendar_method or "REQUEST"
+        msg.add_alternative(calendar, subtype="calendar", charset="utf-8", params={"method": method})
+        msg.add_attachment(calendar.encode("utf-8"), maintype="application", subtype="ics",
+                           filename="undangan.ics")
+    return msg.as_bytes(policy=POLICY)
+
+
+class SesSender:
+    label = "Amazon SES"
+
+    def __init__(self, from_address: str, client=None):
+        self.from_address = from_address
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client(
+                "sesv2",
+                region_name=settings.ses_region(),
+                config=Config(connect_timeout=3, read_timeout=10, retries={"total_max_attempts": 1}),
+            )
+        return self._client
+
+    def mime(self, to: str, to_name: str | None, rendered, message_id: str) -> bytes:
+        from ..render import site
+
+        return build_mime(from_address=self.from_address, to_address=to, to_name=to_name,
+                          subject=rendered.subject, text=rendered.text, html=rendered.html,
+                          calendar=rendered.calendar, calendar_method=rendered.calendar_method,
+                          reply_to=site()["contact_email"], message_id=message_id)
+
+    def send(self, to: str, to_name: str | None, rendered, message_id: str) -> str:
+        from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
+                                         EndpointConnectionError, ReadTimeoutError)
+
+        raw = self.mime(to, to_name, rendered, message_id)
+        try:
+            answer = self.client.send_email(
+                FromEmailAddress=self.from_address,
+                Destination={"ToAddresses": [to]},
+                Content={"Raw": {"Data": raw}},
+            )
+        except (ReadTimeoutError, ConnectTimeoutError):
+            raise Retryable("SES: timeout") from None
+        except (EndpointConnectionError, ConnectionClosedError):
+            raise Retryable("SES: connection error") from None
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            message = f"SES: {str(error.get('Message') or code)[:200]}"
+            if code in RETRYABLE_CODES or (status or 0) >= 500:
+                raise Retryable(message, status=status, code=code, throttled=code in THROTTLE_CODES) from None
+            raise Permanent(message, status=status, code=code) from None
+        except BotoCoreError as exc:
+            raise Retryable(f"SES: {type(exc).__name__}") from None
+        return str(answer["MessageId"])

@@ -1,0 +1,210 @@
+"""Outreach campaigns (the proposal's third stage): a code for the signup link, its QR poster, and the social-media
+interaction staff read off each post (likes, comments, questions).
+
+A campaign's registrations are counted (domain/counters.py) as they arrive (the signup page
+copies ``?src=CODE`` into the registration's `campaign`); this module only keeps the campaign
+itself. Posts: several per campaign (one per platform post), kept inside the campaign item;
+their numbers are snapshots that staff overwrite as they grow, not increments.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from .. import settings
+from ..domain import rules, validation
+from ..domain.errors import Conflict, InputError, NotFound
+from ..store import campaigns as store
+from ..store.unit_of_work import Cancelled, UnitOfWork
+
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # the same rule the signup page and validation apply
+POST_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+MAX_POSTS = 100
+MAX_COUNT = 10_000_000
+RESERVED_PREFIX = "wa-"  # WhatsApp broadcasts (services/broadcasts.py)
+
+
+def site_url() -> str:
+    return settings.site_url() or settings.LOCAL_SITE_URL
+
+
+def link(code: str) -> str:
+    """The signup link that carries the campaign code."""
+    return f"{site_url()}/?src={code}"
+
+
+def short_link(code: str) -> str:
+    """The link as printed on a poster: without the scheme."""
+    return re.sub(r"^https?://", "", link(code))
+
+
+def _now() -> datetime:
+    return datetime.now(rules.UTC)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def list_campaigns() -> list:
+    """Every campaign: one Query on the team partition, newest first."""
+    return sorted(store.all(), key=lambda c: c.created_at, reverse=True)
+
+
+def get(code: str):
+    record = store.get(code) if isinstance(code, str) and CODE_RE.match(code) else None
+    if record is None:
+        raise NotFound({"_form": "Kampanye tidak ditemukan."})
+    return record
+
+
+def interaction(c) -> dict:
+    return {k: sum(int(getattr(p, k) or 0) for p in c.posts or []) for k in ("likes", "comments", "questions")}
+
+
+def post_view(p) -> dict:
+    return {"id": p.post_id, "platform": p.platform, "platform_label": rules.SOURCES.get(p.platform, p.platform),
+            "url": p.url, "posted_on": p.posted_on, "likes": int(p.likes or 0), "comments": int(p.comments or 0),
+            "questions": int(p.questions or 0), "updated_at": p.updated_at, "updated_by": p.updated_by}
+
+
+def view(c, registrations: int | None = None) -> dict:
+    return {
+        "code": c.code, "name": c.name, "channel": c.channel, "channel_label": rules.SOURCES.get(c.channel, c.channel),
+        "link": link(c.code), "short_link": short_link(c.code),
+        "poster_svg": f"/staff/campaigns/{c.code}/poster.svg", "poster_png": f"/staff/campaigns/{c.code}/poster.png",
+        "created_at": c.created_at, "updated_at": c.updated_at, "broadcast_id": c.broadcast_id,
+        "posts": [post_view(p) for p in c.posts or []], "interaction": interaction(c),
+        "registrations": registrations,
+    }
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def _clean(payload: dict, *, creating: bool) -> dict:
+    errors = validation.Errors()
+    out: dict = {}
+    if creating:
+        code = payload.get("code")
+        if not isinstance(code, str) or not code.strip():
+            errors.add("code", "Isi kode kampanye (huruf, angka, - atau _; tanpa spasi).")
+        elif not CODE_RE.match(code.strip()):
+            errors.add("code", "Kode hanya boleh huruf, angka, - atau _, paling banyak 40 karakter.")
+        elif code.strip().lower().startswith(RESERVED_PREFIX):
+            errors.add("code", "Kode yang diawali \u201cwa-\u201d dipakai untuk siaran WhatsApp.")
+        else:
+            out["code"] = code.strip()
+    if creating or "name" in payload:
+        name = validation.text_field(payload, errors, "name", 3, 120, required=True, what="Nama kampanye")
+        if name:
+            out["name"] = name
+    if creating or "channel" in payload:
+        channel = payload.get("channel")
+        if channel not in rules.SOURCES:
+            errors.add("channel", "Pilih saluran kampanye.")
+        else:
+            out["channel"] = channel
+    if errors:
+        raise InputError(errors)
+    return out
+
+
+def create(actor: str, payload: dict, *, now: datetime | None = None):
+    data = _clean(payload, creating=True)
+    stamp = rules.to_utc_iso(now or _now())
+    record = store.build(data["code"], name=data["name"], channel=data["channel"], created_at=stamp,
+                         created_by=actor, updated_at=stamp, posts=[])
+    uow = UnitOfWork(actor, "kampanye.buat", data["code"], {"name": data["name"], "channel": data["channel"]})
+    store.add_new(uow, record)
+    try:
+        uow.commit()
+    except Cancelled:
+        raise Conflict({"code": "Kode ini sudah dipakai kampanye lain."}) from None
+    return record
+
+
+def update(actor: str, code: str, payload: dict):
+    record = get(code)
+    data = _clean(payload, creating=False)
+    if not data:
+        raise InputError({"_form": "Tidak ada yang diubah."})
+    uow = UnitOfWork(actor, "kampanye.ubah", code, data)
+    store.update(uow, record, {**data, "updated_at": rules.to_utc_iso(_now())})
+    uow.commit()
+    return get(code)
+
+
+def _count(payload: dict, errors: validation.Errors, field: str) -> int:
+    value = payload.get(field, 0)
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        errors.add(field, "Isi angka bulat 0 atau lebih.")
+        return 0
+    return value
+
+
+def save_post(actor: str, code: str, post_id: str | None, payload: dict, now: datetime | None = None):
+    """Add a post (post_id None: a new id) or overwrite one post's numbers and details."""
+    record = get(code)
+    errors = validation.Errors()
+    platform = payload.get("platform", record.channel)
+    if platform not in rules.SOURCES:
+        errors.add("platform", "Pilih platform unggahan.")
+    url = payload.get("url")
+    if url in (None, ""):
+        url = None
+    elif not isinstance(url, str) or len(url) > 500 or not re.match(r"^https?://\S+$", url):
+        errors.add("url", "Tautan unggahan harus diawali http:// atau https://.")
+    posted_on = payload.get("posted_on")
+    if posted_on in (None, ""):
+        posted_on = None
+    else:
+        try:
+            posted_on = date.fromisoformat(posted_on).isoformat() if isinstance(posted_on, str) else _bad()
+        except ValueError:
+            errors.add("posted_on", "Tanggal tidak valid (format TTTT-BB-HH).")
+    counts = {f: _count(payload, errors, f) for f in ("likes", "comments", "questions")}
+    if post_id is not None and not POST_ID_RE.match(post_id):
+        raise NotFound({"_form": "Unggahan tidak ditemukan."})
+    if errors:
+        raise InputError(errors)
+    posts = list(record.posts or [])
+    stamp = rules.to_utc_iso(now or _now())
+    if post_id is None:
+        if len(posts) >= MAX_POSTS:
+            raise Conflict({"_form": f"Satu kampanye paling banyak {MAX_POSTS} unggahan."})
+        taken = {p.post_id for p in posts}
+        post_id = next(f"P{n}" for n in range(1, MAX_POSTS + 2) if f"P{n}" not in taken)
+        posts.append(store.build_post(post_id=post_id, platform=platform, url=url, posted_on=posted_on,
+                                  updated_at=stamp, updated_by=actor, **counts))
+    else:
+        found = [p for p in posts if p.post_id == post_id]
+        if not found:
+            raise NotFound({"_form": "Unggahan tidak ditemukan."})
+        p = found[0]
+        p.platform, p.url, p.posted_on, p.updated_at, p.updated_by = platform, url, posted_on, stamp, actor
+        p.likes, p.comments, p.questions = counts["likes"], counts["comments"], counts["questions"]
+    uow = UnitOfWork(actor, "kampanye.unggahan", code, {"post": post_id, **counts})
+    store.save_posts(uow, record, posts, stamp)
+    try:
+        uow.commit()
+    except Cancelled:
+        raise Conflict({"_form": "Kampanye baru saja diubah orang lain; muat ulang lalu simpan lagi."}) from None
+    return get(code)
+
+
+def delete_post(actor: str, code: str, post_id: str):
+    record = get(code)
+    posts = [p for p in record.posts or [] if p.post_id != post_id]
+    if len(posts) == len(record.posts or []):
+        raise NotFound({"_form": "Unggahan tidak ditemukan."})
+    uow = UnitOfWork(actor, "kampanye.hapus_unggahan", code, {"post": post_id})
+    store.save_posts(uow, record, posts, rules.to_utc_iso(_now()))
+    try:
+        uow.commit()
+    except Cancelled:
+        raise Conflict({"_form": "Kampanye baru saja diubah orang lain; muat ulang lalu coba lagi."}) from None
+    return get(code)
+
+
+def _bad():
+    raise ValueError

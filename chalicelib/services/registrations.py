@@ -1,0 +1,277 @@
+"""Registrations: create one from the signup form, show it to its visitor and to staff."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .. import settings
+from ..domain import counters, rules, validation
+from ..domain.errors import InputError, NotFound
+from ..domain.references import format_reference, new_reference, new_token, normalize_reference, token_matches
+from ..messages import events
+from ..store import outbox as outbox_store
+from ..store import registrations as store
+from ..store import stats as stats_store
+from ..store.paging import decode_cursor, encode_cursor
+from ..store.unit_of_work import Cancelled, UnitOfWork, conflict_pause
+from . import team
+
+# What a visitor tells us about themselves and their request: copied as a whole by a follow-up.
+VISITOR_FIELDS = ("name", "phone", "email", "kecamatan", "desa", "service", "org_name", "coop_status",
+                  "business_sector", "nib", "topics", "description", "mode", "source", "campaign",
+                  "consent_at", "consent_version")
+NOT_FOUND = "Pendaftaran tidak ditemukan. Periksa kembali tautan Anda."
+
+
+@dataclass
+class Outcome:
+    """What a use case produced: a status code and a JSON-able body."""
+
+    status: int
+    body: dict = field(default_factory=dict)
+
+    @classmethod
+    def errors(cls, status: int, errors: dict) -> "Outcome":
+        return cls(status, {"errors": dict(errors)})
+
+
+def closed_days(today: date) -> set[date]:
+    """Whole days with no service up to the booking horizon (holidays, office closures)."""
+    return team.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days))
+
+
+def open_count(phone: str) -> int:
+    return store.open_count_for_phone(phone)
+
+
+def too_many_open(phone: str) -> str | None:
+    """The message for a number that holds the most open registrations allowed, else None."""
+    limit = settings.max_open_per_phone()
+    if open_count(phone) >= limit:
+        return (f"Nomor ini sudah punya {limit} pendaftaran yang masih berjalan. "
+                "Tunggu jadwalnya atau batalkan salah satu lewat tautan status.")
+    return None
+
+
+def create_registration(payload: object, idempotency_key: str | None, now: datetime | None = None) -> Outcome:
+    """Validate and store a registration; a retried key returns the first answer."""
+    now = now or datetime.now(rules.UTC)
+    if idempotency_key is not None and not validation.IDEMPOTENCY_RE.match(idempotency_key):
+        return Outcome.errors(400, {"_form": "Kunci pengiriman tidak valid; muat ulang halaman lalu kirim lagi."})
+    key = f"registration#{idempotency_key}" if idempotency_key else None
+    if key:
+        replay = store.replay(key)
+        if replay is not None:
+            return Outcome(201, replay)
+
+    if isinstance(payload, dict) and payload.get("kontak_lain"):
+        # Honeypot: a field hidden from people; only form-filling bots fill it.
+        return Outcome.errors(400, {"_form": "Pendaftaran tidak dapat diproses."})
+
+    today = rules.wib_now(now).date()
+    data, errors = validation.validate_registration(payload, today=today, closed=closed_days(today))
+    if errors:
+        return Outcome.errors(400, errors)
+    limited = too_many_open(data.phone)
+    if limited:
+        return Outcome.errors(429, {"whatsapp": limited})
+
+    created = rules.to_utc_iso(now)
+    token = new_token()
+    for attempt in range(5):
+        reference = new_reference()
+        body = {"reference": format_reference(reference), "token": token, "status": rules.STATUS_WAITING,
+                "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING]}
+        registration = store.build(
+            reference, token, now,
+            name=data.name, phone=data.phone, email=data.email, kecamatan=data.kecamatan, desa=data.desa,
+            service=data.service, org_name=data.org_name, coop_status=data.coop_status,
+            business_sector=data.business_sector, nib=data.nib, topics=list(data.topics),
+            description=data.description, mode=data.mode, days=list(data.days), source=data.source,
+            campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION)
+        uow = UnitOfWork()
+        store.add_new(uow, registration)
+        if key:
+            store.add_idempotency(uow, key, body, now)
+        # "Registration received" (WhatsApp, and e-mail when given), and the evaluation counters.
+        outbox_store.add(uow, events.on_registration_received(registration, now))
+        stats_store.add(uow, counters.registration_created(
+            created_at=created, service=data.service, topics=data.topics, source=data.source,
+            campaign=data.campaign, kecamatan=data.kecamatan, mode=data.mode))
+        try:
+            uow.commit()
+        except Cancelled as exc:
+            if exc.on("idempotency"):
+                # The same key won a race with us: answer what it answered.
+                replay = store.replay(key)
+                if replay is not None:
+                    return Outcome(201, replay)
+            if exc.on("registration"):
+                continue  # reference collision: draw another
+            if not exc.failed and "TransactionConflict" in exc.codes:
+                conflict_pause(attempt)  # another registration updated the same counters
+                continue
+            raise
+        return Outcome(201, body)
+    raise RuntimeError("could not allocate a unique reference")
+
+
+def find_for_visitor(raw_reference: str, token: str | None):
+    """The registration behind a private link, or None (unknown and wrong token look alike)."""
+    reference = normalize_reference(raw_reference)
+    if reference is None or not token:
+        return None
+    registration = store.get(reference)
+    if registration is None or not token_matches(registration.token_hash, token):
+        return None
+    return registration
+
+
+def for_visitor(raw_reference: str, token: str | None):
+    """Like find_for_visitor, but a 404 for the caller when there is none."""
+    registration = find_for_visitor(raw_reference, token)
+    if registration is None:
+        raise NotFound({"_form": NOT_FOUND})
+    return registration
+
+
+def visitor_view(registration) -> dict:
+    """What the visitor may see of their own registration."""
+    return {
+        "reference": format_reference(registration.reference),
+        "status": registration.status,
+        "status_label": rules.REGISTRATION_STATUSES.get(registration.status, registration.status),
+        "name": registration.name,
+        "service": registration.service,
+        "service_label": rules.SERVICES[registration.service],
+        "org_name": registration.org_name,
+        "mode": registration.mode,
+        "mode_label": rules.MODES[registration.mode],
+        "days": list(registration.days),
+        "topics": [rules.TOPICS.get(t, t) for t in registration.topics],
+        "created_at": registration.created_at,
+    }
+
+
+# --- staff views -------------------------------------------------------------------------
+
+PAGE_MAX = 100
+MAX_READS = 10
+
+
+def staff_item(r) -> dict:
+    return {
+        "reference": format_reference(r.reference),
+        "name": r.name,
+        "whatsapp": r.phone,
+        "kecamatan": r.kecamatan,
+        "service": r.service,
+        "mode": r.mode,
+        "status": r.status,
+        "status_label": rules.REGISTRATION_STATUSES.get(r.status, r.status),
+        "created_at": r.created_at,
+        "org_name": r.org_name,
+        "topics": list(r.topics),
+    }
+
+
+def staff_detail(raw_reference: str) -> dict:
+    reference = normalize_reference(raw_reference)
+    r = store.get(reference) if reference else None
+    if r is None:
+        raise NotFound({"_form": "Pendaftaran tidak ditemukan."})
+    return {
+        **staff_item(r),
+        "email": r.email,
+        "desa": r.desa,
+        "coop_status": r.coop_status,
+        "business_sector": r.business_sector,
+        "nib": r.nib,
+        "description": r.description,
+        "days": list(r.days),
+        "source": r.source,
+        "campaign": r.campaign,
+        "queued_at": r.queued_at,
+        "session_id": r.session_id,
+        "consent_at": r.consent_at,
+    }
+
+
+def _months_desc(start: date, end: date) -> list[str]:
+    months, y, m = [], end.year, end.month
+    while (y, m) >= (start.year, start.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return months
+
+
+def staff_list(*, status=None, service=None, kecamatan=None, start: date | None = None, end: date | None = None,
+               q: str | None = None, cursor: str | None = None, limit: int = 25, today: date | None = None) -> dict:
+    """A page of registrations for staff, newest first, from Queries on the best GSI.
+
+    Filters combine; the most selective one picks the index, the others become filter
+    conditions. `q` is a reference (GetItem), a WhatsApp number (GSI by_phone) or part of a
+    name (filter). Without dates the list covers the last 12 months.
+    """
+    errors = validation.Errors()
+    if status and status not in rules.REGISTRATION_STATUSES:
+        errors.add("status", "Status tidak dikenal.")
+    if service and service not in rules.SERVICES:
+        errors.add("service", "Layanan tidak dikenal.")
+    if kecamatan and kecamatan not in rules.kecamatan_list():
+        errors.add("kecamatan", "Kecamatan tidak dikenal.")
+    if not 1 <= limit <= PAGE_MAX:
+        errors.add("limit", f"Antara 1 dan {PAGE_MAX}.")
+    if start and end and end < start:
+        errors.add("to", "Tanggal akhir sebelum tanggal awal.")
+    if errors:
+        raise InputError(errors)
+
+    today = today or rules.wib_now().date()
+    end = end or today
+    start = start or date(end.year - 1, end.month, 1)
+    lo = rules.to_utc_iso(datetime.combine(start, datetime.min.time(), tzinfo=rules.WIB))
+    hi = rules.to_utc_iso(datetime.combine(end, datetime.max.time().replace(microsecond=0), tzinfo=rules.WIB))
+
+    q = (q or "").strip()
+    if q:
+        reference = normalize_reference(q)
+        if reference:
+            r = store.get(reference)
+            if r is not None:
+                return {"items": [staff_item(r)], "next_cursor": None}
+    phone = None
+    if q and sum(ch.isdigit() for ch in q) >= 8:
+        phone, _msg = validation.normalize_phone(q)
+    name = q if q and not phone else None
+
+    if phone:
+        index, partitions = "by_phone", [phone]
+        filters = {"status": status, "service": service, "kecamatan": kecamatan}
+    elif status:
+        index, partitions = "by_status", [status]
+        filters = {"service": service, "kecamatan": kecamatan}
+    elif kecamatan:
+        index, partitions = "by_kecamatan", [kecamatan]
+        filters = {"service": service}
+    elif service:
+        index, partitions, filters = "by_service", [service], {}
+    else:
+        index, partitions, filters = "by_month", _months_desc(start, end), {}
+
+    state = decode_cursor(cursor) if cursor else {"p": 0, "k": None}
+    items: list[dict] = []
+    part = int(state.get("p", 0))
+    last_key = state.get("k")
+    reads = 0
+    # One DynamoDB page per round, sized to what is still missing: a filter that matches little
+    # costs at most MAX_READS reads per request, and the cursor picks up where it stopped.
+    while part < len(partitions) and len(items) < limit and reads < MAX_READS:
+        found, last_key = store.page(index=index, partition=partitions[part], lo=lo, hi=hi, filters=filters,
+                                     name_contains=name, size=limit - len(items), last_key=last_key)
+        reads += 1
+        items.extend(staff_item(r) for r in found)
+        if last_key is None:
+            part, last_key = part + 1, None
+    next_cursor = encode_cursor({"p": part, "k": last_key}) if part < len(partitions) else None
+    return {"items": items, "next_cursor": next_cursor}

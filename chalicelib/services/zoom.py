@@ -1,0 +1,307 @@
+"""Zoom meetings through the Server-to-Server OAuth API, or a clearly labelled local stand-in.
+
+`provider()` gives a `ZoomClient` when the ZOOM credentials are configured (Secrets Manager in
+AWS, `ZOOM_ACCOUNT_ID` / `ZOOM_CLIENT_ID` / `ZOOM_CLIENT_SECRET` locally; optional `user_id`,
+default "me"), and the `LocalZoom` provider otherwise (the local demo; never in prod).
+
+Token: `POST https://zoom.us/oauth/token?grant_type=account_credentials&account_id=...` with
+HTTP Basic client_id:client_secret. It lives an hour; it is kept in module memory (one Lambda
+container) and reused until five minutes before it expires. A 401 with code 124 ("Invalid access
+token") drops it and the call is tried once more with a fresh one.
+
+Errors are typed for the caller's retry policy: `ZoomRetryable` (timeouts, connection errors,
+5xx, 429 with its Retry-After as the earliest next try) or `ZoomPermanent` (other 4xx, bad
+credentials); `MeetingGone` (404, code 3001) is a permanent error callers may treat as "done".
+Messages carry status codes, Zoom error codes and ids only: no personal data.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from .. import secrets_store, settings
+from ..domain import rules
+
+OAUTH_URL = "https://zoom.us/oauth/token"
+API_BASE = "https://api.zoom.us/v2"
+TIMEOUT = (3.05, 10)  # connect, read (seconds): a Lambda run must not hang on Zoom
+TOKEN_MARGIN_SECONDS = 300  # refresh this long before the token expires
+ZOOM_TIMEZONE = "Asia/Jakarta"
+LOCAL_LABEL = "Zoom (lokal, demo)"
+ZOOM_LABEL = "Zoom"
+LOCAL_PREFIX = "local-"
+
+_now = time.time  # wall clock (seconds); tests replace it
+
+# (account_id, client_id) -> (access_token, expires_at as _now() seconds). One Lambda container
+# serves one invocation at a time; the lock only matters for threaded local use.
+_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
+_LOCK = threading.Lock()
+
+
+class ZoomError(Exception):
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None):
+        super().__init__(message)
+        self.status, self.code = status, code
+
+    def short(self) -> str:
+        """For the session record and logs: status, Zoom code, message (no personal data)."""
+        parts = [str(self.status) if self.status else None, f"code {self.code}" if self.code is not None else None, str(self)]
+        return " · ".join(p for p in parts if p)[:300]
+
+
+class ZoomRetryable(ZoomError):
+    """Try again later; `retry_after` (seconds) is the earliest Zoom allows, when it said so."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class ZoomPermanent(ZoomError):
+    """Trying again will not help (bad request, bad credentials, missing scope)."""
+
+
+class MeetingGone(ZoomPermanent):
+    """404 code 3001: the meeting does not exist (deleted, or never was)."""
+
+
+class ZoomNotConfigured(Exception):
+    """In AWS without credentials: no real meetings can be made, and no fake ones may be."""
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    session_id: str
+    topic: str
+    start: datetime  # aware
+    duration_minutes: int
+    agenda: str
+
+    def body(self) -> dict:
+        """The create/update body: WIB wall-clock start with timezone Asia/Jakarta."""
+        return {
+            "topic": self.topic[:200],
+            "type": 2,  # scheduled meeting
+            "start_time": self.start.astimezone(rules.WIB).strftime("%Y-%m-%dT%H:%M:%S"),
+            "timezone": ZOOM_TIMEZONE,
+            "duration": self.duration_minutes,
+            "agenda": self.agenda[:2000],
+            "settings": {
+                "waiting_room": True,
+                "join_before_host": False,
+                "mute_upon_entry": True,
+                "approval_type": 2,  # no registration
+                "auto_recording": "none",  # UU PDP: nothing recorded
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    join_url: str | None
+    topic: str = ""
+    agenda: str = ""
+    start_time: str | None = None
+
+    @classmethod
+    def from_api(cls, data: dict) -> "Meeting":
+        return cls(str(data["id"]), data.get("join_url"), data.get("topic") or "", data.get("agenda") or "",
+                   data.get("start_time"))
+
+    def carries(self, marker: str) -> bool:
+        return marker in self.topic or marker in self.agenda
+
+
+def marker(session_id: str) -> str:
+    """The tag put in a meeting's topic and agenda: how a later run recognises its meeting."""
+    return f"[{session_id}]"
+
+
+def is_local_meeting(meeting_id: str | None) -> bool:
+    return bool(meeting_id) and meeting_id.startswith(LOCAL_PREFIX)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds, an HTTP date or an ISO 8601 instant."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    for parse in (parsedate_to_datetime, lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))):
+        try:
+            at = parse(value)
+        except (TypeError, ValueError):
+            continue
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        return max(0.0, at.timestamp() - _now())
+    return None
+
+
+def _error_code(response: requests.Response) -> tuple[int | None, str]:
+    try:
+        data = response.json()
+    except ValueError:
+        return None, response.reason or "error"
+    if not isinstance(data, dict):
+        return None, response.reason or "error"
+    code = data.get("code")
+    message = data.get("message") or data.get("reason") or data.get("error") or response.reason or "error"
+    return (code if isinstance(code, int) else None), str(message)[:200]
+
+
+def _classify(response: requests.Response, what: str) -> ZoomError:
+    code, message = _error_code(response)
+    status = response.status_code
+    text = f"{what}: {message}"
+    if status == 429:
+        return ZoomRetryable(text, status=status, code=code, retry_after=_retry_after(response.headers.get("Retry-After")))
+    if status >= 500:
+        return ZoomRetryable(text, status=status, code=code)
+    if status == 404 and code == 3001:
+        return MeetingGone(text, status=status, code=code)
+    return ZoomPermanent(text, status=status, code=code)
+
+
+class ZoomClient:
+    """The real Zoom API for one Server-to-Server OAuth app and one Zoom user."""
+
+    label = ZOOM_LABEL
+    local = False
+
+    def __init__(self, account_id: str, client_id: str, client_secret: str, user_id: str = "me",
+                 http: requests.Session | None = None, timeout=TIMEOUT):
+        self.account_id, self.client_id, self._secret = account_id, client_id, client_secret
+        self.user_id = user_id or "me"
+        self.http = http or requests.Session()
+        self.timeout = timeout
+
+    # --- token -----------------------------------------------------------------------------
+    def _cache_key(self) -> tuple[str, str]:
+        return (self.account_id, self.client_id)
+
+    def _token(self, force: bool = False) -> str:
+        with _LOCK:
+            cached = _TOKENS.get(self._cache_key())
+            if cached and not force and _now() < cached[1] - TOKEN_MARGIN_SECONDS:
+                return cached[0]
+            basic = base64.b64encode(f"{self.client_id}:{self._secret}".encode()).decode()
+            try:
+                response = self.http.post(
+                    OAUTH_URL, params={"grant_type": "account_credentials", "account_id": self.account_id},
+                    headers={"Authorization": f"Basic {basic}"}, timeout=self.timeout)
+            except requests.Timeout:
+                raise ZoomRetryable("token: timeout") from None
+            except requests.ConnectionError:
+                raise ZoomRetryable("token: connection error") from None
+            if response.status_code != 200:  # 400/401: wrong credentials or app not activated
+                raise _classify(response, "token")
+            data = response.json()
+            token = data["access_token"]
+            _TOKENS[self._cache_key()] = (token, _now() + float(data.get("expires_in") or 3600))
+            return token
+
+    # --- calls -----------------------------------------------------------------------------
+    def _call(self, method: str, path: str, what: str, *, json: dict | None = None, params: dict | None = None,
+              ok: tuple[int, ...] = (200,)) -> requests.Response:
+        for attempt in (1, 2):
+            token = self._token(force=attempt == 2)
+            try:
+                response = self.http.request(method, API_BASE + path, json=json, params=params,
+                                             headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout)
+            except requests.Timeout:
+                raise ZoomRetryable(f"{what}: timeout") from None
+            except requests.ConnectionError:
+                raise ZoomRetryable(f"{what}: connection error") from None
+            if response.status_code in ok:
+                return response
+            if response.status_code == 401 and attempt == 1 and _error_code(response)[0] == 124:
+                continue  # the token was revoked or expired early: one fresh token, one more try
+            raise _classify(response, what)
+        raise AssertionError("unreachable")
+
+    def create_meeting(self, spec: MeetingSpec) -> Meeting:
+        response = self._call("POST", f"/users/{self.user_id}/meetings", "create", json=spec.body(), ok=(201, 200))
+        return Meeting.from_api(response.json())
+
+    def update_meeting(self, meeting_id: str, spec: MeetingSpec) -> None:
+        self._call("PATCH", f"/meetings/{meeting_id}", "update", json=spec.body(), ok=(204, 200))
+
+    def delete_meeting(self, meeting_id: str) -> None:
+        """Delete; a meeting that is already gone (404 code 3001) counts as deleted."""
+        try:
+            self._call("DELETE", f"/meetings/{meeting_id}", "delete", ok=(204, 200))
+        except MeetingGone:
+            return
+
+    def list_upcoming_meetings(self) -> list[Meeting]:
+        out: list[Meeting] = []
+        params = {"type": "upcoming", "page_size": 300}
+        while True:
+            data = self._call("GET", f"/users/{self.user_id}/meetings", "list", params=params).json()
+            out.extend(Meeting.from_api(m) for m in data.get("meetings") or [])
+            token = data.get("next_page_token")
+            if not token:
+                return out
+            params = {**params, "next_page_token": token}
+
+
+class LocalZoom:
+    """The local demo's stand-in: no network, ids `local-...`, join URLs on `zoom.invalid`
+    (a reserved name that never resolves), labelled "Zoom (lokal, demo)".
+
+    Ids are derived from the session id, so "creating" twice gives the same meeting.
+    """
+
+    label = LOCAL_LABEL
+    local = True
+
+    def create_meeting(self, spec: MeetingSpec) -> Meeting:
+        digest = hashlib.sha256(spec.session_id.encode()).hexdigest()[:11]
+        meeting_id = f"{LOCAL_PREFIX}{digest}"
+        return Meeting(meeting_id, f"https://zoom.invalid/j/{meeting_id}", spec.topic, spec.agenda)
+
+    def update_meeting(self, meeting_id: str, spec: MeetingSpec) -> None:
+        return None
+
+    def delete_meeting(self, meeting_id: str) -> None:
+        return None
+
+    def list_upcoming_meetings(self) -> list[Meeting]:
+        return []
+
+
+def provider(env=os.environ):
+    """The Zoom client for this environment.
+
+    Real credentials -> ZoomClient. None: in AWS (`ZOOM_SECRET_ARN` set) or on the prod stage
+    that is an error (visitors must never get fake links) unless a non-prod stage says
+    `ZOOM_PROVIDER=local`; elsewhere (make run, tests) the local provider.
+    """
+    creds = secrets_store.get("ZOOM", ("account_id", "client_id", "client_secret"), env)
+    if creds:
+        user = (secrets_store.get("ZOOM", ("user_id",), env) or {}).get("user_id") or "me"
+        return ZoomClient(creds["account_id"], creds["client_id"], creds["client_secret"], user)
+    if settings.is_prod_stage(env):
+        raise ZoomNotConfigured("ZOOM credentials missing on prod")
+    if env.get("ZOOM_SECRET_ARN") and settings.zoom_provider(env) != "local":
+        raise ZoomNotConfigured("ZOOM secret has no credentials (set ZOOM_PROVIDER=local for a demo stage)")
+    return LocalZoom()
+
+
+def clear_token_cache() -> None:
+    _TOKENS.clear()

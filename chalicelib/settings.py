@@ -1,0 +1,126 @@
+"""Every environment variable the app reads: its name, default, type and validation, in one place.
+
+Values are read when asked for (not at import), so a test or the local stack can change the
+environment between calls. A malformed number falls back to its default and is logged once by
+name (never by value: a value may be a secret pasted into the wrong variable).
+
+Secrets (Zoom, WhatsApp, the app's signing key) are not read here: chalicelib/secrets_store.py
+reads them from Secrets Manager in AWS and from `<NAME>_<KEY>` variables locally.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+logger = logging.getLogger(__name__)
+
+PROD_STAGES = frozenset({"prod", "production"})
+LOCAL_STAGES = frozenset({"local", "test"})
+LOCAL_SITE_URL = "http://localhost:8080"
+DEFAULT_REGION = "ap-southeast-3"  # Jakarta
+
+_warned: set[str] = set()
+
+
+def _text(name: str, default: str = "", env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return (env.get(name) or default).strip()
+
+
+def integer(name: str, default: int, *, lo: int = 1, hi: int = 10**9, env: Mapping[str, str] | None = None) -> int:
+    """A whole number between lo and hi; anything else (text, out of range) gives the default."""
+    raw = _text(name, env=env)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not lo <= value <= hi:
+        if name not in _warned:
+            _warned.add(name)
+            logger.warning("setting %s is not a whole number in %d..%d: using %d", name, lo, hi, default)
+        return default
+    return value
+
+
+# --- where the app runs -------------------------------------------------------------------------
+
+def stage(env: Mapping[str, str] | None = None) -> str:
+    return (_text("STAGE", env=env) or _text("APP_STAGE", env=env)).lower()
+
+
+def is_prod_stage(env: Mapping[str, str] | None = None) -> bool:
+    """STAGE or APP_STAGE names prod (either one is enough: never guess in favour of non-prod)."""
+    return bool({_text(n, env=env).lower() for n in ("STAGE", "APP_STAGE")} & PROD_STAGES)
+
+
+def is_local_stage(env: Mapping[str, str] | None = None) -> bool:
+    return (stage(env) or "local") in LOCAL_STAGES
+
+
+def aws_region(env: Mapping[str, str] | None = None) -> str:
+    return _text("AWS_REGION", env=env) or _text("AWS_DEFAULT_REGION", env=env) or DEFAULT_REGION
+
+
+def table_prefix(env: Mapping[str, str] | None = None) -> str:
+    return _text("TABLE_PREFIX", "cleanclear-dev", env=env)
+
+
+def dynamodb_endpoint(env: Mapping[str, str] | None = None) -> str | None:
+    """DynamoDB Local under `make run` and its tests; unset in AWS (and for moto)."""
+    return _text("DYNAMODB_ENDPOINT", env=env) or None
+
+
+def auth_mode(env: Mapping[str, str] | None = None) -> str:
+    return _text("AUTH_MODE", env=env).lower()
+
+
+def site_url(env: Mapping[str, str] | None = None) -> str | None:
+    """The public site's address as configured (no trailing slash), or None."""
+    return _text("SITE_URL", env=env).rstrip("/") or None
+
+
+# --- the service's limits ---------------------------------------------------------------------------
+
+def max_open_per_phone(env: Mapping[str, str] | None = None) -> int:
+    """Open registrations (waiting or scheduled) one WhatsApp number may hold."""
+    return integer("MAX_OPEN_PER_PHONE", 3, lo=1, hi=50, env=env)
+
+
+def feedback_link_days(env: Mapping[str, str] | None = None) -> int:
+    return integer("FEEDBACK_LINK_DAYS", 14, lo=1, hi=365, env=env)
+
+
+def retention_months(env: Mapping[str, str] | None = None) -> int:
+    """Months a finished registration keeps its personal data (UU PDP), then it is anonymised."""
+    return integer("RETENTION_MONTHS", 24, lo=1, hi=120, env=env)
+
+
+def broadcast_per_minute(env: Mapping[str, str] | None = None) -> int:
+    return integer("BROADCAST_PER_MINUTE", 20, lo=1, hi=1000, env=env)
+
+
+def broadcast_daily_limit(env: Mapping[str, str] | None = None) -> int:
+    """WhatsApp's lowest business-initiated tier is 250 conversations a day."""
+    return integer("BROADCAST_DAILY_LIMIT", 250, lo=1, hi=100_000, env=env)
+
+
+# --- outside services ------------------------------------------------------------------------------
+
+def ses_from_address(env: Mapping[str, str] | None = None) -> str | None:
+    return _text("SES_FROM_ADDRESS", env=env) or None
+
+
+def ses_region(env: Mapping[str, str] | None = None) -> str:
+    return _text("SES_REGION", env=env) or aws_region(env)
+
+
+def local_outbox_dir(env: Mapping[str, str] | None = None) -> str | None:
+    """The local demo's outbox folder: messages are written there instead of being sent."""
+    return _text("LOCAL_OUTBOX_DIR", env=env) or None
+
+
+def zoom_provider(env: Mapping[str, str] | None = None) -> str:
+    return _text("ZOOM_PROVIDER", env=env).lower()

@@ -1,0 +1,491 @@
+"""PynamoDB models: every DynamoDB table of the system and its indexes.
+
+Only chalicelib/store imports this module: the rest of the app calls the store's functions
+per aggregate. Table names are `<TABLE_PREFIX>-<name>` (the prefix carries the stage).
+`DYNAMODB_ENDPOINT` points the models at DynamoDB Local (make run); unset, they talk to AWS (or
+to moto in tests). Every request path reads with GetItem or Query on a key or GSI: nothing here
+is meant to Scan.
+
+infra/cleanclear_infra/tables.py derives the AWS tables from `ALL_MODELS`, so this module
+imports nothing of the app but the connection.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute,
+                                 UnicodeAttribute)
+from pynamodb.connection import TableConnection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from .. import settings
+from .connection import CONNECT_TIMEOUT_SECONDS, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_SECONDS, connection
+
+
+class BaseMeta:
+    region = settings.aws_region()
+    billing_mode = "PAY_PER_REQUEST"
+    connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
+    read_timeout_seconds = READ_TIMEOUT_SECONDS
+    max_retry_attempts = MAX_RETRY_ATTEMPTS
+
+
+class BaseModel(Model):
+    """A model whose requests go through the process's one connection (store/connection.py)."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()
+        shared = connection()
+        if table.connection is not shared:
+            # The schema pynamodb derived from the model, so no DescribeTable is needed.
+            shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
+            table.connection = shared
+        return table
+
+
+def _meta(name: str):
+    return type("Meta", (BaseMeta,), {"table_name": f"{settings.table_prefix()}-{name}"})
+
+
+def _gsi(index: str, hash_attr: str, range_attr: str = "created_at"):
+    """A GSI with ALL projection: list views need most fields and read one page at a time."""
+    meta = type(
+        "Meta",
+        (),
+        {"index_name": index, "projection": AllProjection()},
+    )
+    attrs = {"Meta": meta, hash_attr: UnicodeAttribute(hash_key=True)}
+    if range_attr:
+        attrs[range_attr] = UnicodeAttribute(range_key=True)
+    return type(f"{index.title().replace('_', '')}Index", (GlobalSecondaryIndex,), attrs)()
+
+
+class Registration(BaseModel):
+    """A visitor's request for a consultation.
+
+    Access patterns:
+      - by reference (GetItem): the visitor's private link, staff detail view;
+      - by status + created_at (GSI by_status): staff list, the allocator's waiting queue;
+      - by phone + created_at (GSI by_phone): open-registration limit, staff search by phone;
+      - by created_month + created_at (GSI by_month): staff list by date range, name search;
+      - by service / kecamatan + created_at (GSIs by_service, by_kecamatan): staff filters.
+    """
+
+    Meta = _meta("registrations")
+
+    reference = UnicodeAttribute(hash_key=True)
+    token_hash = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()  # UTC ISO 8601
+    created_month = UnicodeAttribute()  # "2026-11" (WIB month), GSI partition
+    queued_at = UnicodeAttribute()  # the place in the queue (UTC ISO); kept on re-offer
+    updated_at = UnicodeAttribute()
+
+    name = UnicodeAttribute()
+    name_search = UnicodeAttribute()  # casefolded name, for staff search
+    phone = UnicodeAttribute()  # E.164
+    email = UnicodeAttribute(null=True)
+    kecamatan = UnicodeAttribute()
+    desa = UnicodeAttribute(null=True)
+
+    service = UnicodeAttribute()
+    org_name = UnicodeAttribute()
+    coop_status = UnicodeAttribute(null=True)
+    business_sector = UnicodeAttribute(null=True)
+    nib = UnicodeAttribute(null=True)
+    topics = ListAttribute(of=UnicodeAttribute)
+    description = UnicodeAttribute()
+
+    mode = UnicodeAttribute()
+    days = ListAttribute(of=UnicodeAttribute)  # ISO dates (WIB), visitor's order
+
+    source = UnicodeAttribute()
+    campaign = UnicodeAttribute(null=True)
+    consent_at = UnicodeAttribute()
+    consent_version = UnicodeAttribute()
+
+    # Set when a session is booked.
+    session_id = UnicodeAttribute(null=True)
+    # A follow-up asked for on the feedback page: the reference of the earlier registration.
+    follow_up_of = UnicodeAttribute(null=True)
+
+    by_status = _gsi("by_status", "status")
+    by_phone = _gsi("by_phone", "phone")
+    by_month = _gsi("by_month", "created_month")
+    by_service = _gsi("by_service", "service")
+    by_kecamatan = _gsi("by_kecamatan", "kecamatan")
+
+
+class IdempotencyRecord(BaseModel):
+    """The first answer to a client-generated idempotency key, kept for a day.
+
+    Written in the same transaction as what it protects, so a retry either finds it (and
+    gets the first answer back) or finds nothing at all: never a half-done request.
+    """
+
+    Meta = _meta("idempotency")
+
+    key = UnicodeAttribute(hash_key=True)
+    response = UnicodeAttribute()  # JSON of the first answer
+    created_at = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+TEAM = "clinic"  # the one partition of the small team tables (tens of items)
+
+
+class ConsultantRecord(BaseModel):
+    """A consultant (narasumber). Listed with one Query on the constant partition."""
+
+    Meta = _meta("consultants")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    consultant_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    services = ListAttribute(of=UnicodeAttribute)
+    topics = ListAttribute(of=UnicodeAttribute)
+    modes = ListAttribute(of=UnicodeAttribute)
+    active = BooleanAttribute(default=True)
+    staff_email = UnicodeAttribute(null=True)  # the linked staff account
+    updated_at = UnicodeAttribute()
+
+
+class RoomRecord(BaseModel):
+    """A consultation room at the office: holds one face-to-face session at a time."""
+
+    Meta = _meta("rooms")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    room_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute()
+
+
+class RosterRecord(BaseModel):
+    """Duty roster entries in one partition, told apart by the sort key:
+
+    - weekly pattern: ``rule#<consultant_id>#<weekday>#<service>``
+    - dated exception: ``exc#<YYYY-MM-DD>#<consultant_id>#<service>`` with kind cuti/tambahan
+      (a date range is one Query with ``between`` on the sort key).
+    """
+
+    Meta = _meta("roster")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    sk = UnicodeAttribute(range_key=True)
+    consultant_id = UnicodeAttribute()
+    service = UnicodeAttribute()
+    weekday = NumberAttribute(null=True)
+    day = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+
+class ClosureRecord(BaseModel):
+    """An office closure staff entered (holidays come from the `holidays` package).
+
+    Key: year, then ``<YYYY-MM-DD>#<service|all>``.
+    """
+
+    Meta = _meta("closures")
+
+    year = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    day = UnicodeAttribute()
+    service = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class AuditRecord(BaseModel):
+    """Who changed what, when: one item per staff write, partitioned by WIB day."""
+
+    Meta = _meta("audit")
+
+    day = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<UTC ISO>#<random>"
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    details = UnicodeAttribute(default="{}")  # JSON
+
+
+class SessionRecord(BaseModel):
+    """A booked consultation session (one seat: consultant x start time).
+
+    Access patterns: by id; by WIB day (GSI by_day: the day/room/week views, capacity);
+    by consultant and start (GSI by_consultant: "Jadwal saya").
+    """
+
+    Meta = _meta("sessions")
+
+    session_id = UnicodeAttribute(hash_key=True)
+    reference = UnicodeAttribute()
+    seat_id = UnicodeAttribute()
+    start = UnicodeAttribute()  # UTC ISO
+    day = UnicodeAttribute()  # WIB date
+    service = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    consultant_id = UnicodeAttribute()
+    room_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    fixed = BooleanAttribute(default=False)  # booked by staff by hand: the allocator never moves it
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+    # The Zoom meeting of an online session (chalicelib/services/meetings.py). meeting_next_try is set
+    # only while there is work to do (or a failure for staff to see): the GSI by_meeting_state
+    # is sparse, so the sync job finds its work with a Query and done sessions drop out of it.
+    meeting_state = UnicodeAttribute(null=True)
+    meeting_id = UnicodeAttribute(null=True)
+    join_url = UnicodeAttribute(null=True)
+    meeting_attempts = NumberAttribute(null=True)
+    meeting_next_try = UnicodeAttribute(null=True)  # UTC ISO; the claim's expiry while claimed
+    meeting_error = UnicodeAttribute(null=True)
+    meeting_claim = UnicodeAttribute(null=True)  # token of the run holding the session
+    meeting_claimed_at = UnicodeAttribute(null=True)  # last creation claim: Zoom may hold a meeting
+
+    by_day = _gsi("by_day", "day", "start")
+    by_consultant = _gsi("by_consultant", "consultant_id", "start")
+    by_meeting_state = _gsi("by_meeting_state", "meeting_state", "meeting_next_try")
+
+
+class LockRecord(BaseModel):
+    """Uniqueness guards written in the same transaction as a session:
+
+    ``seat#<seat_id>`` (one session per consultant and start), ``room#<room>#<start>``
+    (one face-to-face session per room and start), ``reg#<reference>`` (one open session per
+    registration). A conditional put on these makes double booking impossible, whoever writes.
+    """
+
+    Meta = _meta("locks")
+
+    lock_id = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class NoteRecord(BaseModel):
+    """A consultant's notes on one session; staff read them, other consultants never do."""
+
+    Meta = _meta("notes")
+
+    session_id = UnicodeAttribute(hash_key=True)
+    consultant_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    problem = UnicodeAttribute(null=True)
+    advice = UnicodeAttribute(null=True)
+    follow_up = BooleanAttribute(default=False)
+    referral = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class FeedbackRecord(BaseModel):
+    """A visitor's answer to the feedback form, one per session (conditional put on the key).
+
+    Access patterns: by session (GetItem: "already answered?"); by WIB month of the answer +
+    created_at (GSI by_month: the evaluation dashboard's date ranges, per-topic/per-service
+    counts aggregated from the month's items); by consultant + created_at (GSI by_consultant:
+    one consultant's feedback over a period). The copied session fields (consultant, service,
+    mode, topics, day) let the dashboard aggregate without reading sessions or registrations.
+    """
+
+    Meta = _meta("feedback")
+
+    session_id = UnicodeAttribute(hash_key=True)
+    reference = UnicodeAttribute()  # the registration the session served
+    consultant_id = UnicodeAttribute()
+    service = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    topics = ListAttribute(of=UnicodeAttribute)
+    session_day = UnicodeAttribute()  # WIB date of the session
+    satisfaction = NumberAttribute()  # 1-5
+    answered = UnicodeAttribute()  # ya | sebagian | tidak
+    helpfulness = NumberAttribute()  # 1-5
+    recommend = NumberAttribute()  # 0-10
+    improve = UnicodeAttribute(null=True)  # free text, at most 1000 characters
+    follow_up = UnicodeAttribute(null=True)  # reference of the follow-up registration, if asked for
+    created_at = UnicodeAttribute()  # UTC ISO
+    month = UnicodeAttribute()  # "2026-11": WIB month of created_at, GSI partition
+
+    by_month = _gsi("by_month", "month")
+    by_consultant = _gsi("by_consultant", "consultant_id")
+
+
+class OutboxRecord(BaseModel):
+    """One message to one recipient on one channel (WhatsApp or e-mail).
+
+    Written in the same transaction as the change it tells about (chalicelib/messages/events.py), with a
+    deterministic id (a hash of its dedupe key) and `attribute_not_exists`, so a retried write
+    never makes a second message. The text is rendered when it is sent, from current data.
+
+    Access patterns:
+      - by id (GetItem): the sender, staff retry;
+      - due (GSI `due`: hash "pending" while the record still has to go out, range
+        next_attempt_at): the sender's Query; sparse, sent/failed/skipped records drop out;
+      - by WIB day of creation + created_at (GSI by_day): staff "Kotak keluar";
+      - by status + created_at (GSI by_status): staff list of failed messages;
+      - by provider message id (GSI by_provider_id): WhatsApp delivery statuses (webhook).
+    """
+
+    Meta = _meta("outbox")
+
+    message_id = UnicodeAttribute(hash_key=True)  # "M-" + hash of dedupe_key
+    dedupe_key = UnicodeAttribute()  # "<template>#<subject>#<channel>"
+    recipient_kind = UnicodeAttribute()  # visitor | consultant
+    reference = UnicodeAttribute(null=True)
+    session_id = UnicodeAttribute(null=True)
+    consultant_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()  # whatsapp | email
+    template = UnicodeAttribute()
+    params = UnicodeAttribute(default="{}")  # JSON: facts of the event (not derivable later)
+    status = UnicodeAttribute()  # pending | sent | delivered | read | failed | skipped
+    attempts = NumberAttribute(default=0)
+    due = UnicodeAttribute(null=True)  # "pending" while due work; removed after
+    next_attempt_at = UnicodeAttribute(null=True)  # UTC ISO; the claim's expiry while claimed
+    claim = UnicodeAttribute(null=True)  # token of the run sending it
+    provider_message_id = UnicodeAttribute(null=True)  # wamid..., SES MessageId, local-...
+    error = UnicodeAttribute(null=True)  # last error or why it was skipped (no personal data)
+    recipient = UnicodeAttribute(null=True)  # the address it went to (set when sent)
+    rendered = UnicodeAttribute(null=True)  # JSON snapshot of what was sent (staff view)
+    day = UnicodeAttribute()  # WIB date of created_at
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)  # kept OUTBOX_RETENTION_DAYS, then DynamoDB deletes it
+
+    due_index = _gsi("due", "due", "next_attempt_at")
+    by_day = _gsi("by_day", "day", "created_at")
+    by_status = _gsi("by_status", "status", "created_at")
+    by_provider_id = _gsi("by_provider_id", "provider_message_id", None)
+
+
+class OptOutRecord(BaseModel):
+    """A WhatsApp number that replied BERHENTI/STOP: it gets essential messages only."""
+
+    Meta = _meta("optouts")
+
+    phone = UnicodeAttribute(hash_key=True)  # E.164
+    keyword = UnicodeAttribute()
+    opted_out_at = UnicodeAttribute()
+
+
+class StatsRecord(BaseModel):
+    """Evaluation counters: one item per period (``W#2026-W48`` = ISO week in WIB, ``ALL``),
+    many numeric attributes named by chalicelib/domain/counters.py and updated with ``ADD`` in the same
+    transaction as the change they count. Read with BatchGetItem on the period keys (the
+    attributes are dynamic, so they are read raw, not through this class).
+
+    ``RETENTION`` is one more item: ``through`` = the created_at up to which the retention job
+    has anonymised finished registrations.
+    """
+
+    Meta = _meta("stats")
+
+    period = UnicodeAttribute(hash_key=True)
+    through = UnicodeAttribute(null=True)
+
+
+class CampaignPost(MapAttribute):
+    """One social-media post of a campaign, with the interaction staff read off the platform
+    (a snapshot: staff overwrite the numbers as they grow)."""
+
+    post_id = UnicodeAttribute()
+    platform = UnicodeAttribute()  # instagram | facebook | whatsapp | ... (rules.SOURCES keys)
+    url = UnicodeAttribute(null=True)
+    posted_on = UnicodeAttribute(null=True)  # WIB date
+    likes = NumberAttribute(default=0)
+    comments = NumberAttribute(default=0)
+    questions = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class CampaignRecord(BaseModel):
+    """An outreach campaign: its code goes on the signup link (``?src=CODE``) and QR poster.
+
+    One partition (tens to hundreds of campaigns): the list is one Query. Posts live in the
+    item (at most MAX_POSTS). A WhatsApp broadcast is a campaign too (code ``wa-<id>``).
+    """
+
+    Meta = _meta("campaigns")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    code = UnicodeAttribute(range_key=True)  # [A-Za-z0-9_-]{1,40}
+    name = UnicodeAttribute()
+    channel = UnicodeAttribute()  # rules.SOURCES key
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    posts = ListAttribute(of=CampaignPost, default=list)
+    broadcast_id = UnicodeAttribute(null=True)
+
+
+class BroadcastRecord(BaseModel):
+    """A WhatsApp broadcast to past clients (chalicelib/services/broadcasts.py): one partition, sorted by
+    id (which starts with the creation time). The recipients are not stored: each paced run
+    continues the Query over past clients from `cursor` and writes outbox records with ids
+    derived from broadcast + phone. The counters (queued/sent/delivered/read/failed) are ADDed
+    in the same transactions as the outbox records and their status changes."""
+
+    Meta = _meta("broadcasts")
+
+    team = UnicodeAttribute(hash_key=True, default=TEAM)
+    broadcast_id = UnicodeAttribute(range_key=True)  # "B<yyyymmddHHMMSS><rand>"
+    template = UnicodeAttribute()
+    params = UnicodeAttribute(default="{}")  # JSON
+    service = UnicodeAttribute(null=True)
+    kecamatan = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()  # berjalan | selesai | dibatalkan
+    cursor = UnicodeAttribute(null=True)  # JSON: where the recipient Query continues
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    queued = NumberAttribute(default=0)  # outbox records written
+    skipped = NumberAttribute(default=0)  # numbers that replied BERHENTI: a record marked skipped, not sent
+    # What became of the queued messages (ADDed when an outbox record of this broadcast changes).
+    sent = NumberAttribute(default=0)
+    delivered = NumberAttribute(default=0)  # reached "delivered" or "read"
+    read = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    not_sent = NumberAttribute(default=0)  # the sender skipped it (opted out, no number any more)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
+    SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
+    CampaignRecord, BroadcastRecord,
+]
+
+
+def create_tables(wait: bool = True) -> None:
+    """Create every missing table (local stack and tests; AWS tables come from infra/)."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
+            model.update_ttl(ignore_update_ttl_errors=True)
+        else:
+            _add_missing_indexes(model)
+
+
+def _add_missing_indexes(model: type[BaseModel]) -> None:
+    """A GSI added to a model after its table was made (a kept local database gets it too)."""
+    existing = {i["IndexName"] for i in model.describe_table().get("GlobalSecondaryIndexes", [])}
+    schema = model._get_schema()
+    for index in schema.get("global_secondary_indexes", []):
+        if index["index_name"] in existing:
+            continue
+        model._get_connection().connection.client.update_table(
+            TableName=model.Meta.table_name,
+            AttributeDefinitions=index["attribute_definitions"],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": index["index_name"], "Projection": index["projection"],
+                "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH")}}],
+        )

@@ -1,0 +1,245 @@
+"""Allocation runs and the booking lifecycle, end to end through the API on moto."""
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.domain import rules
+from chalicelib.services import allocation, booking, registrations, team
+from chalicelib.store import registrations as registrations_store
+from chalicelib.store.models import LockRecord, Registration, SessionRecord
+
+ADMIN = "admin@demo.local"
+
+
+@pytest.fixture
+def clinic(aws):
+    """Two consultants on duty every weekday (Siti: koperasi, both modes; Budi: UKM, online)
+    and one room."""
+    team.create_consultant(ADMIN, {"name": "Siti Rahmawati", "services": ["koperasi"], "topics": ["tata_kelola_rat"],
+                                   "modes": ["tatap_muka", "daring"], "staff_email": "siti@demo.local"}, consultant_id="K-SITI")
+    team.create_consultant(ADMIN, {"name": "Budi Prasetyo", "services": ["ukm"], "topics": ["pemasaran"],
+                                   "modes": ["daring"], "staff_email": "budi@demo.local"}, consultant_id="K-BUDI")
+    team.create_room(ADMIN, {"name": "Ruang Klinik 1"}, room_id="R-1")
+    team.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    team.set_weekly_pattern(ADMIN, "K-BUDI", [{"weekday": d, "service": "ukm"} for d in range(5)])
+
+
+def first_day(client):
+    return client.http.get("/public/options").json_body["days"][0]
+
+
+def register(client, name="Nurhayati", phone="0813-2000-0001", service="koperasi", mode="tatap_muka", days=None):
+    days = days or [first_day(client)]
+    body = {"name": name, "whatsapp": phone, "kecamatan": "Ciawi", "service": service, "org_name": "Koperasi " + name,
+            "coop_status": "aktif" if service == "koperasi" else None, "business_sector": "kuliner" if service == "ukm" else None,
+            "topics": ["tata_kelola_rat" if service == "koperasi" else "pemasaran"],
+            "description": "Kami ingin memperbaiki tata kelola dan persiapan RAT tahun depan.", "mode": mode,
+            "days": days, "source": "teman", "consent": True}
+    answer = client.http.post("/registrations", headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+                              body=json.dumps(body))
+    assert answer.status_code == 201, answer.json_body
+    return answer.json_body
+
+
+def status_page(client, reg):
+    return client.http.get(f"/registrations/{reg['reference']}", headers={"X-Registration-Token": reg["token"]}).json_body
+
+
+def run_scheduled(client):
+    return client.lambda_.invoke("allocate", client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:ap-southeast-3:0:rule/allocate"]))
+
+
+def holders():
+    """seat/room locks -> session ids, and every scheduled session."""
+    sessions = [s for ref in [r.reference for r in Registration.by_status.query(rules.STATUS_SCHEDULED)]
+                for s in [SessionRecord.get(Registration.get(ref).session_id)]]
+    return sessions
+
+
+def test_end_to_end_register_allocate_show_attend(client, clinic, admin, monkeypatch):
+    reg = register(client)
+    assert status_page(client, reg)["session"] is None
+    result = run_scheduled(client)
+    assert result.payload["booked"] == 1
+
+    page = status_page(client, reg)
+    assert page["status"] == "terjadwal"
+    session = page["session"]
+    assert session["date_wib"] == first_day(client)
+    assert session["time_wib"] == "09.00" and session["end_wib"] == "09.30"
+    assert session["room"] == "Ruang Klinik 1" and session["mode"] == "tatap_muka"
+
+    day = session["date_wib"]
+    listed = admin.get(f"/staff/sessions?from={day}&to={day}").json_body["items"]
+    assert [s["name"] for s in listed] == ["Nurhayati"]
+    too_early = admin.post(f"/staff/sessions/{listed[0]['id']}/attendance", {"status": "hadir"})
+    assert too_early.status_code == 409
+
+    later = rules.parse_utc_iso(listed[0]["start"]) + timedelta(minutes=10)
+    monkeypatch.setattr(booking, "_now", lambda: later)
+    done = admin.post(f"/staff/sessions/{listed[0]['id']}/attendance", {"status": "hadir"})
+    assert done.status_code == 200 and done.json_body["status"] == "hadir"
+    assert status_page(client, reg)["status"] == "selesai"
+
+
+def test_online_ukm_goes_to_the_online_consultant(client, clinic):
+    reg = register(client, name="Ahmad", phone="0812-3000-0001", service="ukm", mode="daring")
+    allocation.run()
+    page = status_page(client, reg)
+    assert page["session"]["mode"] == "daring" and page["session"]["room"] is None
+    assert page["session"]["time_wib"] == "13.00"
+
+
+def test_one_room_limits_face_to_face_but_not_online(client, clinic):
+    day = first_day(client)
+    # Siti holds 6 seats per morning; the one room allows all of them face to face.
+    regs = [register(client, name=f"Peserta {i}", phone=f"0813-4000-00{i:02d}", days=[day]) for i in range(8)]
+    summary = allocation.run()
+    assert summary.booked == 6
+    sessions = holders()
+    assert len({s.seat_id for s in sessions}) == 6
+    assert len({(s.room_id, s.start) for s in sessions}) == 6
+    # The earliest registrations are the ones served.
+    served = {s.reference for s in sessions}
+    assert served == {r["reference"].replace("-", "") for r in regs[:6]}
+
+
+def test_rerun_changes_nothing_and_crash_leaves_whole_bookings(client, clinic, dynamo_ops):
+    day = first_day(client)
+    for i in range(5):
+        register(client, name=f"Peserta {i}", phone=f"0813-5000-00{i:02d}", days=[day])
+    with pytest.raises(RuntimeError):
+        allocation.run(crash_after=2)
+    scheduled = list(Registration.by_status.query(rules.STATUS_SCHEDULED))
+    assert len(scheduled) == 2
+    for r in scheduled:  # each booking is whole: session, its locks, the registration
+        s = SessionRecord.get(r.session_id)
+        for lock in (f"seat#{s.seat_id}", f"reg#{r.reference}", f"room#{s.room_id}#{s.start}"):
+            assert LockRecord.get(lock).session_id == s.session_id
+    assert len(list(Registration.by_status.query(rules.STATUS_WAITING))) == 3
+
+    assert allocation.run().booked == 3
+    before = {s.session_id: s.seat_id for s in holders()}
+    dynamo_ops.clear()
+    again = allocation.run()
+    assert again.booked == 0 and again.conflicts == 0
+    assert "TransactWriteItems" not in dynamo_ops
+    assert {s.session_id: s.seat_id for s in holders()} == before
+
+
+def test_overlapping_runs_never_give_a_seat_twice(client, clinic):
+    day = first_day(client)
+    for i in range(6):
+        register(client, name=f"Peserta {i}", phone=f"0813-6000-00{i:02d}", days=[day])
+    # Run A decides, run B decides and commits, then A commits its (now stale) decisions.
+    queue = registrations_store.waiting()
+    original_allocate = allocation.allocate
+    decided = {}
+
+    def slow_allocate(*args, **kwargs):
+        decided["a"] = original_allocate(*args, **kwargs)
+        allocation.allocate = original_allocate
+        allocation.run()  # B, in between
+        return decided["a"]
+
+    allocation.allocate = slow_allocate
+    try:
+        summary_a = allocation.run()
+    finally:
+        allocation.allocate = original_allocate
+    assert queue and summary_a.booked == 0 and summary_a.conflicts == 6
+    sessions = holders()
+    assert len(sessions) == 6 and len({s.seat_id for s in sessions}) == 6
+
+
+def test_staff_booking_conflicts_are_refused_clearly(client, clinic, admin):
+    a = register(client, name="Andi", phone="0813-8000-0001")
+    b = register(client, name="Beni", phone="0813-8000-0002")
+    day = first_day(client)
+    slots = admin.get(f"/staff/slots?from={day}&to={day}").json_body["slots"]
+    seat = next(s for s in slots if s["service"] == "koperasi")
+    first = admin.post("/staff/sessions", {"reference": a["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
+    assert first.status_code == 201 and first.json_body["fixed"] is True
+    clash = admin.post("/staff/sessions", {"reference": b["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
+    assert clash.status_code == 409
+    assert "sudah" in clash.json_body["errors"]["start"]
+    # The allocator serves Beni elsewhere and never moves the fixed session.
+    allocation.run()
+    assert status_page(client, a)["session"]["time_wib"] == seat["start_wib"][11:].replace(":", ".")
+    assert status_page(client, b)["status"] == "terjadwal"
+
+
+def test_visitor_cancels_and_the_freed_seat_is_filled(client, clinic):
+    day = first_day(client)
+    regs = [register(client, name=f"Peserta {i}", phone=f"0813-9000-00{i:02d}", days=[day]) for i in range(7)]
+    allocation.run()
+    assert status_page(client, regs[6])["status"] == "menunggu"
+    cancel = client.http.post(f"/registrations/{regs[0]['reference']}/cancel", headers={"X-Registration-Token": regs[0]["token"], "Content-Type": "application/json"}, body="{}")
+    assert cancel.status_code == 200 and cancel.json_body["status"] == "dibatalkan"
+    allocation.run()
+    assert status_page(client, regs[6])["status"] == "terjadwal"
+    wrong = client.http.post(f"/registrations/{regs[1]['reference']}/cancel", headers={"X-Registration-Token": "nope", "Content-Type": "application/json"}, body="{}")
+    assert wrong.status_code == 404
+
+
+def test_visitor_asks_for_other_dates_and_keeps_their_place(client, clinic):
+    days = client.http.get("/public/options").json_body["days"]
+    reg = register(client, days=[days[0]])
+    allocation.run()
+    queued_at = Registration.get(reg["reference"].replace("-", "")).queued_at
+    answer = client.http.post(f"/registrations/{reg['reference']}/days", headers={"X-Registration-Token": reg["token"], "Content-Type": "application/json"},
+                              body=json.dumps({"days": [days[2]]}))
+    assert answer.status_code == 200
+    assert answer.json_body["status"] == "menunggu" and answer.json_body["session"] is None
+    assert answer.json_body["days"] == [days[2]]
+    assert Registration.get(reg["reference"].replace("-", "")).queued_at == queued_at
+    bad = client.http.post(f"/registrations/{reg['reference']}/days", headers={"X-Registration-Token": reg["token"], "Content-Type": "application/json"},
+                           body=json.dumps({"days": ["2020-01-01"]}))
+    assert bad.status_code == 400 and "days" in bad.json_body["errors"]
+    allocation.run()
+    assert status_page(client, reg)["session"]["date_wib"] == days[2]
+
+
+def test_cancelled_day_puts_sessions_back_ahead_of_newer_registrations(client, clinic, admin):
+    days = client.http.get("/public/options").json_body["days"]
+    early = register(client, name="Lebih Dulu", phone="0813-1100-0001", days=[days[0], days[1]])
+    allocation.run()
+    assert status_page(client, early)["session"]["date_wib"] == days[0]
+    newer = [register(client, name=f"Baru {i}", phone=f"0813-1200-00{i:02d}", days=[days[1]]) for i in range(6)]
+    answer = admin.post("/staff/consultants/K-SITI/cancel-day", {"day": days[0]})
+    assert answer.status_code == 200 and answer.json_body["cancelled"] == 1
+    assert status_page(client, early)["status"] == "menunggu"
+    allocation.run()
+    assert status_page(client, early)["session"]["date_wib"] == days[1]
+    assert sum(status_page(client, n)["status"] == "terjadwal" for n in newer) == 5
+
+
+def test_registrations_expire_when_their_days_pass(client, clinic, monkeypatch):
+    reg = register(client, service="ukm", mode="daring", phone="0813-1300-0001")
+    reference = reg["reference"].replace("-", "")
+    # Nobody can serve it before its day has passed: Budi is on leave that day.
+    team.add_exception(ADMIN, {"consultant_id": "K-BUDI", "day": first_day(client), "service": "ukm", "kind": "cuti"})
+    later = rules.parse_utc_iso(Registration.get(reference).created_at) + timedelta(days=10)
+    summary = allocation.run(now=later)
+    assert summary.expired == 1
+    assert status_page(client, reg)["status"] == "kedaluwarsa"
+
+
+def test_notes_are_the_consultants_own(client, clinic, tokens, konsultan, admin):
+    from chalicelib.staff_auth import local_issuer
+
+    reg = register(client)
+    allocation.run()
+    session_id = Registration.get(reg["reference"].replace("-", "")).session_id
+    mine = konsultan.get("/staff/my-sessions?from=" + first_day(client)).json_body["items"]
+    assert [s["id"] for s in mine] == [session_id]
+    saved = konsultan.put(f"/staff/sessions/{session_id}/notes", {"problem": "RAT belum jalan 3 tahun", "advice": "Susun jadwal RAT", "follow_up": True, "referral": ""})
+    assert saved.status_code == 200 and saved.json_body["follow_up"] is True
+    assert admin.get(f"/staff/sessions/{session_id}/notes").json_body["advice"] == "Susun jadwal RAT"
+    budi = local_issuer.issue_token("budi@demo.local", "demo12345")
+    other = client.http.get(f"/staff/sessions/{session_id}/notes", headers={"Authorization": f"Bearer {budi}"})
+    assert other.status_code == 404 and "RAT" not in other.body.decode()
+    assert konsultan.post(f"/staff/sessions/{session_id}/cancel", {}).status_code == 403

@@ -1,0 +1,167 @@
+"""POST /registrations and the visitor's private link, through chalice.test.Client on moto."""
+import json
+import uuid
+
+import pytest
+
+from chalicelib.store.models import IdempotencyRecord, Registration
+
+HEADERS = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def days(client):
+    answer = client.http.get("/public/options")
+    assert answer.status_code == 200
+    offered = answer.json_body["days"]
+    assert offered, "the signup page must always have days to offer"
+    return offered
+
+
+def payload(offered, **overrides):
+    body = {
+        "name": "Budi Santoso",
+        "whatsapp": "0813 1111 2222",
+        "email": "",
+        "kecamatan": "Ciawi",
+        "service": "koperasi",
+        "org_name": "Koperasi Tani Makmur",
+        "coop_status": "tidak_aktif",
+        "topics": ["tata_kelola_rat"],
+        "description": "Koperasi kami tiga tahun tidak RAT, bagaimana mengaktifkan kembali?",
+        "mode": "tatap_muka",
+        "days": offered[:2],
+        "source": "whatsapp",
+        "consent": True,
+    }
+    body.update(overrides)
+    return body
+
+
+def post(client, body, key=None, raw=None):
+    headers = dict(HEADERS)
+    if key:
+        headers["Idempotency-Key"] = key
+    return client.http.post("/registrations", headers=headers, body=raw if raw is not None else json.dumps(body))
+
+
+def registrations_for(phone):
+    return list(Registration.by_phone.query(phone))
+
+
+def test_registration_is_stored_waiting_with_e164_phone(client, days):
+    answer = post(client, payload(days), key=uuid.uuid4().hex)
+    assert answer.status_code == 201
+    body = answer.json_body
+    assert body["status"] == "menunggu"
+    ref = body["reference"]
+    assert len(ref) == 7 and ref[3] == "-"
+    assert not set(ref) & set("0O1IL")
+    stored = Registration.get(ref.replace("-", ""))
+    assert stored.phone == "+6281311112222"
+    assert stored.status == "menunggu"
+    assert stored.days == days[:2]
+    assert stored.token_hash != body["token"]  # only a hash is kept
+
+
+def test_private_link_shows_the_registration_only_with_its_token(client, days):
+    body = post(client, payload(days), key=uuid.uuid4().hex).json_body
+    ref, token = body["reference"], body["token"]
+    ok = client.http.get(f"/registrations/{ref}", headers={"X-Registration-Token": token})
+    assert ok.status_code == 200
+    assert ok.json_body["name"] == "Budi Santoso"
+    assert ok.json_body["status_label"] == "Menunggu jadwal"
+    assert ok.json_body["mode_label"].startswith("Tatap muka")
+    assert "phone" not in ok.json_body and "token_hash" not in ok.json_body
+
+    wrong = client.http.get(f"/registrations/{ref}", headers={"X-Registration-Token": "x" + token})
+    missing = client.http.get(f"/registrations/{ref}")
+    unknown = client.http.get("/registrations/ABC-DEF", headers={"X-Registration-Token": token})
+    garbage = client.http.get("/registrations/%3Cscript%3E", headers={"X-Registration-Token": token})
+    for answer in (wrong, missing, unknown, garbage):
+        assert answer.status_code == 404
+        assert answer.json_body == wrong.json_body  # indistinguishable
+
+
+def test_retried_submission_returns_first_answer_and_stores_one(client, days):
+    key = uuid.uuid4().hex
+    first = post(client, payload(days), key=key)
+    second = post(client, payload(days), key=key)
+    assert first.status_code == second.status_code == 201
+    assert first.json_body == second.json_body
+    assert len(registrations_for("+6281311112222")) == 1
+
+
+def test_different_keys_make_different_registrations(client, days):
+    a = post(client, payload(days), key=uuid.uuid4().hex).json_body
+    b = post(client, payload(days), key=uuid.uuid4().hex).json_body
+    assert a["reference"] != b["reference"]
+    assert len(registrations_for("+6281311112222")) == 2
+
+
+def test_open_registrations_per_phone_are_limited(client, days):
+    for _ in range(3):
+        assert post(client, payload(days), key=uuid.uuid4().hex).status_code == 201
+    fourth = post(client, payload(days), key=uuid.uuid4().hex)
+    assert fourth.status_code == 429
+    assert "whatsapp" in fourth.json_body["errors"]
+    assert len(registrations_for("+6281311112222")) == 3
+    # Another number is not affected.
+    assert post(client, payload(days, whatsapp="0857-0000-1111"), key=uuid.uuid4().hex).status_code == 201
+
+
+def test_honeypot_stores_nothing(client, days):
+    answer = post(client, payload(days, kontak_lain="http://spam.example"), key=uuid.uuid4().hex)
+    assert answer.status_code == 400
+    assert registrations_for("+6281311112222") == []
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"", 400),
+        (b"not json", 400),
+        (b"[1, 2]", 400),
+        (b"\xff\xfe", 400),
+        (json.dumps({"name": "x" * 20000}).encode(), 413),
+    ],
+)
+def test_unreadable_bodies_get_4xx_with_indonesian_message(client, raw, status):
+    answer = post(client, None, key=uuid.uuid4().hex, raw=raw)
+    assert answer.status_code == status
+    assert "_form" in answer.json_body["errors"]
+
+
+def test_field_errors_come_back_per_field_and_nothing_is_written(client, days, dynamo_ops):
+    dynamo_ops.clear()
+    answer = post(client, payload(days, whatsapp="12", kecamatan="Atlantis", days=["2020-01-01"], topics=[1]), key=uuid.uuid4().hex)
+    assert answer.status_code == 400
+    errors = answer.json_body["errors"]
+    assert set(errors) >= {"whatsapp", "kecamatan", "days", "topics"}
+    assert not {"PutItem", "TransactWriteItems", "UpdateItem"} & set(dynamo_ops)
+
+
+def test_wrong_types_never_500(client, days):
+    weird = {k: {"nested": [1]} for k in payload(days)}
+    answer = post(client, weird, key=uuid.uuid4().hex)
+    assert answer.status_code == 400
+    assert len(answer.json_body["errors"]) >= 8
+
+
+def test_bad_idempotency_key_is_refused(client, days):
+    answer = post(client, payload(days), key="short")
+    assert answer.status_code == 400
+    assert registrations_for("+6281311112222") == []
+
+
+def test_idempotency_record_expires(client, days):
+    key = uuid.uuid4().hex
+    post(client, payload(days), key=key)
+    record = IdempotencyRecord.get(f"registration#{key}")
+    assert record.expires_at is not None
+
+
+def test_public_options_offer_only_working_days(client, days):
+    from datetime import date
+
+    assert all(date.fromisoformat(d).weekday() < 5 for d in days)

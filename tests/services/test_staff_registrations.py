@@ -1,0 +1,84 @@
+"""Staff lists registrations with filters, search and pagination: Queries only."""
+import json
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from chalicelib.domain import rules
+from chalicelib.services import registrations
+
+
+@pytest.fixture
+def stored(client):
+    days = client.http.get("/public/options").json_body["days"][:2]
+    people = [
+        ("Ahmad Fauzi", "0812-0000-0001", "Cibinong", "ukm", "pemasaran"),
+        ("Budi Hartono", "0812-0000-0002", "Ciawi", "koperasi", "simpan_pinjam"),
+        ("Citra Ayu", "0812-0000-0003", "Cibinong", "koperasi", "tata_kelola_rat"),
+        ("Dedi Kurnia", "0812-0000-0004", "Jonggol", "ukm", "keuangan"),
+        ("Euis Ratna", "0812-0000-0005", "Cibinong", "ukm", "legalitas"),
+    ]
+    refs = {}
+    for name, phone, kec, service, topic in people:
+        body = {"name": name, "whatsapp": phone, "kecamatan": kec, "service": service, "org_name": "Usaha " + name,
+                "coop_status": "aktif" if service == "koperasi" else None,
+                "business_sector": "kuliner" if service == "ukm" else None, "topics": [topic],
+                "description": "Uraian masalah yang cukup panjang untuk lolos validasi.", "mode": "daring",
+                "days": days, "source": "teman", "consent": True}
+        answer = client.http.post("/registrations", headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+                                  body=json.dumps(body))
+        assert answer.status_code == 201
+        refs[name] = answer.json_body["reference"]
+    return refs
+
+
+def names(answer):
+    return [i["name"] for i in answer.json_body["items"]]
+
+
+def test_list_is_newest_first_and_pages_with_a_cursor(admin, stored):
+    first = admin.get("/staff/registrations?limit=2")
+    assert first.status_code == 200
+    seen = names(first)
+    cursor = first.json_body["next_cursor"]
+    while cursor:
+        page = admin.get(f"/staff/registrations?limit=2&cursor={cursor}")
+        seen += names(page)
+        cursor = page.json_body["next_cursor"]
+    assert sorted(seen) == sorted(stored)
+    assert len(seen) == len(set(seen)) == 5
+
+
+def test_filters_combine(admin, stored):
+    assert sorted(names(admin.get("/staff/registrations?kecamatan=Cibinong"))) == ["Ahmad Fauzi", "Citra Ayu", "Euis Ratna"]
+    assert sorted(names(admin.get("/staff/registrations?kecamatan=Cibinong&service=ukm"))) == ["Ahmad Fauzi", "Euis Ratna"]
+    assert sorted(names(admin.get("/staff/registrations?status=menunggu&service=koperasi"))) == ["Budi Hartono", "Citra Ayu"]
+    assert names(admin.get("/staff/registrations?status=selesai")) == []
+    today = rules.wib_now().date()
+    assert len(names(admin.get(f"/staff/registrations?from={today}&to={today}"))) == 5
+    assert names(admin.get(f"/staff/registrations?from={today - timedelta(days=9)}&to={today - timedelta(days=1)}")) == []
+
+
+def test_search_by_name_phone_and_reference(admin, stored):
+    assert names(admin.get("/staff/registrations?q=citra")) == ["Citra Ayu"]
+    assert names(admin.get("/staff/registrations?q=0812%200000%200004")) == ["Dedi Kurnia"]
+    ref = stored["Euis Ratna"]
+    assert names(admin.get(f"/staff/registrations?q={ref.lower()}")) == ["Euis Ratna"]
+    detail = admin.get(f"/staff/registrations/{ref}").json_body
+    assert detail["whatsapp"] == "+6281200000005" and detail["description"].startswith("Uraian")
+    assert admin.get("/staff/registrations/ZZZ-ZZZ").status_code == 404
+
+
+def test_bad_filters_get_field_messages(admin, stored):
+    answer = admin.get("/staff/registrations?status=x&service=y&kecamatan=z&limit=1000")
+    assert answer.status_code == 400
+    assert set(answer.json_body["errors"]) == {"status", "service", "kecamatan", "limit"}
+    assert admin.get("/staff/registrations?cursor=%%%").status_code == 400
+
+
+def test_a_sparse_filter_costs_bounded_reads(admin, stored, dynamo_ops):
+    dynamo_ops.clear()
+    admin.get("/staff/registrations?q=tidak-ada-nama-seperti-ini")
+    assert dynamo_ops.count("Query") <= registrations.MAX_READS
+    assert "Scan" not in dynamo_ops

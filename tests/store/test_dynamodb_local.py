@@ -1,0 +1,67 @@
+"""Allocation runs at the same time, against DynamoDB Local (AWS's own emulator, which
+serialises transactions as DynamoDB does; moto's in-process store does not)."""
+import os
+import threading
+from datetime import date
+
+import pytest
+
+from chalicelib.domain import rules, validation
+from chalicelib.services import allocation, registrations, team
+from chalicelib.store import models
+from infra.local import dynamodb
+
+@pytest.fixture(scope="module")
+def dynamodb_local():
+    """A fresh DynamoDB Local; the app's one connection follows DYNAMODB_ENDPOINT there."""
+    if not dynamodb.JAR.exists():
+        pytest.fail(f"{dynamodb.JAR} is missing: `make test` fetches DynamoDB Local")
+    proc, endpoint = dynamodb.start()
+    saved = os.environ.get("DYNAMODB_ENDPOINT")
+    os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    try:
+        models.create_tables()
+        yield endpoint
+    finally:
+        if saved is None:
+            os.environ.pop("DYNAMODB_ENDPOINT", None)
+        else:
+            os.environ["DYNAMODB_ENDPOINT"] = saved
+        dynamodb.stop(proc)
+
+def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
+    actor = "admin@demo.local"
+    team.create_consultant(actor, {"name": "Siti Rahmawati", "services": ["koperasi"], "topics": ["keuangan"],
+                                   "modes": ["tatap_muka", "daring"]}, consultant_id="K-SITI")
+    team.create_room(actor, {"name": "Ruang 1"}, room_id="R-1")
+    team.set_weekly_pattern(actor, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    today = rules.wib_now().date()
+    day = validation.bookable_days(today, registrations.closed_days(today))[0]
+    for i in range(10):
+        outcome = registrations.create_registration({
+            "name": f"Peserta {i}", "whatsapp": f"0813-7000-00{i:02d}", "kecamatan": "Ciawi", "service": "koperasi",
+            "org_name": "Koperasi Contoh", "coop_status": "aktif", "topics": ["keuangan"],
+            "description": "Uraian masalah yang cukup panjang untuk lolos validasi.", "mode": "tatap_muka",
+            "days": [day.isoformat()], "source": "teman", "consent": True}, f"concurrency-test-{i:04d}-key")
+        assert outcome.status == 201
+
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(allocation.run())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    scheduled = list(models.Registration.by_status.query(rules.STATUS_SCHEDULED))
+    sessions = [models.SessionRecord.get(r.session_id) for r in scheduled]
+    assert sum(r.booked for r in results) == len(sessions) == 6
+    assert len({s.seat_id for s in sessions}) == 6
+    assert len({(s.room_id, s.start) for s in sessions}) == 6
+    assert all(date.fromisoformat(s.day) == day for s in sessions)

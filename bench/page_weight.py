@@ -13,9 +13,19 @@ BUILD = Path(__file__).resolve().parents[1] / "static_site" / "_build"
 
 
 def page_assets(html_path: Path) -> list[Path]:
+    """The page, its CSS and scripts, and every ES module those scripts import."""
     html = html_path.read_text(encoding="utf-8")
     refs = re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', html)
-    return [html_path] + [(html_path.parent / ref).resolve() for ref in refs]
+    files = [html_path] + [(html_path.parent / ref).resolve() for ref in refs]
+    todo = [f for f in files if f.suffix == ".js"]
+    while todo:
+        script = todo.pop()
+        for ref in re.findall(r'^import (?:[^"]*from )?"(\./[^"]+)";', script.read_text(encoding="utf-8"), re.M):
+            module = (script.parent / ref).resolve()
+            if module not in files:
+                files.append(module)
+                todo.append(module)
+    return files
 
 
 def main() -> None:

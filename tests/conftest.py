@@ -16,6 +16,7 @@ os.environ.update(
         "APP_STAGE": "test",
         "AUTH_MODE": "local",
         "APP_SIGNING_KEY": "test-signing-key-not-secret-0123456789abcdef",
+        "BACKGROUND_JOBS": "inline",  # a job started by staff runs before the answer, inside the test
         "LOCAL_ISSUER_KEY_FILE": os.path.join(tempfile.mkdtemp(prefix="cc-issuer-"), "key.pem"),
     }
 )
@@ -44,12 +45,32 @@ def dynamo_ops(monkeypatch):
 def aws(dynamo_ops):
     """A fresh moto AWS with every table created; fails the test if anything Scans."""
     with mock_aws():
-        from chalicelib.store.models import create_tables
+        from chalicelib.store.tables import create_tables
 
         create_tables()
         dynamo_ops.clear()
         yield
     assert "Scan" not in dynamo_ops, "a request path used Scan"
+
+
+def _lambda_context_with_the_deployed_timeout():
+    """chalice.test gives every invocation a context with 3 s left; a real invocation has its
+    function's timeout (.chalice/config.json), which the scheduled functions budget their work by."""
+    import chalice.test
+    from chalice.local import LambdaContext
+
+    from infra.local.timer import timeouts
+
+    limits = timeouts()
+
+    class DeployedContext(LambdaContext):
+        def __init__(self, function_name, memory_size, max_runtime_ms=None, time_source=None):
+            super().__init__(function_name, memory_size, max_runtime_ms=limits.get(function_name, 30) * 1000)
+
+    chalice.test.LambdaContext = DeployedContext
+
+
+_lambda_context_with_the_deployed_timeout()
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
-"""The scheduled functions (EventBridge schedules run in UTC; the comments say WIB)."""
+"""The scheduled functions. EventBridge schedules run in UTC (the comments say WIB); each
+function works within its invocation's remaining time (its timeout is in .chalice/config.json)."""
 from __future__ import annotations
 
 from chalice import Blueprint, Cron, Rate
 
+from ..budget import Deadline
 from ..services import jobs
 
 bp = Blueprint(__name__)
@@ -16,31 +18,39 @@ RETENTION_CRON = Cron(15, 19, "*", "*", "?", "*")
 EVERY_MINUTE = Rate(1, unit=Rate.MINUTES)
 
 
+def _deadline(event, job: str) -> Deadline:
+    return Deadline.from_context(event.context, jobs.BUDGETS[job])
+
+
 @bp.schedule(ALLOCATION_CRON, name="allocate")
 def allocate_on_schedule(event):
-    return jobs.allocate()
+    """Also started by staff ("run now") with {"run_id": ...} in the event's detail."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    run_id = detail.get("run_id") if isinstance(detail.get("run_id"), str) else None
+    continuation = detail.get("continuation") if isinstance(detail.get("continuation"), int) else 0
+    return jobs.allocate(_deadline(event, "allocate"), run_id=run_id, continuation=continuation)
 
 
 @bp.schedule(MEETINGS_CRON, name="sync_meetings")
 def sync_meetings(event):
-    return jobs.sync_meetings()
+    return jobs.sync_meetings(_deadline(event, "sync_meetings"))
 
 
 @bp.schedule(EVERY_MINUTE, name="send_messages")
 def send_messages(event):
-    return jobs.send_messages()
+    return jobs.send_messages(_deadline(event, "send_messages"))
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="queue_reminders")
 def queue_reminders(event):
-    return jobs.queue_reminders()
+    return jobs.queue_reminders(_deadline(event, "queue_reminders"))
 
 
 @bp.schedule(EVERY_MINUTE, name="send_broadcasts")
 def send_broadcasts(event):
-    return jobs.send_broadcasts()
+    return jobs.send_broadcasts(_deadline(event, "send_broadcasts"))
 
 
 @bp.schedule(RETENTION_CRON, name="anonymise_old_data")
 def anonymise_old_data(event):
-    return jobs.anonymise_old_data()
+    return jobs.anonymise_old_data(_deadline(event, "anonymise_old_data"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain.errors import InputError
-from ..services import booking, jobs, meetings, sessions
+from ..services import allocation, booking, jobs, meetings, sessions
 from . import http
 from .guard import ALL_STAFF, actor, staff_route
 
@@ -18,7 +18,13 @@ def _body():
 
 @staff_route(bp, "/staff/allocation/run", methods=("POST",))
 def run_allocation_now(principal):
-    return http.respond(200, jobs.allocate())
+    """Starts a run in the background: 202 with the run to watch (or the one already running)."""
+    return http.respond(202, jobs.start_allocation(actor(principal)))
+
+
+@staff_route(bp, "/staff/allocation/runs/{run_id}")
+def allocation_run(principal, run_id):
+    return http.respond(200, allocation.get_run(run_id))
 
 
 @staff_route(bp, "/staff/sessions")

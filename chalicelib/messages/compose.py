@@ -50,6 +50,13 @@ class Data:
             self._regs[reference] = registrations_store.get(reference)
         return self._regs[reference]
 
+    def prefetch_registrations(self, references) -> None:
+        """Read many registrations in BatchGetItem calls instead of one GetItem each."""
+        wanted = {r for r in references if r and r not in self._regs}
+        found = registrations_store.get_many(wanted)
+        for reference in wanted:
+            self._regs[reference] = found.get(reference)
+
     def session(self, session_id: str | None):
         if not session_id:
             return None

@@ -10,9 +10,11 @@ comes late still queues what is late but useful, and skips what is too late (mes
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..budget import Deadline
 from ..domain import rules
 from ..store import outbox as outbox_store
 from .catalog import CONSULTANT, EMAIL, VISITOR, WHATSAPP
@@ -22,11 +24,16 @@ from .timing import (FEEDBACK_LATE, LOOKAHEAD, day_before_moment, moment, remind
                      session_end)
 
 
+PUT_WORKERS = 8  # conditional puts in flight at once
+PUT_RESERVE_SECONDS = 2.0
+
+
 @dataclass
 class QueueSummary:
     sessions: int = 0
     queued: int = 0
     already: int = 0
+    deferred: int = 0  # not written before the deadline: the next run (15 minutes) writes them
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -38,8 +45,10 @@ def _visitor_channels(reg) -> list[str]:
     return [WHATSAPP] + ([EMAIL] if reg.email else [])
 
 
-def queue(now: datetime | None = None) -> QueueSummary:
+def queue(now: datetime | None = None, *, deadline: Deadline | None = None) -> QueueSummary:
     now = now or datetime.now(rules.UTC)
+    deadline = deadline or Deadline.seconds(60)
+    records: list = []
     summary = QueueSummary()
     today = rules.wib_now(now).date()
     data = Data()
@@ -57,12 +66,12 @@ def queue(now: datetime | None = None) -> QueueSummary:
                 if end <= now <= end + FEEDBACK_LATE:
                     candidates.append(("cc_umpan_balik", s, now))
 
+    data.prefetch_registrations(s.reference for _, s, _ in candidates)
     for kind, s, at in candidates:
         reg = data.registration(s.reference)
         for channel in _visitor_channels(reg):
-            record = new_record(kind, channel, s.session_id, recipient_kind=VISITOR, now=now,
-                                reference=s.reference, session_id=s.session_id, not_before=at)
-            _put(record, summary)
+            records.append(new_record(kind, channel, s.session_id, recipient_kind=VISITOR, now=now,
+                                      reference=s.reference, session_id=s.session_id, not_before=at))
 
     tomorrow = today + timedelta(days=1)
     at = day_before_moment(tomorrow)
@@ -75,15 +84,19 @@ def queue(now: datetime | None = None) -> QueueSummary:
                 continue
             channels = ([WHATSAPP] if c.phone else []) + ([EMAIL] if c.email else [])
             for channel in channels:
-                record = new_record("cc_jadwal_konsultan", channel, f"{consultant_id}#{tomorrow.isoformat()}",
-                                    recipient_kind=CONSULTANT, now=now, consultant_id=consultant_id,
-                                    params={"day": tomorrow.isoformat()}, not_before=at)
-                _put(record, summary)
+                records.append(new_record("cc_jadwal_konsultan", channel, f"{consultant_id}#{tomorrow.isoformat()}",
+                                          recipient_kind=CONSULTANT, now=now, consultant_id=consultant_id,
+                                          params={"day": tomorrow.isoformat()}, not_before=at))
+    _put_all(records, summary, deadline)
     return summary
 
 
-def _put(record, summary: QueueSummary) -> None:
-    if outbox_store.put_new(record):
-        summary.queued += 1
-    else:
-        summary.already += 1
+def _put_all(records: list, summary: QueueSummary, deadline: Deadline) -> None:
+    def put(record) -> str:
+        if not deadline.allows(PUT_RESERVE_SECONDS):
+            return "deferred"
+        return "queued" if outbox_store.put_new(record) else "already"
+
+    with ThreadPoolExecutor(max_workers=PUT_WORKERS, thread_name_prefix="remind") as pool:
+        for outcome in pool.map(put, records):
+            setattr(summary, outcome, getattr(summary, outcome) + 1)

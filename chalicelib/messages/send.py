@@ -3,10 +3,16 @@
 Sending once, even with overlapping runs: a run CLAIMS a record with a conditional update (the
 record is still due and its next_attempt_at is exactly what the run read; the update moves
 next_attempt_at to now + CLAIM_SECONDS and counts the attempt) before calling the provider.
-Only one run's claim can succeed. The claim outlives the Lambda (120 s > 30 s), so a live run
-never loses it; if a run dies after the provider accepted but before the result was stored,
-the record is due again after the claim expires and may be sent a second time (at-least-once:
-neither WhatsApp nor SES takes an idempotency key). Every other path sends at most once.
+Only one run's claim can succeed. The claim outlives the invocation, so a live run never loses
+it; if a run dies after the provider accepted but before the result was stored, the record is due
+again after the claim expires and may be sent a second time (neither WhatsApp nor SES takes an
+idempotency key). Every other path sends at most once.
+
+A run works within its invocation's time: it takes due records page by page and sends them with
+a bounded pool per channel (WhatsApp takes 80 messages a second, SES starts at 14); it claims no
+record it cannot send, and it starts no provider call whose answer could come after the deadline
+(each call's timeout is the smaller of the provider's and the time left minus what storing the
+result takes). What is left stays due for the next run.
 
 Texts are rendered when sent, from current data (messages/compose.py): a Zoom link made after
 the booking is in the confirmation; a confirmation whose session was cancelled meanwhile is
@@ -17,25 +23,26 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import metrics
+from .. import metrics, settings
+from ..budget import Deadline
 from ..domain import rules
 from ..store import outbox as store
-from .senders import Retryable, SendError, sender as sender_for
 from .catalog import ConfigError, Defer, Skip
 from .compose import Data, build, render
 from .records import FAILED, MAX_ATTEMPTS, SENT, SKIPPED, backoff_seconds, broadcast_counts
+from .senders import Retryable, SendError, sender as sender_for
 
 logger = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 120  # > the Lambda timeout (30 s)
-BATCH = 50
-RUN_BUDGET_SECONDS = 20.0
-
-_monotonic = time.monotonic
+CLAIM_SECONDS = 120  # longer than any invocation of the sender
+PAGE = 100  # due records read at a time
+RUN_BUDGET_SECONDS = 50.0  # without a Lambda context (local timer, staff "run now", tests)
+STORE_RESERVE_SECONDS = 3.0  # time kept to store a result after the provider answered
 
 
 def _iso(dt: datetime) -> str:
@@ -56,37 +63,74 @@ class SendSummary:
     deferred: int = 0  # waiting (Zoom link), throttled channel, or out of time
     busy: int = 0  # another run holds it, or it changed since it was read
     outcomes: dict = field(default_factory=dict)  # message id -> outcome (tests, logs: ids only)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, message_id: str, outcome: str) -> None:
-        self.outcomes[message_id] = outcome
-        setattr(self, outcome, getattr(self, outcome) + 1)
+        with self._lock:
+            self.outcomes[message_id] = outcome
+            setattr(self, outcome, getattr(self, outcome) + 1)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "outcomes"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("outcomes", "_lock")}
 
 
-def due_records(now: datetime, limit: int = BATCH) -> list:
+def due_records(now: datetime, limit: int = PAGE) -> list:
     return store.due(now, limit)
 
 
-def send_due(now: datetime | None = None, *, senders: dict | None = None, limit: int = BATCH,
-             budget_seconds: float = RUN_BUDGET_SECONDS) -> SendSummary:
-    """One run of the sender: every due record at most once, within the time budget."""
+class Channel:
+    """One channel of a run: its sender, the sends in flight, and a slow start: until one send has
+    gone through, sends go one at a time, so a provider in trouble (429, 5xx, timeouts) gets one
+    call at a time instead of a burst."""
+
+    def __init__(self, sender, workers: int):
+        self.sender = sender
+        self.slots = threading.BoundedSemaphore(workers)
+        self.first = threading.Lock()
+        self.open = False
+        self.throttled = False
+
+
+class Run:
+    """What the records of one run share: the channels, the reads, the clock."""
+
+    def __init__(self, now: datetime, deadline: Deadline, senders: dict | None):
+        self.now, self.deadline = now, deadline
+        self.given = dict(senders or {})
+        self.data = Data()
+        self.lock = threading.Lock()
+        self.channels: dict[str, Channel] = {}
+
+    def channel(self, name: str) -> Channel:
+        with self.lock:
+            if name not in self.channels:
+                self.channels[name] = Channel(self.given.get(name) or sender_for(name), settings.send_workers(name))
+            return self.channels[name]
+
+
+def send_due(now: datetime | None = None, *, senders: dict | None = None, deadline: Deadline | None = None,
+             limit: int | None = None, budget_seconds: float | None = None) -> SendSummary:
+    """One run of the sender: due records, each at most once, until none is due or time runs out.
+
+    `limit` caps the records this run looks at (tests); `budget_seconds` stands in for a deadline."""
     now = now or _now()
+    if deadline is None:
+        deadline = Deadline.seconds(RUN_BUDGET_SECONDS if budget_seconds is None else budget_seconds)
     summary = SendSummary()
-    records = due_records(now, limit)
-    summary.due = len(records)
-    chosen = dict(senders or {})
-    data = Data()
-    throttled: set[str] = set()
-    started = _monotonic()
-    for record in records:
-        if record.channel in throttled or _monotonic() - started > budget_seconds:
-            summary.add(record.message_id, "deferred")
-            continue
-        if record.channel not in chosen:
-            chosen[record.channel] = sender_for(record.channel)
-        summary.add(record.message_id, send_one(record, data, now, chosen[record.channel], throttled))
+    run = Run(now, deadline, senders)
+    workers = sum(settings.send_workers(c) for c in ("whatsapp", "email"))
+    start_key = None
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="send") as pool:
+        while deadline.allows(STORE_RESERVE_SECONDS):
+            want = PAGE if limit is None else min(PAGE, limit - summary.due)
+            if want <= 0:
+                break
+            records, start_key = store.due_page(now, want, start_key)
+            summary.due += len(records)
+            for record, outcome in zip(records, pool.map(lambda r: send_one(r, run), records)):
+                summary.add(record.message_id, outcome)
+            if start_key is None:
+                break
     return summary
 
 
@@ -102,13 +146,39 @@ def claim(record, now: datetime) -> str | None:
     return token if store.claim(record, now, now + timedelta(seconds=CLAIM_SECONDS), token) else None
 
 
-def send_one(record, data: Data, now: datetime, sender, throttled: set) -> str:
-    token = claim(record, now)
+def send_one(record, run: Run) -> str:
+    channel = run.channel(record.channel)
+    if channel.open:
+        with channel.slots:
+            return _send_in_time(record, run, channel)
+    with channel.first:  # slow start
+        if channel.open:
+            return _send_in_time(record, run, channel)
+        outcome = _send_in_time(record, run, channel)
+        channel.open = outcome == "sent"
+        return outcome
+
+
+def _send_in_time(record, run: Run, channel: Channel) -> str:
+    if channel.throttled:
+        return "deferred"
+    sender = channel.sender
+    own = getattr(sender, "timeout_seconds", 15.0)
+    timeout = run.deadline.call_timeout(own, STORE_RESERVE_SECONDS)
+    if timeout is None or (not getattr(sender, "adjustable_timeout", False) and timeout < own):
+        return "deferred"  # not enough time left to be sure of the answer: the next run sends it
+    token = claim(record, run.now)
     if token is None:
         return "busy"
+    return _prepare_and_send(record, token, run, channel, timeout)
+
+
+def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: float) -> str:
+    sender = channel.sender
+    now = run.now
     stamp = _iso(now)
     try:
-        built = build(record, data, now)
+        built = build(record, run.data, now)
         rendered = render(record, built, now)
     except Skip as reason:
         _settle(record, token, {"status": SKIPPED, "due": None, "error": str(reason)[:300], "updated_at": stamp},
@@ -126,10 +196,13 @@ def send_one(record, data: Data, now: datetime, sender, throttled: set) -> str:
         return _retry_or_fail(record, token, Retryable(f"pesan tidak dapat disiapkan: {type(exc).__name__}"), now)
 
     try:
-        provider_id = sender.send(built.to, built.to_name, rendered, record.message_id)
+        if getattr(sender, "adjustable_timeout", False):
+            provider_id = sender.send(built.to, built.to_name, rendered, record.message_id, timeout=timeout)
+        else:
+            provider_id = sender.send(built.to, built.to_name, rendered, record.message_id)
     except SendError as exc:
         if exc.throttled:
-            throttled.add(record.channel)
+            channel.throttled = True
         return _retry_or_fail(record, token, exc, now)
     except Exception as exc:  # noqa: BLE001 - unknown provider trouble: treated as retryable
         logger.exception("outbox %s: provider raised", record.message_id)

@@ -90,7 +90,7 @@ def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False
     outbox_store.add(uow, events.on_session_scheduled(session, registration, now, moved=audit_action == "sesi.pindah"))
     registrations_store.update(uow, registration, {"status": rules.STATUS_SCHEDULED, "session_id": session.session_id,
                                                    "updated_at": stamp},
-                               status_in=allowed_from, session="none" if first else "some")
+                               status_in=allowed_from, session="none" if first else "some", days_as_read=True)
     hand_over = session.meeting_state == meetings.TO_UPDATE
     if hand_over:
         sessions_store.hand_over(uow, meeting_from, session)
@@ -146,7 +146,7 @@ def expire(registration, now: datetime) -> bool:
     uow = UnitOfWork()
     registrations_store.update(uow, registration, {"status": rules.STATUS_EXPIRED,
                                                    "updated_at": rules.to_utc_iso(now)},
-                               status_in=(rules.STATUS_WAITING,))
+                               status_in=(rules.STATUS_WAITING,), days_as_read=True)
     stats_store.add(uow, counters.registration_expired(registration_created_at=registration.created_at))
     outbox_store.add(uow, events.on_expired(registration, now))
     try:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .. import settings
+from ..budget import Deadline
 from ..domain import counters, rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..messages import catalog
@@ -54,9 +55,10 @@ from . import campaigns, privacy
 RUNNING, DONE, CANCELLED = store.RUNNING, "selesai", "dibatalkan"
 STATUS_LABELS = {RUNNING: "Sedang dikirim", DONE: "Selesai", CANCELLED: "Dibatalkan"}
 PAGE = 50
-MAX_PAGES_PER_RUN = 10
+MAX_PAGES_PER_RUN = 100
 DAILY_KEY = "BC#{day}"
 PARAM_MAX = 300
+PAGE_RESERVE = 5.0  # seconds kept to queue one page (at most PAGE transactions) and save the cursor
 
 
 def per_minute() -> int:
@@ -327,9 +329,11 @@ def _enqueue(b, reg, now: datetime, day: str, *, opted_out: bool = False) -> boo
     return store.enqueue(b, record, DAILY_KEY.format(day=day), skipped=opted_out)
 
 
-def run(now: datetime | None = None) -> RunSummary:
-    """Queue the next messages of every running broadcast, within the pace and the daily limit."""
+def run(now: datetime | None = None, *, deadline: Deadline | None = None) -> RunSummary:
+    """Queue the next messages of every running broadcast, within the pace and the daily limit,
+    and within the invocation's time (the cursor keeps where it stopped)."""
     now = now or _now()
+    deadline = deadline or Deadline.seconds(50)
     summary = RunSummary()
     day = rules.wib_now(now).date().isoformat()
     budget = min(per_minute(), max(0, daily_limit() - _daily_count(day)))
@@ -340,7 +344,7 @@ def run(now: datetime | None = None) -> RunSummary:
         parts = _partitions(d)
         state = _decode(b.cursor)
         pages = 0
-        while budget > 0 and state["p"] < len(parts) and pages < MAX_PAGES_PER_RUN:
+        while budget > 0 and state["p"] < len(parts) and pages < MAX_PAGES_PER_RUN and deadline.allows(PAGE_RESERVE):
             regs, key = _page(d, parts[state["p"]], since, state["k"], min(PAGE, budget))
             pages += 1
             out = _opted_out({r.phone for r in regs if r.phone})

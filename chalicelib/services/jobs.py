@@ -1,7 +1,8 @@
 """The unattended work: what each scheduled function does, and the staff's "run now" buttons.
 
-Each job returns its summary as a dict (ids and counts only, never personal data), logs it,
-and emits the metrics its alarms watch (chalicelib/metrics.py).
+Each job works within a deadline (the Lambda invocation's time left, or the budget below outside
+Lambda), returns its summary as a dict (ids and counts only, never personal data), logs it, and
+emits the metrics its alarms watch (chalicelib/metrics.py).
 """
 from __future__ import annotations
 
@@ -9,10 +10,20 @@ import json
 import logging
 
 from .. import metrics
+from ..budget import Deadline
 from ..messages import reminders, send
-from . import allocation, broadcasts, meetings, privacy
+from . import allocation, broadcasts, launcher, meetings, privacy
 
 logger = logging.getLogger(__name__)
+
+# Seconds of work when no Lambda context says otherwise: each a little under the function's
+# timeout in .chalice/config.json (a test keeps them so).
+BUDGETS = {"allocate": 110, "send_messages": 50, "sync_meetings": 230, "queue_reminders": 110,
+           "send_broadcasts": 50, "anonymise_old_data": 590}
+
+
+def _deadline(name: str, deadline: Deadline | None) -> Deadline:
+    return deadline or Deadline.seconds(BUDGETS[name])
 
 
 def _logged(name: str, summary) -> dict:
@@ -21,32 +32,43 @@ def _logged(name: str, summary) -> dict:
     return out
 
 
-def allocate() -> dict:
+def allocate(deadline: Deadline | None = None, *, run_id: str | None = None, continuation: int = 0) -> dict:
     try:
-        summary = allocation.run()
+        summary = allocation.run_job(_deadline("allocate", deadline), run_id=run_id, continuation=continuation)
     except Exception:
         metrics.emit("AllocationFailures")
         raise
     if summary.conflicts:
         metrics.emit("AllocationConflicts", summary.conflicts)
+    if not summary.complete and not summary.busy and continuation < allocation.MAX_CONTINUATIONS:
+        # The deadline came first: carry on at once in a fresh invocation, with the same run record.
+        nxt = continuation + 1
+        launcher.launch("allocate", {"run_id": summary.run_id, "continuation": nxt},
+                        lambda: allocate(run_id=summary.run_id, continuation=nxt))
     return _logged("allocation run", summary)
 
 
-def sync_meetings() -> dict:
-    return _logged("zoom sync", meetings.run())
+def start_allocation(actor: str) -> dict:
+    """The admin's "run now": in the background, watched through its run record."""
+    return allocation.start(actor, lambda run_id: launcher.launch(
+        "allocate", {"run_id": run_id}, lambda: allocate(run_id=run_id)))
 
 
-def send_messages() -> dict:
-    return _logged("outbox run", send.send_due())
+def sync_meetings(deadline: Deadline | None = None) -> dict:
+    return _logged("zoom sync", meetings.run(deadline=_deadline("sync_meetings", deadline)))
 
 
-def queue_reminders() -> dict:
-    return _logged("reminders queued", reminders.queue())
+def send_messages(deadline: Deadline | None = None) -> dict:
+    return _logged("outbox run", send.send_due(deadline=_deadline("send_messages", deadline)))
 
 
-def send_broadcasts() -> dict:
-    return _logged("broadcasts", broadcasts.run())
+def queue_reminders(deadline: Deadline | None = None) -> dict:
+    return _logged("reminders queued", reminders.queue(deadline=_deadline("queue_reminders", deadline)))
 
 
-def anonymise_old_data() -> dict:
-    return _logged("retention", privacy.run_retention())
+def send_broadcasts(deadline: Deadline | None = None) -> dict:
+    return _logged("broadcasts", broadcasts.run(deadline=_deadline("send_broadcasts", deadline)))
+
+
+def anonymise_old_data(deadline: Deadline | None = None) -> dict:
+    return _logged("retention", privacy.run_retention(deadline=_deadline("anonymise_old_data", deadline)))

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import metrics
+from .. import metrics, settings
+from ..budget import Deadline
 from ..domain import rules
 from ..domain.errors import Conflict, NotFound
 from ..domain.meetings import (CLAIM_SECONDS, CREATING, DELETED, DUE_STATES, FAILED, READY, STATE_LABELS, TO_CREATE,
@@ -31,10 +33,11 @@ from . import zoom
 
 logger = logging.getLogger(__name__)
 
-BATCH = 50  # sessions per state per run
-RUN_BUDGET_SECONDS = 20.0  # stop taking new work before the Lambda timeout
-
-_monotonic = time.monotonic
+BATCH = 1000  # sessions per state per run
+RUN_BUDGET_SECONDS = 50.0  # without a Lambda context
+# A session's work is at most two Zoom calls (list, then create) of the client's timeout each, and
+# storing the result: no session is started with less than this left.
+WORK_SECONDS = 2 * 13.05 + 3.0
 
 
 def _iso(dt: datetime) -> str:
@@ -93,14 +96,16 @@ class SyncSummary:
     deferred: int = 0  # out of time or throttled: the next run takes it
     not_configured: bool = False
     outcomes: dict = field(default_factory=dict)  # session id -> outcome (tests, logs: ids only)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, session_id: str, outcome: str) -> None:
-        self.outcomes[session_id] = outcome
-        if hasattr(self, outcome) and isinstance(getattr(self, outcome), int):
-            setattr(self, outcome, getattr(self, outcome) + 1)
+        with self._lock:
+            self.outcomes[session_id] = outcome
+            if hasattr(self, outcome) and isinstance(getattr(self, outcome), int):
+                setattr(self, outcome, getattr(self, outcome) + 1)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "outcomes"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("outcomes", "_lock")}
 
 
 def due_sessions(now: datetime) -> list:
@@ -112,10 +117,13 @@ def due_sessions(now: datetime) -> list:
     return out
 
 
-def run(now: datetime | None = None, *, client=None, budget_seconds: float = RUN_BUDGET_SECONDS) -> SyncSummary:
-    """Create, update and delete the meetings of every session that is due. Safe to run twice
-    at once or again after dying (see the module docstring)."""
+def run(now: datetime | None = None, *, client=None, deadline: Deadline | None = None,
+        budget_seconds: float | None = None) -> SyncSummary:
+    """Create, update and delete the meetings of every session that is due, a few at a time, until
+    done or the deadline is near. Safe to run twice at once or again after dying (see the module
+    docstring)."""
     now = now or datetime.now(rules.UTC)
+    deadline = deadline or Deadline.seconds(RUN_BUDGET_SECONDS if budget_seconds is None else budget_seconds)
     summary = SyncSummary()
     due = due_sessions(now)
     summary.due = len(due)
@@ -129,15 +137,29 @@ def run(now: datetime | None = None, *, client=None, budget_seconds: float = RUN
             metrics.emit("ZoomFailures")
             summary.not_configured = True
             return summary
-    started = _monotonic()
-    throttled = False
-    for session in due:
-        if throttled or _monotonic() - started > budget_seconds:
-            summary.add(session.session_id, "deferred")
-            continue
+    throttled = threading.Event()
+    opened = threading.Event()  # slow start: one at a time until a call went through
+    first = threading.Lock()
+
+    def work(session) -> str:
+        if throttled.is_set() or not deadline.allows(WORK_SECONDS):
+            return "deferred"
         outcome = process(session, client, now)
-        summary.add(session.session_id, outcome)
-        throttled = outcome == "throttled"
+        if outcome == "throttled":
+            throttled.set()
+        elif outcome in ("created", "adopted", "updated", "deleted"):
+            opened.set()
+        return outcome
+
+    def step(session) -> str:
+        if opened.is_set():
+            return work(session)
+        with first:
+            return work(session)
+
+    with ThreadPoolExecutor(max_workers=settings.meeting_workers(), thread_name_prefix="zoom") as pool:
+        for session, outcome in zip(due, pool.map(step, due)):
+            summary.add(session.session_id, outcome)
     return summary
 
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .. import settings
+from ..budget import Deadline
 from ..domain import rules
 from ..domain.errors import Conflict, InputError
 from ..messages.catalog import VISITOR
@@ -61,6 +62,7 @@ FINISHED = (rules.STATUS_DONE, rules.STATUS_EXPIRED, rules.STATUS_CANCELLED)
 RETENTION_KEY = "RETENTION"
 RETENTION_OVERLAP = timedelta(days=31)  # re-check a month behind the watermark (late finishers)
 RETENTION_BATCH = 200
+RETENTION_RESERVE = 20.0  # seconds kept to anonymise one more registration (its trail takes a few Queries)
 MAX_FOLLOW_UPS = 10
 
 
@@ -336,7 +338,8 @@ class RetentionSummary:
         return self.__dict__.copy()
 
 
-def run_retention(now: datetime | None = None, *, batch: int = RETENTION_BATCH) -> RetentionSummary:
+def run_retention(now: datetime | None = None, *, batch: int = RETENTION_BATCH,
+                  deadline: Deadline | None = None) -> RetentionSummary:
     """Anonymise finished registrations created more than RETENTION_MONTHS ago.
 
     Found with Queries on GSI by_status (selesai, kedaluwarsa, dibatalkan) over created_at from a
@@ -352,7 +355,7 @@ def run_retention(now: datetime | None = None, *, batch: int = RETENTION_BATCH) 
     for status in FINISHED:
         for r in registrations_store.finished_between(status, lo, cutoff):
             summary.examined += 1
-            if summary.anonymised >= batch:
+            if summary.anonymised >= batch or (deadline is not None and not deadline.allows(RETENTION_RESERVE)):
                 summary.complete = False
                 break
             if is_anonymised(r):

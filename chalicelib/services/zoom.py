@@ -26,11 +26,12 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from .. import secrets_store, settings
 from ..domain import rules
 
-OAUTH_URL = "https://zoom.us/oauth/token"
+OAUTH_URL = "https://zoom.us/oauth/token"  # the defaults of settings.zoom_oauth_url / zoom_api_base
 API_BASE = "https://api.zoom.us/v2"
 TIMEOUT = (3.05, 10)  # connect, read (seconds): a Lambda run must not hang on Zoom
 TOKEN_MARGIN_SECONDS = 300  # refresh this long before the token expires
@@ -177,6 +178,13 @@ def _classify(response: requests.Response, what: str) -> ZoomError:
     return ZoomPermanent(text, status=status, code=code)
 
 
+def _session() -> requests.Session:
+    http = requests.Session()
+    http.mount("https://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
+    http.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
+    return http
+
+
 class ZoomClient:
     """The real Zoom API for one Server-to-Server OAuth app and one Zoom user."""
 
@@ -187,7 +195,7 @@ class ZoomClient:
                  http: requests.Session | None = None, timeout=TIMEOUT):
         self.account_id, self.client_id, self._secret = account_id, client_id, client_secret
         self.user_id = user_id or "me"
-        self.http = http or requests.Session()
+        self.http = http or _session()
         self.timeout = timeout
 
     # --- token -----------------------------------------------------------------------------
@@ -202,7 +210,7 @@ class ZoomClient:
             basic = base64.b64encode(f"{self.client_id}:{self._secret}".encode()).decode()
             try:
                 response = self.http.post(
-                    OAUTH_URL, params={"grant_type": "account_credentials", "account_id": self.account_id},
+                    settings.zoom_oauth_url(), params={"grant_type": "account_credentials", "account_id": self.account_id},
                     headers={"Authorization": f"Basic {basic}"}, timeout=self.timeout)
             except requests.Timeout:
                 raise ZoomRetryable("token: timeout") from None
@@ -221,7 +229,7 @@ class ZoomClient:
         for attempt in (1, 2):
             token = self._token(force=attempt == 2)
             try:
-                response = self.http.request(method, API_BASE + path, json=json, params=params,
+                response = self.http.request(method, settings.zoom_api_base() + path, json=json, params=params,
                                              headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout)
             except requests.Timeout:
                 raise ZoomRetryable(f"{what}: timeout") from None

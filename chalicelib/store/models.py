@@ -458,34 +458,34 @@ class BroadcastRecord(BaseModel):
     not_sent = NumberAttribute(default=0)  # the sender skipped it (opted out, no number any more)
 
 
+class RunRecord(BaseModel):
+    """A run of a scheduled job that staff can start and watch ("Jalankan penjadwalan sekarang"),
+    and the lease that keeps two runs of one job from working at once.
+
+    ``run_id`` ``R<yyyymmddHHMMSS><rand>`` (a run, kept 30 days) or ``lease#<kind>`` (the lease:
+    ``holder`` = the run holding it until ``lease_until``)."""
+
+    Meta = _meta("runs")
+
+    run_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # allocate
+    status = UnicodeAttribute(null=True)  # antre | berjalan | selesai | berlanjut | gagal
+    requested_by = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    waiting = NumberAttribute(null=True)
+    booked = NumberAttribute(null=True)
+    conflicts = NumberAttribute(null=True)
+    expired = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    holder = UnicodeAttribute(null=True)
+    lease_until = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
-    CampaignRecord, BroadcastRecord,
+    CampaignRecord, BroadcastRecord, RunRecord,
 ]
-
-
-def create_tables(wait: bool = True) -> None:
-    """Create every missing table (local stack and tests; AWS tables come from infra/)."""
-    for model in ALL_MODELS:
-        if not model.exists():
-            model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
-            model.update_ttl(ignore_update_ttl_errors=True)
-        else:
-            _add_missing_indexes(model)
-
-
-def _add_missing_indexes(model: type[BaseModel]) -> None:
-    """A GSI added to a model after its table was made (a kept local database gets it too)."""
-    existing = {i["IndexName"] for i in model.describe_table().get("GlobalSecondaryIndexes", [])}
-    schema = model._get_schema()
-    for index in schema.get("global_secondary_indexes", []):
-        if index["index_name"] in existing:
-            continue
-        model._get_connection().connection.client.update_table(
-            TableName=model.Meta.table_name,
-            AttributeDefinitions=index["attribute_definitions"],
-            GlobalSecondaryIndexUpdates=[{"Create": {
-                "IndexName": index["index_name"], "Projection": index["projection"],
-                "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH")}}],
-        )

@@ -104,6 +104,14 @@ def due(now: datetime, limit: int) -> list[OutboxRecord]:
                                              limit=limit))
 
 
+def due_page(now: datetime, size: int, start_key: dict | None = None) -> tuple[list[OutboxRecord], dict | None]:
+    """One page of the records due by `now` (oldest first) and where the next page starts."""
+    pages = OutboxRecord.due_index.query(PENDING, OutboxRecord.next_attempt_at <= rules.to_utc_iso(now),
+                                         page_size=size, last_evaluated_key=start_key).page_iter
+    page = next(pages, None) or {}
+    return [OutboxRecord.from_raw_data(raw) for raw in page.get("Items", [])], pages.last_evaluated_key
+
+
 def by_provider_id(provider_message_id: str) -> OutboxRecord | None:
     found = list(OutboxRecord.by_provider_id.query(provider_message_id, limit=1))
     return found[0] if found else None

@@ -60,11 +60,13 @@ def replay(key: str) -> dict | None:
 # --- changing ----------------------------------------------------------------------------------------
 
 def update(uow: UnitOfWork, registration: Registration, fields: dict, *, status_in: Iterable[str] | None = None,
-           session: str | None = None, label: str = LABEL) -> None:
+           session: str | None = None, days_as_read: bool = False, label: str = LABEL) -> None:
     """Set (or, for None, remove) `fields` in `uow`.
 
     Conditions: `status_in` (the status is one of these), `session` "none" (no session id yet)
-    or "some" (a session id is set); with neither the update has no condition."""
+    or "some" (a session id is set), `days_as_read` (the offered days are still the ones this
+    object was read with: a visitor who changed them meanwhile is not booked or expired on days
+    they withdrew); with none the update has no condition."""
     actions = [getattr(Registration, name).set(value) if value is not None else getattr(Registration, name).remove()
                for name, value in fields.items()]
     condition = None
@@ -72,6 +74,9 @@ def update(uow: UnitOfWork, registration: Registration, fields: dict, *, status_
         condition = Registration.status.is_in(*status_in)
     if session is not None:
         extra = Registration.session_id.does_not_exist() if session == "none" else Registration.session_id.exists()
+        condition = extra if condition is None else condition & extra
+    if days_as_read:
+        extra = Registration.days == list(registration.days)
         condition = extra if condition is None else condition & extra
     uow.update(registration, actions, condition, label=label)
 

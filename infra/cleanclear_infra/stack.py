@@ -14,6 +14,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
@@ -42,6 +43,7 @@ DYNAMODB_ACTIONS = [
     "dynamodb:UpdateItem",
 ]
 
+SCHEDULED_EVENT_MAX_AGE = 60  # seconds a scheduled invocation may wait for a free instance
 API_THROTTLE_RATE = 20  # requests per second, steady state, for the whole stage
 API_THROTTLE_BURST = 40
 
@@ -283,8 +285,22 @@ class CleanClearStack(cdk.Stack):
             k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"
         )
         self.role_ids = sorted(k for k, v in resources.items() if v["Type"] == "AWS::IAM::Role")
+        # function id -> its role id (each function has its own role: autogen_policy is false).
+        self.function_roles = {
+            fid: resources[fid]["Properties"]["Role"]["Fn::GetAtt"][0]
+            for fid in self.function_ids
+            if isinstance(resources[fid]["Properties"].get("Role"), dict)
+        }
+        self.scheduled_ids = sorted(
+            fid for fid in self.function_ids
+            if any(e.get("Type") == "Schedule" for e in resources[fid]["Properties"].get("Events", {}).values())
+        )
+        # Explicit names, so a function can be named (and invoked) before it exists: the API starts
+        # the allocation run in the background, and a run that reaches its deadline continues itself.
+        self.function_names = {fid: f"cleanclear-{stage}-{fid}" for fid in self.function_ids}
 
         environment = {
+            "ALLOCATE_FUNCTION": self.function_names.get("Allocate", ""),
             "TABLE_PREFIX": prefix,
             "AUTH_MODE": "cognito",
             "COGNITO_REGION": self.region,
@@ -309,6 +325,7 @@ class CleanClearStack(cdk.Stack):
                 "with site_url=<SiteUrl output> (`make deploy` does this second pass by itself).",
             )
         for function_id in self.function_ids:
+            self.chalice.get_resource(function_id).add_property_override("FunctionName", self.function_names[function_id])
             for key, value in environment.items():
                 self.chalice.add_environment_variable(key, value, function_id)
             # Log retention (UU PDP: keep no longer than needed). The log group exists before the
@@ -359,12 +376,30 @@ class CleanClearStack(cdk.Stack):
         basic_execution = iam.ManagedPolicy.from_aws_managed_policy_name(
             "service-role/AWSLambdaBasicExecutionRole"
         )
+        # Starting the allocation run in the background: the API ("run now") and the run itself
+        # (it continues in a fresh invocation when its deadline came first). Nobody else.
+        allocate_arn = self.format_arn(service="lambda", resource="function",
+                                       resource_name=self.function_names.get("Allocate", "none"),
+                                       arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        invoke_policy = iam.PolicyDocument(statements=[iam.PolicyStatement(
+            sid="StartTheAllocationRun", actions=["lambda:InvokeFunction"], resources=[allocate_arn])])
+        starters = {self.function_roles.get("APIHandler"), self.function_roles.get("Allocate")}
         for role_id in self.role_ids:
             role = self.chalice.get_resource(role_id)
-            role.add_property_override(
-                "Policies", [{"PolicyName": f"{role_id}AppAccess", "PolicyDocument": app_policy}]
-            )
+            policies = [{"PolicyName": f"{role_id}AppAccess", "PolicyDocument": app_policy}]
+            if role_id in starters:
+                policies.append({"PolicyName": f"{role_id}StartAllocation", "PolicyDocument": invoke_policy})
+            role.add_property_override("Policies", policies)
             role.add_property_override("ManagedPolicyArns", [basic_execution.managed_policy_arn])
+
+        # Scheduled functions: an invocation that could not start in time (throttled, or a run
+        # still going) is dropped, never queued behind the next one: the next schedule does it.
+        for function_id in self.scheduled_ids:
+            lambda_.CfnEventInvokeConfig(
+                self, f"{function_id}AsyncConfig",
+                function_name=self.function_names[function_id], qualifier="$LATEST",
+                maximum_retry_attempts=0, maximum_event_age_in_seconds=SCHEDULED_EVENT_MAX_AGE,
+            ).add_dependency(self.chalice.get_resource(function_id))
 
         # API Gateway stage throttling (blunts spam and runaway clients).
         self.rest_api = self.chalice.get_resource("RestAPI")

@@ -1,7 +1,7 @@
 """DynamoDB tables derived from the PynamoDB models, so a model added to ALL_MODELS gets a table.
 
 The models are the single source of truth for table names, keys, attribute types, indexes and
-TTL: the same schema `chalicelib.store.models.create_tables()` uses locally is read here through
+TTL: the same schema `chalicelib.store.tables.create_tables()` uses locally is read here through
 `Model._get_schema()` and turned into `dynamodb.Table` constructs.
 """
 from __future__ import annotations

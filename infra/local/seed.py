@@ -5,7 +5,7 @@ import sys
 
 
 def main(argv: list[str]) -> None:
-    from chalicelib.store.models import create_tables
+    from chalicelib.store.tables import create_tables
 
     create_tables()
     if "--tables-only" in argv:

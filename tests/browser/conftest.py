@@ -128,6 +128,19 @@ def call(stack, method, path, body=None, token=None, headers=None):
         return e.code, json.loads(raw) if raw else {}
 
 
+def allocate_now(stack, token, timeout: float = 60.0) -> dict:
+    """Staff's "run now": it starts in the background (202); wait until the run has finished."""
+    status, run = call(stack, "POST", "/staff/allocation/run", {}, token=token)
+    assert status == 202, run
+    deadline = time.monotonic() + timeout
+    while not run.get("finished"):
+        assert time.monotonic() < deadline, f"the allocation run did not finish: {run}"
+        time.sleep(0.3)
+        status, run = call(stack, "GET", f"/staff/allocation/runs/{run['run_id']}", token=token)
+        assert status == 200, run
+    return run
+
+
 def screenshot(pg, name: str) -> None:
     """Keep a phone-sized screenshot when SCREENSHOT_DIR is set (to look at what visitors see)."""
     target = os.environ.get("SCREENSHOT_DIR")

@@ -423,7 +423,7 @@ def test_outbox_shows_messages_as_read_and_retries_a_failed_one(stack, page):
     page.locator("#o-run-status", has_text="Pengiriman selesai").wait_for()
     loaded(page, "#o-status-line")
     assert page.locator(f"#o-isi article[data-id='{message_id}']").count() == 0  # no longer failed
-    status, body = call(stack, "GET", f"/staff/outbox?status=sent&limit=100", token=login_token(stack, ADMIN))
+    status, body = call(stack, "GET", "/staff/outbox?status=sent&limit=100", token=login_token(stack, ADMIN))
     assert any(m["id"] == message_id for m in body["items"]), "sent again"
     assert problems == []
 

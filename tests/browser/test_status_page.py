@@ -2,7 +2,7 @@
 import json
 import uuid
 
-from .conftest import call, screenshot
+from .conftest import allocate_now, call, screenshot
 
 
 def api(stack, path, payload=None, headers=None):
@@ -19,7 +19,7 @@ def test_visitor_sees_session_asks_other_dates_then_cancels(stack, page):
         "description": "Ingin memperluas pasar kerajinan ke luar Bogor.", "mode": "daring",
         "days": days[:3], "source": "facebook", "consent": True}, {"Idempotency-Key": uuid.uuid4().hex})
     token = api(stack, "/auth/local/login", {"email": "admin@demo.local", "password": "demo12345"})["token"]
-    api(stack, "/staff/allocation/run", {}, {"Authorization": f"Bearer {token}"})
+    assert allocate_now(stack, token)["status"] == "selesai"
 
     page.goto(f"{stack.site}/status.html#ref={reg['reference']}&t={reg['token']}")
     page.wait_for_selector("#sesi:not([hidden])")

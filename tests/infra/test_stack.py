@@ -999,3 +999,74 @@ def test_site_url_helper_reads_the_deployed_stack_and_the_outputs_file(tmp_path)
     assert helper.outputs_site_url(outputs, "dev") == "https://d1.cloudfront.net"
     assert helper.main(["outputs", str(outputs), "--stage", "dev"]) == 0
     assert helper.main(["outputs", str(outputs), "--stage", "prod"]) == 1
+
+
+# --- the unattended work: timeouts, memory, schedules, background runs -------------------------------
+
+def _period_seconds(expression: str) -> int:
+    """The shortest gap between two firings of a rate(...) or cron(...) schedule."""
+    import re
+
+    rate = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression)
+    if rate:
+        return int(rate.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[rate.group(2).rstrip("s")]
+    minutes = re.fullmatch(r"cron\((\S+) (\S+) .*\)", expression)
+    assert minutes, expression
+    minute, hour = minutes.group(1), minutes.group(2)
+    if minute.startswith("0/"):
+        return int(minute[2:]) * 60
+    if "/" not in minute and "*" not in minute and "," not in minute and "-" not in minute and hour.isdigit():
+        return 86400
+    raise AssertionError(f"unknown schedule {expression}")
+
+
+def test_every_function_has_the_timeout_and_memory_its_work_needs(template):
+    """The timeouts and memory of .chalice/config.json reach the template, and no scheduled
+    function can run longer than the gap to its next firing (runs do not pile up)."""
+    config = json.loads((REPO / ".chalice" / "config.json").read_text())["lambda_functions"]
+    from chalice.utils import to_cfn_resource_name
+
+    fns = functions(template)
+    by_id = {("APIHandler" if name == "api_handler" else to_cfn_resource_name(name)): (name, spec)
+             for name, spec in config.items()}
+    assert set(fns) == set(by_id), "every function has its own timeout and memory in .chalice/config.json"
+    for fid, fn in fns.items():
+        name, spec = by_id[fid]
+        props = fn["Properties"]
+        assert props["Timeout"] == spec["lambda_timeout"], name
+        assert props["MemorySize"] == spec["lambda_memory_size"], name
+        for event in props.get("Events", {}).values():
+            if event["Type"] == "Schedule":
+                assert props["Timeout"] < _period_seconds(event["Properties"]["Schedule"]), name
+    assert fns["APIHandler"]["Properties"]["Timeout"] <= 30  # API Gateway answers within 29 s
+    assert fns["Allocate"]["Properties"]["MemorySize"] >= 1024  # the allocator and 1,000s of bookings
+
+
+def test_scheduled_invocations_are_dropped_not_queued_when_late(template):
+    configs = resources(template, "AWS::Lambda::EventInvokeConfig")
+    scheduled = {fid for fid, fn in functions(template).items()
+                 if any(e["Type"] == "Schedule" for e in fn["Properties"].get("Events", {}).values())}
+    assert scheduled and {c["Properties"]["FunctionName"] for c in configs.values()} == {
+        f"cleanclear-prod-{fid}" for fid in scheduled}
+    for c in configs.values():
+        assert c["Properties"]["MaximumRetryAttempts"] == 0
+        assert c["Properties"]["MaximumEventAgeInSeconds"] <= 60
+
+
+def test_only_the_api_and_the_allocation_run_may_start_the_allocation_run(template):
+    fns = functions(template)
+    allocate = fns["Allocate"]["Properties"]
+    assert allocate["FunctionName"] == "cleanclear-prod-Allocate"
+    for fid in ("APIHandler", "Allocate"):
+        assert fns[fid]["Properties"]["Environment"]["Variables"]["ALLOCATE_FUNCTION"] == "cleanclear-prod-Allocate"
+    starters = set()
+    for rid, role in resources(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                if any(a.startswith("lambda:") for a in actions):
+                    assert actions == ["lambda:InvokeFunction"] or actions == "lambda:InvokeFunction"
+                    assert "cleanclear-prod-Allocate" in json.dumps(statement["Resource"])
+                    starters.add(rid)
+    roles = {fns[fid]["Properties"]["Role"]["Fn::GetAtt"][0] for fid in ("APIHandler", "Allocate")}
+    assert starters == roles

@@ -9,9 +9,10 @@ import requests
 import responses
 
 from chalicelib import metrics
+from chalicelib.budget import Deadline
 from chalicelib.domain import meetings as zoom_sync
 from chalicelib.domain import rules
-from chalicelib.messages import catalog, compose, events, reminders, render, templates_doc, webhook
+from chalicelib.messages import catalog, compose, events, reminders
 from chalicelib.messages import records as outbox_records
 from chalicelib.messages import send as outbox
 from chalicelib.services import allocation, booking, team
@@ -316,7 +317,7 @@ def test_overlapping_runs_send_each_message_once(aws, local_outbox):
     first = outbox.send_due(now, senders={"whatsapp": Counting()})  # ...run B does everything...
     assert first.sent == 4
     for record in stale:  # ...then run A goes on with what it read.
-        assert outbox.send_one(record, compose.Data(), now, Counting(), set()) == "busy"
+        assert outbox.send_one(record, outbox.Run(now, Deadline.seconds(30), {"whatsapp": Counting()})) == "busy"
     # A run that starts while another holds the claims finds nothing due.
     assert outbox.send_due(now + timedelta(seconds=30), senders={"whatsapp": Counting()}).due == 0
     assert sorted(sends) == sorted({r.message_id for r in stale}) and len(sends) == 4

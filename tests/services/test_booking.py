@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain import rules
-from chalicelib.services import allocation, booking, registrations, team
+from chalicelib.services import allocation, booking, team
 from chalicelib.store import registrations as registrations_store
 from chalicelib.store.models import LockRecord, Registration, SessionRecord
 

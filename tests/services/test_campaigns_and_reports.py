@@ -3,12 +3,11 @@ import csv
 import io
 import json
 import struct
-from datetime import date
 
 import pytest
 
 from chalicelib.domain import rules
-from chalicelib.services import allocation, booking
+from chalicelib.services import allocation
 from chalicelib.services import posters as poster
 from chalicelib.store.models import FeedbackRecord, Registration
 from tests.support.clinic import after_start, make_clinic, register, session_of

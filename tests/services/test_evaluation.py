@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
-from chalicelib.services import allocation, booking, capacity, team
+from chalicelib.services import allocation, capacity, team
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import Registration
 from tests.support.clinic import after_start, bookable_days, make_clinic, register, session_of, visitor_headers

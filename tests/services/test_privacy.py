@@ -4,7 +4,7 @@ The proof that personal data is gone reads EVERY table of ALL_MODELS with a plai
 the test itself (outside PynamoDB's Connection.dispatch, which the `aws` fixture watches for
 Scans on request paths)."""
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import boto3
 import pytest
@@ -13,7 +13,7 @@ from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
 from chalicelib.messages import send as outbox
 from chalicelib.messages import webhook
-from chalicelib.services import allocation, booking, feedback, privacy
+from chalicelib.services import allocation, feedback, privacy
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import ALL_MODELS, NoteRecord, Registration
 from tests.support.clinic import after_start, bookable_days, make_clinic, register, session_of, visitor_headers

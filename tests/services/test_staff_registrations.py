@@ -1,7 +1,7 @@
 """Staff lists registrations with filters, search and pagination: Queries only."""
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain import rules, validation
 from chalicelib.services import allocation, registrations, team
-from chalicelib.store import models
+from chalicelib.store import models, tables
 from infra.local import dynamodb
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def dynamodb_local():
     saved = os.environ.get("DYNAMODB_ENDPOINT")
     os.environ["DYNAMODB_ENDPOINT"] = endpoint
     try:
-        models.create_tables()
+        tables.create_tables()
         yield endpoint
     finally:
         if saved is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from chalicelib.domain import rules
 from chalicelib.services import team

@@ -28,11 +28,13 @@ class NotConfigured:
     """No credentials and no local outbox: nothing can be sent (AWS before the secrets are set)."""
 
     label = "Belum dikonfigurasi"
+    timeout_seconds = 0.0
+    adjustable_timeout = False
 
     def __init__(self, what: str):
         self.what = what
 
-    def send(self, to, to_name, rendered, message_id):
+    def send(self, to, to_name, rendered, message_id, timeout=None):
         raise Retryable(f"{self.what} belum dikonfigurasi")
 
 

@@ -23,11 +23,13 @@ LOCAL_FROM = "no-reply@cleanclear.local"
 
 class LocalOutbox:
     label = "Kotak keluar lokal (demo)"
+    timeout_seconds = 1.0
+    adjustable_timeout = False
 
     def __init__(self, directory: str | os.PathLike):
         self.directory = Path(directory)
 
-    def send(self, to: str, to_name: str | None, rendered, message_id: str) -> str:
+    def send(self, to: str, to_name: str | None, rendered, message_id: str, timeout: float | None = None) -> str:
         provider_id = LOCAL_PREFIX + secrets.token_hex(8)
         now = datetime.now(timezone.utc)
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,8 @@ def build_mime(*, from_address: str, to_address: str, to_name: str | None, subje
 
 class SesSender:
     label = "Amazon SES"
+    timeout_seconds = 13.0  # connect 3 + read 10, fixed in the client's configuration
+    adjustable_timeout = False
 
     def __init__(self, from_address: str, client=None):
         self.from_address = from_address
@@ -98,7 +100,7 @@ class SesSender:
                           calendar=rendered.calendar, calendar_method=rendered.calendar_method,
                           reply_to=site()["contact_email"], message_id=message_id)
 
-    def send(self, to: str, to_name: str | None, rendered, message_id: str) -> str:
+    def send(self, to: str, to_name: str | None, rendered, message_id: str, timeout: float | None = None) -> str:
         from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
                                          EndpointConnectionError, ReadTimeoutError)
 

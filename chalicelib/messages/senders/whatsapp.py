@@ -27,12 +27,16 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
 import requests
+from requests.adapters import HTTPAdapter
 
+from ... import settings
 from .errors import Permanent, Retryable
 
 GRAPH_VERSION = "v21.0"
-GRAPH_BASE = f"https://graph.facebook.com/{GRAPH_VERSION}"
-TIMEOUT = (3.05, 10)  # connect, read (seconds)
+CONNECT_TIMEOUT = 3.05
+READ_TIMEOUT = 10.0
+TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
+POOL = 32  # connections kept per run: the sender works with a few threads
 LANGUAGE = "id"
 
 # Meta error codes worth another try later: throttling and Meta-side trouble. Every other 4xx
@@ -87,24 +91,35 @@ def classify(response: requests.Response) -> Exception:
     return Permanent(f"WhatsApp: {message}", status=status, code=code)
 
 
+def _session() -> requests.Session:
+    http = requests.Session()
+    http.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=POOL))
+    http.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=POOL))
+    return http
+
+
 class WhatsAppClient:
     label = "WhatsApp Cloud API"
+    timeout_seconds = CONNECT_TIMEOUT + READ_TIMEOUT  # the longest a send can take
+    adjustable_timeout = True  # a send may be given less (the invocation's time left)
 
     def __init__(self, access_token: str, phone_number_id: str, session: requests.Session | None = None):
         self.access_token, self.phone_number_id = access_token, phone_number_id
-        self.http = session or requests.Session()
+        self.http = session or _session()
 
     @property
     def url(self) -> str:
-        return f"{GRAPH_BASE}/{self.phone_number_id}/messages"
+        return f"{settings.whatsapp_api_base()}/{GRAPH_VERSION}/{self.phone_number_id}/messages"
 
-    def send_template(self, to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE) -> str:
+    def send_template(self, to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
+                      timeout: float | None = None) -> str:
+        read = READ_TIMEOUT if timeout is None else max(0.5, min(READ_TIMEOUT, timeout - CONNECT_TIMEOUT))
         try:
             response = self.http.post(
                 self.url,
                 json=message_body(to_e164, template, parameters, language),
                 headers={"Authorization": f"Bearer {self.access_token}"},
-                timeout=TIMEOUT,
+                timeout=(CONNECT_TIMEOUT, read),
             )
         except requests.Timeout:
             raise Retryable("WhatsApp: timeout") from None
@@ -117,8 +132,8 @@ class WhatsAppClient:
         except (ValueError, KeyError, IndexError, TypeError):
             raise Retryable("WhatsApp: answer without a message id", status=response.status_code) from None
 
-    def send(self, to: str, to_name: str, rendered, message_id: str) -> str:
-        return self.send_template(to, rendered.kind, rendered.parameters)
+    def send(self, to: str, to_name: str, rendered, message_id: str, timeout: float | None = None) -> str:
+        return self.send_template(to, rendered.kind, rendered.parameters, timeout=timeout)
 
 
 # --- webhooks ------------------------------------------------------------------------------------

@@ -169,17 +169,35 @@ $("se-form").addEventListener("change", function (e) {
   loadSessions();
 });
 
+// "Run now" starts a run in the background (202 with its id); the page watches it until it ends.
+var RUN_POLL_MS = 1500;
 $("se-run").addEventListener("click", function () {
   var btn = $("se-run");
   btn.disabled = true;
-  setStatus("se-run-status", "Menjalankan penjadwalan…");
+  setStatus("se-run-status", "Memulai penjadwalan…");
   api("POST", "/staff/allocation/run", {}).then(function (res) {
-    btn.disabled = false;
-    if (!res.ok) return setStatus("se-run-status", problem(res));
-    setStatus("se-run-status", allocationSentence(res.body));
-    loadSessions();
+    if (!res.ok) { btn.disabled = false; return setStatus("se-run-status", problem(res)); }
+    if (res.body.already_running) setStatus("se-run-status", "Penjadwalan sedang berjalan; kemajuannya ditampilkan di sini.");
+    watchRun(res.body, btn);
   }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
 });
+function watchRun(run, btn) {
+  if (run.finished) {
+    btn.disabled = false;
+    setStatus("se-run-status", run.status === "gagal" ? "Penjadwalan gagal; coba lagi sebentar lagi." : allocationSentence(run));
+    return loadSessions();
+  }
+  if (run.status === "berjalan" || run.status === "berlanjut") {
+    setStatus("se-run-status", "Penjadwalan berjalan: " + (run.booked || 0) + " dari " + (run.waiting || 0) +
+      " pendaftar sudah mendapat jadwal…");
+  }
+  setTimeout(function () {
+    api("GET", "/staff/allocation/runs/" + encodeURIComponent(run.run_id)).then(function (res) {
+      if (!res.ok) { btn.disabled = false; return setStatus("se-run-status", problem(res)); }
+      watchRun(res.body, btn);
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  }, RUN_POLL_MS);
+}
 function allocationSentence(r) {
   var waiting = r.waiting || 0, booked = r.booked || 0, conflicts = r.conflicts || 0, expired = r.expired || 0;
   var when = "Penjadwalan selesai pukul " + fmtClock(new Date().toISOString()).replace(/\.\d\d WIB$/, " WIB") + ": ";

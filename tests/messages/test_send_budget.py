@@ -1,0 +1,89 @@
+"""The send run within its invocation: no claim it cannot finish, no provider call that could
+outlive the deadline, and a bounded number of sends in flight."""
+import threading
+import time
+from datetime import timedelta
+
+from chalicelib.budget import Deadline
+from chalicelib.domain import rules
+from chalicelib.messages import events
+from chalicelib.messages import send as outbox
+from chalicelib.store import outbox as outbox_store
+from chalicelib.store.models import OutboxRecord
+from tests.support.messages import make_clinic, make_registration, wib
+
+
+def _pending(n, now):
+    make_clinic()
+    for i in range(n):
+        reg = make_registration(f"BUD{i:03d}"[:6], name=f"Peserta {i}", phone=f"+62813200002{i:02d}",
+                                status=rules.STATUS_WAITING)
+        for record in events.on_registration_received(reg, now):
+            outbox_store.put_new(record)
+
+
+class Adjustable:
+    """A sender whose call takes the timeout it is given (as WhatsApp's does)."""
+
+    adjustable_timeout = True
+    timeout_seconds = 13.05
+
+    def __init__(self, pause=0.0):
+        self.timeouts, self.pause = [], pause
+        self.in_flight = self.most = 0
+        self.lock = threading.Lock()
+
+    def send(self, to, to_name, rendered, message_id, timeout=None):
+        with self.lock:
+            self.timeouts.append(timeout)
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        time.sleep(self.pause)
+        with self.lock:
+            self.in_flight -= 1
+        return f"wamid.{message_id}"
+
+
+class Fixed(Adjustable):
+    """A sender whose client has a fixed timeout (as SES's does)."""
+
+    adjustable_timeout = False
+
+
+def test_nothing_is_claimed_when_the_deadline_is_too_close(aws, monkeypatch):
+    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    _pending(3, now)
+    sender = Adjustable()
+    summary = outbox.send_due(now, senders={"whatsapp": sender}, deadline=Deadline(lambda: 3.5))
+    assert summary.sent == 0 and summary.deferred == 3
+    assert sender.timeouts == []
+    stored = OutboxRecord.by_day.query(rules.wib_now(now).date().isoformat())
+    assert {(r.status, int(r.attempts)) for r in stored} == {("pending", 0)}
+    assert outbox.send_due(now, senders={"whatsapp": sender}).sent == 3  # the next run sends them
+
+
+def test_a_call_gets_no_more_time_than_the_invocation_has_left(aws):
+    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    _pending(2, now)
+    sender = Adjustable()
+    summary = outbox.send_due(now, senders={"whatsapp": sender}, deadline=Deadline(lambda: 9.0))
+    assert summary.sent == 2
+    assert sender.timeouts and all(t <= 9.0 - outbox.STORE_RESERVE_SECONDS for t in sender.timeouts)
+
+
+def test_a_sender_with_a_fixed_timeout_is_not_started_without_room_for_it(aws):
+    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    _pending(2, now)
+    sender = Fixed()
+    assert outbox.send_due(now, senders={"whatsapp": sender}, deadline=Deadline(lambda: 12.0)).sent == 0
+    assert outbox.send_due(now, senders={"whatsapp": sender}, deadline=Deadline(lambda: 30.0)).sent == 2
+
+
+def test_sends_run_side_by_side_but_never_more_than_the_channel_allows(aws, monkeypatch):
+    monkeypatch.setenv("SEND_WORKERS_WHATSAPP", "4")
+    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    _pending(12, now)
+    sender = Adjustable(pause=0.05)
+    summary = outbox.send_due(now, senders={"whatsapp": sender})
+    assert summary.sent == 12
+    assert 2 <= sender.most <= 4

@@ -54,6 +54,8 @@ bench: setup site
 	$(PY) bench/page_weight.py
 	$(PY) bench/allocation.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/allocation_run.py
+	$(PY) bench/jobs_run.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

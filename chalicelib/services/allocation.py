@@ -111,7 +111,7 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice
     if last_day >= first_day:
         last_day = min(last_day, horizon)
         slots = booking.free_slots(first_day, last_day)
-        topics = {c.id: c.topics for c in team.calendar_inputs(first_day, first_day)["consultants"]}
+        topics = {c.consultant_id: frozenset(c.topics) for c in team.list_consultants()}
         assignments: list[Assignment] = allocate([as_request(r) for r in queue], slots, topics, not_before)
         for n, a in enumerate(assignments):
             if crash_after is not None and n >= crash_after:

@@ -24,16 +24,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import links, settings
+from .. import links
 from ..domain import counters, rules
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.feedback import ANSWERED, IMPROVE_MAX, validate_answers
 from ..domain.references import format_reference, new_reference
 from ..store import feedback as store
+from ..store import phone_limits
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
-from ..store.unit_of_work import Cancelled, UnitOfWork
+from ..store.unit_of_work import Cancelled, UnitOfWork, conflict_pause
 from . import registrations, team
 
 __all__ = ["ANSWERED", "IMPROVE_MAX", "view_for_visitor", "submit", "link_for", "verify"]
@@ -123,6 +124,12 @@ def _follow_up_registration(original, days, token: str, now: datetime):
     return registrations_store.build(new_reference(), token, now, days=days, follow_up_of=original.reference, **fields)
 
 
+def _limit_reached(limit: int) -> InputError:
+    return InputError({"follow_up": f"Nomor WhatsApp Anda sudah punya {limit} pendaftaran yang masih "
+                                    "berjalan, jadi sesi lanjutan belum dapat didaftarkan. Pilih "
+                                    "\u201cTidak\u201d untuk mengirim umpan balik saja."}, 429)
+
+
 def submit(session_id: str, payload: object, now: datetime | None = None) -> dict:
     """Store one answer for a session (and its follow-up registration), or raise a 4xx."""
     now = now or datetime.now(rules.UTC)
@@ -148,15 +155,13 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
         if not original.phone:  # the visitor had their data deleted (services/privacy.py)
             raise Conflict({"follow_up": "Data pendaftaran Anda sudah dihapus, jadi sesi lanjutan tidak dapat "
                                          "dibuat dari sini. Silakan daftar baru di halaman pendaftaran."})
-        limit = settings.max_open_per_phone()
-        if registrations.open_count(original.phone) >= limit:
-            raise InputError({"follow_up": f"Nomor WhatsApp Anda sudah punya {limit} pendaftaran yang masih "
-                                           "berjalan, jadi sesi lanjutan belum dapat didaftarkan. Pilih "
-                                           "\u201cTidak\u201d untuk mengirim umpan balik saja."}, 429)
+        phone_limit = registrations.PhoneLimit(original.phone, now)
+        if phone_limit.precheck():
+            raise _limit_reached(phone_limit.limit)
 
     created = rules.to_utc_iso(now)
     token = links.follow_up_token(session_id) if answers.follow_up else None
-    for _attempt in range(5):
+    for _attempt in range(registrations.ATTEMPTS):
         follow_up = _follow_up_registration(original, answers.days, token, now) if answers.follow_up else None
         record = store.build(
             session_id, reference=session.reference, consultant_id=session.consultant_id, service=session.service,
@@ -171,6 +176,7 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
         store.add_new(uow, record)
         if follow_up is not None:
             registrations_store.add_new(uow, follow_up)
+            phone_limit.add(uow, follow_up.reference)
         stats_store.add(uow, _counters(session, original, record, follow_up))
         try:
             uow.commit()
@@ -180,15 +186,22 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
                 raise (Answered(winner) if winner is not None else Conflict({"_form": MSG_ALREADY})) from None
             if exc.on(sessions_store.LABEL):
                 raise Conflict({"_form": MSG_CHANGED}) from None
+            if follow_up is not None and exc.on(phone_limits.LABEL):
+                if phone_limit.reached_after_conflict():
+                    raise _limit_reached(phone_limit.limit) from None
+                continue  # some of the number's registrations had closed: there is room again
             if follow_up is not None and exc.on(registrations_store.LABEL):
                 continue  # reference collision: draw another
+            if not exc.failed and "TransactionConflict" in exc.codes:
+                conflict_pause(_attempt)
+                continue
             raise
         return {
             "received": True,
             "message": "Umpan balik Anda sudah kami terima. Jawaban Anda kami pakai untuk memperbaiki layanan.",
             "follow_up": _follow_up_view(record),
         }
-    raise RuntimeError("could not allocate a unique reference")
+    raise Conflict({"_form": registrations.BUSY}, 503)
 
 
 def _counters(session, registration, record, follow_up) -> counters.Changes:

@@ -51,10 +51,11 @@ from ..store import audit as audit_store
 from ..store import broadcasts as broadcasts_store
 from ..store import feedback as feedback_store
 from ..store import outbox as outbox_store
+from ..store import phone_limits
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
-from . import booking, team
+from . import booking, registrations, team
 
 REMOVED = "(data dihapus)"
 AFTER_LAST_CHANGE = timedelta(days=21)  # feedback requests and reminders follow the last change
@@ -258,12 +259,14 @@ def _scrub(t: Trail, stamp: str, outcome: Outcome) -> None:
             outcome.audit += 1
 
 
-def _forget_opt_out(phone: str | None, keep: set[str]) -> None:
+def _forget_phone(phone: str | None, keep: set[str]) -> None:
+    """When no other registration uses the number: forget its opt-out and its limit record."""
     if not phone:
         return
     others = [x for x in registrations_store.for_phone(phone) if x.reference not in keep]
     if not others:
         outbox_store.opt_in(phone)
+        phone_limits.forget(registrations.PhoneLimit(phone, _now()).key)
 
 
 def anonymise(r, now: datetime | None = None, *, on_request: bool = False) -> Outcome:
@@ -292,7 +295,7 @@ def anonymise(r, now: datetime | None = None, *, on_request: bool = False) -> Ou
         if not is_anonymised(reg):
             registrations_store.anonymise(reg, stamp, REMOVED)
         outcome.registrations += 1
-        _forget_opt_out(phone, done)
+        _forget_phone(phone, done)
     return outcome
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .. import settings
+from .. import links, settings
 from ..domain import counters, rules, validation
 from ..domain.errors import InputError, NotFound
 from ..domain.references import format_reference, new_reference, new_token, normalize_reference, token_matches
 from ..messages import events
 from ..store import outbox as outbox_store
+from ..store import phone_limits
 from ..store import registrations as store
 from ..store import stats as stats_store
 from ..store.paging import decode_cursor, encode_cursor
@@ -20,6 +21,7 @@ from . import team
 VISITOR_FIELDS = ("name", "phone", "email", "kecamatan", "desa", "service", "org_name", "coop_status",
                   "business_sector", "nib", "topics", "description", "mode", "source", "campaign",
                   "consent_at", "consent_version")
+ATTEMPTS = 8
 NOT_FOUND = "Pendaftaran tidak ditemukan. Periksa kembali tautan Anda."
 
 
@@ -44,13 +46,37 @@ def open_count(phone: str) -> int:
     return store.open_count_for_phone(phone)
 
 
-def too_many_open(phone: str) -> str | None:
-    """The message for a number that holds the most open registrations allowed, else None."""
-    limit = settings.max_open_per_phone()
-    if open_count(phone) >= limit:
-        return (f"Nomor ini sudah punya {limit} pendaftaran yang masih berjalan. "
-                "Tunggu jadwalnya atau batalkan salah satu lewat tautan status.")
-    return None
+def limit_message(limit: int) -> str:
+    return (f"Nomor ini sudah punya {limit} pendaftaran yang masih berjalan. "
+            "Tunggu jadwalnya atau batalkan salah satu lewat tautan status.")
+
+
+BUSY = "Sedang banyak pendaftaran bersamaan. Tunggu sebentar lalu kirim lagi; data Anda belum tersimpan."
+
+
+class PhoneLimit:
+    """The per-number limit of open registrations for one new registration.
+
+    `precheck` answers the common case with one read; `add` puts the real limit into the
+    registration's transaction (store/phone_limits.py), so parallel requests cannot pass it;
+    `reached_after_conflict` is what the caller asks when that condition failed."""
+
+    def __init__(self, phone: str, now: datetime):
+        self.phone, self.now = phone, now
+        self.limit = settings.max_open_per_phone()
+        self.key = links.mac("phone-limit:" + phone, 18)
+        self.seed = 0
+
+    def precheck(self) -> bool:
+        """True when the number already holds the most open registrations allowed."""
+        self.seed = open_count(self.phone)
+        return self.seed >= self.limit
+
+    def add(self, uow: UnitOfWork, reference: str) -> None:
+        phone_limits.add(uow, self.key, reference, seed=self.seed, limit=self.limit, now=self.now)
+
+    def reached_after_conflict(self) -> bool:
+        return phone_limits.reconcile(self.key, self.phone, self.now) >= self.limit
 
 
 def create_registration(payload: object, idempotency_key: str | None, now: datetime | None = None) -> Outcome:
@@ -72,13 +98,13 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
     data, errors = validation.validate_registration(payload, today=today, closed=closed_days(today))
     if errors:
         return Outcome.errors(400, errors)
-    limited = too_many_open(data.phone)
-    if limited:
-        return Outcome.errors(429, {"whatsapp": limited})
+    phone_limit = PhoneLimit(data.phone, now)
+    if phone_limit.precheck():
+        return Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
 
     created = rules.to_utc_iso(now)
     token = new_token()
-    for attempt in range(5):
+    for attempt in range(ATTEMPTS):
         reference = new_reference()
         body = {"reference": format_reference(reference), "token": token, "status": rules.STATUS_WAITING,
                 "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING]}
@@ -91,6 +117,7 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
             campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION)
         uow = UnitOfWork()
         store.add_new(uow, registration)
+        phone_limit.add(uow, reference)
         if key:
             store.add_idempotency(uow, key, body, now)
         # "Registration received" (WhatsApp, and e-mail when given), and the evaluation counters.
@@ -106,6 +133,10 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
                 replay = store.replay(key)
                 if replay is not None:
                     return Outcome(201, replay)
+            if exc.on(phone_limits.LABEL):
+                if phone_limit.reached_after_conflict():
+                    return Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
+                continue  # some of the listed registrations had closed: there is room again
             if exc.on("registration"):
                 continue  # reference collision: draw another
             if not exc.failed and "TransactionConflict" in exc.codes:
@@ -113,7 +144,8 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
                 continue
             raise
         return Outcome(201, body)
-    raise RuntimeError("could not allocate a unique reference")
+    # Nothing was written: the visitor's retry (same idempotency key) is safe.
+    return Outcome.errors(503, {"_form": BUSY})
 
 
 def find_for_visitor(raw_reference: str, token: str | None):

@@ -24,6 +24,14 @@ MAX_RETRY_ATTEMPTS = 3
 # Senders and the allocation run use a few threads; each holds one HTTP connection at a time.
 MAX_POOL_CONNECTIONS = 32
 
+class _Connection(Connection):
+    """pynamodb asks DynamoDB for the consumed capacity of every request; nothing here reads it,
+    and computing it is work on every call (on-demand tables are billed per request anyway)."""
+
+    def get_consumed_capacity_map(self, return_consumed_capacity: str) -> dict:
+        return {}
+
+
 _lock = threading.Lock()
 _shared: tuple[tuple, Connection] | None = None
 _builds = 0
@@ -43,7 +51,7 @@ def connection() -> Connection:
     with _lock:
         if _shared is None or _shared[0] != key:
             region, host = key
-            _shared = (key, Connection(region=region, host=host, connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+            _shared = (key, _Connection(region=region, host=host, connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
                                        read_timeout_seconds=READ_TIMEOUT_SECONDS,
                                        max_retry_attempts=MAX_RETRY_ATTEMPTS,
                                        max_pool_connections=MAX_POOL_CONNECTIONS))

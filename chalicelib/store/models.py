@@ -12,7 +12,7 @@ imports nothing of the app but the connection.
 from __future__ import annotations
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute,
-                                 UnicodeAttribute)
+                                 UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -49,11 +49,7 @@ def _meta(name: str):
 
 def _gsi(index: str, hash_attr: str, range_attr: str = "created_at"):
     """A GSI with ALL projection: list views need most fields and read one page at a time."""
-    meta = type(
-        "Meta",
-        (),
-        {"index_name": index, "projection": AllProjection()},
-    )
+    meta = type("Meta", (), {"index_name": index, "projection": AllProjection()})
     attrs = {"Meta": meta, hash_attr: UnicodeAttribute(hash_key=True)}
     if range_attr:
         attrs[range_attr] = UnicodeAttribute(range_key=True)
@@ -87,7 +83,6 @@ class Registration(BaseModel):
     email = UnicodeAttribute(null=True)
     kecamatan = UnicodeAttribute()
     desa = UnicodeAttribute(null=True)
-
     service = UnicodeAttribute()
     org_name = UnicodeAttribute()
     coop_status = UnicodeAttribute(null=True)
@@ -95,10 +90,8 @@ class Registration(BaseModel):
     nib = UnicodeAttribute(null=True)
     topics = ListAttribute(of=UnicodeAttribute)
     description = UnicodeAttribute()
-
     mode = UnicodeAttribute()
     days = ListAttribute(of=UnicodeAttribute)  # ISO dates (WIB), visitor's order
-
     source = UnicodeAttribute()
     campaign = UnicodeAttribute(null=True)
     consent_at = UnicodeAttribute()
@@ -484,8 +477,22 @@ class RunRecord(BaseModel):
     expires_at = TTLAttribute(null=True)
 
 
+class PhoneLimitRecord(BaseModel):
+    """The open registrations of one WhatsApp number, so that the per-number limit is a condition
+    of the registration's own transaction (store/phone_limits.py). ``phone_key`` is a keyed hash
+    of the number, never the number; ``refs`` may still list registrations that closed since."""
+
+    Meta = _meta("phone-limits")
+
+    phone_key = UnicodeAttribute(hash_key=True)
+    refs = UnicodeSetAttribute(null=True)
+    n = NumberAttribute(default=0)  # len(refs)
+    version = NumberAttribute(default=0)  # +1 on every write: reconciling never loses an add
+    expires_at = TTLAttribute(null=True)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
-    CampaignRecord, BroadcastRecord, RunRecord,
+    CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord,
 ]

@@ -1,6 +1,7 @@
 """POST /registrations and the visitor's private link, through chalice.test.Client on moto."""
 import json
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
@@ -165,3 +166,57 @@ def test_public_options_offer_only_working_days(client, days):
     from datetime import date
 
     assert all(date.fromisoformat(d).weekday() < 5 for d in days)
+
+
+# --- the per-number limit is a condition of the write, not only a read before it -------------------
+
+def test_limit_holds_when_the_read_before_the_write_is_out_of_date(client, days, monkeypatch):
+    """What parallel requests do to a read-then-write check: each one reads "0 open" before any
+    of them wrote. The transaction's own condition must still refuse the fourth."""
+    from chalicelib.services import registrations as service
+
+    monkeypatch.setattr(service, "open_count", lambda phone: 0)
+    answers = [post(client, payload(days), key=uuid.uuid4().hex) for _ in range(5)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429, 429]
+    assert "3 pendaftaran" in answers[3].json_body["errors"]["whatsapp"]
+    assert len(registrations_for("+6281311112222")) == 3
+
+
+def test_a_closed_registration_frees_its_place_under_the_limit(client, days, monkeypatch):
+    from chalicelib.services import booking
+    from chalicelib.services import registrations as service
+    from chalicelib.store import registrations as store
+
+    first = [post(client, payload(days), key=uuid.uuid4().hex).json_body for _ in range(3)]
+    monkeypatch.setattr(service, "open_count", lambda phone: 0)  # only the written limit decides
+    assert post(client, payload(days), key=uuid.uuid4().hex).status_code == 429
+    booking.visitor_cancel(store.get(first[0]["reference"].replace("-", "")))
+    assert post(client, payload(days), key=uuid.uuid4().hex).status_code == 201
+    assert post(client, payload(days), key=uuid.uuid4().hex).status_code == 429
+    open_now = [r for r in registrations_for("+6281311112222") if r.status in ("menunggu", "terjadwal")]
+    assert len(open_now) == 3
+
+
+def test_registrations_made_before_the_limit_record_existed_still_count(client, days, monkeypatch):
+    from chalicelib.services import registrations as service
+    from chalicelib.store.models import PhoneLimitRecord
+
+    for _ in range(2):
+        assert post(client, payload(days), key=uuid.uuid4().hex).status_code == 201
+    # As in a table from before the record was introduced:
+    PhoneLimitRecord(service.PhoneLimit("+6281311112222", datetime.now(timezone.utc)).key).delete()
+    monkeypatch.setattr(service, "open_count", lambda phone: 2)  # what parallel requests all read
+    answers = [post(client, payload(days), key=uuid.uuid4().hex).status_code for _ in range(3)]
+    assert answers == [201, 429, 429]
+    assert len(registrations_for("+6281311112222")) == 3
+
+
+def test_the_limit_record_holds_no_phone_number(client, days):
+    from chalicelib.services import registrations as service
+    from chalicelib.store.models import PhoneLimitRecord
+
+    post(client, payload(days), key=uuid.uuid4().hex)
+    record = PhoneLimitRecord.get(service.PhoneLimit("+6281311112222", datetime.now(timezone.utc)).key)
+    assert "81311112222" not in json.dumps({k: sorted(v) if isinstance(v, set) else v
+                                            for k, v in record.attribute_values.items()}, default=str)
+    assert record.n == 1 and len(record.refs) == 1

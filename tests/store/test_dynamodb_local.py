@@ -65,3 +65,33 @@ def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
     assert len({s.seat_id for s in sessions}) == 6
     assert len({(s.room_id, s.start) for s in sessions}) == 6
     assert all(date.fromisoformat(s.day) == day for s in sessions)
+
+
+def test_twenty_parallel_registrations_of_one_new_number_keep_the_limit(dynamodb_local):
+    """The per-number limit (3) under real concurrency: 20 requests for one fresh number at once."""
+    today = rules.wib_now().date()
+    day = validation.bookable_days(today, registrations.closed_days(today))[0]
+    start, answers, errors = threading.Barrier(20), [], []
+
+    def register(i):
+        try:
+            start.wait()
+            answers.append(registrations.create_registration({
+                "name": f"Peserta {i}", "whatsapp": "0813-7777-0000", "kecamatan": "Ciawi", "service": "ukm",
+                "org_name": "Usaha Contoh", "business_sector": "kuliner", "topics": ["pemasaran"],
+                "description": "Uraian masalah yang cukup panjang untuk lolos validasi.", "mode": "daring",
+                "days": [day.isoformat()], "source": "teman", "consent": True}, f"parallel-limit-{i:04d}-key"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    statuses = sorted(a.status for a in answers)
+    assert statuses.count(201) == 3, statuses
+    assert set(statuses) <= {201, 429, 503}
+    stored = list(models.Registration.by_phone.query("+6281377770000"))
+    assert len(stored) == 3

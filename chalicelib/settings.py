@@ -117,6 +117,12 @@ def ses_region(env: Mapping[str, str] | None = None) -> str:
     return _text("SES_REGION", env=env) or aws_region(env)
 
 
+def ses_configuration_set(env: Mapping[str, str] | None = None) -> str | None:
+    """The SES configuration set whose event destination publishes send and delivery events
+    (EventBridge): the events that settle an e-mail whose answer was lost."""
+    return _text("SES_CONFIGURATION_SET", env=env) or None
+
+
 def local_outbox_dir(env: Mapping[str, str] | None = None) -> str | None:
     """The local demo's outbox folder: messages are written there instead of being sent."""
     return _text("LOCAL_OUTBOX_DIR", env=env) or None

@@ -10,7 +10,8 @@ from chalice import Response
 
 from ..domain import rules
 from ..domain.errors import InputError
-from ..domain.validation import MAX_BODY_BYTES, parse_day
+from ..domain import json_input
+from ..domain.validation import parse_day
 
 __all__ = ["JSON_TYPES", "NO_STORE", "respond", "error", "body", "query", "limit", "parse_json_object", "parse_day",
            "public_route", "indonesian_server_errors"]
@@ -20,8 +21,19 @@ NO_STORE = {"Cache-Control": "no-store", "Content-Type": "application/json; char
 SERVER_ERROR = {"errors": {"_form": "Terjadi gangguan di server. Silakan coba lagi sebentar lagi."}}
 
 
+def to_json(payload: object, indent: int | None = None) -> str:
+    """JSON that always encodes as UTF-8: a stored value with a lone surrogate (from before text
+    fields refused them) is written as its \\u escape instead of breaking the whole answer."""
+    text = json.dumps(payload, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(payload, ensure_ascii=True, indent=indent)
+    return text
+
+
 def respond(status: int, payload: dict, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status, headers={**NO_STORE, **(headers or {})})
+    return Response(body=to_json(payload), status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
 def error(exc: InputError) -> Response:
@@ -29,15 +41,8 @@ def error(exc: InputError) -> Response:
 
 
 def parse_json_object(raw: bytes | None) -> dict:
-    """The request body as a JSON object, or InputError with a message in Indonesian."""
-    if raw is None or raw == b"":
-        raise InputError({"_form": "Data formulir kosong."})
-    if len(raw) > MAX_BODY_BYTES:
-        raise InputError({"_form": "Data yang dikirim terlalu besar."}, 413)
-    try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise InputError({"_form": "Data formulir tidak dapat dibaca (harus JSON)."}) from None
+    """The request body as a JSON object (within domain/json_input's limits), or InputError."""
+    payload = json_input.loads(raw)
     if not isinstance(payload, dict):
         raise InputError({"_form": "Data formulir harus berupa objek JSON."})
     return payload

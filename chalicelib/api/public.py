@@ -1,7 +1,6 @@
 """What anyone may call: the signup, the visitor's private status link, feedback, data rights."""
 from __future__ import annotations
 
-import json
 import logging
 
 from chalice import Blueprint, Response
@@ -69,7 +68,7 @@ def visitor_new_days(reference):
 def visitor_data(reference):
     registration = _visitor_registration(reference)
     logger.info("data export %s", registration.reference)
-    return Response(body=json.dumps(privacy.export(registration), ensure_ascii=False, indent=2), status_code=200,
+    return Response(body=http.to_json(privacy.export(registration), indent=2), status_code=200,
                     headers={**http.NO_STORE,
                              "Content-Disposition": f'attachment; filename="data-{registration.reference}.json"'})
 

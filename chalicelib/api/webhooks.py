@@ -1,4 +1,5 @@
-"""What outside systems call: the WhatsApp Cloud API webhook (verification and events)."""
+"""What outside systems call: the WhatsApp Cloud API webhook (verification and events), and the
+SES events of the configuration set (through EventBridge) that settle e-mails."""
 from __future__ import annotations
 
 from chalice import Blueprint, Response
@@ -22,3 +23,13 @@ def whatsapp_verify():
 def whatsapp_webhook():
     request = bp.current_request
     return http.respond(200, messaging.whatsapp_webhook(request.raw_body, http.header(request, "x-hub-signature-256")))
+
+
+# SES publishes these through the configuration set's EventBridge destination (infra/).
+SES_EVENTS = {"source": ["aws.ses"], "detail-type": ["Email Sent", "Email Delivered", "Email Bounced", "Email Rejected",
+                                                     "Email Rendering Failed"]}
+
+
+@bp.on_cw_event(SES_EVENTS, name="ses_events")
+def ses_events(event):
+    return {"outcome": messaging.ses_event(event.detail)}

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from . import rules
 from .errors import InputError
 
-MAX_BODY_BYTES = 16 * 1024
 CONSENT_VERSION = "2024-11-privasi-v1"
 
 NAME_MIN, NAME_MAX = 3, 100
@@ -37,21 +36,47 @@ class Errors(dict):
         self.setdefault(field, message)
 
 
-def clean_text(value: object, *, multiline: bool = False) -> str | None:
-    """Normalise a text field: NFC, no control characters, trimmed, inner spaces collapsed.
+# Stripped from every text: bidi overrides and isolates (they reorder what staff read), and the
+# zero-width characters that only hide text (ZWJ and ZWNJ stay: emoji and scripts need them).
+_HIDDEN = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+# Characters that show nothing although their category says otherwise (Hangul fillers, the blank
+# Braille pattern).
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+MSG_UNUSABLE = "Berisi karakter yang tidak dapat dipakai. Ketik ulang isian ini."
 
-    Returns None when the value is not a string (the caller reports the type error).
+
+def unusable_character(text: str) -> bool:
+    """An unpaired surrogate or a Unicode noncharacter: nothing a person types, and something
+    that cannot be written as UTF-8 (a lone surrogate breaks every answer that contains it)."""
+    for ch in text:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE:
+            return True
+    return False
+
+
+def visible(text: str) -> bool:
+    return any(unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LOOKING for ch in text)
+
+
+def clean_text(value: object, *, multiline: bool = False) -> str | None:
+    """Normalise a text field: NFC, no control or hiding characters, trimmed, inner spaces collapsed.
+
+    Returns None when the value is not a string, or holds a character no text may hold
+    (`unusable_character`; the caller reports either); "" when nothing visible is left.
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str) or unusable_character(value):
         return None
     text = unicodedata.normalize("NFC", value)
-    text = _CONTROL.sub("", text)
+    text = _HIDDEN.sub("", _CONTROL.sub("", text))
     if multiline:
         lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
     else:
         text = re.sub(r"\s+", " ", text)
-    return text.strip()
+    text = text.strip()
+    return text if visible(text) else ""
 
 
 def normalize_phone(raw: object) -> tuple[str | None, str | None]:
@@ -102,6 +127,8 @@ def normalize_email(raw: object, *, account: bool = False) -> tuple[str | None, 
         return None, None
     if not isinstance(raw, str):
         return None, MSG_TEXT
+    if unusable_character(raw):
+        return None, MSG_UNUSABLE
     if len(raw) > EMAIL_MAX:
         return None, "Alamat e-mail terlalu panjang."
     if account:
@@ -196,13 +223,16 @@ class RegistrationInput:
 
 def text_field(payload: dict, errors: Errors, field: str, lo: int, hi: int, *, required: bool, what: str, multiline: bool = False) -> str | None:
     raw = payload.get(field)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        if required:
-            errors.add(field, MSG_REQUIRED)
+    if isinstance(raw, str) and unusable_character(raw):
+        errors.add(field, MSG_UNUSABLE)
         return None
-    text = clean_text(raw, multiline=multiline)
+    text = clean_text(raw, multiline=multiline) if raw is not None else ""
     if text is None:
         errors.add(field, MSG_TEXT)
+        return None
+    if not text:  # absent, blank, or only invisible characters
+        if required:
+            errors.add(field, MSG_REQUIRED)
         return None
     if len(text) < lo:
         errors.add(field, f"{what} terlalu pendek (minimal {lo} karakter).")

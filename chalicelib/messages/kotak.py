@@ -12,7 +12,7 @@ from ..store.paging import decode_cursor, encode_cursor
 from ..store.unit_of_work import Cancelled, UnitOfWork
 from .catalog import AUDIENCE_LABELS, BY_NAME, CHANNEL_LABELS, Defer, Skip, format_reference
 from .compose import Data, build, render
-from .records import FAILED, PENDING, STATUS_LABELS
+from .records import FAILED, PENDING, STATUS_LABELS, UNKNOWN, UNKNOWN_WAIT_SECONDS
 from .senders import provider_label
 
 PAGE_MAX = 100
@@ -62,7 +62,13 @@ def staff_view(record, data: Data | None = None, now: datetime | None = None) ->
         "status": record.status,
         "status_label": STATUS_LABELS.get(record.status, record.status),
         "attempts": int(record.attempts or 0),
-        "next_attempt_at": record.next_attempt_at if record.status == PENDING else None,
+        "next_attempt_at": record.next_attempt_at if record.status in (PENDING, UNKNOWN) and record.due else None,
+        "resends": int(record.resends or 0),
+        "resend_note": (f"Dikirim lagi {int(record.resends)}\u00d7 karena tidak ada kabar status dari penyedia "
+                        f"dalam {UNKNOWN_WAIT_SECONDS // 60} menit; penerima mungkin menerima lebih dari satu."
+                        if record.resends else None),
+        "unknown_note": ("Jawaban penyedia tidak sampai; status menunggu kabar dari WhatsApp/SES."
+                         if record.status == UNKNOWN else None),
         "sent_at": record.sent_at,
         "provider_message_id": record.provider_message_id,
         "provider_label": provider_label(record.channel, record.provider_message_id),

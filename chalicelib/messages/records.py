@@ -3,11 +3,21 @@
 Lifecycle of a record::
 
     pending --claim--> (sending) --provider ok--> sent --webhook--> delivered --> read
-       ^                   | retryable error (429, 5xx, timeout, throttling): back to pending,
+       ^                   | retryable error (429, 5xx, refused connection): back to pending,
        |                   |   next_attempt_at = now + 1, 2, 4, 8, 16 min (or Retry-After)
+       |                   | the request may have reached the provider but no answer came
+       |                   |   (read timeout, lost connection; or the run died mid-send): unknown
        |                   | permanent error, or the 6th attempt failed: failed (+ FailedMessages)
        |                   | no longer true / no address / opted out: skipped (with the reason)
        +---- staff retry (failed only)
+
+    unknown --status webhook / SES event for the record's id--> sent / delivered / read / failed
+       | no status within UNKNOWN_WAIT_SECONDS: sent again (counted in `resends`, shown to staff);
+       | after the last attempt it stays unknown (never "failed": it may well have arrived)
+
+An unknown outcome is settled by the provider: every WhatsApp message carries its record id as
+`biz_opaque_callback_data`, every e-mail an SES tag `outbox_id`, and both come back with the
+statuses (messages/webhook.py).
 
 Ids are deterministic: a hash of ``<template>#<subject>#<channel>``, written with
 ``attribute_not_exists``, so a retried write never makes a second message; subjects are unique
@@ -31,6 +41,7 @@ DELIVERED = "delivered"
 READ = "read"
 FAILED = "failed"
 SKIPPED = "skipped"
+UNKNOWN = "unknown"
 STATUS_LABELS = {
     PENDING: "Menunggu dikirim",
     SENT: "Terkirim",
@@ -38,9 +49,11 @@ STATUS_LABELS = {
     READ: "Dibaca",
     FAILED: "Gagal",
     SKIPPED: "Tidak dikirim",
+    UNKNOWN: "Belum pasti",
 }
 DELIVERY_RANK = {PENDING: 0, SENT: 1, DELIVERED: 2, READ: 3}
-TOLD = (SENT, DELIVERED, READ)
+TOLD = (SENT, DELIVERED, READ, UNKNOWN)  # the recipient may have it (unknown: perhaps)
+UNKNOWN_WAIT_SECONDS = 15 * 60  # how long a status may take before an unknown send is sent again
 RETENTION_DAYS = store.RETENTION_DAYS
 
 MAX_ATTEMPTS = 6
@@ -89,6 +102,8 @@ def broadcast_counts(record, status: str, before: str | None = None) -> tuple[st
     if not broadcast_id:
         return None
     names = [BROADCAST_COUNTERS[status]]
-    if status == READ and before == SENT:
+    if status in (DELIVERED, READ) and before in (PENDING, UNKNOWN):
+        names.append(BROADCAST_COUNTERS[SENT])  # settled by its webhook: it was sent, never counted so
+    if status == READ and before in (SENT, PENDING, UNKNOWN):
         names.append(BROADCAST_COUNTERS[DELIVERED])  # read implies delivered (that status may come late or never)
     return broadcast_id, names

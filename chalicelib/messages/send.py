@@ -4,9 +4,15 @@ Sending once, even with overlapping runs: a run CLAIMS a record with a condition
 record is still due and its next_attempt_at is exactly what the run read; the update moves
 next_attempt_at to now + CLAIM_SECONDS and counts the attempt) before calling the provider.
 Only one run's claim can succeed. The claim outlives the invocation, so a live run never loses
-it; if a run dies after the provider accepted but before the result was stored, the record is due
-again after the claim expires and may be sent a second time (neither WhatsApp nor SES takes an
-idempotency key). Every other path sends at most once.
+it.
+
+Sending once when an answer is lost: neither WhatsApp nor SES takes an idempotency key, so a
+send whose answer never came (a read timeout, a connection lost after the request went out) is
+not retried as if nothing happened: the record becomes "unknown" and waits for the provider's
+own status (messages/webhook.py settles it by the record id each message carries). A run that
+died mid-send leaves its claim on the record; the next run finds that claim expired and treats
+the record the same way. Only when no status came within UNKNOWN_WAIT_SECONDS is it sent again,
+counted in the record's `resends` and shown to staff.
 
 A run works within its invocation's time: it takes due records page by page and sends them with
 a bounded pool per channel (WhatsApp takes 80 messages a second, SES starts at 14); it claims no
@@ -34,8 +40,9 @@ from ..domain import rules
 from ..store import outbox as store
 from .catalog import ConfigError, Defer, Skip
 from .compose import Data, build, render
-from .records import FAILED, MAX_ATTEMPTS, SENT, SKIPPED, backoff_seconds, broadcast_counts
-from .senders import Retryable, SendError, sender as sender_for
+from .records import (FAILED, MAX_ATTEMPTS, PENDING, SENT, SKIPPED, UNKNOWN, UNKNOWN_WAIT_SECONDS, backoff_seconds,
+                      broadcast_counts)
+from .senders import Retryable, SendError, Unknown, sender as sender_for
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +69,8 @@ class SendSummary:
     skipped: int = 0
     deferred: int = 0  # waiting (Zoom link), throttled channel, or out of time
     busy: int = 0  # another run holds it, or it changed since it was read
+    unknown: int = 0  # no answer after the request left: waiting for the provider's status
+    resent: int = 0  # of the tries, those sent again because no status came for an unknown send
     outcomes: dict = field(default_factory=dict)  # message id -> outcome (tests, logs: ids only)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -69,6 +78,10 @@ class SendSummary:
         with self._lock:
             self.outcomes[message_id] = outcome
             setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def add_resend(self) -> None:
+        with self._lock:
+            self.resent += 1
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k not in ("outcomes", "_lock")}
@@ -94,8 +107,8 @@ class Channel:
 class Run:
     """What the records of one run share: the channels, the reads, the clock."""
 
-    def __init__(self, now: datetime, deadline: Deadline, senders: dict | None):
-        self.now, self.deadline = now, deadline
+    def __init__(self, now: datetime, deadline: Deadline, senders: dict | None, summary: SendSummary):
+        self.now, self.deadline, self.summary = now, deadline, summary
         self.given = dict(senders or {})
         self.data = Data()
         self.lock = threading.Lock()
@@ -117,7 +130,7 @@ def send_due(now: datetime | None = None, *, senders: dict | None = None, deadli
     if deadline is None:
         deadline = Deadline.seconds(RUN_BUDGET_SECONDS if budget_seconds is None else budget_seconds)
     summary = SendSummary()
-    run = Run(now, deadline, senders)
+    run = Run(now, deadline, senders, summary)
     workers = sum(settings.send_workers(c) for c in ("whatsapp", "email"))
     start_key = None
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="send") as pool:
@@ -167,10 +180,47 @@ def _send_in_time(record, run: Run, channel: Channel) -> str:
     timeout = run.deadline.call_timeout(own, STORE_RESERVE_SECONDS)
     if timeout is None or (not getattr(sender, "adjustable_timeout", False) and timeout < own):
         return "deferred"  # not enough time left to be sure of the answer: the next run sends it
+    if record.status == PENDING and record.claim:
+        return _abandoned(record, run.now)
+    resend = record.status == UNKNOWN
     token = claim(record, run.now)
     if token is None:
         return "busy"
+    if resend:
+        run.summary.add_resend()
+        metrics.emit("UnknownResends")
+        logger.info("outbox %s: no status for an unknown send: sending again", record.message_id)
     return _prepare_and_send(record, token, run, channel, timeout)
+
+
+def _abandoned(record, now: datetime) -> str:
+    """A run died (or hit its deadline) between claiming the record and storing the result: the
+    provider may have the message. Wait for its status like after a lost answer."""
+    if not _settle(record, record.claim, _unknown_fields(record, "Putaran pengiriman sebelumnya terhenti di tengah "
+                                                                 "pengiriman; status belum diketahui.", now)):
+        return "busy"
+    logger.warning("outbox %s: claim of a run that died; waiting for the provider's status", record.message_id)
+    return "unknown"
+
+
+def _unknown_fields(record, reason: str, now: datetime) -> dict:
+    final = int(record.attempts or 0) >= MAX_ATTEMPTS
+    fields = {"status": UNKNOWN, "error": reason[:300], "updated_at": _iso(now)}
+    if final:  # no more tries: it stays "unknown" (it may well have arrived), never "failed"
+        fields.update({"due": None, "next_attempt_at": None})
+    else:
+        fields["next_attempt_at"] = _iso(now + timedelta(seconds=UNKNOWN_WAIT_SECONDS))
+    return fields
+
+
+def _unknown(record, token: str, exc: SendError, now: datetime) -> str:
+    minutes = UNKNOWN_WAIT_SECONDS // 60
+    reason = f"{exc.short()} · status belum diketahui; dikirim lagi bila dalam {minutes} menit tidak ada kabar"
+    fields = _unknown_fields(record, reason, now)
+    _settle(record, token, fields)
+    metrics.emit("UnknownMessages")
+    logger.warning("outbox %s: outcome unknown (%s)", record.message_id, exc.short())
+    return "unknown"
 
 
 def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: float) -> str:
@@ -200,6 +250,8 @@ def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: f
             provider_id = sender.send(built.to, built.to_name, rendered, record.message_id, timeout=timeout)
         else:
             provider_id = sender.send(built.to, built.to_name, rendered, record.message_id)
+    except Unknown as exc:
+        return _unknown(record, token, exc, now)
     except SendError as exc:
         if exc.throttled:
             channel.throttled = True

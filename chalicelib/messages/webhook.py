@@ -4,19 +4,22 @@ A signed webhook POST (X-Hub-Signature-256 over the raw body with the app secret
 before anything is read; a missing or wrong signature, or no app secret configured, is refused
 with 403. Statuses move a record forward only (sent < delivered < read; failed only from
 sent/delivered), each by one conditional write, so a repeated or late webhook changes nothing.
+A status also settles a record whose send had an unknown outcome (messages/records.py), found by
+the record id the message carried (`biz_opaque_callback_data`; for e-mail the SES tag
+`outbox_id`, from the configuration set's events: `ses_event`).
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 
 from .. import metrics
-from ..domain import rules
+from ..domain import json_input, rules
 from ..domain.errors import InputError
 from ..store import outbox as store
-from .records import DELIVERED, DELIVERY_RANK, FAILED, PENDING, READ, SENT, broadcast_counts
+from .records import DELIVERED, DELIVERY_RANK, FAILED, PENDING, READ, SENT, UNKNOWN, broadcast_counts
 from .senders import whatsapp
+from .senders.errors import OUTBOX_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -29,24 +32,38 @@ def _now() -> datetime:
     return datetime.now(rules.UTC)
 
 
-def apply_status(provider_message_id: str, status: str, error: str | None = None, now: datetime | None = None) -> str:
-    """Move the matching record forward. Returns what happened: updated | unchanged | unknown."""
+def apply_status(provider_message_id: str, status: str, error: str | None = None, now: datetime | None = None,
+                 record_id: str | None = None) -> str:
+    """Move the matching record forward. Returns what happened: updated | unchanged | unknown.
+
+    The record is found by the provider's message id or, when the send's answer was lost (so the
+    record never learnt that id), by `record_id`, which every message carries to the provider."""
     if status not in WEBHOOK_STATUSES:
         return "unchanged"
-    record = store.by_provider_id(provider_message_id)
+    record = store.by_provider_id(provider_message_id) if provider_message_id else None
+    if record is None and record_id:
+        record = store.get(record_id, consistent=True)
     if record is None:
         return "unknown"
     stamp = rules.to_utc_iso(now or _now())
+    # A status is how we learn the outcome of a send whose answer was lost (unknown), that is in
+    # flight, or that looked failed although the provider took it: an accepted message is never "Gagal".
+    settles = record.status in (PENDING, UNKNOWN) or (record.status == FAILED and status != FAILED)
     if status == FAILED:
-        allowed = (SENT, DELIVERED)
+        allowed = (SENT, DELIVERED, UNKNOWN)
         fields = {"status": FAILED, "error": (error or "WhatsApp: gagal terkirim")[:300]}
     else:
         allowed = tuple(s for s, rank in DELIVERY_RANK.items() if rank < DELIVERY_RANK[status] and s != PENDING)
+        allowed += (UNKNOWN,)
         fields = {"status": status}
-    if not allowed:
-        return "unchanged"
+    if settles:
+        fields.update({"due": None, "next_attempt_at": None, "claim": None, "?sent_at": stamp,
+                       "provider_message_id": provider_message_id or None})
+        if status != FAILED:
+            fields["error"] = None
     before = record.status
-    if not store.advance(record, {**fields, "updated_at": stamp}, allowed, broadcast_counts(record, status, before)):
+    if not store.advance(record, {**fields, "updated_at": stamp}, allowed, broadcast_counts(record, status, before),
+                         in_flight=settles):
         return "unchanged"
     if status == FAILED:
         metrics.emit("FailedMessages")
@@ -70,25 +87,54 @@ def apply_inbound(phone: str, text: str, now: datetime | None = None) -> str:
 
 
 def whatsapp_webhook(raw_body: bytes | None, signature: str | None, now: datetime | None = None) -> dict:
-    """A signed WhatsApp webhook POST: delivery statuses and BERHENTI/MULAI."""
+    """A signed WhatsApp webhook POST: delivery statuses and BERHENTI/MULAI.
+
+    Every well-formed item is applied; a malformed one is skipped and counted in the log, and the
+    answer is still 200, so Meta never resends a whole batch for one odd item."""
     app_secret, _ = whatsapp.webhook_settings()
     if not whatsapp.verify_signature(raw_body, signature, app_secret):
         raise InputError({"_form": "Tanda tangan webhook tidak valid."}, 403)
-    try:
-        payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        raise InputError({"_form": "Isi webhook bukan JSON."}) from None
-    statuses, inbound = whatsapp.parse_webhook(payload)
-    result = {"statuses": 0, "opted_out": 0, "opted_in": 0}
-    for s in statuses:
-        if apply_status(s.provider_message_id, s.status, s.error, now) == "updated":
+    payload = json_input.loads(raw_body, json_input.WEBHOOK)  # not JSON, or absurdly deep or wide: 400
+    parsed = whatsapp.parse_webhook(payload)
+    result = {"statuses": 0, "opted_out": 0, "opted_in": 0, "skipped": parsed.skipped}
+    for s in parsed.statuses:
+        if apply_status(s.provider_message_id, s.status, s.error, now, record_id=s.record_id) == "updated":
             result["statuses"] += 1
-    for m in inbound:
+    for m in parsed.inbound:
         outcome = apply_inbound(m.phone, m.text, now)
         if outcome in ("opted_out", "opted_in"):
             result[outcome] += 1
             logger.info("whatsapp %s", outcome)
+    if parsed.skipped:
+        logger.warning("whatsapp webhook: %d malformed item(s) skipped", parsed.skipped)
     return {"ok": True, **result}
+
+
+# SES events (configuration set -> EventBridge): eventType -> the record's status.
+SES_STATUSES = {"Send": SENT, "Delivery": DELIVERED, "Bounce": FAILED, "Reject": FAILED, "RenderingFailure": FAILED}
+
+
+def ses_event(detail: object, now: datetime | None = None) -> str:
+    """One SES event (the EventBridge `detail`): settles or advances the e-mail it is about.
+    Returns updated | unchanged | unknown | ignored."""
+    if not isinstance(detail, dict):
+        return "ignored"
+    kind = detail.get("eventType") or detail.get("notificationType")
+    mail = detail.get("mail") if isinstance(detail.get("mail"), dict) else {}
+    status = SES_STATUSES.get(kind) if isinstance(kind, str) else None
+    if status is None:
+        return "ignored"  # opens, clicks, delays, complaints: nothing to settle
+    tags = mail.get("tags") if isinstance(mail.get("tags"), dict) else {}
+    ids = tags.get(OUTBOX_TAG)
+    record_id = ids[0] if isinstance(ids, list) and ids and isinstance(ids[0], str) else None
+    provider_id = mail.get("messageId") if isinstance(mail.get("messageId"), str) else ""
+    error = None
+    if status == FAILED:
+        info = detail.get(kind[0].lower() + kind[1:]) if isinstance(kind, str) else None
+        sub = " ".join(str(info.get(k)) for k in ("bounceType", "bounceSubType", "reason", "errorMessage")
+                       if isinstance(info, dict) and info.get(k))
+        error = f"SES: {kind}" + (f" · {sub[:150]}" if sub else "")
+    return apply_status(provider_id, status, error, now, record_id=record_id)
 
 
 def whatsapp_handshake(mode: str | None, token: str | None, challenge: str | None) -> str:

@@ -1,4 +1,5 @@
-"""The staff's messages and what WhatsApp tells us: the Kotak keluar, retries, the webhook."""
+"""The staff's messages and what the providers tell us: the Kotak keluar, retries, the WhatsApp
+webhook and SES's events."""
 from __future__ import annotations
 
 from ..messages import kotak, webhook
@@ -8,6 +9,7 @@ staff_list = kotak.staff_list
 retry = kotak.retry
 whatsapp_webhook = webhook.whatsapp_webhook
 whatsapp_handshake = webhook.whatsapp_handshake
+ses_event = webhook.ses_event
 
 
 def run_now() -> dict:

@@ -340,6 +340,7 @@ class OutboxRecord(BaseModel):
     params = UnicodeAttribute(default="{}")  # JSON: facts of the event (not derivable later)
     status = UnicodeAttribute()  # pending | sent | delivered | read | failed | skipped
     attempts = NumberAttribute(default=0)
+    resends = NumberAttribute(null=True)  # sent again after an unknown outcome (messages/records.py)
     due = UnicodeAttribute(null=True)  # "pending" while due work; removed after
     next_attempt_at = UnicodeAttribute(null=True)  # UTC ISO; the claim's expiry while claimed
     claim = UnicodeAttribute(null=True)  # token of the run sending it

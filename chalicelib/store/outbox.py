@@ -26,6 +26,7 @@ from .unit_of_work import UnitOfWork
 logger = logging.getLogger(__name__)
 
 PENDING = "pending"
+UNKNOWN = "unknown"
 RETENTION_DAYS = 180
 
 
@@ -34,11 +35,15 @@ def _conditional_failed(exc: Exception) -> bool:
 
 
 def _actions(fields: dict) -> list:
-    """Set each field, or remove it when the value is None; "+attempts" style keys ADD."""
+    """Set each field, or remove it when the value is None; "+attempts" style keys ADD;
+    "?sent_at" style keys set only when the record has no value yet."""
     out = []
     for name, value in fields.items():
         if name.startswith("+"):
             out.append(getattr(OutboxRecord, name[1:]).add(value))
+        elif name.startswith("?"):
+            attr = getattr(OutboxRecord, name[1:])
+            out.append(attr.set(attr | value))
         elif value is None:
             out.append(getattr(OutboxRecord, name).remove())
         else:
@@ -137,14 +142,20 @@ def staff_page(*, day: str | None, status: str | None, limit: int, start_key: di
 # --- the claim protocol (messages/send.py) ----------------------------------------------------------------
 
 def claim(record: OutboxRecord, now: datetime, until: datetime, token: str) -> bool:
-    """Take a due record for one send: only if it is still exactly as read (due, pending, the same
-    next_attempt_at, not in the future). Counts the attempt."""
+    """Take a due record for one send: only if it is still exactly as read (due, pending or
+    unknown, the same status, claim and next_attempt_at, not in the future). Counts the attempt,
+    and a send again after an unknown outcome in `resends`."""
     seen = record.next_attempt_at
+    actions = [OutboxRecord.next_attempt_at.set(rules.to_utc_iso(until)), OutboxRecord.claim.set(token),
+               OutboxRecord.attempts.add(1), OutboxRecord.updated_at.set(rules.to_utc_iso(now))]
+    if record.status == UNKNOWN:
+        actions.append(OutboxRecord.resends.add(1))
+    claimed = OutboxRecord.claim.does_not_exist() if record.claim is None else OutboxRecord.claim == record.claim
     try:
         record.update(
-            actions=[OutboxRecord.next_attempt_at.set(rules.to_utc_iso(until)), OutboxRecord.claim.set(token),
-                     OutboxRecord.attempts.add(1), OutboxRecord.updated_at.set(rules.to_utc_iso(now))],
-            condition=(OutboxRecord.due == PENDING) & (OutboxRecord.status == PENDING)
+            actions=actions,
+            condition=(OutboxRecord.due == PENDING) & (OutboxRecord.status == record.status)
+            & OutboxRecord.status.is_in(PENDING, UNKNOWN) & claimed
             & (OutboxRecord.next_attempt_at == seen) & (OutboxRecord.next_attempt_at <= rules.to_utc_iso(now)))
     except UpdateError as exc:
         if _conditional_failed(exc):
@@ -196,9 +207,16 @@ def settle(record: OutboxRecord, token: str, fields: dict, broadcast: tuple[str,
 
 
 def advance(record: OutboxRecord, fields: dict, allowed_from: tuple[str, ...],
-            broadcast: tuple[str, list[str]] | None = None) -> bool:
-    """A delivery status from the webhook: applied only from the statuses it may follow."""
-    return _change(record, fields, OutboxRecord.status.is_in(*allowed_from), broadcast)
+            broadcast: tuple[str, list[str]] | None = None, *, in_flight: bool = False) -> bool:
+    """A delivery status from the webhook: applied only from the statuses it may follow. With
+    `in_flight` (the status settles a send whose outcome we did not learn) also to a record that
+    was tried and is pending (a run is sending it right now, or its last try looked failed) or
+    failed by our own run (no provider id: the provider took it although every try looked failed)."""
+    condition = OutboxRecord.status.is_in(*allowed_from)
+    if in_flight:
+        condition = (condition | ((OutboxRecord.status == PENDING) & (OutboxRecord.attempts > 0))
+                     | ((OutboxRecord.status == "failed") & OutboxRecord.provider_message_id.does_not_exist()))
+    return _change(record, fields, condition, broadcast)
 
 
 def reset_failed(uow: UnitOfWork, record: OutboxRecord, stamp: str) -> None:

@@ -15,6 +15,10 @@ from .settings import StageSettings
 CUSTOM_METRIC_NAMESPACE = "CleanClear"
 CUSTOM_METRICS = {
     "FailedMessages": "A WhatsApp / e-mail message failed for good (after its retries); see Kotak keluar.",
+    "UnknownResends": (
+        "A message whose send got no answer was sent again because no status came from WhatsApp / SES "
+        "within 15 minutes: the recipient may have it twice. Check the webhook and the SES events."
+    ),
     "AllocationFailures": "An allocation run crashed; waiting registrations got no session in it.",
     "ZoomFailures": (
         "A Zoom meeting could not be created/changed for good, or Zoom is not configured while "
@@ -24,6 +28,10 @@ CUSTOM_METRICS = {
 # Metrics the app emits that deliberately raise no alarm (the infra tests require every emitted
 # metric to be in one of the two lists, so a new one gets a decision).
 UNALARMED_METRICS = {
+    "UnknownMessages": (
+        "A send got no answer (timeout or lost connection after the request left); the provider's "
+        "status settles it. Only a resend without a status is an incident (UnknownResends)."
+    ),
     "AllocationConflicts": (
         "A slot was taken by a concurrent change (staff booking by hand) during an allocation run; "
         "the registration stays in the queue for the next run. Normal, not an incident."

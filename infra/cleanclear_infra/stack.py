@@ -13,6 +13,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -156,6 +157,23 @@ class CleanClearStack(cdk.Stack):
         )
         email_identity_arn = self.format_arn(
             service="ses", resource="identity", resource_name=settings.mail_domain
+        )
+        # Every e-mail goes through this configuration set: its Send, Delivery, Bounce, Reject and
+        # RenderingFailure events (tagged with the outbox record id) reach the ses_events function
+        # through the default event bus and settle a send whose answer was lost.
+        self.mail_events = ses.ConfigurationSet(
+            self, "MailEvents", configuration_set_name=f"cleanclear-{stage}",
+            suppression_reasons=ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+        )
+        self.mail_events.add_event_destination(
+            "ToEventBridge",
+            destination=ses.EventDestination.event_bus(
+                events.EventBus.from_event_bus_name(self, "DefaultBus", "default")),
+            events=[ses.EmailSendingEvent.SEND, ses.EmailSendingEvent.DELIVERY, ses.EmailSendingEvent.BOUNCE,
+                    ses.EmailSendingEvent.REJECT, ses.EmailSendingEvent.RENDERING_FAILURE],
+        )
+        mail_events_arn = self.format_arn(
+            service="ses", resource="configuration-set", resource_name=f"cleanclear-{stage}"
         )
 
         # --- Cognito: staff sign-in --------------------------------------------------------------
@@ -310,6 +328,7 @@ class CleanClearStack(cdk.Stack):
             "WHATSAPP_SECRET_ARN": self.whatsapp_secret.secret_arn,
             "APP_SECRET_ARN": self.app_secret.secret_arn,
             "SES_FROM_ADDRESS": settings.mail_from,
+            "SES_CONFIGURATION_SET": f"cleanclear-{stage}",
             "METRICS_NAMESPACE": CUSTOM_METRIC_NAMESPACE,
             "ZOOM_PROVIDER": settings.zoom_provider,
             **dict(settings.app_options),
@@ -368,7 +387,7 @@ class CleanClearStack(cdk.Stack):
                 iam.PolicyStatement(
                     sid="SendMailFromOfficeDomain",
                     actions=["ses:SendEmail", "ses:SendRawEmail"],
-                    resources=[email_identity_arn],
+                    resources=[email_identity_arn, mail_events_arn],
                     conditions={"StringEquals": {"ses:FromAddress": settings.mail_from}},
                 ),
             ]

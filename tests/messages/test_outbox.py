@@ -283,7 +283,9 @@ class FakeSes:
     ([("TooManyRequestsException", 429), "timeout", ("InternalFailure", 500), "ses-ok-1"], "sent", 4),
     ([("MessageRejected", 400)], "failed", 1),
     ([("MailFromDomainNotVerifiedException", 400)], "failed", 1),
-    (["timeout"], "failed", outbox_records.MAX_ATTEMPTS),
+    # No answer after the request left: never "failed" (SES may have it); tried again only after
+    # the wait for its events, and in the end left "unknown" for staff to see.
+    (["timeout"], "unknown", outbox_records.MAX_ATTEMPTS),
 ])
 def test_ses_faults_end_sent_once_or_failed(aws, monkeypatch, tmp_path, script, status, calls, failed_metric):
     from chalicelib.messages.senders import ses as email_ses
@@ -317,7 +319,7 @@ def test_overlapping_runs_send_each_message_once(aws, local_outbox):
     first = outbox.send_due(now, senders={"whatsapp": Counting()})  # ...run B does everything...
     assert first.sent == 4
     for record in stale:  # ...then run A goes on with what it read.
-        assert outbox.send_one(record, outbox.Run(now, Deadline.seconds(30), {"whatsapp": Counting()})) == "busy"
+        assert outbox.send_one(record, outbox.Run(now, Deadline.seconds(30), {"whatsapp": Counting()}, outbox.SendSummary())) == "busy"
     # A run that starts while another holds the claims finds nothing due.
     assert outbox.send_due(now + timedelta(seconds=30), senders={"whatsapp": Counting()}).due == 0
     assert sorted(sends) == sorted({r.message_id for r in stale}) and len(sends) == 4
@@ -330,8 +332,17 @@ def test_a_claimed_record_is_not_taken_by_a_second_run(aws, local_outbox):
     assert outbox.claim(record, now) is not None  # run A holds it (e.g. waiting on WhatsApp)
     assert outbox.send_due(now).due == 0  # run B
     assert outbox.claim(OutboxRecord.get(record.message_id), now) is None, "the claim moved it: a stale read loses"
-    # If run A died, the claim expires and the message is due again.
-    assert outbox.send_due(now + timedelta(seconds=outbox.CLAIM_SECONDS)).sent == 1
+    # If run A died, the claim expires: A may have handed the message over before it died, so the
+    # next run waits for the provider's status instead of sending a second copy at once...
+    later = now + timedelta(seconds=outbox.CLAIM_SECONDS)
+    assert outbox.send_due(later).unknown == 1
+    assert OutboxRecord.get(record.message_id).status == "unknown"
+    assert outbox.send_due(later + timedelta(minutes=10)).due == 0
+    # ...and sends it again only when no status came in time, counted for staff to see.
+    again = outbox.send_due(later + timedelta(seconds=outbox_records.UNKNOWN_WAIT_SECONDS))
+    assert again.sent == 1 and again.resent == 1
+    stored = OutboxRecord.get(record.message_id)
+    assert stored.status == "sent" and stored.resends == 1
 
 
 # --- what the message says, from current data -----------------------------------------------------------

@@ -201,13 +201,42 @@ def test_whatsapp_errors_are_classified(status, body, headers, kind, retry_after
 
 
 @responses.activate
-def test_whatsapp_timeout_and_connection_errors_are_retryable():
+def test_whatsapp_no_answer_after_sending_is_unknown_but_no_connection_is_retryable():
+    client = whatsapp.WhatsAppClient("t", "1098765432")
     responses.post(GRAPH_URL, body=requests.ReadTimeout("read timed out"))
-    with pytest.raises(senders.Retryable, match="timeout"):
-        whatsapp.WhatsAppClient("t", "1098765432").send_template("+62813", "cc_umpan_balik", ["x"])
-    responses.replace(responses.POST, GRAPH_URL, body=requests.ConnectionError("reset"))
+    with pytest.raises(senders.Unknown, match="ReadTimeout"):
+        client.send_template("+62813", "cc_umpan_balik", ["x"])
+    responses.replace(responses.POST, GRAPH_URL, body=requests.ConnectionError("connection reset by peer"))
+    with pytest.raises(senders.Unknown):
+        client.send_template("+62813", "cc_umpan_balik", ["x"])
+    responses.replace(responses.POST, GRAPH_URL, json={"messaging_product": "whatsapp"})  # 200, but no id
+    with pytest.raises(senders.Unknown):
+        client.send_template("+62813", "cc_umpan_balik", ["x"])
+    responses.replace(responses.POST, GRAPH_URL, body=requests.ConnectTimeout("connect timed out"))
     with pytest.raises(senders.Retryable):
-        whatsapp.WhatsAppClient("t", "1098765432").send_template("+62813", "cc_umpan_balik", ["x"])
+        client.send_template("+62813", "cc_umpan_balik", ["x"])
+
+
+def test_whatsapp_refused_connection_is_retryable():
+    """A real refused connection (nothing listens on the port): the request never left."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = whatsapp.WhatsAppClient("t", "1098765432")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WHATSAPP_API_BASE", f"http://127.0.0.1:{port}")
+        with pytest.raises(senders.Retryable, match="tidak terhubung"):
+            client.send_template("+62813", "cc_umpan_balik", ["x"])
+
+
+@responses.activate
+def test_every_whatsapp_message_names_its_outbox_record():
+    responses.post(GRAPH_URL, json={"messages": [{"id": "wamid.X"}]})
+    whatsapp.WhatsAppClient("t", "1098765432").send_template("+62813", "cc_umpan_balik", ["x"],
+                                                              callback_data="M-0123456789ABCDEF01234567")
+    assert json.loads(responses.calls[0].request.body)["biz_opaque_callback_data"] == "M-0123456789ABCDEF01234567"
 
 
 def test_error_texts_carry_no_phone_numbers_or_addresses():
@@ -261,8 +290,10 @@ def test_webhook_parsing_reads_statuses_texts_and_buttons():
         "messages": [{"from": "6281320000001", "type": "text", "text": {"body": " Berhenti "}},
                      {"from": "6281320000002", "type": "button", "button": {"text": "STOP", "payload": "STOP"}},
                      {"from": "6281320000003", "type": "image", "image": {"id": "1"}}]}}]}]}
-    statuses, inbound = whatsapp.parse_webhook(payload)
+    parsed = whatsapp.parse_webhook(payload)
+    statuses, inbound = parsed.statuses, parsed.inbound
     assert [(s.provider_message_id, s.status) for s in statuses] == [("wamid.A", "delivered"), ("wamid.B", "failed")]
     assert "131026" in statuses[1].error
     assert [(m.phone, m.text.strip()) for m in inbound] == [("+6281320000001", "Berhenti"), ("+6281320000002", "STOP")]
-    assert whatsapp.parse_webhook({"entry": "nonsense"}) == ([], [])
+    nothing = whatsapp.parse_webhook({"entry": "nonsense"})
+    assert (nothing.statuses, nothing.inbound) == ([], [])

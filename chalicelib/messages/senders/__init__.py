@@ -11,7 +11,8 @@
     as failed messages (and the FailedMessages alarm), never as messages quietly "sent".
 
 Every sender has `send(to, to_name, rendered, message_id) -> provider message id` and raises
-`errors.Retryable` or `errors.Permanent`.
+`errors.Retryable`, `errors.Unknown` or `errors.Permanent`; `message_id` (the outbox record's id)
+travels with the message so that the provider's statuses name the record.
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ import os
 
 from ... import secrets_store, settings
 from ..catalog import WHATSAPP
-from .errors import LOCAL_PREFIX, Permanent, Retryable, SendError
+from .errors import LOCAL_PREFIX, Permanent, Retryable, SendError, Unknown
 
-__all__ = ["Permanent", "Retryable", "SendError", "sender", "provider_label", "NotConfigured"]
+__all__ = ["Permanent", "Retryable", "SendError", "Unknown", "sender", "provider_label", "NotConfigured"]
 
 
 class NotConfigured:

@@ -1,7 +1,10 @@
 """The errors a sender raises, classified for the outbox's retry policy.
 
-`Retryable`: try later (`retry_after` seconds when the provider said so; `throttled` when the
-whole channel should pause for this run). `Permanent`: trying again will not help.
+`Retryable`: the provider did not take the message; try later (`retry_after` seconds when the
+provider said so; `throttled` when the whole channel should pause for this run). `Unknown`: the
+request may have reached the provider and no answer came (a read timeout, a connection lost after
+sending): sending again could deliver it twice, so the outbox waits for the provider's status.
+`Permanent`: trying again will not help.
 Texts carry status codes, provider codes and short provider messages: no personal data.
 """
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import re
 
 LOCAL_PREFIX = "local-"  # provider ids of the local demo outbox
+OUTBOX_TAG = "outbox_id"  # the SES message tag that carries the outbox record id
 
 
 class SendError(Exception):
@@ -27,6 +31,10 @@ class SendError(Exception):
 
 
 class Retryable(SendError):
+    retryable = True
+
+
+class Unknown(SendError):
     retryable = True
 
 

@@ -14,8 +14,13 @@ The MIME message (`build_mime`)::
       application/ics; name=undangan.ics (attachment)           (same calendar, for clients
                                                                  that only read attachments)
 
-Errors are classified for the outbox: throttling, SES-side failures, timeouts and connection
-errors are `Retryable`; everything else (rejected message, unverified sender, bad request) is
+Every message carries the tag ``outbox_id=<record id>`` and, when SES_CONFIGURATION_SET is set
+(in AWS), goes through that configuration set, whose event destination publishes Send, Delivery,
+Bounce and Reject events to EventBridge; they settle the record (messages/webhook.py).
+
+Errors are classified for the outbox: throttling, SES-side failures and connections never made are
+`Retryable`; a read timeout or a connection lost after the request left is `Unknown` (SES may have
+accepted it); everything else (rejected message, unverified sender, bad request) is
 `Permanent`. botocore's own retries are off: the outbox's backoff is the one retry policy.
 """
 from __future__ import annotations
@@ -27,7 +32,7 @@ from email.utils import format_datetime, make_msgid
 from datetime import datetime, timezone
 
 from ... import settings
-from .errors import Permanent, Retryable
+from .errors import OUTBOX_TAG, Permanent, Retryable, Unknown
 
 SENDER_NAME = "Clean & Clear Diskopukm Kab. Bogor"
 # SMTP line ends; headers are folded only past 998 octets (Python's folding at 78 leaves a doubled
@@ -105,16 +110,20 @@ class SesSender:
                                          EndpointConnectionError, ReadTimeoutError)
 
         raw = self.mime(to, to_name, rendered, message_id)
+        request = {"FromEmailAddress": self.from_address, "Destination": {"ToAddresses": [to]},
+                   "Content": {"Raw": {"Data": raw}},
+                   # Comes back in the configuration set's events (messages/webhook.py: ses_event).
+                   "EmailTags": [{"Name": OUTBOX_TAG, "Value": message_id}]}
+        configuration_set = settings.ses_configuration_set()
+        if configuration_set:
+            request["ConfigurationSetName"] = configuration_set
         try:
-            answer = self.client.send_email(
-                FromEmailAddress=self.from_address,
-                Destination={"ToAddresses": [to]},
-                Content={"Raw": {"Data": raw}},
-            )
-        except (ReadTimeoutError, ConnectTimeoutError):
-            raise Retryable("SES: timeout") from None
-        except (EndpointConnectionError, ConnectionClosedError):
-            raise Retryable("SES: connection error") from None
+            answer = self.client.send_email(**request)
+        except (ConnectTimeoutError, EndpointConnectionError):
+            raise Retryable("SES: tidak terhubung") from None  # the request never left
+        except (ReadTimeoutError, ConnectionClosedError):
+            # The request went out; SES may have accepted it: its Send event will tell.
+            raise Unknown("SES: tidak ada jawaban setelah permintaan terkirim") from None
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = error.get("Code", "")

@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from ... import settings
-from .errors import Permanent, Retryable
+from .errors import Permanent, Retryable, Unknown
 
 GRAPH_VERSION = "v21.0"
 CONNECT_TIMEOUT = 3.05
@@ -46,8 +48,9 @@ RATE_LIMIT_CODES = {4, 80007, 130429, 131048, 131056}
 TRANSIENT_CODES = {1, 2, 131000, 131016, 133004}
 
 
-def message_body(to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE) -> dict:
-    return {
+def message_body(to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
+                 callback_data: str | None = None) -> dict:
+    body = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
         "to": to_e164.lstrip("+"),
@@ -58,6 +61,23 @@ def message_body(to_e164: str, template: str, parameters: list[str], language: s
             "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
         },
     }
+    if callback_data:
+        body["biz_opaque_callback_data"] = callback_data  # echoed in every status webhook of the message
+    return body
+
+
+def _not_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly never reached Meta (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen, cause = set(), exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, (NewConnectionError, NameResolutionError)):
+            return True
+        cause = cause.__context__ or getattr(cause, "reason", None) or (cause.args[0] if cause.args and
+                                                                          isinstance(cause.args[0], BaseException) else None)
+    return False
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -112,28 +132,30 @@ class WhatsAppClient:
         return f"{settings.whatsapp_api_base()}/{GRAPH_VERSION}/{self.phone_number_id}/messages"
 
     def send_template(self, to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
-                      timeout: float | None = None) -> str:
-        read = READ_TIMEOUT if timeout is None else max(0.5, min(READ_TIMEOUT, timeout - CONNECT_TIMEOUT))
+                      timeout: float | None = None, callback_data: str | None = None) -> str:
+        connect = CONNECT_TIMEOUT if timeout is None else max(0.5, min(CONNECT_TIMEOUT, timeout / 3))
+        read = READ_TIMEOUT if timeout is None else max(0.5, min(READ_TIMEOUT, timeout - connect))
         try:
             response = self.http.post(
                 self.url,
-                json=message_body(to_e164, template, parameters, language),
+                json=message_body(to_e164, template, parameters, language, callback_data),
                 headers={"Authorization": f"Bearer {self.access_token}"},
-                timeout=(CONNECT_TIMEOUT, read),
+                timeout=(connect, read),
             )
-        except requests.Timeout:
-            raise Retryable("WhatsApp: timeout") from None
         except requests.RequestException as exc:
-            raise Retryable(f"WhatsApp: {type(exc).__name__}") from None
+            if _not_sent(exc):
+                raise Retryable(f"WhatsApp: {type(exc).__name__} (tidak terhubung)") from None
+            # The request went out; Meta may have accepted it: the status webhook will tell.
+            raise Unknown(f"WhatsApp: {type(exc).__name__} setelah permintaan terkirim") from None
         if not 200 <= response.status_code < 300:
             raise classify(response)
         try:
             return str(response.json()["messages"][0]["id"])
         except (ValueError, KeyError, IndexError, TypeError):
-            raise Retryable("WhatsApp: answer without a message id", status=response.status_code) from None
+            raise Unknown("WhatsApp: jawaban berhasil tanpa id pesan", status=response.status_code) from None
 
     def send(self, to: str, to_name: str, rendered, message_id: str, timeout: float | None = None) -> str:
-        return self.send_template(to, rendered.kind, rendered.parameters, timeout=timeout)
+        return self.send_template(to, rendered.kind, rendered.parameters, timeout=timeout, callback_data=message_id)
 
 
 # --- webhooks ------------------------------------------------------------------------------------
@@ -172,6 +194,7 @@ class StatusUpdate:
     provider_message_id: str
     status: str  # sent | delivered | read | failed
     error: str | None = None
+    record_id: str | None = None  # biz_opaque_callback_data: the outbox record it was sent for
 
 
 @dataclass(frozen=True)
@@ -180,31 +203,60 @@ class Inbound:
     text: str
 
 
-def parse_webhook(payload: object) -> tuple[list[StatusUpdate], list[Inbound]]:
-    statuses: list[StatusUpdate] = []
-    inbound: list[Inbound] = []
+@dataclass
+class Parsed:
+    statuses: list[StatusUpdate] = field(default_factory=list)
+    inbound: list[Inbound] = field(default_factory=list)
+    skipped: int = 0  # items that are not what Meta documents (logged by the caller, never fatal)
+
+
+PROVIDER_ID_RE = re.compile(r"^[A-Za-z0-9._=:+/-]{1,256}$")
+RECORD_ID_RE = re.compile(r"^M-[0-9A-F]{24}$")
+WA_NUMBER_RE = re.compile(r"^\+?[0-9]{8,16}$")
+
+
+def parse_webhook(payload: object) -> Parsed:
+    """Delivery statuses and inbound texts of a webhook POST; a malformed item is counted in
+    `skipped` and left out, so one bad item never costs the batch's other items."""
+    out = Parsed()
     if not isinstance(payload, dict):
-        return statuses, inbound
+        out.skipped += 1
+        return out
     for entry in _list(payload.get("entry")):
         for change in _list(entry.get("changes") if isinstance(entry, dict) else None):
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
             for s in _list(value.get("statuses")):
-                if isinstance(s, dict) and isinstance(s.get("id"), str) and isinstance(s.get("status"), str):
-                    errors = [e for e in _list(s.get("errors")) if isinstance(e, dict)]
-                    error = None
-                    if errors:
-                        e = errors[0]
-                        error = f"WhatsApp code {e.get('code')} · {str(e.get('title') or e.get('message') or '')[:150]}"
-                    statuses.append(StatusUpdate(s["id"], s["status"], error))
+                update = _status(s)
+                if update is None:
+                    out.skipped += 1
+                else:
+                    out.statuses.append(update)
             for m in _list(value.get("messages")):
-                if not isinstance(m, dict) or not isinstance(m.get("from"), str):
+                if not isinstance(m, dict) or not isinstance(m.get("from"), str) or not WA_NUMBER_RE.match(m["from"]):
+                    out.skipped += 1
                     continue
                 text = _inbound_text(m)
                 if text is not None:
-                    inbound.append(Inbound("+" + m["from"].lstrip("+"), text))
-    return statuses, inbound
+                    out.inbound.append(Inbound("+" + m["from"].lstrip("+"), text))
+    return out
+
+
+def _status(s: object) -> StatusUpdate | None:
+    if not isinstance(s, dict):
+        return None
+    wamid, status = s.get("id"), s.get("status")
+    if not isinstance(wamid, str) or not PROVIDER_ID_RE.match(wamid) or not isinstance(status, str):
+        return None
+    callback = s.get("biz_opaque_callback_data")
+    record_id = callback if isinstance(callback, str) and RECORD_ID_RE.match(callback) else None
+    errors = [e for e in _list(s.get("errors")) if isinstance(e, dict)]
+    error = None
+    if errors:
+        e = errors[0]
+        error = f"WhatsApp code {e.get('code')} · {str(e.get('title') or e.get('message') or '')[:150]}"
+    return StatusUpdate(wamid, status[:20], error, record_id)
 
 
 def _inbound_text(m: dict) -> str | None:

@@ -6,7 +6,7 @@ import { clearErrors, showErrors } from "./forms.js";
 import { loaders } from "./state.js";
 
 var OUTBOX_STATUSES = [["pending", "Menunggu dikirim"], ["sent", "Terkirim"], ["delivered", "Sampai"], ["read", "Dibaca"],
-  ["failed", "Gagal"], ["skipped", "Tidak dikirim"]];
+  ["failed", "Gagal"], ["skipped", "Tidak dikirim"], ["unknown", "Belum pasti"]];
 var ob = { query: null, cursor: null, request: 0, filled: false };
 loaders.kotak = function (arg, changed) {
   if (!ob.filled) {
@@ -66,7 +66,9 @@ function messageCard(m) {
     fact("Berikutnya", m.next_attempt_at ? fmtInstant(m.next_attempt_at) : null);
     fact("Lewat", m.provider_label);
     card.appendChild(facts);
-    if (m.error) card.appendChild(el("p", { className: "err-box", "data-field": "error", text: (m.status === "skipped" ? "Alasan: " : "Kesalahan: ") + m.error }));
+    if (m.unknown_note) card.appendChild(el("p", { className: "note", "data-field": "unknown", text: m.unknown_note }));
+    if (m.resend_note) card.appendChild(el("p", { className: "note", "data-field": "resends", text: m.resend_note }));
+    if (m.error) card.appendChild(el("p", { className: "err-box", "data-field": "error", text: (m.status === "skipped" ? "Alasan: " : m.status === "unknown" ? "Keterangan: " : "Kesalahan: ") + m.error }));
     var pv = m.preview;
     if (pv) {
       if (m.channel === "email") {
@@ -113,7 +115,7 @@ $("o-run").addEventListener("click", function () {
     if (!res.ok) return setStatus("o-run-status", problem(res));
     var r = res.body.reminders || {}, s = res.body.sent || {};
     var parts = [];
-    [["sent", "terkirim"], ["retry", "akan dicoba lagi"], ["failed", "gagal"], ["skipped", "tidak dikirim"], ["deferred", "ditunda"], ["busy", "sedang diproses putaran lain"]].forEach(function (k) {
+    [["sent", "terkirim"], ["retry", "akan dicoba lagi"], ["unknown", "belum pasti (menunggu kabar penyedia)"], ["resent", "dikirim lagi karena tidak ada kabar"], ["failed", "gagal"], ["skipped", "tidak dikirim"], ["deferred", "ditunda"], ["busy", "sedang diproses putaran lain"]].forEach(function (k) {
       if (s[k[0]]) parts.push(s[k[0]] + " " + k[1]);
     });
     setStatus("o-run-status", "Pengiriman selesai: " + (s.due ? s.due + " pesan jatuh tempo" + (parts.length ? ", " + parts.join(", ") : "") : "tidak ada pesan yang jatuh tempo") +

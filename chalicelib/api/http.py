@@ -93,11 +93,42 @@ def public_route(bp, path: str, methods=("GET",), *, json_body: bool = False, **
     return decorate
 
 
-def indonesian_server_errors(event, get_response):
-    """Chalice turns an unhandled exception into a 500 in English; say it in Indonesian.
+# What the edge itself answers (Chalice before a view runs; API Gateway before the Lambda), in
+# the API's own shape. infra/ gives API Gateway's responses the same texts (GATEWAY_RESPONSES).
+EDGE_ERRORS = {
+    "UnsupportedMediaType": "Jenis isi permintaan tidak didukung: kirim data sebagai JSON "
+                            "(Content-Type: application/json).",
+    "MethodNotAllowedError": "Cara permintaan ini tidak didukung untuk alamat ini.",
+    "BadRequest": "Permintaan tidak lengkap: sebutkan jenis berkas yang diterima (Accept).",
+}
+GENERIC_4XX = "Permintaan tidak dapat diproses."
+# API Gateway response type -> (status, message): answers that never reach the Lambda.
+GATEWAY_RESPONSES = {
+    "UNAUTHORIZED": ("401", "Silakan masuk terlebih dahulu (sesi Anda habis atau belum masuk)."),
+    "ACCESS_DENIED": ("403", "Akun Anda tidak berhak membuka bagian ini."),
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "Alamat ini tidak ada."),
+    "THROTTLED": ("429", "Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi."),
+    "REQUEST_TOO_LARGE": ("413", "Data yang dikirim terlalu besar."),
+    "DEFAULT_4XX": (None, GENERIC_4XX),
+    "DEFAULT_5XX": (None, SERVER_ERROR["errors"]["_form"]),
+}
 
-    Chalice has already logged the stack trace (our exceptions carry no personal data)."""
+
+def indonesian_server_errors(event, get_response):
+    """Chalice answers a few cases itself, in English (an unhandled exception: 500; a wrong
+    Content-Type: 415; a wrong method: 405); say them in Indonesian, in the API's shape.
+
+    Chalice has already logged the stack trace of a 500 (our exceptions carry no personal data)."""
     response = get_response(event)
-    if response.status_code >= 500 and "errors" not in str(response.body):
+    if response.status_code < 400 or "errors" in str(response.body):
+        return response
+    if response.status_code >= 500:
         return respond(response.status_code, SERVER_ERROR)
-    return response
+    code = response.body.get("Code") if isinstance(response.body, dict) else None
+    if code is None:
+        try:
+            code = json.loads(response.body).get("Code")
+        except (TypeError, ValueError, AttributeError):
+            code = None
+    extra = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+    return respond(response.status_code, {"errors": {"_form": EDGE_ERRORS.get(code, GENERIC_4XX)}}, extra)

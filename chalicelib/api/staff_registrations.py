@@ -11,13 +11,23 @@ from .guard import staff_route
 bp = Blueprint(__name__)
 
 
+FILTERS = ("status", "service", "kecamatan", "q", "cursor", "from", "to", "limit")
+
+
 @staff_route(bp, "/staff/registrations")
 def staff_registrations(principal):
-    request = bp.current_request
-    args = {name: http.query(request, name) or None for name in ("status", "service", "kecamatan", "q", "cursor")}
-    return http.respond(200, registrations.staff_list(
-        **args, start=http.parse_day(http.query(request, "from"), "from", required=False),
-        end=http.parse_day(http.query(request, "to"), "to", required=False), limit=http.limit(request)))
+    """Lists by filters only: a name or number to search for never travels in a URL (access logs)."""
+    params = dict(bp.current_request.query_params or {})
+    if params.get("q"):
+        return http.respond(400, {"errors": {"q": "Pencarian nama atau nomor dikirim lewat "
+                                                  "POST /staff/registration-search, bukan di alamat."}})
+    return http.respond(200, registrations.staff_search(params))
+
+
+@staff_route(bp, "/staff/registration-search", methods=["POST"])
+def staff_registration_search(principal):
+    """The same list, with the search text (and the cursor, which may hold a number) in the body."""
+    return http.respond(200, registrations.staff_search(http.body(bp.current_request)))
 
 
 @staff_route(bp, "/staff/registrations/{reference}")

@@ -33,6 +33,7 @@ import base64
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -315,8 +316,9 @@ def _daily_count(day: str) -> int:
     return stats_store.read_periods([DAILY_KEY.format(day=day)]).get(DAILY_KEY.format(day=day), {}).get("queued", 0)
 
 
-def _enqueue(b, reg, now: datetime, day: str, *, opted_out: bool = False) -> bool:
-    """One outbox record + the counters, in one transaction. False: this number already has it.
+def _enqueue(b, reg, now: datetime, day: str, *, opted_out: bool = False) -> str:
+    """One outbox record + the counters, in one transaction, within the pace and the daily limit
+    (conditions of that write): queued | duplicate (this number already has it) | limited.
 
     A number that replied BERHENTI gets a record too, already "skipped" (never sent): the same
     deterministic id makes its count exact when a run is repeated, and staff see why."""
@@ -326,7 +328,9 @@ def _enqueue(b, reg, now: datetime, day: str, *, opted_out: bool = False) -> boo
                         reference=reg.reference, params=params)
     if opted_out:
         outbox_store.mark_skipped(record, "penerima membalas BERHENTI: siaran tidak dikirim")
-    return store.enqueue(b, record, DAILY_KEY.format(day=day), skipped=opted_out)
+    return store.enqueue(b, record, DAILY_KEY.format(day=day), skipped=opted_out,
+                         minute="m" + rules.wib_now(now).strftime("%H%M"), per_minute=per_minute(),
+                         daily_limit=daily_limit())
 
 
 def run(now: datetime | None = None, *, deadline: Deadline | None = None) -> RunSummary:
@@ -336,8 +340,10 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None) -> Run
     deadline = deadline or Deadline.seconds(50)
     summary = RunSummary()
     day = rules.wib_now(now).date().isoformat()
+    # A first guess from what is already queued; the limits themselves are conditions of each write.
     budget = min(per_minute(), max(0, daily_limit() - _daily_count(day)))
     since = _since(now)
+    started = time.monotonic()
     for b in sorted(running(), key=lambda b: b.broadcast_id):
         summary.broadcasts += 1
         d = Draft(b.template, json.loads(b.params or "{}"), b.service, tuple(b.kecamatan or []))
@@ -348,15 +354,23 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None) -> Run
             regs, key = _page(d, parts[state["p"]], since, state["k"], min(PAGE, budget))
             pages += 1
             out = _opted_out({r.phone for r in regs if r.phone})
-            for r in regs:
+            limited = False
+            for i, r in enumerate(regs):
+                at = now + timedelta(seconds=time.monotonic() - started)  # the minute it is really queued in
                 if r.phone in out:
-                    summary.opted_out += _enqueue(b, r, now, day, opted_out=True)
+                    summary.opted_out += _enqueue(b, r, at, day, opted_out=True) == store.QUEUED
                     continue
-                if _enqueue(b, r, now, day):
+                outcome = _enqueue(b, r, at, day)
+                if outcome == store.QUEUED:
                     summary.queued += 1
                     budget -= 1
-                else:
+                elif outcome == store.DUPLICATE:
                     summary.duplicates += 1
+                else:  # another run used the minute's pace or the day's limit: stop, resume here next run
+                    limited, budget = True, 0
+                    break
+            if limited:
+                break
             state = {"p": state["p"], "k": key} if key is not None else {"p": state["p"] + 1, "k": None}
         finished = state["p"] >= len(parts)
         store.save_progress(b, _encode(state), rules.to_utc_iso(now), DONE if finished else None)

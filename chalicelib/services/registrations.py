@@ -237,6 +237,27 @@ def _months_desc(start: date, end: date) -> list[str]:
     return months
 
 
+def staff_search(params: dict) -> dict:
+    """`staff_list` from the fields of a query string or a JSON body (strings, or a number for limit)."""
+    def text(name):
+        value = params.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InputError({name: validation.MSG_TEXT})
+        return value or None
+
+    raw_limit = params.get("limit", 25)
+    if isinstance(raw_limit, str) and raw_limit.isdigit():
+        raw_limit = int(raw_limit)
+    if not isinstance(raw_limit, int) or isinstance(raw_limit, bool):
+        raise InputError({"limit": "Harus angka."})
+    q = text("q")
+    if q is not None and validation.unusable_character(q):
+        raise InputError({"q": validation.MSG_UNUSABLE})
+    return staff_list(status=text("status"), service=text("service"), kecamatan=text("kecamatan"), q=q,
+                      cursor=text("cursor"), start=validation.parse_day(text("from"), "from", required=False),
+                      end=validation.parse_day(text("to"), "to", required=False), limit=raw_limit)
+
+
 def staff_list(*, status=None, service=None, kecamatan=None, start: date | None = None, end: date | None = None,
                q: str | None = None, cursor: str | None = None, limit: int = 25, today: date | None = None) -> dict:
     """A page of registrations for staff, newest first, from Queries on the best GSI.

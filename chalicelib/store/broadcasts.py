@@ -54,22 +54,43 @@ def finish(uow: UnitOfWork, record: BroadcastRecord, status: str, stamp: str) ->
                         BroadcastRecord.updated_at.set(stamp)], BroadcastRecord.status == RUNNING, label="broadcast")
 
 
-def enqueue(record: BroadcastRecord, message: OutboxRecord, daily_key: str, *, skipped: bool) -> bool:
-    """One outbox record + the counters, in one transaction. False: this number already has it
-    (or the broadcast stopped running meanwhile)."""
+QUEUED, DUPLICATE, LIMITED = "queued", "duplicate", "limited"
+
+
+def enqueue(record: BroadcastRecord, message: OutboxRecord, daily_key: str, *, skipped: bool,
+            minute: str | None = None, per_minute: int | None = None, daily_limit: int | None = None) -> str:
+    """One outbox record + the counters, in one transaction: queued | duplicate (this number
+    already has it, or the broadcast stopped running meanwhile) | limited.
+
+    The limits are conditions of the same write on the day's item: fewer than `daily_limit`
+    queued today, and fewer than `per_minute` in attribute `minute` (``m<HHMM>``, WIB). However
+    many runs overlap, together they never queue more than either allows."""
     uow = UnitOfWork()
     uow.put(message, OutboxRecord.message_id.does_not_exist(), label="outbox")
     uow.update(record, [(BroadcastRecord.skipped if skipped else BroadcastRecord.queued).add(1)],
                BroadcastRecord.status == RUNNING, label="broadcast")
     if not skipped:
-        uow.update(StatsRecord(daily_key), [NumberAttribute(attr_name="queued").add(1)])
+        queued = NumberAttribute(attr_name="queued")
+        actions, condition = [queued.add(1)], None
+        if daily_limit is not None:
+            condition = queued.does_not_exist() | (queued < daily_limit)
+        if minute and per_minute is not None:
+            in_minute = NumberAttribute(attr_name=minute)
+            actions.append(in_minute.add(1))
+            pace = in_minute.does_not_exist() | (in_minute < per_minute)
+            condition = pace if condition is None else condition & pace
+        uow.update(StatsRecord(daily_key), actions, condition, label="budget")
     try:
         uow.commit()
     except Cancelled as exc:
         if exc.on("outbox"):
-            return False
+            return DUPLICATE
+        if exc.on("budget"):
+            return LIMITED
+        if exc.on("broadcast"):
+            return DUPLICATE
         raise
-    return True
+    return QUEUED
 
 
 def save_progress(record: BroadcastRecord, cursor: str, stamp: str, finished_status: str | None) -> None:

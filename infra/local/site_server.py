@@ -1,4 +1,5 @@
-"""Serve static_site/_build and proxy /api/* to `chalice local`: one origin, like CloudFront."""
+"""Serve static_site/_build and proxy /api/* to `chalice local`: one origin, like CloudFront, with
+the security headers of CloudFront's response-headers policy (infra/cleanclear_infra/headers.py)."""
 from __future__ import annotations
 
 import http.client
@@ -7,7 +8,12 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from infra.cleanclear_infra.headers import security_headers
+
 SITE = Path(__file__).resolve().parents[2] / "static_site" / "_build"
+# The local issuer signs staff in on this same origin: no sign-in domain to allow.
+SECURITY_HEADERS = security_headers()
+OURS = {name.lower() for name in SECURITY_HEADERS}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "host"}
 
 
@@ -18,10 +24,11 @@ class Handler(SimpleHTTPRequestHandler):
         pass
 
     def end_headers(self):
+        # Every answer, pages and /api alike, as CloudFront's response-headers policy sends them.
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
         if not self.path.startswith("/api/"):
             self.send_header("Cache-Control", "no-cache")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
 
     def _proxy(self):
@@ -43,7 +50,7 @@ class Handler(SimpleHTTPRequestHandler):
             conn.close()
         self.send_response(resp.status)
         for k, v in resp.getheaders():
-            if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
+            if k.lower() not in HOP_BY_HOP and k.lower() != "content-length" and k.lower() not in OURS:
                 self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

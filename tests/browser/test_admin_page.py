@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import filecmp
 import hashlib
+import json
 import re
 import uuid
 from datetime import date, timedelta
@@ -400,7 +401,11 @@ def test_registrations_filter_and_page_with_load_more(stack, page):
     assert len(everything) >= 3  # demo data plus what other tests registered
 
     # Pages of two, so "Muat lebih banyak" is needed.
-    page.route("**/api/staff/registrations?*", lambda route: route.continue_(url=route.request.url.replace("limit=25", "limit=2")))
+    def pages_of_two(route):
+        body = json.loads(route.request.post_data or "{}")
+        route.continue_(post_data=json.dumps({**body, "limit": 2}))
+
+    page.route("**/api/staff/registration-search", pages_of_two)
     problems = open_admin(page, stack, hash_="#/pendaftaran")
     sign_in(page, ADMIN)
     page.wait_for_selector("#p-isi tr[data-ref]")
@@ -417,7 +422,7 @@ def test_registrations_filter_and_page_with_load_more(stack, page):
     screenshot(page, "admin-13-pendaftaran-paged")
 
     # Filters: kecamatan and status narrow the list; the summary tells how many filters are on.
-    page.route("**/api/staff/registrations?*", lambda route: route.continue_())
+    page.unroute("**/api/staff/registration-search")
     if page.is_hidden("#p-kecamatan"):
         page.click("#p-more summary")
     page.select_option("#p-kecamatan", "Ciawi")
@@ -503,7 +508,12 @@ def test_cognito_hosted_ui_sign_in_with_pkce_and_sign_out(stack, page):
     def authorize(route):
         q = {k: v[0] for k, v in parse_qs(urlparse(route.request.url).query).items()}
         seen["authorize"] = q
-        route.fulfill(status=302, headers={"Location": redirect + "?" + urlencode({"code": "the-code", "state": q["state"]})})
+        back = redirect + "?" + urlencode({"code": "the-code", "state": q["state"]})
+        # The hosted UI sends the browser back with a navigation of its own (a 302 fulfilled here
+        # would be followed without passing the routes, so the page would miss the test's CSP,
+        # which allows this fake Cognito domain as the deployed one allows the real one).
+        route.fulfill(status=200, content_type="text/html",
+                      body=f"<!doctype html><title>Cognito</title><script>location.replace({json.dumps(back)})</script>")
 
     def token(route):
         seen["token"] = {k: v[0] for k, v in parse_qs(route.request.post_data).items()}

@@ -2,6 +2,8 @@
 import json
 import uuid
 
+from playwright.sync_api import expect
+
 from .conftest import allocate_now, call, screenshot
 
 
@@ -32,13 +34,13 @@ def test_visitor_sees_session_asks_other_dates_then_cancels(stack, page):
     page.wait_for_selector("#pilihan-tanggal input")
     page.locator("#pilihan-tanggal input").nth(4).check()
     page.click("#form-tanggal button[type=submit]")
-    page.wait_for_function("document.getElementById('status').textContent === 'Menunggu jadwal'")
+    expect(page.locator("#status")).to_have_text("Menunggu jadwal")  # (wait_for_function: eval, refused by the CSP)
     assert page.is_hidden("#sesi")
     assert "Urutan" in page.text_content("#pesan")
 
     page.click("#btn-batal")
     page.click("#btn-batal-ya")
-    page.wait_for_function("document.getElementById('status').textContent === 'Dibatalkan'")
+    expect(page.locator("#status")).to_have_text("Dibatalkan")
     screenshot(page, "status-cancelled")
     assert page.is_hidden("#aksi")
 

@@ -1070,3 +1070,80 @@ def test_only_the_api_and_the_allocation_run_may_start_the_allocation_run(templa
                     starters.add(rid)
     roles = {fns[fid]["Properties"]["Role"]["Fn::GetAtt"][0] for fid in ("APIHandler", "Allocate")}
     assert starters == roles
+
+
+def test_api_gateway_answers_in_the_apis_shape_and_language(template):
+    """What API Gateway says itself (no token, wrong role, unknown path, throttled) reads like
+    every other 4xx of the API: {"errors": {"_form": ...}} in Indonesian."""
+    responses_ = template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED", "DEFAULT_4XX",
+            "DEFAULT_5XX"} <= set(responses_)
+    assert responses_["UNAUTHORIZED"]["StatusCode"] == "401"
+    for response in responses_.values():
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert set(body) == {"errors"} and body["errors"]["_form"]
+        assert not any(word in body["errors"]["_form"] for word in ("Unauthorized", "Forbidden", "Missing"))
+    assert "masuk" in json.loads(responses_["UNAUTHORIZED"]["ResponseTemplates"]["application/json"])["errors"]["_form"]
+
+
+def test_mail_goes_through_a_configuration_set_whose_events_reach_the_app(template):
+    (config_set,) = resources(template, "AWS::SES::ConfigurationSet").values()
+    name = config_set["Properties"]["Name"]
+    (destination,) = resources(template, "AWS::SES::ConfigurationSetEventDestination").values()
+    dest = destination["Properties"]["EventDestination"]
+    assert dest["Enabled"] is True and "EventBridgeDestination" in dest
+    assert {"send", "delivery", "bounce", "reject", "renderingFailure"} <= set(dest["MatchingEventTypes"])
+    functions = resources(template, "AWS::Serverless::Function")
+    assert all(f["Properties"]["Environment"]["Variables"]["SES_CONFIGURATION_SET"] == name for f in functions.values())
+    # The ses_events function is the target of a rule on SES's events.
+    rules_ = [r for r in resources(template, "AWS::Events::Rule").values()
+              if r["Properties"].get("EventPattern", {}).get("source") == ["aws.ses"]]
+    events_ = [e for f in functions.values() for e in f["Properties"].get("Events", {}).values()
+               if e.get("Properties", {}).get("Pattern", {}).get("source") == ["aws.ses"]]
+    assert len(rules_) + len(events_) == 1
+    # Sending is allowed through that configuration set too (SES checks both resources).
+    statements = [s for p in resources(template, "AWS::IAM::Role").values()
+                  for pol in p["Properties"].get("Policies", []) for s in pol["PolicyDocument"]["Statement"]
+                  if s.get("Sid") == "SendMailFromOfficeDomain"]
+    assert statements and all(any("configuration-set" in json.dumps(r) for r in s["Resource"]) for s in statements)
+
+
+def test_the_local_site_server_sends_what_cloudfront_sends(template):
+    """The browser tests run against the local site server: its headers are the policy's headers."""
+    import threading
+    import urllib.request
+    from functools import partial
+    from http.server import ThreadingHTTPServer
+
+    from infra.cleanclear_infra import headers as policy
+    from infra.local import site_server
+
+    (headers,) = resources(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    config = headers["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    cloudfront = {
+        "Content-Security-Policy": render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]),
+        "Strict-Transport-Security": f"max-age={security['StrictTransportSecurity']['AccessControlMaxAgeSec']}",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+        **{h["Header"]: h["Value"] for h in config["CustomHeadersConfig"]["Items"]},
+    }
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(site_server.Handler, directory=str(site_server.SITE)))
+    site_server.Handler.api_port = 9  # nothing listens there: /api answers 502, with the headers too
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        for path in ("/", "/admin/", "/api/public/options"):
+            try:
+                answer = urllib.request.urlopen(base + path)
+            except urllib.error.HTTPError as exc:
+                answer = exc
+            local = {name: answer.headers.get(name) for name in cloudfront}
+            # The same values; only CloudFront's CSP also allows the stack's sign-in domain.
+            expected = dict(cloudfront, **{"Content-Security-Policy": policy.csp()})
+            assert local == expected, path
+            assert cloudfront["Content-Security-Policy"] == policy.csp(
+                cloudfront["Content-Security-Policy"].split("connect-src 'self' ")[1].split(";")[0])
+    finally:
+        server.shutdown()

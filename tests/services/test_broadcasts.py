@@ -69,20 +69,22 @@ def test_broadcast_is_paced_sent_once_and_counted(client, admin, konsultan, clie
     assert CampaignRecord.get(TEAM, f"wa-{bid}").channel == "whatsapp"
 
     monkeypatch.setenv("BROADCAST_PER_MINUTE", "1")
-    first = broadcasts.run()
+    minute = datetime.now(rules.UTC).replace(second=0, microsecond=0)
+    first = broadcasts.run(minute)
     assert first.queued == 1 and not first.finished
-    second = broadcasts.run()
+    assert broadcasts.run(minute + timedelta(seconds=30)).queued == 0  # the same minute: its pace is used up
+    second = broadcasts.run(minute + timedelta(minutes=1))
     assert second.queued == 1
-    third = broadcasts.run()
+    third = broadcasts.run(minute + timedelta(minutes=2))
     assert third.queued == 0 and third.finished == 1 and third.opted_out == 1
     assert BroadcastRecord.get(TEAM, bid).status == "selesai"
     # A run that starts over (a lost cursor, a retry) writes nothing new.
     BroadcastRecord.get(TEAM, bid).update(actions=[BroadcastRecord.status.set("berjalan"), BroadcastRecord.cursor.remove()])
     monkeypatch.setenv("BROADCAST_PER_MINUTE", "20")
-    redo = broadcasts.run()
+    redo = broadcasts.run(minute + timedelta(minutes=3))
     assert redo.queued == 0 and redo.duplicates == 3
 
-    sent = outbox.send_due()
+    sent = outbox.send_due(minute + timedelta(minutes=5))
     texts = [json.loads(r.rendered)["text"] for r in OutboxRecord.by_status.query("sent")]
     assert len(texts) == 2 and all(f"https://klinik.example.go.id/?src=wa-{bid}" in t for t in texts)
     assert any(t.startswith("Halo Andi,") for t in texts) and any(t.startswith("Halo Beni,") for t in texts)
@@ -131,3 +133,27 @@ def test_deleting_a_client_also_clears_their_broadcast_messages(admin, clients):
         TableName=OutboxRecord.Meta.table_name)["Items"])
     assert "6281100000001" not in dump and "Andi" not in dump
     assert "6281100000002" in dump  # Beni's message is his, untouched
+
+
+def test_overlapping_runs_together_keep_the_pace_and_the_daily_limit(admin, aws, monkeypatch, tmp_path):
+    """Runs that overlap each read "nothing queued yet" before any of them wrote; the limits are
+    conditions of each write, so together they still queue at most the pace a minute and the
+    daily limit a day."""
+    monkeypatch.setenv("SITE_URL", "https://klinik.example.go.id")
+    monkeypatch.setenv("LOCAL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    make_clinic()
+    for i in range(12):
+        past_client(f"PAST{i:02d}", f"+62811000001{i:02d}", name=f"Klien {i}")
+    assert admin.post("/staff/broadcasts", LAYANAN).status_code == 201
+    monkeypatch.setenv("BROADCAST_PER_MINUTE", "3")
+    monkeypatch.setenv("BROADCAST_DAILY_LIMIT", "5")
+    monkeypatch.setattr(broadcasts, "_daily_count", lambda day: 0)  # every run's read is out of date
+    minute = datetime.now(rules.UTC).replace(second=0, microsecond=0)
+    if rules.wib_now(minute).hour == 23 and rules.wib_now(minute).minute >= 55:
+        minute -= timedelta(minutes=10)  # keep the three minutes in one WIB day
+    queued = [broadcasts.run(minute + timedelta(seconds=s)).queued for s in (0, 10, 20)]
+    assert sum(queued) == 3  # the pace of one minute, whatever the number of runs
+    queued += [broadcasts.run(minute + timedelta(minutes=1, seconds=s)).queued for s in (0, 10)]
+    assert sum(queued) == 5  # and the day's limit
+    assert broadcasts.run(minute + timedelta(minutes=2)).queued == 0
+    assert len(list(OutboxRecord.by_status.query("pending"))) == 5

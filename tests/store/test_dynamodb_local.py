@@ -95,3 +95,31 @@ def test_twenty_parallel_registrations_of_one_new_number_keep_the_limit(dynamodb
     assert set(statuses) <= {201, 429, 503}
     stored = list(models.Registration.by_phone.query("+6281377770000"))
     assert len(stored) == 3
+
+
+def _own_address() -> str | None:
+    """This machine's address on its network (not loopback), or None when it has none."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))  # no packet is sent: this only picks the route
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_dynamodb_local_listens_on_the_loopback_address_only(dynamodb_local):
+    """Its command line binds every interface; ours must not (the local stack holds demo personal data)."""
+    import socket
+
+    port = int(dynamodb_local.rsplit(":", 1)[1])
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) == 0
+    address = _own_address()
+    if address is None:
+        pytest.skip("this machine has no address besides loopback")
+    with socket.socket() as s:
+        s.settimeout(2)
+        assert s.connect_ex((address, port)) != 0, f"DynamoDB Local answers on {address}"

@@ -44,7 +44,8 @@ function loadRegistrations() {
   var mine = ++regRequest; // a newer search makes this answer stale
   more.disabled = true;
   setStatus("p-status-line", "Memuat…");
-  api("GET", "/staff/registrations" + qs(params)).then(function (res) {
+  // POST: a name or a WhatsApp number searched for (and the cursor after it) never goes into a URL.
+  api("POST", "/staff/registration-search", params).then(function (res) {
     if (mine !== regRequest) return;
     more.disabled = false;
     if (!res.ok) {

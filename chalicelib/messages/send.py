@@ -40,7 +40,7 @@ from ..domain import rules
 from ..store import outbox as store
 from .catalog import ConfigError, Defer, Skip
 from .compose import Data, build, render
-from .records import (FAILED, MAX_ATTEMPTS, PENDING, SENT, SKIPPED, UNKNOWN, UNKNOWN_WAIT_SECONDS, backoff_seconds,
+from .records import (FAILED, MAX_ATTEMPTS, SENT, SKIPPED, UNKNOWN, UNKNOWN_WAIT_SECONDS, backoff_seconds,
                       broadcast_counts)
 from .senders import Retryable, SendError, Unknown, sender as sender_for
 
@@ -180,7 +180,7 @@ def _send_in_time(record, run: Run, channel: Channel) -> str:
     timeout = run.deadline.call_timeout(own, STORE_RESERVE_SECONDS)
     if timeout is None or (not getattr(sender, "adjustable_timeout", False) and timeout < own):
         return "deferred"  # not enough time left to be sure of the answer: the next run sends it
-    if record.status == PENDING and record.claim:
+    if record.claim:  # a run claimed it and died (a first send, or a send again after an unknown one)
         return _abandoned(record, run.now)
     resend = record.status == UNKNOWN
     token = claim(record, run.now)

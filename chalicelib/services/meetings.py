@@ -137,6 +137,8 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
             metrics.emit("ZoomFailures")
             summary.not_configured = True
             return summary
+    if hasattr(client, "deadline"):
+        client.deadline = deadline  # each Zoom call's timeout ends before the invocation does
     throttled = threading.Event()
     opened = threading.Event()  # slow start: one at a time until a call went through
     first = threading.Lock()
@@ -198,6 +200,10 @@ def _fail(session, now: datetime, token: str, held_state: str, error: str, attem
 
 def _after_error(session, now: datetime, token: str, held_state: str, retry_state: str,
                  exc: zoom.ZoomError, deadline: datetime | None = None) -> str:
+    if isinstance(exc, zoom.ZoomOutOfTime):  # never started: back in line for the next run, no attempt counted
+        ok = store.change_meeting(session, {"meeting_state": retry_state, "meeting_next_try": _iso(now),
+                                            "meeting_claim": None}, held=(token, held_state))
+        return "deferred" if ok else "skipped"
     attempts = int(session.meeting_attempts or 0) + 1
     error = exc.short()
     late = deadline is not None and deadline <= now + timedelta(seconds=backoff_seconds(attempts))

@@ -34,6 +34,7 @@ from ..domain import rules
 OAUTH_URL = "https://zoom.us/oauth/token"  # the defaults of settings.zoom_oauth_url / zoom_api_base
 API_BASE = "https://api.zoom.us/v2"
 TIMEOUT = (3.05, 10)  # connect, read (seconds): a Lambda run must not hang on Zoom
+STORE_RESERVE_SECONDS = 3.0  # kept after a call to store its result before the deadline
 TOKEN_MARGIN_SECONDS = 300  # refresh this long before the token expires
 ZOOM_TIMEZONE = "Asia/Jakarta"
 LOCAL_LABEL = "Zoom (lokal, demo)"
@@ -66,6 +67,12 @@ class ZoomRetryable(ZoomError):
                  retry_after: float | None = None):
         super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
+
+
+class ZoomOutOfTime(ZoomRetryable):
+    """Not enough of the invocation is left for this call to finish (and its result to be stored):
+    it was never started. Not an attempt: the session is simply taken up by the next run."""
+
 
 
 class ZoomPermanent(ZoomError):
@@ -197,6 +204,18 @@ class ZoomClient:
         self.user_id = user_id or "me"
         self.http = http or _session()
         self.timeout = timeout
+        self.deadline = None  # set by the sync run: no call may outlive the invocation
+
+    def _timeout(self, what: str):
+        """(connect, read): the client's own, or less so that the call ends STORE_RESERVE_SECONDS
+        before the run's deadline; ZoomOutOfTime when even a short call would not fit."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline.call_timeout(float(sum(self.timeout)), STORE_RESERVE_SECONDS)
+        if left is None:
+            raise ZoomOutOfTime(f"{what}: waktu putaran habis, dicoba putaran berikutnya")
+        connect = min(float(self.timeout[0]), left / 3)
+        return (connect, max(0.5, left - connect))
 
     # --- token -----------------------------------------------------------------------------
     def _cache_key(self) -> tuple[str, str]:
@@ -211,7 +230,7 @@ class ZoomClient:
             try:
                 response = self.http.post(
                     settings.zoom_oauth_url(), params={"grant_type": "account_credentials", "account_id": self.account_id},
-                    headers={"Authorization": f"Basic {basic}"}, timeout=self.timeout)
+                    headers={"Authorization": f"Basic {basic}"}, timeout=self._timeout("token"))
             except requests.Timeout:
                 raise ZoomRetryable("token: timeout") from None
             except requests.ConnectionError:
@@ -230,7 +249,8 @@ class ZoomClient:
             token = self._token(force=attempt == 2)
             try:
                 response = self.http.request(method, settings.zoom_api_base() + path, json=json, params=params,
-                                             headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout)
+                                             headers={"Authorization": f"Bearer {token}"},
+                                             timeout=self._timeout(what))
             except requests.Timeout:
                 raise ZoomRetryable(f"{what}: timeout") from None
             except requests.ConnectionError:

@@ -143,19 +143,19 @@ def staff_page(*, day: str | None, status: str | None, limit: int, start_key: di
 
 def claim(record: OutboxRecord, now: datetime, until: datetime, token: str) -> bool:
     """Take a due record for one send: only if it is still exactly as read (due, pending or
-    unknown, the same status, claim and next_attempt_at, not in the future). Counts the attempt,
+    unknown, the same status and next_attempt_at, not in the future) and nobody's claim is on it
+    (a dead run's claim is turned into "unknown" first: messages/send.py). Counts the attempt,
     and a send again after an unknown outcome in `resends`."""
     seen = record.next_attempt_at
     actions = [OutboxRecord.next_attempt_at.set(rules.to_utc_iso(until)), OutboxRecord.claim.set(token),
                OutboxRecord.attempts.add(1), OutboxRecord.updated_at.set(rules.to_utc_iso(now))]
     if record.status == UNKNOWN:
         actions.append(OutboxRecord.resends.add(1))
-    claimed = OutboxRecord.claim.does_not_exist() if record.claim is None else OutboxRecord.claim == record.claim
     try:
         record.update(
             actions=actions,
             condition=(OutboxRecord.due == PENDING) & (OutboxRecord.status == record.status)
-            & OutboxRecord.status.is_in(PENDING, UNKNOWN) & claimed
+            & OutboxRecord.status.is_in(PENDING, UNKNOWN) & OutboxRecord.claim.does_not_exist()
             & (OutboxRecord.next_attempt_at == seen) & (OutboxRecord.next_attempt_at <= rules.to_utc_iso(now)))
     except UpdateError as exc:
         if _conditional_failed(exc):

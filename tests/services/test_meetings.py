@@ -522,3 +522,62 @@ def test_no_fake_links_in_aws_without_credentials(client, clinic, no_zoom_creden
     summary = zoom_sync.run(now_utc())
     assert summary.not_configured and emitted == ["ZoomFailures"]
     assert fresh(session).meeting_state == "perlu_dibuat" and fresh(session).join_url is None
+
+
+# --- no Zoom call outlives the invocation -----------------------------------------------------------
+
+class RecordingHttp:
+    """A requests.Session stand-in that answers like Zoom and keeps each call's timeout."""
+
+    def __init__(self):
+        self.timeouts = []
+
+    def post(self, url, **kwargs):
+        self.timeouts.append(kwargs["timeout"])
+        return _answer(200, {"access_token": "t", "token_type": "bearer", "expires_in": 3599})
+
+    def request(self, method, url, **kwargs):
+        self.timeouts.append(kwargs["timeout"])
+        return _answer(201, {"id": 85746065432, "join_url": "https://us06web.zoom.us/j/85746065432?pwd=x",
+                             "start_time": "2026-12-03T02:00:00Z", "topic": "t", "agenda": ""})
+
+
+def _answer(status, body):
+    response = requests.Response()
+    response.status_code, response._content = status, json.dumps(body).encode()
+    return response
+
+
+SPEC = zoom.MeetingSpec(session_id="S-1", topic="Konsultasi", start=datetime(2026, 12, 3, 2, 0, tzinfo=rules.UTC),
+                        duration_minutes=30, agenda="Sesi S-1")
+
+
+def test_each_zoom_call_ends_before_the_invocation_does(monkeypatch):
+    from chalicelib.budget import Deadline
+
+    monkeypatch.setattr(zoom, "_TOKENS", {})
+    http = RecordingHttp()
+    client = zoom.ZoomClient("acc", "cid", "sec", http=http)
+    client.deadline = Deadline.seconds(8.0)
+    client.create_meeting(SPEC)
+    assert len(http.timeouts) == 2  # the token, then the meeting
+    for connect, read in http.timeouts:
+        assert connect + read <= 8.0 - zoom.STORE_RESERVE_SECONDS + 0.01  # room left to store the result
+    client.deadline = Deadline.seconds(zoom.STORE_RESERVE_SECONDS + 0.2)
+    with pytest.raises(zoom.ZoomOutOfTime):
+        client.create_meeting(SPEC)
+    assert len(http.timeouts) == 2, "a call that could not finish in time was never started"
+
+
+def test_a_session_left_for_lack_of_time_is_not_an_attempt(client, clinic, fake_zoom):
+    from chalicelib.budget import Deadline
+
+    [session] = book_online(client)
+    t0 = now_utc()
+    provider = zoom.provider()
+    provider.deadline = Deadline.seconds(1.0)
+    assert zoom_sync.process(fresh(session), provider, t0) == "deferred"
+    left = fresh(session)
+    assert left.meeting_state == "perlu_dibuat" and not left.meeting_attempts and not left.meeting_claim
+    assert fake_zoom.calls == []
+    assert zoom_sync.run(t0 + timedelta(seconds=1)).created == 1

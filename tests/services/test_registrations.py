@@ -220,3 +220,48 @@ def test_the_limit_record_holds_no_phone_number(client, days):
     assert "81311112222" not in json.dumps({k: sorted(v) if isinstance(v, set) else v
                                             for k, v in record.attribute_values.items()}, default=str)
     assert record.n == 1 and len(record.refs) == 1
+
+
+# --- text that breaks answers, or shows nothing --------------------------------------------------------
+
+@pytest.mark.parametrize("name, message", [
+    ("Budi \ud800 Santoso", "karakter"),  # a lone surrogate: no UTF-8 can carry it
+    ("\ufdd0Budi", "karakter"),  # a noncharacter
+    ("\u200b\u200b\u200b\u200b", "Wajib"),  # four zero-width spaces: nothing to read
+    ("\u3164\u3164\u3164", "Wajib"),  # Hangul fillers look like nothing too
+])
+def test_names_a_person_cannot_read_or_that_break_answers_are_refused(client, days, name, message):
+    raw = json.dumps(payload(days, name=name))  # json.dumps escapes the surrogate as \\ud800
+    answer = post(client, None, key=uuid.uuid4().hex, raw=raw)
+    assert answer.status_code == 400 and message in answer.json_body["errors"]["name"]
+    assert registrations_for("+6281311112222") == []
+
+
+def test_hidden_direction_and_zero_width_characters_are_taken_out(client, days):
+    answer = post(client, payload(days, name="Budi\u200b \u202eSantoso"), key=uuid.uuid4().hex)
+    assert answer.status_code == 201
+    assert Registration.get(answer.json_body["reference"].replace("-", "")).name == "Budi Santoso"
+
+
+def test_a_stored_lone_surrogate_never_stops_an_answer(client, days, admin, monkeypatch):
+    """Data from before the check (or written by another path) must not break the visitor's page
+    or the staff's list: every answer still goes out, as valid UTF-8 JSON."""
+    from chalicelib.services import registrations as service
+    from chalicelib.store import registrations as store
+
+    body = post(client, payload(days), key=uuid.uuid4().hex).json_body
+    # moto (like botocore) cannot even send such a value, so the reads hand it over instead.
+    real_get, real_item = store.get, service.staff_item
+
+    def with_surrogate(registration):
+        if registration is not None:
+            registration.name = "Budi \ud800"
+        return registration
+
+    monkeypatch.setattr(store, "get", lambda *a, **k: with_surrogate(real_get(*a, **k)))
+    monkeypatch.setattr(service, "staff_item", lambda r: real_item(with_surrogate(r)))
+    mine = client.http.get(f"/registrations/{body['reference']}", headers={"X-Registration-Token": body["token"]})
+    assert mine.status_code == 200
+    assert json.loads(mine.body.decode("utf-8"))["name"] == "Budi \ud800"
+    listed = admin.get("/staff/registrations")
+    assert listed.status_code == 200 and json.loads(listed.body.decode("utf-8"))["items"][0]["name"] == "Budi \ud800"

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from . import secrets_store, settings
 from .domain import rules
+from .domain.references import format_reference
 from .domain.errors import InputError
 
 FEEDBACK_PAGE = "umpan-balik.html"
@@ -102,6 +103,18 @@ def verify_feedback(session_id: object, expiry: object, sig: object, now: dateti
     if now.timestamp() >= expires:
         raise InputError({"_form": MSG_EXPIRED}, 410)
     return expires
+
+
+def status_token(reference: str) -> str:
+    """The private status link's token of a registration: reproducible from the reference with the
+    signing key, so every message about the registration can carry the link again. Only its
+    SHA-256 is stored, as for every token."""
+    return mac(f"status-token|v1|{reference}", 24)
+
+
+def status_link(reference: str, token: str) -> str:
+    """The visitor's private page; the token rides in the fragment (never sent to a server)."""
+    return absolute(f"/status.html#ref={quote(format_reference(reference))}&t={quote(token)}")
 
 
 def follow_up_token(session_id: str) -> str:

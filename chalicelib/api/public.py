@@ -46,6 +46,12 @@ def create_registration():
     return http.respond(outcome.status, outcome.body)
 
 
+@http.public_route(bp, "/registration-link", methods=["POST"], json_body=True)
+def request_registration_link():
+    """A lost private link, sent again to the registration's own WhatsApp number (202 whatever the pair)."""
+    return http.respond(202, registrations.request_link(http.body(bp.current_request)))
+
+
 @http.public_route(bp, "/registrations/{reference}")
 def get_registration(reference):
     return _status(_visitor_registration(reference))

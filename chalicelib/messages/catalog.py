@@ -48,34 +48,34 @@ class Kind:
 
 KINDS: tuple[Kind, ...] = (
     Kind("cc_pendaftaran_diterima", "Pendaftaran diterima", VISITOR,
-         ("nama", "kode", "layanan", "tanggal_pilihan"), True,
+         ("nama", "kode", "layanan", "tanggal_pilihan", "tautan_status"), True,
          "Segera setelah pengunjung mendaftar."),
     Kind("cc_sesi_terjadwal", "Sesi terjadwal", VISITOR,
-         ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk"), True,
+         ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), True,
          "Saat sesi dijadwalkan (penjadwal otomatis atau petugas). Sesi daring menunggu tautan Zoom "
          "siap (paling lama 6 jam, atau sampai 2 jam sebelum sesi; setelah itu terkirim dengan "
          "keterangan tautan menyusul lewat pengingat).", calendar="REQUEST", session=True),
     Kind("cc_sesi_diubah", "Jadwal sesi diubah", VISITOR,
-         ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk"), True,
+         ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), True,
          "Saat petugas memindahkan sesi ke jam atau narasumber lain.", calendar="REQUEST", session=True),
     Kind("cc_sesi_dibatalkan", "Sesi dibatalkan", VISITOR,
-         ("nama", "kode", "tanggal", "jam", "keterangan"), True,
+         ("nama", "kode", "tanggal", "jam", "keterangan", "tautan_status"), True,
          "Saat sesi dibatalkan oleh kantor (termasuk narasumber berhalangan) atau oleh pengunjung. "
          "Tidak dikirim bila jadwal sesi itu belum pernah terkirim, atau bila pemindahan sesi "
          "langsung berhasil (pesan \"Jadwal sesi diubah\" menggantikannya).",
          calendar="CANCEL", session=True),
     Kind("cc_tanggal_baru_diterima", "Tanggal baru diterima", VISITOR,
-         ("nama", "kode", "keterangan", "tanggal_pilihan"), True,
+         ("nama", "kode", "keterangan", "tanggal_pilihan", "tautan_status"), True,
          "Saat pengunjung memilih tanggal lain lewat tautan statusnya.", calendar="CANCEL"),
     Kind("cc_pendaftaran_dibatalkan", "Pendaftaran dibatalkan", VISITOR,
-         ("nama", "kode"), True,
+         ("nama", "kode", "tautan_status"), True,
          "Saat pengunjung membatalkan pendaftaran yang belum punya jadwal."),
     Kind("cc_tanggal_tidak_tersedia", "Tanggal tidak tersedia", VISITOR,
-         ("nama", "tanggal_pilihan", "kode"), True,
+         ("nama", "tanggal_pilihan", "kode", "tautan_status"), True,
          "Saat semua tanggal pilihan lewat tanpa jadwal (antrean penuh): pengunjung diajak memilih "
          "tanggal baru."),
     Kind("cc_pengingat_besok", "Pengingat H-1", VISITOR,
-         ("nama", "tanggal", "jam", "tempat", "petunjuk"), False,
+         ("nama", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), False,
          "Sehari sebelum sesi, pukul 16.00 WIB (tidak dikirim bila sesi baru dijadwalkan setelah itu)."
          , session=True),
     Kind("cc_pengingat_sejam", "Pengingat 1 jam", VISITOR,
@@ -85,6 +85,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("cc_umpan_balik", "Permintaan umpan balik", VISITOR,
          ("nama", "tanggal", "tautan"), False,
          "Setelah sesi selesai dan petugas mencatat pengunjung hadir.", session=True),
+    Kind("cc_tautan_status", "Tautan status dikirim ulang", VISITOR,
+         ("nama", "kode", "tautan_status"), True,
+         "Saat pengunjung yang kehilangan tautan statusnya memintanya lagi di halaman status (kode "
+         "pendaftaran dan nomor WhatsApp cocok); paling banyak 3 kali sehari per pendaftaran."),
     Kind("cc_jadwal_konsultan", "Jadwal narasumber besok", CONSULTANT,
          ("nama", "tanggal", "jumlah", "daftar"), False,
          "Pukul 16.00 WIB sehari sebelumnya, ke setiap narasumber yang punya sesi besok."),

@@ -17,6 +17,7 @@ from typing import Callable
 
 from .. import links, settings
 from ..domain import meetings, rules
+from ..domain.references import token_matches
 from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
@@ -134,9 +135,21 @@ def session_context(s, data: Data, link: str | None) -> dict:
     }
 
 
+def status_link_for(reg) -> str:
+    """The visitor's private status link; for a registration whose token was random (made before
+    tokens were derived from the reference) the status page, where the link can be asked for again."""
+    token = links.status_token(reg.reference)  # no signing key: an error, retried like any other
+    try:
+        if token_matches(reg.token_hash, token):
+            return links.status_link(reg.reference, token)
+        return links.absolute("/status.html")
+    except links.NotConfigured as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _visitor_context(reg, params: dict) -> dict:
     return {
-        "nama": reg.name, "kode": format_reference(reg.reference),
+        "nama": reg.name, "kode": format_reference(reg.reference), "tautan_status": status_link_for(reg),
         "layanan": rules.SERVICES.get(reg.service, reg.service), "cara": rules.MODES.get(reg.mode, reg.mode),
         "tanggal_pilihan": days_text(params.get("days") or reg.days),
         "oleh": params.get("by", "kantor"), "antre": bool(params.get("requeue")), "sesi_lama": None,

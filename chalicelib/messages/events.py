@@ -41,6 +41,12 @@ def on_registration_received(reg, now: datetime | None = None) -> list:
     return _visitor("cc_pendaftaran_diterima", reg, reg.reference, now, params={"days": list(reg.days)})
 
 
+def on_link_requested(reg, slot: str, now: datetime | None = None) -> list:
+    """The private status link, sent again on the visitor's request; `slot` makes the id (one
+    message per slot: the day's allowance is a condition of the write)."""
+    return _visitor("cc_tautan_status", reg, f"{reg.reference}#{slot}", now)
+
+
 def on_session_scheduled(session, reg, now: datetime | None = None,
                          *, moved: bool = False) -> list:
     """A booking: "scheduled", or "changed" when it is the new half of a move by staff."""

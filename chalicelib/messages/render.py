@@ -76,8 +76,19 @@ class Rendered:
     calendar_method: str | None = None
 
     def preview(self) -> dict:
-        return {"subject": self.subject, "text": self.text, "parameters": self.parameters or None,
+        """What staff see of a sent message (stored on its record): the visitor's private status
+        token is masked, since only a hash of it is ever kept."""
+        return {"subject": self.subject, "text": mask_tokens(self.text),
+                "parameters": [mask_tokens(p) for p in self.parameters] if self.parameters else None,
                 "calendar": self.calendar_method}
+
+
+_STATUS_TOKEN = re.compile(r"(status\.html#ref=[^&\s]+&t=)[A-Za-z0-9_-]+")
+MASK = "\u2026"
+
+
+def mask_tokens(text: str) -> str:
+    return _STATUS_TOKEN.sub(lambda m: m.group(1) + MASK, text)
 
 
 def render_whatsapp(kind: Kind, ctx: dict) -> Rendered:

@@ -82,6 +82,7 @@ def sample_context(kind: Kind, *, online: bool = False) -> dict:
         "antre": True,
         "sesi_lama": None,
         "tautan": "https://cleanclear.example.go.id/umpan-balik.html#s=S-1A2B3C&e=1794000000&t=abc",
+        "tautan_status": "https://cleanclear.example.go.id/status.html#ref=KPB-7QX&t=Qm9rYXlhbmdtYW5pc2thbg",
         "jumlah": "2",
         "daftar": "09.00 Nurhayati (Koperasi Tani Makmur), tatap muka, Ruang Klinik 1; 09.30 Ahmad (Koperasi Sejahtera), daring",
         "sesi": [

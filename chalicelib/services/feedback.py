@@ -28,7 +28,7 @@ from .. import links
 from ..domain import counters, rules
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.feedback import ANSWERED, IMPROVE_MAX, validate_answers
-from ..domain.references import format_reference, new_reference
+from ..domain.references import format_reference, new_reference, token_matches
 from ..store import feedback as store
 from ..store import phone_limits
 from ..store import registrations as registrations_store
@@ -81,7 +81,11 @@ def _check_held(session) -> None:
 def _follow_up_view(record) -> dict | None:
     if not record.follow_up:
         return None
-    return {"reference": format_reference(record.follow_up), "token": links.follow_up_token(record.session_id)}
+    follow_up = registrations_store.get(record.follow_up)
+    token = links.status_token(record.follow_up)
+    if follow_up is not None and not token_matches(follow_up.token_hash, token):
+        token = links.follow_up_token(record.session_id)  # made before status tokens were derived
+    return {"reference": format_reference(record.follow_up), "token": token}
 
 
 def _session_view(session) -> dict:
@@ -116,12 +120,14 @@ def view_for_visitor(session_id: str, expiry: object, sig: object, now: datetime
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _follow_up_registration(original, days, token: str, now: datetime):
+def _follow_up_registration(original, days, now: datetime):
     # The visitor agreed to processing "to schedule and follow up the consultation"; the
     # follow-up keeps that consent's time and version with the rest of what they told us.
     fields = {name: getattr(original, name) for name in registrations.VISITOR_FIELDS}
     fields["topics"] = list(original.topics)
-    return registrations_store.build(new_reference(), token, now, days=days, follow_up_of=original.reference, **fields)
+    reference = new_reference()
+    return registrations_store.build(reference, links.status_token(reference), now, days=days,
+                                     follow_up_of=original.reference, **fields)
 
 
 def _limit_reached(limit: int) -> InputError:
@@ -160,9 +166,8 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
             raise _limit_reached(phone_limit.limit)
 
     created = rules.to_utc_iso(now)
-    token = links.follow_up_token(session_id) if answers.follow_up else None
     for _attempt in range(registrations.ATTEMPTS):
-        follow_up = _follow_up_registration(original, answers.days, token, now) if answers.follow_up else None
+        follow_up = _follow_up_registration(original, answers.days, now) if answers.follow_up else None
         record = store.build(
             session_id, reference=session.reference, consultant_id=session.consultant_id, service=session.service,
             mode=session.mode, topics=list(original.topics) if original is not None else [],

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from .. import links, settings
 from ..domain import counters, rules, validation
 from ..domain.errors import InputError, NotFound
-from ..domain.references import format_reference, new_reference, new_token, normalize_reference, token_matches
+from ..domain.references import format_reference, hash_token, new_reference, normalize_reference, token_matches
 from ..messages import events
 from ..store import outbox as outbox_store
 from ..store import phone_limits
@@ -103,9 +103,9 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
         return Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
 
     created = rules.to_utc_iso(now)
-    token = new_token()
     for attempt in range(ATTEMPTS):
         reference = new_reference()
+        token = links.status_token(reference)  # every later message can carry the link again
         body = {"reference": format_reference(reference), "token": token, "status": rules.STATUS_WAITING,
                 "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING]}
         registration = store.build(
@@ -146,6 +146,52 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
         return Outcome(201, body)
     # Nothing was written: the visitor's retry (same idempotency key) is safe.
     return Outcome.errors(503, {"_form": BUSY})
+
+
+LINK_REQUESTS_PER_DAY = 3
+LINK_SENT = ("Bila kode pendaftaran dan nomor WhatsApp itu cocok, tautan status pribadi Anda kami kirim ke "
+             "nomor WhatsApp tersebut (dan ke e-mail bila Anda mengisinya) dalam beberapa menit. Demi "
+             "keamanan, tautan tidak ditampilkan di sini.")
+
+
+def request_link(payload: object, now: datetime | None = None) -> dict:
+    """A visitor who lost their private link asks for it again with reference and WhatsApp
+    number. The link goes to that number (and e-mail) only, never into the answer, and the
+    answer is the same whether or not the pair exists. At most LINK_REQUESTS_PER_DAY messages a
+    day per registration: each is an outbox record with a slot id, written only if absent."""
+    now = now or datetime.now(rules.UTC)
+    payload = payload if isinstance(payload, dict) else {}
+    errors = validation.Errors()
+    reference = normalize_reference(payload.get("reference"))
+    if reference is None:
+        errors.add("reference", "Kode pendaftaran terdiri dari 6 huruf/angka, misalnya 6F2-5AF.")
+    phone, message = validation.normalize_phone(payload.get("whatsapp"))
+    if message:
+        errors.add("whatsapp", message)
+    if errors:
+        raise InputError(errors)
+    registration = store.get(reference, consistent=True)
+    if registration is not None and registration.phone == phone:
+        _send_link(registration, now)
+    return {"message": LINK_SENT}
+
+
+def _send_link(registration, now: datetime) -> None:
+    day = rules.wib_now(now).date().isoformat()
+    token = links.status_token(registration.reference)
+    for n in range(1, LINK_REQUESTS_PER_DAY + 1):
+        uow = UnitOfWork()
+        if not token_matches(registration.token_hash, token):
+            # Made with a random token (before tokens were derived): its lost link is replaced.
+            store.update(uow, registration, {"token_hash": hash_token(token)})
+        outbox_store.add(uow, events.on_link_requested(registration, f"{day}#{n}", now))
+        try:
+            uow.commit()
+            return
+        except Cancelled as exc:
+            if not exc.on("outbox"):
+                raise
+    # The day's allowance is used: nothing more is sent (and nothing different is said).
 
 
 def find_for_visitor(raw_reference: str, token: str | None):

@@ -265,3 +265,65 @@ def test_a_stored_lone_surrogate_never_stops_an_answer(client, days, admin, monk
     assert json.loads(mine.body.decode("utf-8"))["name"] == "Budi \ud800"
     listed = admin.get("/staff/registrations")
     assert listed.status_code == 200 and json.loads(listed.body.decode("utf-8"))["items"][0]["name"] == "Budi \ud800"
+
+
+# --- a lost private link ---------------------------------------------------------------------------------
+
+def _link_records(reference):
+    from chalicelib.store.models import OutboxRecord
+
+    day = datetime.now(timezone.utc)
+    from chalicelib.domain import rules
+
+    return [r for r in OutboxRecord.by_day.query(rules.wib_now(day).date().isoformat())
+            if r.template == "cc_tautan_status" and r.reference == reference]
+
+
+def test_a_lost_link_is_sent_to_the_registrations_own_number_only(client, days, monkeypatch, tmp_path):
+    from chalicelib import links
+
+    body = post(client, payload(days, email="budi@example.org"), key=uuid.uuid4().hex).json_body
+    reference = body["reference"].replace("-", "")
+    wrong = client.http.post("/registration-link", headers=HEADERS,
+                             body=json.dumps({"reference": body["reference"], "whatsapp": "0813 9999 8888"}))
+    right = client.http.post("/registration-link", headers=HEADERS,
+                             body=json.dumps({"reference": body["reference"].lower(), "whatsapp": "+62 813-1111-2222"}))
+    unknown = client.http.post("/registration-link", headers=HEADERS,
+                               body=json.dumps({"reference": "ZZZ-ZZZ", "whatsapp": "0813 1111 2222"}))
+    assert wrong.status_code == right.status_code == unknown.status_code == 202
+    assert wrong.json_body == right.json_body == unknown.json_body  # nothing tells whether the pair exists
+    assert body["token"] not in right.body.decode()
+    sent = _link_records(reference)
+    assert {r.channel for r in sent} == {"whatsapp", "email"}
+    # The link in the message is the visitor's own: it opens their registration.
+    assert links.status_token(reference) == body["token"]
+    assert client.http.get(f"/registrations/{body['reference']}",
+                           headers={"X-Registration-Token": links.status_token(reference)}).status_code == 200
+
+
+def test_at_most_three_link_messages_a_day_per_registration(client, days):
+    body = post(client, payload(days), key=uuid.uuid4().hex).json_body
+    for _ in range(5):
+        answer = client.http.post("/registration-link", headers=HEADERS,
+                                  body=json.dumps({"reference": body["reference"], "whatsapp": "081311112222"}))
+        assert answer.status_code == 202
+    assert len(_link_records(body["reference"].replace("-", ""))) == 3
+
+
+def test_a_registration_from_before_derived_tokens_gets_a_new_working_link(client, days):
+    from chalicelib import links
+    from chalicelib.domain.references import hash_token
+
+    body = post(client, payload(days), key=uuid.uuid4().hex).json_body
+    reference = body["reference"].replace("-", "")
+    Registration.get(reference).update(actions=[Registration.token_hash.set(hash_token("an-old-random-token"))])
+    client.http.post("/registration-link", headers=HEADERS,
+                     body=json.dumps({"reference": body["reference"], "whatsapp": "081311112222"}))
+    assert _link_records(reference)
+    assert client.http.get(f"/registrations/{body['reference']}",
+                           headers={"X-Registration-Token": links.status_token(reference)}).status_code == 200
+
+
+def test_a_link_request_with_bad_fields_says_which(client):
+    answer = client.http.post("/registration-link", headers=HEADERS, body=json.dumps({"reference": "12", "whatsapp": "x"}))
+    assert answer.status_code == 400 and set(answer.json_body["errors"]) == {"reference", "whatsapp"}

@@ -51,7 +51,7 @@
 
   function load() {
     return api().then(function (res) {
-      if (!res.ok) { fail((res.body.errors && res.body.errors._form) || "Pendaftaran tidak ditemukan."); return; }
+      if (!res.ok) { fail((res.body.errors && res.body.errors._form) || "Pendaftaran tidak ditemukan."); askForLink(ref); return; }
       show(res.body);
     }).catch(function () { fail("Koneksi terputus. Muat ulang halaman ini."); });
   }
@@ -114,6 +114,41 @@
     }).catch(function () { say("Koneksi terputus. Coba lagi."); });
   });
 
-  if (!ref || !token) { fail("Tautan tidak lengkap. Buka kembali tautan dari halaman pendaftaran atau pesan WhatsApp Anda."); return; }
+  // A lost link: asked for again with the reference and the WhatsApp number; it is sent to that
+  // number (never shown here), and the answer is the same whether or not the pair exists.
+  var ask = $("minta-tautan");
+  function askForLink(reference) {
+    ask.hidden = false;
+    if (reference && !ask.elements.reference.value) ask.elements.reference.value = reference;
+  }
+  ask.addEventListener("submit", function (e) {
+    e.preventDefault();
+    ["reference", "whatsapp", "_form"].forEach(function (n) { var p = $("err-m-" + n); p.textContent = ""; if (n === "_form") p.hidden = true; });
+    $("m-terkirim").hidden = true;
+    var btn = $("m-kirim"); btn.disabled = true;
+    fetch("/api/registration-link", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ reference: ask.elements.reference.value, whatsapp: ask.elements.whatsapp.value }) })
+      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (res) {
+        if (res.ok) { var ok = $("m-terkirim"); ok.textContent = res.body.message; ok.hidden = false; return; }
+        var errors = (res.body && res.body.errors) || { _form: "Permintaan belum berhasil. Coba lagi." };
+        Object.keys(errors).forEach(function (n) { var p = $("err-m-" + n) || $("err-m-_form"); p.textContent = errors[n]; p.hidden = false; });
+      })
+      .catch(function () { var p = $("err-m-_form"); p.textContent = "Koneksi terputus. Periksa sinyal lalu coba lagi."; p.hidden = false; })
+      .then(function () { btn.disabled = false; });
+  });
+
+  window.addEventListener("hashchange", function () { location.reload(); }); // another private link opened here
+
+  if (!ref && !token) {  // the page itself, without a private link: how to get one
+    $("memuat").textContent = "Buka tautan status pribadi dari pesan WhatsApp atau e-mail kami. Tidak punya lagi? Mintalah di bawah.";
+    askForLink(null);
+    return;
+  }
+  if (!ref || !token) {
+    fail("Tautan tidak lengkap. Buka tautan dari pesan WhatsApp atau e-mail kami, atau minta tautan baru di bawah.");
+    askForLink(ref);
+    return;
+  }
   load();
 })();

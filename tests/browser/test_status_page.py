@@ -1,5 +1,6 @@
 """The visitor's private page: their session after allocation, other dates, cancellation."""
 import json
+import re
 import uuid
 
 from playwright.sync_api import expect
@@ -67,3 +68,43 @@ def test_visitor_downloads_then_deletes_their_data(stack, page):
     item = stack.table("registrations").get_item(Key={"reference": reg["reference"].replace("-", "")}).get("Item", {})
     assert "Hapus Saya Dong" not in json.dumps(item, default=str)
     assert "+6281266669876" not in json.dumps(item, default=str)
+
+
+def test_a_visitor_who_lost_the_link_gets_it_on_whatsapp_not_on_the_page(stack, page, browser):
+    days = api(stack, "/public/options")["days"]
+    reg = api(stack, "/registrations", {
+        "name": "Lupa Tautan", "whatsapp": "0812 5555 4321", "kecamatan": "Cibinong", "service": "ukm",
+        "org_name": "Warung Lupa", "business_sector": "kuliner", "topics": ["pemasaran"],
+        "description": "Ingin memasarkan warung makan lewat media sosial.", "mode": "tatap_muka",
+        "days": days[:2], "source": "teman", "consent": True}, {"Idempotency-Key": uuid.uuid4().hex})
+    page.goto(f"{stack.site}/status.html")  # the link was lost: no fragment
+    page.wait_for_selector("#minta-tautan:not([hidden])")
+    page.fill("#m-reference", reg["reference"].lower())
+    page.fill("#m-whatsapp", "0812-5555-4321")
+    page.click("#m-kirim")
+    page.wait_for_selector("#m-terkirim:not([hidden])")
+    answer_text = page.text_content("#m-terkirim")
+    assert "WhatsApp" in answer_text
+    assert reg["token"] not in page.content()
+    screenshot(page, "status-lost-link-360")
+    # The sender runs (staff's "Kirim sekarang"); the local outbox gets the message, with the working link.
+    token = api(stack, "/auth/local/login", {"email": "admin@demo.local", "password": "demo12345"})["token"]
+    status, _ = call(stack, "POST", "/staff/outbox/run", {}, token=token)
+    assert status == 200
+    sent = " ".join(p.read_text(encoding="utf-8") for p in (stack.data / "outbox").glob("*.json"))
+    link = re.search(r"https?://[^\s\"]+status\.html#ref=" + re.escape(reg["reference"]) + r"&t=[A-Za-z0-9_-]+", sent)
+    assert link, "no status link in the sent messages"
+    page.goto(stack.site + "/status.html" + link.group(0).split("/status.html", 1)[1])
+    page.wait_for_selector("#isi:not([hidden])")
+    assert page.text_content("#name") == "Lupa Tautan"
+    # A wrong number gets the same words, and nothing is sent.
+    wide = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
+    pg = wide.new_page()
+    pg.goto(f"{stack.site}/status.html")
+    pg.fill("#m-reference", reg["reference"])
+    pg.fill("#m-whatsapp", "0812-0000-1111")
+    pg.click("#m-kirim")
+    pg.wait_for_selector("#m-terkirim:not([hidden])")
+    assert pg.text_content("#m-terkirim") == answer_text
+    screenshot(pg, "status-lost-link-1280")
+    wide.close()

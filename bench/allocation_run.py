@@ -91,7 +91,7 @@ def seed(size: int) -> int:
                    "business_sector": None if service == "koperasi" else "kuliner",
                    "topics": ["keuangan" if n % 2 else "pemasaran"], "description": "Kami ingin belajar mengelola keuangan usaha.",
                    "mode": "daring" if n % 4 < 2 else "tatap_muka", "days": sorted(set(offered)), "source": "teman",
-                   "consent": True}
+                   "consent": True, "another": True}
         outcome = registrations.create_registration(payload, uuid.uuid4().hex)
         assert outcome.status == 201, outcome.body
     return consultants

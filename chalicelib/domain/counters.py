@@ -120,7 +120,7 @@ def registration_created(*, created_at: str, service: str, topics, source: str, 
                          kecamatan: str, mode: str, follow_up: bool = False) -> Changes:
     week = week_key(wib_day(created_at))
     counters = {"reg": 1, f"reg|svc|{_pick(service, rules.SERVICES)}": 1,
-                f"reg|src|{_pick(source, rules.SOURCES)}": 1,
+                f"reg|src|{_pick(source, rules.SOURCE_LABELS)}": 1,
                 f"reg|kec|{_pick(kecamatan, rules.kecamatan_list())}": 1,
                 f"reg|mode|{_pick(mode, rules.MODES)}": 1}
     for topic in sorted(set(topics or ())):

@@ -78,6 +78,9 @@ SOURCES = {
     "acara": "Acara / sosialisasi",
     "lainnya": "Lainnya",
 }
+# "Dari mana Anda tahu" is optional on the form: an unanswered one is counted as such.
+SOURCE_UNSAID = "tidak_disebut"
+SOURCE_LABELS = {**SOURCES, SOURCE_UNSAID: "Tidak disebut"}
 
 # Registration statuses.
 STATUS_WAITING = "menunggu"

@@ -313,7 +313,9 @@ def validate_registration(payload: object, *, today: date, closed: set[date], ru
     days, msg = validate_days(payload.get("days"), today, closed, rules_)
     if msg:
         errors.add("days", msg)
-    source = _choice(payload, errors, "source", rules.SOURCES, "Beri tahu kami dari mana Anda mengetahui layanan ini.")
+    source = rules.SOURCE_UNSAID  # optional: most visitors skip it
+    if payload.get("source") not in (None, ""):
+        source = _choice(payload, errors, "source", rules.SOURCES, "Pilih salah satu, atau kosongkan.")
 
     campaign_raw = payload.get("campaign")
     campaign = campaign_raw if isinstance(campaign_raw, str) and CAMPAIGN_RE.match(campaign_raw) else None

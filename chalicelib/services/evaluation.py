@@ -136,7 +136,7 @@ def build(start: date, end: date) -> dict:
             "by_service": _labelled(stats.by_prefix(weeks, "reg|svc|"), rules.SERVICES),
             "by_mode": _labelled(stats.by_prefix(weeks, "reg|mode|"), rules.MODES),
             "by_topic": _labelled(stats.by_prefix(weeks, "reg|top|"), rules.TOPICS),
-            "by_source": _labelled(stats.by_prefix(weeks, "reg|src|"), rules.SOURCES),
+            "by_source": _labelled(stats.by_prefix(weeks, "reg|src|"), rules.SOURCE_LABELS),
             "by_campaign": [{"code": code, "name": campaign_names.get(code), "count": n}
                             for code, n in sorted(by_campaign.items(), key=lambda kv: (-kv[1], kv[0]))],
             "follow_ups": stats.total(weeks, "reg|fu"),

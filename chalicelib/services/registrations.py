@@ -51,6 +51,8 @@ def limit_message(limit: int) -> str:
             "Tunggu jadwalnya atau batalkan salah satu lewat tautan status.")
 
 
+ALREADY_OPEN = ("Nomor WhatsApp ini sudah punya pendaftaran yang masih berjalan. Kami bisa mengirim tautan "
+                "pendaftaran itu ke WhatsApp Anda, atau Anda tetap mendaftar lagi untuk topik lain.")
 BUSY = "Sedang banyak pendaftaran bersamaan. Tunggu sebentar lalu kirim lagi; data Anda belum tersimpan."
 
 
@@ -101,6 +103,9 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
     phone_limit = PhoneLimit(data.phone, now)
     if phone_limit.precheck():
         return Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
+    if phone_limit.seed and not (isinstance(payload, dict) and payload.get("another") is True):
+        # Most often the same person again, who lost the first link: offer it before a second one.
+        return Outcome(409, {"errors": {"whatsapp": ALREADY_OPEN}, "open_registration": True})
 
     created = rules.to_utc_iso(now)
     for attempt in range(ATTEMPTS):
@@ -162,14 +167,20 @@ def request_link(payload: object, now: datetime | None = None) -> dict:
     now = now or datetime.now(rules.UTC)
     payload = payload if isinstance(payload, dict) else {}
     errors = validation.Errors()
-    reference = normalize_reference(payload.get("reference"))
-    if reference is None:
+    by_number = "reference" not in payload  # from the signup form: the open registrations of that number
+    reference = None if by_number else normalize_reference(payload.get("reference"))
+    if not by_number and reference is None:
         errors.add("reference", "Kode pendaftaran terdiri dari 6 huruf/angka, misalnya 6F2-5AF.")
     phone, message = validation.normalize_phone(payload.get("whatsapp"))
     if message:
         errors.add("whatsapp", message)
     if errors:
         raise InputError(errors)
+    if by_number:
+        for registration in store.for_phone(phone):
+            if registration.status in rules.OPEN_STATUSES:
+                _send_link(registration, now)
+        return {"message": LINK_SENT}
     registration = store.get(reference, consistent=True)
     if registration is not None and registration.phone == phone:
         _send_link(registration, now)

@@ -115,7 +115,7 @@ def tables(data: dict) -> list[Table]:
         reg_table.rows.append([
             _fmt_ref(r.reference), _wib(r.created_at), rules.SERVICES.get(r.service, r.service),
             "Tatap muka" if r.mode == rules.MODE_TATAP_MUKA else "Daring", r.kecamatan, r.org_name,
-            "; ".join(rules.TOPICS.get(t, t) for t in r.topics or []), rules.SOURCES.get(r.source, r.source),
+            "; ".join(rules.TOPICS.get(t, t) for t in r.topics or []), rules.SOURCE_LABELS.get(r.source, r.source),
             r.campaign or "", rules.REGISTRATION_STATUSES.get(r.status, r.status),
             _fmt_ref(r.follow_up_of) if r.follow_up_of else ""])
 

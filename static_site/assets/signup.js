@@ -105,7 +105,6 @@
     description: function (p) { var n = p.description.trim().length; return n < 20 ? "Uraian masalah terlalu pendek (minimal 20 karakter)." : ""; },
     mode: function (p) { return p.mode ? "" : "Pilih cara konsultasi: tatap muka atau daring (Zoom)."; },
     days: function (p) { return !p.days.length ? "Pilih minimal satu tanggal yang Anda bisa datang." : p.days.length > 5 ? "Pilih paling banyak 5 tanggal." : ""; },
-    source: function (p) { return p.source ? "" : "Beri tahu kami dari mana Anda mengetahui layanan ini."; },
     consent: function (p) { return p.consent ? "" : "Anda perlu menyetujui pemrosesan data pribadi agar kami dapat menjadwalkan konsultasi."; }
   };
   function validate(only) {
@@ -130,27 +129,88 @@
     if (el && el.focus) el.focus();
   }
 
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    setError("_form", "");
-    var bad = validate();
-    if (bad) { focusField(bad); return; }
+  var LABELS = { name: "Nama lengkap", whatsapp: "Nomor WhatsApp", email: "E-mail", kecamatan: "Kecamatan", desa: "Desa/kelurahan",
+    service: "Jenis konsultasi", org_name: "Nama koperasi atau usaha", coop_status: "Status koperasi", business_sector: "Sektor usaha",
+    nib: "NIB", topics: "Topik", description: "Uraian masalah", mode: "Cara konsultasi", days: "Tanggal", source: "Dari mana Anda tahu",
+    consent: "Persetujuan" };
+  var FIRST_INPUT = { service: "input[name=service]", mode: "input[name=mode]", topics: "input[name=topics]", days: "input[name=days]" };
+  function anchorFor(name) {
+    var el = FIRST_INPUT[name] ? form.querySelector(FIRST_INPUT[name]) : field(name);
+    if (el && !el.id) el.id = "f-" + name;
+    return el ? el.id : null;
+  }
+  // Every field error at the top as a link to its field, so a visitor on a phone sees them all.
+  function summary(errors) {
+    var list = $("ringkasan-daftar"); list.textContent = "";
+    var names = Object.keys(errors).filter(function (n) { return n !== "_form" && errors[n]; });
+    names.forEach(function (name) {
+      var li = document.createElement("li"), a = document.createElement("a"), id = anchorFor(name);
+      a.href = "#" + (id || "daftar"); a.textContent = (LABELS[name] || name) + ": " + errors[name];
+      a.addEventListener("click", function (e) { e.preventDefault(); focusField(name); });
+      li.appendChild(a); list.appendChild(li);
+    });
+    $("ringkasan").hidden = !names.length;
+    return names.length;
+  }
+  function failed(msg) {  // next to the button, where the visitor is looking
+    $("gagal-kirim-teks").textContent = msg; $("gagal-kirim").hidden = !msg;
+  }
+  var another = false;  // the visitor chose to register another topic on a number with an open registration
+
+  function send() {
+    setError("_form", ""); failed("");
+    $("sudah-terdaftar").hidden = true;
     var btn = $("kirim"); btn.disabled = true; btn.textContent = "Mengirim…";
+    var body = payload(); if (another) body.another = true;
     fetch(API + "/registrations", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": key },
-      body: JSON.stringify(payload())
+      headers: { "Content-Type": "application/json", "Idempotency-Key": key },  // the same key on every retry
+      body: JSON.stringify(body)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
     }).then(function (res) {
       if (res.status === 201) return done(res.body);
-      var errors = (res.body && res.body.errors) || { _form: "Pendaftaran belum berhasil. Coba lagi." };
-      var firstBad = null;
+      if (res.status === 409 && res.body && res.body.open_registration) return alreadyRegistered(res.body);
+      if (res.status >= 500 || !(res.body && res.body.errors)) {
+        return failed("Server sedang bermasalah (kode " + res.status + "). Data Anda belum tersimpan; tekan Coba kirim lagi sebentar lagi.");
+      }
+      var errors = res.body.errors, firstBad = null;
       Object.keys(errors).forEach(function (name) { setError(name, errors[name]); if (!firstBad && name !== "_form") firstBad = name; });
-      if (firstBad) focusField(firstBad); else $("err-_form").scrollIntoView();
+      if (summary(errors)) { $("ringkasan").focus(); $("ringkasan").scrollIntoView(); }
+      else if (errors._form) failed(errors._form);
     }).catch(function () {
-      setError("_form", "Koneksi terputus. Periksa sinyal lalu tekan Kirim lagi; data Anda tidak akan terkirim dua kali.");
+      failed("Koneksi terputus. Periksa sinyal lalu tekan Coba kirim lagi; data Anda tidak akan terkirim dua kali.");
     }).then(function () { btn.disabled = false; btn.textContent = "Kirim pendaftaran"; });
+  }
+
+  function alreadyRegistered(body) {
+    var box = $("sudah-terdaftar");
+    $("sudah-terdaftar-teks").textContent = body.errors.whatsapp;
+    $("tautan-terkirim").hidden = true;
+    box.hidden = false; box.focus(); box.scrollIntoView();
+  }
+  $("kirim-tautan-saya").addEventListener("click", function () {
+    var btn = $("kirim-tautan-saya"); btn.disabled = true;
+    fetch(API + "/registration-link", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ whatsapp: field("whatsapp").value }) })
+      .then(function (r) { return r.json(); })
+      .then(function (b) { var ok = $("tautan-terkirim"); ok.textContent = b.message || (b.errors && (b.errors.whatsapp || b.errors._form)) || ""; ok.hidden = false; })
+      .catch(function () { var ok = $("tautan-terkirim"); ok.textContent = "Koneksi terputus. Coba lagi."; ok.hidden = false; })
+      .then(function () { btn.disabled = false; });
+  });
+  $("daftar-topik-lain").addEventListener("click", function () { another = true; send(); });
+  $("coba-lagi").addEventListener("click", send);
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    setError("_form", ""); failed("");
+    var bad = validate();
+    if (bad) {
+      var errors = {}; Object.keys(RULES).forEach(function (n) { var m = RULES[n](payload()); if (m) errors[n] = m; });
+      summary(errors); focusField(bad); return;
+    }
+    $("ringkasan").hidden = true;
+    send();
   });
 
   function done(body) {

@@ -25,7 +25,7 @@ def register(stack, name, campaign, kecamatan):
         "name": name, "whatsapp": "0812 58" + str(uuid.uuid4().int)[:6], "email": "", "kecamatan": kecamatan,
         "service": "ukm", "org_name": "Usaha " + name, "business_sector": "kuliner", "topics": ["pemasaran"],
         "description": "Ingin memasarkan produk.", "mode": "daring", "days": options["days"][:2],
-        "source": "instagram", "campaign": campaign, "consent": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+        "source": "instagram", "campaign": campaign, "consent": True, "another": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert status == 201, body
     return body["reference"]
 
@@ -300,7 +300,7 @@ def test_whatsapp_broadcast_to_past_clients_is_counted_paced_and_watched(stack, 
         "name": f"Kembali {suffix}", "whatsapp": "0812 60" + str(uuid.uuid4().int)[:6], "email": "", "kecamatan": kec,
         "service": "ukm", "org_name": "Usaha Kembali", "business_sector": "kuliner", "topics": ["pemasaran"],
         "description": "Mendaftar lagi setelah menerima siaran.", "mode": "daring", "days": options["days"][:1], "source": "whatsapp",
-        "campaign": campaign, "consent": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+        "campaign": campaign, "consent": True, "another": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert status == 201
     page.click("#b-perbarui")
     page.locator(f"#b-isi article[data-id='{broadcast_id}'] dd[data-count='Pendaftar menyusul']", has_text="1").wait_for()

@@ -29,7 +29,7 @@ def register(stack, name, *, mode="daring", description="Ingin membenahi pembuku
         "name": name, "whatsapp": "0812 56" + str(uuid.uuid4().int)[:6], "email": "", "kecamatan": "Cibinong",
         "service": "koperasi", "org_name": "Koperasi " + name, "coop_status": "aktif", "topics": ["keuangan"],
         "description": description, "mode": mode, "days": days or options["days"][:3], "source": "whatsapp",
-        "consent": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+        "consent": True, "another": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert status == 201, body
     return body["reference"].replace("-", "")
 
@@ -365,7 +365,7 @@ def test_outbox_shows_messages_as_read_and_retries_a_failed_one(stack, page):
         "name": name, "whatsapp": "0812 57" + str(uuid.uuid4().int)[:6], "email": f"wati.{suffix}@example.com",
         "kecamatan": "Cibinong", "service": "ukm", "org_name": "Warung Wati", "business_sector": "kuliner",
         "topics": ["pemasaran"], "description": "Ingin jualan daring.", "mode": "daring", "days": options["days"][:2],
-        "source": "whatsapp", "consent": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+        "source": "whatsapp", "consent": True, "another": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert status == 201, reg
     ref = reg["reference"]
 

@@ -65,7 +65,7 @@ def held_session(stack, name: str, phone: str, days_back: int = 10, ended_by: da
         "name": name, "whatsapp": phone, "kecamatan": "Cibinong", "service": "ukm", "org_name": "Batik " + name,
         "business_sector": "fesyen", "topics": ["pemasaran"], "mode": "daring", "days": options["days"][:1],
         "description": "Ingin menjual batik lewat marketplace dan mengurus merek dagang.", "source": "instagram",
-        "consent": True})
+        "consent": True, "another": True})
     assert status == 201, reg
     today = datetime.now(WIB).date()
     last = today if ended_by else today - timedelta(days=1)

@@ -1,5 +1,5 @@
 """A visitor on a phone registers on the real page and sees the reference and status."""
-from .conftest import screenshot
+from .conftest import call, screenshot
 
 
 def fill_valid_form(page, name="Rina Marlina", phone="0812 9876 5432"):
@@ -93,3 +93,66 @@ def test_page_fits_320px(stack, browser):
     overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     context.close()
     assert overflow <= 0
+
+
+def test_every_field_error_is_listed_at_the_top_as_a_link_to_its_field(stack, page):
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    page.click("#kirim")
+    page.wait_for_selector("#ringkasan:not([hidden])")
+    links = page.locator("#ringkasan-daftar a")
+    assert links.count() >= 8
+    assert page.evaluate("document.activeElement.id") in ("name", "ringkasan")
+    links.filter(has_text="Cara konsultasi").click()
+    assert page.evaluate("document.activeElement.name") == "mode"
+    screenshot(page, "signup-summary-360")
+
+
+def test_a_lost_connection_shows_next_to_the_button_and_the_retry_sends_once(stack, page):
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    fill_valid_form(page, name="Sinyal Lemah", phone="0812 3333 4444")
+    keys = []
+
+    def drop_first(route):
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()  # the server stores it...
+            return route.abort("connectionreset")  # ...and the answer never reaches the phone
+        route.continue_()
+
+    page.route("**/api/registrations", drop_first)
+    page.click("#kirim")
+    page.wait_for_selector("#gagal-kirim:not([hidden])")
+    assert "Koneksi terputus" in page.text_content("#gagal-kirim")
+    box = page.locator("#gagal-kirim").bounding_box()
+    button = page.locator("#kirim").bounding_box()
+    assert 0 <= box["y"] - (button["y"] + button["height"]) < 80  # right under the button
+    page.click("#coba-lagi")
+    page.wait_for_selector("#berhasil:not([hidden])")
+    assert len(keys) == 2 and keys[0] == keys[1]  # the same idempotency key: one registration
+    status, found = call(stack, "POST", "/staff/registration-search", {"q": "0812 3333 4444"},
+                         token=call(stack, "POST", "/auth/local/login",
+                                    {"email": "admin@demo.local", "password": "demo12345"})[1]["token"])
+    assert status == 200 and len(found["items"]) == 1
+
+
+def test_a_second_registration_for_the_same_number_asks_first(stack, page):
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    fill_valid_form(page, name="Dua Kali", phone="0812 2222 7777")
+    page.click("#kirim")
+    page.wait_for_selector("#berhasil:not([hidden])")
+    page.evaluate("sessionStorage.clear()")
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    fill_valid_form(page, name="Dua Kali", phone="0812 2222 7777")
+    page.click("#kirim")
+    page.wait_for_selector("#sudah-terdaftar:not([hidden])")
+    assert "sudah punya pendaftaran" in page.text_content("#sudah-terdaftar")
+    screenshot(page, "signup-already-registered-360")
+    page.click("#kirim-tautan-saya")
+    page.wait_for_selector("#tautan-terkirim:not([hidden])")
+    assert "WhatsApp" in page.text_content("#tautan-terkirim")
+    page.click("#daftar-topik-lain")
+    page.wait_for_selector("#berhasil:not([hidden])")

@@ -20,7 +20,7 @@ def test_visitor_sees_session_asks_other_dates_then_cancels(stack, page):
         "name": "Yanti Susanti", "whatsapp": "0812 7777 1234", "kecamatan": "Bojonggede", "service": "ukm",
         "org_name": "Yanti Craft", "business_sector": "kriya", "topics": ["pemasaran"],
         "description": "Ingin memperluas pasar kerajinan ke luar Bogor.", "mode": "daring",
-        "days": days[:3], "source": "facebook", "consent": True}, {"Idempotency-Key": uuid.uuid4().hex})
+        "days": days[:3], "source": "facebook", "consent": True, "another": True}, {"Idempotency-Key": uuid.uuid4().hex})
     token = api(stack, "/auth/local/login", {"email": "admin@demo.local", "password": "demo12345"})["token"]
     assert allocate_now(stack, token)["status"] == "selesai"
 
@@ -52,7 +52,7 @@ def test_visitor_downloads_then_deletes_their_data(stack, page):
         "name": "Hapus Saya Dong", "whatsapp": "0812 6666 9876", "kecamatan": "Cariu", "service": "koperasi",
         "org_name": "Koperasi Hapus", "coop_status": "aktif", "topics": ["keuangan"],
         "description": "Ingin belajar laporan keuangan koperasi yang rapi.", "mode": "tatap_muka",
-        "days": days[:2], "source": "teman", "consent": True}, {"Idempotency-Key": uuid.uuid4().hex})
+        "days": days[:2], "source": "teman", "consent": True, "another": True}, {"Idempotency-Key": uuid.uuid4().hex})
     page.goto(f"{stack.site}/status.html#ref={reg['reference']}&t={reg['token']}")
     page.wait_for_selector("#isi:not([hidden])")
     with page.expect_download() as download:
@@ -76,7 +76,7 @@ def test_a_visitor_who_lost_the_link_gets_it_on_whatsapp_not_on_the_page(stack, 
         "name": "Lupa Tautan", "whatsapp": "0812 5555 4321", "kecamatan": "Cibinong", "service": "ukm",
         "org_name": "Warung Lupa", "business_sector": "kuliner", "topics": ["pemasaran"],
         "description": "Ingin memasarkan warung makan lewat media sosial.", "mode": "tatap_muka",
-        "days": days[:2], "source": "teman", "consent": True}, {"Idempotency-Key": uuid.uuid4().hex})
+        "days": days[:2], "source": "teman", "consent": True, "another": True}, {"Idempotency-Key": uuid.uuid4().hex})
     page.goto(f"{stack.site}/status.html")  # the link was lost: no fragment
     page.wait_for_selector("#minta-tautan:not([hidden])")
     page.fill("#m-reference", reg["reference"].lower())

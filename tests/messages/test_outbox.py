@@ -65,7 +65,7 @@ def register(client, name="Nurhayati", phone="0813-2000-0001", email="nur@exampl
     body = {"name": name, "whatsapp": phone, "email": email, "kecamatan": "Ciawi", "service": "koperasi",
             "org_name": "Koperasi " + name, "coop_status": "aktif", "topics": ["tata_kelola_rat"],
             "description": "Kami ingin memperbaiki tata kelola dan persiapan RAT tahun depan.", "mode": mode,
-            "days": days, "source": "teman", "consent": True}
+            "days": days, "source": "teman", "consent": True, "another": True}
     answer = client.http.post("/registrations", headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
                               body=json.dumps(body))
     assert answer.status_code == 201, answer.json_body

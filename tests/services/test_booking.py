@@ -36,7 +36,7 @@ def register(client, name="Nurhayati", phone="0813-2000-0001", service="koperasi
             "coop_status": "aktif" if service == "koperasi" else None, "business_sector": "kuliner" if service == "ukm" else None,
             "topics": ["tata_kelola_rat" if service == "koperasi" else "pemasaran"],
             "description": "Kami ingin memperbaiki tata kelola dan persiapan RAT tahun depan.", "mode": mode,
-            "days": days, "source": "teman", "consent": True}
+            "days": days, "source": "teman", "consent": True, "another": True}
     answer = client.http.post("/registrations", headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
                               body=json.dumps(body))
     assert answer.status_code == 201, answer.json_body

@@ -194,7 +194,7 @@ def test_dashboard_figures_match_a_hand_count(client, clinic, admin, monkeypatch
     assert d["registrations"]["total"] == 3
     assert {r["key"]: r["count"] for r in d["registrations"]["by_service"]} == {"koperasi": 2, "ukm": 1}
     assert {r["key"]: r["count"] for r in d["registrations"]["by_source"]} == {
-        "instagram": 1, "facebook": 1, "whatsapp": 0, "teman": 1, "acara": 0, "lainnya": 0}
+        "instagram": 1, "facebook": 1, "whatsapp": 0, "teman": 1, "acara": 0, "lainnya": 0, "tidak_disebut": 0}
     assert d["registrations"]["by_campaign"] == [{"code": "ig-nov", "name": "Instagram November", "count": 1}]
     assert sum(w["total"] for w in d["registrations"]["per_week"]) == 3
 

@@ -34,6 +34,7 @@ def payload(offered, **overrides):
         "days": offered[:2],
         "source": "whatsapp",
         "consent": True,
+        "another": True,  # a second registration for the number is meant (see test_a_second_registration...)
     }
     body.update(overrides)
     return body
@@ -327,3 +328,25 @@ def test_a_registration_from_before_derived_tokens_gets_a_new_working_link(clien
 def test_a_link_request_with_bad_fields_says_which(client):
     answer = client.http.post("/registration-link", headers=HEADERS, body=json.dumps({"reference": "12", "whatsapp": "x"}))
     assert answer.status_code == 400 and set(answer.json_body["errors"]) == {"reference", "whatsapp"}
+
+
+def test_a_second_registration_for_an_open_number_offers_the_first_one(client, days):
+    first = post(client, payload(days, another=None), key=uuid.uuid4().hex)
+    assert first.status_code == 201
+    again = post(client, payload(days, another=None), key=uuid.uuid4().hex)
+    assert again.status_code == 409 and again.json_body["open_registration"] is True
+    assert "sudah punya pendaftaran" in again.json_body["errors"]["whatsapp"]
+    assert len(registrations_for("+6281311112222")) == 1  # nothing was stored
+    # The visitor asks for the link of what they have: it goes to the number's WhatsApp.
+    sent = client.http.post("/registration-link", headers=HEADERS, body=json.dumps({"whatsapp": "0813 1111 2222"}))
+    assert sent.status_code == 202 and _link_records(first.json_body["reference"].replace("-", ""))
+    # Or registers another topic on purpose.
+    assert post(client, payload(days, topics=["keuangan"]), key=uuid.uuid4().hex).status_code == 201
+
+
+def test_where_they_heard_of_us_may_be_left_empty(client, days):
+    answer = post(client, payload(days, source=""), key=uuid.uuid4().hex)
+    assert answer.status_code == 201
+    assert Registration.get(answer.json_body["reference"].replace("-", "")).source == "tidak_disebut"
+    wrong = post(client, payload(days, source="radio"), key=uuid.uuid4().hex)
+    assert wrong.status_code == 400 and "source" in wrong.json_body["errors"]

@@ -42,7 +42,7 @@ def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
             "name": f"Peserta {i}", "whatsapp": f"0813-7000-00{i:02d}", "kecamatan": "Ciawi", "service": "koperasi",
             "org_name": "Koperasi Contoh", "coop_status": "aktif", "topics": ["keuangan"],
             "description": "Uraian masalah yang cukup panjang untuk lolos validasi.", "mode": "tatap_muka",
-            "days": [day.isoformat()], "source": "teman", "consent": True}, f"concurrency-test-{i:04d}-key")
+            "days": [day.isoformat()], "source": "teman", "consent": True, "another": True}, f"concurrency-test-{i:04d}-key")
         assert outcome.status == 201
 
     results, errors = [], []
@@ -80,7 +80,7 @@ def test_twenty_parallel_registrations_of_one_new_number_keep_the_limit(dynamodb
                 "name": f"Peserta {i}", "whatsapp": "0813-7777-0000", "kecamatan": "Ciawi", "service": "ukm",
                 "org_name": "Usaha Contoh", "business_sector": "kuliner", "topics": ["pemasaran"],
                 "description": "Uraian masalah yang cukup panjang untuk lolos validasi.", "mode": "daring",
-                "days": [day.isoformat()], "source": "teman", "consent": True}, f"parallel-limit-{i:04d}-key"))
+                "days": [day.isoformat()], "source": "teman", "consent": True, "another": True}, f"parallel-limit-{i:04d}-key"))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

@@ -35,7 +35,7 @@ def register(client, *, name="Nurhayati", phone="0813-2000-0001", service="koper
             "business_sector": "kuliner" if service == "ukm" else None,
             "topics": topics or ["tata_kelola_rat" if service == "koperasi" else "pemasaran"],
             "description": "Kami ingin memperbaiki tata kelola dan persiapan RAT tahun depan.", "mode": mode,
-            "days": days, "source": source, "consent": True}
+            "days": days, "source": source, "consent": True, "another": True}
     if campaign:
         body["campaign"] = campaign
     if email:

@@ -133,8 +133,9 @@ def test_cooperative_needs_its_status_and_may_pick_cooperative_topics():
 
 def test_missing_everything_reports_every_required_field():
     _, errors = check({})
-    for field in ["name", "whatsapp", "kecamatan", "service", "org_name", "topics", "description", "mode", "days", "source", "consent"]:
+    for field in ["name", "whatsapp", "kecamatan", "service", "org_name", "topics", "description", "mode", "days", "consent"]:
         assert field in errors
+    assert "source" not in errors  # "Dari mana Anda tahu" is optional
 
 
 def test_not_an_object():

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from .. import links
 from ..domain import rules, validation
 from ..domain.errors import InputError, NotFound
 from ..domain.references import format_reference
+from ..store import feedback as feedback_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store.unit_of_work import UnitOfWork
@@ -78,7 +80,11 @@ def visitor_session(registration) -> dict | None:
         "end_wib": (start + timedelta(minutes=rules.DEFAULT_RULES.session_minutes)).strftime("%H.%M"),
         "mode": s.mode, "mode_label": rules.MODES[s.mode], "room": room, "status": s.status,
         "status_label": rules.SESSION_STATUSES.get(s.status, s.status),
-        "meeting": meetings.meeting_view(s),
+        # After the session: no meeting to join, but the feedback form (until it is answered).
+        "meeting": meetings.meeting_view(s) if s.status == rules.SESSION_SCHEDULED else None,
+        "feedback_link": (links.feedback_link(s.session_id)
+                          if s.status == rules.SESSION_ATTENDED and feedback_store.get(s.session_id) is None else None),
+        "feedback_given": s.status == rules.SESSION_ATTENDED and feedback_store.get(s.session_id) is not None,
     }
 
 

@@ -22,6 +22,8 @@
     $("memuat").hidden = true; $("isi").hidden = false;
     $("ref").textContent = b.reference;
     $("status").textContent = b.status_label;
+    $("status").className = "badge st-" + b.status;  // each state its own colour
+    current = b.days || [];
     $("name").textContent = b.name;
     $("service").textContent = b.service_label;
     $("org").textContent = b.org_name;
@@ -30,17 +32,32 @@
     $("topics").textContent = b.topics.join(", ");
     var s = b.session;
     $("sesi").hidden = !s;
+    $("umpan-balik").hidden = true;
     if (s) {
+      var held = s.status !== "terjadwal";  // over: attended or recorded absent
+      $("sesi-judul").textContent = held ? "Sesi Anda" : "Jadwal sesi Anda";
       $("sesi-waktu").textContent = longDate(s.date_wib) + ", pukul " + s.time_wib + "–" + s.end_wib + " WIB";
-      $("sesi-tempat").textContent = s.mode === "tatap_muka" ? "Tatap muka di " + (s.room || "kantor Diskopukm") : "Daring lewat Zoom";
-      $("sesi-petunjuk").textContent = s.mode === "tatap_muka"
-        ? "Datang 10 menit lebih awal dan tunjukkan kode pendaftaran Anda di meja layanan."
-        : (s.join_url ? "" : "Tautan Zoom dikirim lewat WhatsApp sebelum sesi.");
-      if (s.join_url) {
-        var a = document.createElement("a"); a.href = s.join_url; a.textContent = "Buka tautan Zoom"; a.rel = "noopener";
+      $("sesi-tempat").textContent = s.mode === "tatap_muka" ? "Tatap muka di " + (s.room || "kantor Diskopukm") : (held ? "Daring" : "Daring lewat Zoom");
+      var join = s.meeting && s.meeting.join_url;
+      $("sesi-petunjuk").textContent = held
+        ? (s.status === "hadir" ? "Sesi sudah berlangsung. Terima kasih telah hadir." : "Anda tercatat tidak hadir pada sesi ini.")
+        : s.mode === "tatap_muka"
+          ? "Datang 10 menit lebih awal dan tunjukkan kode pendaftaran Anda di meja layanan."
+          : (join ? "" : "Tautan Zoom dikirim lewat WhatsApp sebelum sesi.");
+      if (join && !held) {
+        var a = document.createElement("a"); a.href = join; a.textContent = "Buka tautan Zoom"; a.rel = "noopener";
         $("sesi-petunjuk").textContent = ""; $("sesi-petunjuk").appendChild(a);
       }
+      if (s.feedback_link) {
+        $("umpan-balik-link").href = s.feedback_link; $("umpan-balik").hidden = false;
+        $("umpan-balik-teks").textContent = "Bagaimana sesinya? Ceritakan lewat formulir singkat (±1 menit).";
+        $("umpan-balik-link").hidden = false;
+      } else if (s.feedback_given) {
+        $("umpan-balik").hidden = false; $("umpan-balik-link").hidden = true;
+        $("umpan-balik-teks").textContent = "Terima kasih, umpan balik Anda sudah kami terima.";
+      }
     }
+    $("daftar-lagi").hidden = !(b.status === "dibatalkan" || b.status === "selesai");
     $("menunggu").hidden = b.status !== "menunggu";
     $("kedaluwarsa").hidden = b.status !== "kedaluwarsa";
     $("aksi").hidden = !OPEN[b.status];
@@ -56,7 +73,7 @@
     }).catch(function () { fail("Koneksi terputus. Muat ulang halaman ini."); });
   }
 
-  var daysLoaded = false;
+  var daysLoaded = false, current = [];
   function loadDays() {
     if (daysLoaded) return;
     daysLoaded = true;
@@ -65,6 +82,7 @@
       o.days.slice(0, 15).forEach(function (iso) {
         var l = document.createElement("label"); l.className = "opt-row";
         var i = document.createElement("input"); i.type = "checkbox"; i.name = "days"; i.value = iso;
+        i.checked = current.indexOf(iso) >= 0;  // starts from the days offered now
         var t = document.createElement("span"); t.textContent = longDate(iso);
         l.appendChild(i); l.appendChild(t); box.appendChild(l);
       });

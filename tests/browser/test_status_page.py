@@ -108,3 +108,49 @@ def test_a_visitor_who_lost_the_link_gets_it_on_whatsapp_not_on_the_page(stack, 
     assert pg.text_content("#m-terkirim") == answer_text
     screenshot(pg, "status-lost-link-1280")
     wide.close()
+
+
+def test_the_status_page_follows_the_registration_after_the_session(stack, page):
+    days = api(stack, "/public/options")["days"]
+    reg = api(stack, "/registrations", {
+        "name": "Sesudah Sesi", "whatsapp": "0812 4444 1212", "kecamatan": "Ciomas", "service": "ukm",
+        "org_name": "Dapur Sesudah", "business_sector": "kuliner", "topics": ["pemasaran"],
+        "description": "Ingin tahu cara menentukan harga jual yang pas.", "mode": "daring",
+        "days": days[:2], "source": "teman", "consent": True, "another": True}, {"Idempotency-Key": uuid.uuid4().hex})
+    token = api(stack, "/auth/local/login", {"email": "admin@demo.local", "password": "demo12345"})["token"]
+    assert allocate_now(stack, token)["status"] == "selesai"
+    ref = reg["reference"].replace("-", "")
+    session_id = stack.table("registrations").get_item(Key={"reference": ref})["Item"]["session_id"]
+    # The session took place and staff recorded the visitor present (set directly: it is in the future here).
+    stack.table("sessions").update_item(Key={"session_id": session_id}, UpdateExpression="SET #s = :h",
+                                        ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":h": "hadir"})
+    stack.table("registrations").update_item(Key={"reference": ref}, UpdateExpression="SET #s = :d",
+                                             ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":d": "selesai"})
+    page.goto(f"{stack.site}/status.html#ref={reg['reference']}&t={reg['token']}")
+    page.wait_for_selector("#umpan-balik:not([hidden])")
+    assert page.text_content("#status") == "Selesai" and "st-selesai" in page.get_attribute("#status", "class")
+    assert "Zoom" not in page.text_content("#sesi")
+    assert "umpan-balik.html#s=" in page.get_attribute("#umpan-balik-link", "href")
+    assert page.is_visible("#daftar-lagi") and page.is_hidden("#aksi")
+    screenshot(page, "status-after-session-360")
+
+
+def test_other_dates_start_from_the_days_offered_and_cancelled_looks_cancelled(stack, page):
+    days = api(stack, "/public/options")["days"]
+    reg = api(stack, "/registrations", {
+        "name": "Tanggal Sama", "whatsapp": "0812 4444 3434", "kecamatan": "Ciomas", "service": "koperasi",
+        "org_name": "Koperasi Sama", "coop_status": "aktif", "topics": ["keuangan"],
+        "description": "Ingin belajar menyusun laporan keuangan koperasi.", "mode": "tatap_muka",
+        "days": days[1:3], "source": "teman", "consent": True, "another": True}, {"Idempotency-Key": uuid.uuid4().hex})
+    page.goto(f"{stack.site}/status.html#ref={reg['reference']}&t={reg['token']}")
+    page.wait_for_selector("#isi:not([hidden])")
+    page.click("#btn-tanggal")
+    page.wait_for_selector("#pilihan-tanggal input")
+    ticked = page.eval_on_selector_all("#pilihan-tanggal input:checked", "els => els.map(e => e.value)")
+    assert ticked == days[1:3]
+    page.click("#btn-batal")
+    page.click("#btn-batal-ya")
+    expect(page.locator("#status")).to_have_text("Dibatalkan")
+    assert "st-dibatalkan" in page.get_attribute("#status", "class")
+    assert page.is_visible("#daftar-lagi")
+    screenshot(page, "status-cancelled-360")

@@ -117,6 +117,15 @@ def ses_region(env: Mapping[str, str] | None = None) -> str:
     return _text("SES_REGION", env=env) or aws_region(env)
 
 
+def contact_email(env: Mapping[str, str] | None = None) -> str | None:
+    """The office's contact address in messages (the site's privacy page shows the same)."""
+    return _text("CONTACT_EMAIL", env=env) or None
+
+
+def contact_whatsapp(env: Mapping[str, str] | None = None) -> str | None:
+    return _text("CONTACT_WHATSAPP", env=env) or None
+
+
 def ses_configuration_set(env: Mapping[str, str] | None = None) -> str | None:
     """The SES configuration set whose event destination publishes send and delivery events
     (EventBridge): the events that settle an e-mail whose answer was lost."""

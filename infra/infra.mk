@@ -26,7 +26,8 @@ INFRA_STAMP := $(VENV)/.infra-installed
 CDK_OPTIONS := MAIL_DOMAIN:mail_domain MAIL_FROM:mail_from ALARM_EMAIL:alarm_email \
 	CERTIFICATE_ARN:certificate_arn ZOOM_PROVIDER:zoom_provider FEEDBACK_LINK_DAYS:feedback_link_days \
 	RETENTION_MONTHS:retention_months BROADCAST_PER_MINUTE:broadcast_per_minute \
-	BROADCAST_DAILY_LIMIT:broadcast_daily_limit AUTH_DOMAIN_PREFIX:auth_domain_prefix
+	BROADCAST_DAILY_LIMIT:broadcast_daily_limit AUTH_DOMAIN_PREFIX:auth_domain_prefix \
+	CONTACT_EMAIL:contact_email CONTACT_WHATSAPP:contact_whatsapp
 _opt_var = $(word 1,$(subst :, ,$(1)))
 _opt_key = $(word 2,$(subst :, ,$(1)))
 CDK_CONTEXT := -c stage=$(STAGE) -c region=$(REGION) \

@@ -6,6 +6,7 @@ The kecamatan list, topics and hours come from chalicelib so the page and the AP
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -25,11 +26,25 @@ PAGES = {
 }
 
 
-def context() -> dict:
+# The office's contacts come from the deploy's configuration (CONTACT_EMAIL, CONTACT_WHATSAPP;
+# infra passes them and prod refuses the placeholders of site.json).
+CONTACT_ENV = {"contact_email": "CONTACT_EMAIL", "contact_whatsapp": "CONTACT_WHATSAPP"}
+
+
+def site_values(overrides: dict | None = None) -> dict:
+    site = json.loads((HERE / "site.json").read_text(encoding="utf-8"))
+    for key, env_name in CONTACT_ENV.items():
+        if os.environ.get(env_name, "").strip():
+            site[key] = os.environ[env_name].strip()
+    site.update({k: v for k, v in (overrides or {}).items() if v})
+    return site
+
+
+def context(overrides: dict | None = None) -> dict:
     blocks = rules.DEFAULT_RULES.blocks
     hours = {s: f"{a:%H.%M}–{b:%H.%M} WIB" for s, (a, b) in blocks.items()}
     return {
-        "site": json.loads((HERE / "site.json").read_text(encoding="utf-8")),
+        "site": site_values(overrides),
         "kecamatan": rules.kecamatan_list(),
         "services": rules.SERVICES,
         "hours": hours,
@@ -45,7 +60,7 @@ def context() -> dict:
     }
 
 
-def build(out: Path) -> list[Path]:
+def build(out: Path, overrides: dict | None = None) -> list[Path]:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -57,7 +72,7 @@ def build(out: Path) -> list[Path]:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     written = []
-    ctx = context()
+    ctx = context(overrides)
     for template, target in PAGES.items():
         path = out / target
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_autoescape
 from markupsafe import Markup, escape
 
+from .. import settings
 from .catalog import WHATSAPP, EMAIL, Kind, whatsapp_param
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -48,7 +49,8 @@ def site() -> dict:
 
 
 def site_context() -> dict:
-    s = site()
+    s = {**site(), **{k: v for k, v in (("contact_email", settings.contact_email()),
+                                         ("contact_whatsapp", settings.contact_whatsapp())) if v}}
     return {"program": s["program"], "program_long": s["program_long"], "office": s["office"],
             "office_short": s["office_short"], "address": s["address"], "address_hint": s["address_hint"],
             "contact_whatsapp": s["contact_whatsapp"], "contact_email": s["contact_email"]}

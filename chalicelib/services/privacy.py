@@ -221,6 +221,13 @@ def export(r, now: datetime | None = None) -> dict:
     }
 
 
+def export_document(r, now: datetime | None = None) -> str:
+    """The same export as a readable HTML document (services/data_document.py)."""
+    from . import data_document
+
+    return data_document.render(export(r, now))
+
+
 # --- anonymising -----------------------------------------------------------------------------------------
 
 @dataclass

@@ -17,6 +17,9 @@ packaged. The rules, with the reason for each:
   passes the address as ``site_url`` from then on (see infra.mk and site_url.py).
 - ``zoom_provider``: ``local`` (clearly labelled stand-in links while the Zoom secret is empty)
   is the dev default and is refused for prod: visitors must never get a fake meeting link.
+- ``contact_email`` / ``contact_whatsapp``: the office's contacts on the privacy page and in every
+  message. prod refuses them missing or left at the placeholders (an ``example`` domain, a number
+  of zeros): visitors must be able to reach the office about their data.
 - Optional app settings (``feedback_link_days``…) are passed through only when given, and must be
   positive whole numbers; the app has its own defaults.
 """
@@ -48,6 +51,18 @@ CLOUDFRONT_SUFFIX = ".cloudfront.net"
 _CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _SECTION_DOMAIN = "infra/README.md, step 3"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$", re.I)
+_PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,20}$")
+
+
+def _placeholder_email(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(part in ("example", "test", "invalid", "localhost") for part in domain.split("."))
+
+
+def _placeholder_phone(number: str) -> bool:
+    digits = re.sub(r"\D", "", number)
+    return "0000" in digits[-8:] or len(set(digits[-8:])) <= 2
 
 
 class SettingsError(ValueError):
@@ -64,6 +79,8 @@ class StageSettings:
     certificate_arn: str | None = None  # ACM (us-east-1) certificate of the site's own domain
     auth_domain_prefix: str | None = None  # Cognito hosted-UI prefix; default cleanclear-<stage>-<account>
     zoom_provider: str = "zoom"
+    contact_email: str | None = None
+    contact_whatsapp: str | None = None
     app_options: tuple[tuple[str, str], ...] = ()  # (ENV_NAME, value) of APP_OPTIONS that were given
 
     @property
@@ -154,6 +171,18 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
             "Fill in the Zoom secret instead (infra/README.md, step 6)."
         )
 
+    contact_email, contact_whatsapp = get("contact_email"), get("contact_whatsapp")
+    if contact_email and not _EMAIL.match(contact_email):
+        raise SettingsError(f"contact_email={contact_email!r}: give the office's e-mail address")
+    if contact_whatsapp and not _PHONE.match(contact_whatsapp):
+        raise SettingsError(f"contact_whatsapp={contact_whatsapp!r}: give the office's WhatsApp number, e.g. +62 812-3456-7890")
+    if prod and (not contact_email or _placeholder_email(contact_email)):
+        raise SettingsError("prod needs the office's real contact address: CONTACT_EMAIL=<address> (not an example.* "
+                            "placeholder); it is on the privacy page and in every message")
+    if prod and (not contact_whatsapp or _placeholder_phone(contact_whatsapp)):
+        raise SettingsError("prod needs the office's WhatsApp number: CONTACT_WHATSAPP=+62 8xx-xxxx-xxxx (not the "
+                            "placeholder of site.json)")
+
     app_options = tuple(
         (env_name, _positive_int(key, value))
         for key, (env_name, _) in APP_OPTIONS.items()
@@ -169,6 +198,8 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
         certificate_arn=certificate_arn,
         auth_domain_prefix=get("auth_domain_prefix"),
         zoom_provider=zoom_provider,
+        contact_email=contact_email,
+        contact_whatsapp=contact_whatsapp,
         app_options=app_options,
     )
     return settings, get("region", DEFAULT_REGION)

@@ -334,6 +334,8 @@ class CleanClearStack(cdk.Stack):
             "SES_CONFIGURATION_SET": f"cleanclear-{stage}",
             "METRICS_NAMESPACE": CUSTOM_METRIC_NAMESPACE,
             "ZOOM_PROVIDER": settings.zoom_provider,
+            **{k: v for k, v in (("CONTACT_EMAIL", settings.contact_email),
+                                 ("CONTACT_WHATSAPP", settings.contact_whatsapp)) if v},
             **dict(settings.app_options),
         }
         if settings.site_url:

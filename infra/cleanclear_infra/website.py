@@ -2,6 +2,10 @@
 response-headers policy (CSP, HSTS...), the admin page's Cognito callback and the site content."""
 from __future__ import annotations
 
+import importlib.util
+import tempfile
+from pathlib import Path
+
 import aws_cdk as cdk
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
@@ -15,7 +19,7 @@ from . import headers as headers_
 from .settings import StageSettings
 from .tables import REPO_ROOT
 
-SITE_BUILD_DIR = REPO_ROOT / "static_site" / "_build"
+SITE_BUILD_DIR = REPO_ROOT / "static_site" / "_build"  # the local build (make run); deploys build their own
 
 # CloudFront serves index.html only for "/" by itself: map "/admin/" to "/admin/index.html" and
 # send "/admin" to "/admin/" so the page's relative links resolve.
@@ -46,6 +50,16 @@ function handler(event) {
   return request;
 }
 """
+
+def build_site(settings: StageSettings) -> Path:
+    """static_site/build.py into a fresh folder, with the stage's contacts."""
+    spec = importlib.util.spec_from_file_location("cleanclear_site_build", REPO_ROOT / "static_site" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = Path(tempfile.mkdtemp(prefix=f"cleanclear-site-{settings.stage}-")) / "site"
+    module.build(out, {"contact_email": settings.contact_email, "contact_whatsapp": settings.contact_whatsapp})
+    return out
+
 
 def add_site(stack, settings: StageSettings) -> None:
     """Adds site_bucket, distribution and site_url to `stack` (the CleanClearStack)."""
@@ -191,36 +205,31 @@ def add_site(stack, settings: StageSettings) -> None:
             ),
             install_latest_aws_sdk=False,
         )
-    if SITE_BUILD_DIR.is_dir() and any(SITE_BUILD_DIR.iterdir()):
-        s3deploy.BucketDeployment(
-            stack,
-            "SiteContent",
-            sources=[
-                s3deploy.Source.asset(str(SITE_BUILD_DIR)),
-                # The admin page reads how to sign in from admin/config.json (this replaces
-                # the local-demo one from the build).
-                s3deploy.Source.json_data(
-                    "admin/config.json",
-                    {
-                        "auth": "cognito",
-                        "domain": stack.auth_host,
-                        "client_id": stack.user_pool_client_id,
-                        "redirect_uri": admin_url,
-                        "logout_uri": admin_url,
-                        "scope": "openid email profile",
-                    },
-                ),
-            ],
-            destination_bucket=stack.site_bucket,
-            distribution=stack.distribution,
-            distribution_paths=["/*"],
-            prune=True,
-            memory_limit=256,
-            cache_control=[s3deploy.CacheControl.from_string("public, max-age=300")],
-        )
-    else:
-        cdk.Annotations.of(stack).add_warning_v2(
-            "cleanclear:no-site-build",
-            f"{SITE_BUILD_DIR} is missing: the site bucket stays empty. "
-            "Run `python static_site/build.py` (make synth does) before deploying.",
-        )
+    # The pages are built here, for this stage, with its contacts (never a placeholder in prod).
+    site_dir = build_site(settings)
+    s3deploy.BucketDeployment(
+        stack,
+        "SiteContent",
+        sources=[
+            s3deploy.Source.asset(str(site_dir)),
+            # The admin page reads how to sign in from admin/config.json (this replaces
+            # the local-demo one from the build).
+            s3deploy.Source.json_data(
+                "admin/config.json",
+                {
+                    "auth": "cognito",
+                    "domain": stack.auth_host,
+                    "client_id": stack.user_pool_client_id,
+                    "redirect_uri": admin_url,
+                    "logout_uri": admin_url,
+                    "scope": "openid email profile",
+                },
+            ),
+        ],
+        destination_bucket=stack.site_bucket,
+        distribution=stack.distribution,
+        distribution_paths=["/*"],
+        prune=True,
+        memory_limit=256,
+        cache_control=[s3deploy.CacheControl.from_string("public, max-age=300")],
+    )

@@ -110,17 +110,21 @@
     }).catch(function () { $("err-days").textContent = "Koneksi terputus. Coba lagi."; });
   });
 
-  $("btn-unduh").addEventListener("click", function () {
-    fetch("/api/registrations/" + encodeURIComponent(ref) + "/data", { headers: { "X-Registration-Token": token } })
+  function download(format) {
+    var html = format === "html";
+    fetch("/api/registrations/" + encodeURIComponent(ref) + "/data" + (html ? "?format=html" : ""), { headers: { "X-Registration-Token": token } })
       .then(function (r) { if (!r.ok) throw r; return r.blob(); })
       .then(function (blob) {
         var a = document.createElement("a"); a.href = URL.createObjectURL(blob);
-        a.download = "data-clean-and-clear-" + ref + ".json"; document.body.appendChild(a); a.click();
+        a.download = (html ? "data-saya-" : "data-clean-and-clear-") + ref + (html ? ".html" : ".json");
+        document.body.appendChild(a); a.click();
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-        say("Data Anda sudah diunduh (berkas JSON).");
+        say(html ? "Data Anda sudah diunduh (dokumen yang bisa dibuka dan dicetak)." : "Data Anda sudah diunduh (berkas JSON).");
       })
       .catch(function () { say("Data belum dapat diunduh. Coba lagi."); });
-  });
+  }
+  $("btn-unduh").addEventListener("click", function () { download("html"); });
+  $("btn-unduh-json").addEventListener("click", function () { download("json"); });
   $("btn-hapus").addEventListener("click", function () { $("konfirmasi-hapus").hidden = false; $("btn-hapus-ya").focus(); });
   $("btn-hapus-tidak").addEventListener("click", function () { $("konfirmasi-hapus").hidden = true; });
   $("btn-hapus-ya").addEventListener("click", function () {

@@ -55,8 +55,17 @@ def test_visitor_downloads_then_deletes_their_data(stack, page):
         "days": days[:2], "source": "teman", "consent": True, "another": True}, {"Idempotency-Key": uuid.uuid4().hex})
     page.goto(f"{stack.site}/status.html#ref={reg['reference']}&t={reg['token']}")
     page.wait_for_selector("#isi:not([hidden])")
-    with page.expect_download() as download:
+    with page.expect_download() as readable:
         page.click("#btn-unduh")
+    assert readable.value.suggested_filename.endswith(".html")
+    document = open(readable.value.path(), encoding="utf-8").read()
+    assert "Hapus Saya Dong" in document and "Kode pendaftaran" in document and "WIB" in document
+    shown = page.context.new_page()  # the document as the visitor opens it: readable on a phone
+    shown.set_content(document)
+    screenshot(shown, "data-document-360")
+    shown.close()
+    with page.expect_download() as download:
+        page.click("#btn-unduh-json")
     data = json.loads(open(download.value.path(), encoding="utf-8").read())
     assert "Hapus Saya Dong" in json.dumps(data)
 

@@ -36,6 +36,7 @@ CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-
 PROD_CONTEXT = [
     "stage=prod", f"mail_domain={MAIL_DOMAIN}", f"alarm_email={ALARM_EMAIL}",
     f"site_url={SITE_URL}/", f"certificate_arn={CERTIFICATE_ARN}", "retention_months=36",
+    "contact_email=cleanandclear@diskopukm.bogorkab.go.id", "contact_whatsapp=+62 812-8100-2024",
 ]
 DEV_CONTEXT = ["stage=dev"]
 
@@ -911,13 +912,51 @@ def _settings_error(**context):
     return str(info.value)
 
 
+CONTACTS = {"contact_email": "cleanandclear@diskopukm.bogorkab.go.id", "contact_whatsapp": "+62 812-8100-2024"}
+
+
+def test_settings_prod_needs_the_offices_real_contacts():
+    prod = {"stage": "prod", "site_url": SITE_URL, "certificate_arn": CERTIFICATE_ARN}
+    assert "CONTACT_EMAIL" in _settings_error(**prod, contact_whatsapp=CONTACTS["contact_whatsapp"])
+    assert "CONTACT_EMAIL" in _settings_error(**prod, **{**CONTACTS, "contact_email": "cleanandclear@example.go.id"})
+    assert "CONTACT_WHATSAPP" in _settings_error(**prod, **{**CONTACTS, "contact_whatsapp": "+62 812-0000-0000"})
+    assert "contact_email=" in _settings_error(stage="dev", contact_email="not an address")
+    settings, _ = _settings(**prod, **CONTACTS)
+    assert settings.contact_email == CONTACTS["contact_email"]
+    dev, _ = _settings(stage="dev")  # dev may keep the placeholders of site.json
+    assert dev.contact_email is None
+
+
+def test_the_deployed_pages_and_messages_carry_the_configured_contacts(template, synths):
+    functions = resources(template, "AWS::Serverless::Function")
+    assert all(f["Properties"]["Environment"]["Variables"]["CONTACT_EMAIL"] == CONTACTS["contact_email"]
+               for f in functions.values())
+    _infra_importable()
+    from cleanclear_infra.settings import settings_from_context
+    from cleanclear_infra.website import build_site
+
+    settings, _ = settings_from_context(lambda key: {"stage": "prod", "site_url": SITE_URL,
+                                                      "certificate_arn": CERTIFICATE_ARN, **CONTACTS}.get(key))
+    page = (build_site(settings) / "privasi.html").read_text(encoding="utf-8")
+    assert CONTACTS["contact_email"] in page and CONTACTS["contact_whatsapp"] in page
+    assert "example.go.id" not in page and "0000-0000" not in page
+
+
+def test_messages_use_the_configured_contacts(monkeypatch):
+    from chalicelib.messages import render
+
+    monkeypatch.setenv("CONTACT_WHATSAPP", CONTACTS["contact_whatsapp"])
+    assert render.site_context()["contact_whatsapp"] == CONTACTS["contact_whatsapp"]
+
+
 def test_settings_prod_needs_its_own_domain_with_a_us_east_1_certificate():
     assert "prod needs the site's own domain" in _settings_error(stage="prod")
     assert "CERTIFICATE_ARN" in _settings_error(stage="prod", site_url=SITE_URL)
     assert "CloudFront address" in _settings_error(stage="prod", site_url="https://d111111abcdef8.cloudfront.net")
     wrong_region = CERTIFICATE_ARN.replace("us-east-1", "ap-southeast-3")
     assert "us-east-1" in _settings_error(stage="prod", site_url=SITE_URL, certificate_arn=wrong_region)
-    settings, region = _settings(stage="prod", site_url=f" {SITE_URL.upper()}/ ", certificate_arn=CERTIFICATE_ARN)
+    settings, region = _settings(stage="prod", site_url=f" {SITE_URL.upper()}/ ", certificate_arn=CERTIFICATE_ARN,
+                                 **CONTACTS)
     assert (settings.site_url, settings.site_host, settings.own_domain) == (SITE_URL, SITE_HOST, True)
     assert settings.certificate_arn == CERTIFICATE_ARN and region == "ap-southeast-3"
     assert settings.zoom_provider == "zoom"
@@ -950,7 +989,7 @@ def test_settings_zoom_stand_in_is_refused_for_prod_and_options_are_positive_num
     assert "use one of" in _settings_error(stage="staging")
     for bad in ("0", "-3", "two", "1.5", "9999999"):
         assert "feedback_link_days=" in _settings_error(stage="dev", feedback_link_days=bad)
-    settings, _ = _settings(**prod, feedback_link_days="7", retention_months="036", broadcast_per_minute="10")
+    settings, _ = _settings(**prod, **CONTACTS, feedback_link_days="7", retention_months="036", broadcast_per_minute="10")
     assert dict(settings.app_options) == {"FEEDBACK_LINK_DAYS": "7", "RETENTION_MONTHS": "36", "BROADCAST_PER_MINUTE": "10"}
 
 

@@ -1,0 +1,79 @@
+"""The visitor's "Unduh data saya" as a readable document (HTML that prints well), made from the
+same export as the JSON file (services/privacy.export). Times in WIB, codes as words."""
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..domain import rules
+from ..domain.references import format_reference
+from ..messages.catalog import BY_NAME, CHANNEL_LABELS, long_date
+from ..messages.records import STATUS_LABELS as MESSAGE_STATUSES
+from ..messages.render import site
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"
+FIELD_LABELS = (("reference", "Kode pendaftaran"), ("status_label", "Status"), ("created_at", "Didaftarkan"),
+                ("name", "Nama"), ("phone", "Nomor WhatsApp"), ("email", "E-mail"), ("kecamatan", "Kecamatan"),
+                ("desa", "Desa/kelurahan"), ("service", "Layanan"), ("org_name", "Koperasi/usaha"),
+                ("coop_status", "Status koperasi"), ("business_sector", "Sektor usaha"), ("nib", "NIB"),
+                ("topics", "Topik"), ("description", "Uraian masalah"), ("mode", "Cara konsultasi"),
+                ("days", "Tanggal yang ditawarkan"), ("source", "Tahu dari"), ("campaign", "Kampanye"),
+                ("consent_at", "Persetujuan diberikan"), ("consent_version", "Versi pemberitahuan privasi"),
+                ("follow_up_of", "Lanjutan dari pendaftaran"))
+LOOKUPS = {"service": rules.SERVICES, "mode": rules.MODES, "coop_status": rules.COOPERATIVE_STATUSES,
+           "business_sector": rules.BUSINESS_SECTORS, "source": rules.SOURCE_LABELS}
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return "-"
+    moment = rules.parse_utc_iso(iso).astimezone(rules.WIB)
+    return f"{long_date(moment.date())}, {moment:%H.%M} WIB"
+
+
+def _value(name: str, value) -> str | None:
+    if value in (None, "", []):
+        return None
+    if name in ("created_at", "consent_at"):
+        return _when(value)
+    if name in ("reference", "follow_up_of"):
+        return format_reference(value)
+    if name == "topics":
+        return ", ".join(rules.TOPICS.get(t, t) for t in value)
+    if name == "days":
+        return "; ".join(long_date(date.fromisoformat(d)) for d in value)
+    return str(LOOKUPS.get(name, {}).get(value, value))
+
+
+def render(export: dict) -> str:
+    parts = []
+    for part in export["registrations"]:
+        reg = part["registration"]
+        fields = [(label, _value(name, reg.get(name))) for name, label in FIELD_LABELS]
+        sessions = [{"waktu": _when(s["start"]), "narasumber": s["consultant"] or "-",
+                     "tempat": s["room"] or rules.MODES.get(s["mode"], s["mode"]), "status": s["status_label"]}
+                    for s in part["sessions"]]
+        feedback = [[("Diisi", _when(f["created_at"])), ("Kepuasan (1–5)", f["satisfaction"]),
+                     ("Manfaat (1–5)", f["helpfulness"]), ("Merekomendasikan (0–10)", f["recommend"]),
+                     ("Saran", f["improve"] or "-")] for f in part["feedback"]]
+        notes = [[("Narasumber", n["consultant"]), ("Masalah", n["problem"] or "-"), ("Saran", n["advice"] or "-"),
+                  ("Rujukan", n["referral"] or "-"), ("Diperbarui", _when(n["updated_at"]))] for n in part["notes"]]
+        messages = [{"kapan": _when(m["sent_at"] or m["created_at"]), "saluran": CHANNEL_LABELS.get(m["channel"], m["channel"]),
+                     "status": MESSAGE_STATUSES.get(m["status"], m["status"]), "kepada": m["to"],
+                     "isi": ((m["content"] or {}).get("text") or BY_NAME[m["template"]].label
+                             if m["template"] in BY_NAME else (m["content"] or {}).get("text") or m["template"])}
+                    for m in part["messages"]]
+        parts.append({"kode": format_reference(reg["reference"]), "isian": [f for f in fields if f[1] is not None],
+                      "sesi": sessions, "umpan_balik": feedback, "catatan": notes, "pesan": messages})
+    return _env().get_template("data_saya.html.j2").render(
+        program=site()["program"], kode=parts[0]["kode"] if parts else "", dibuat=_when(export["generated_at"]),
+        pengendali=export["controller"], penjelasan=export["explanation"].replace("Waktu dalam UTC. ", ""), bagian=parts)

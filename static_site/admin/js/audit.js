@@ -19,11 +19,13 @@ function showAudit() {
     var items = (res.body.items || []).slice().sort(function (a, b) { return String(b.at).localeCompare(String(a.at)); });
     var tbody = clear($("a-isi"));
     setStatus("a-status", items.length + " catatan pada " + fmtDay(day, true) + ".");
-    if (!items.length) emptyRow(tbody, 5, "Tidak ada perubahan pada tanggal ini.");
+    if (!items.length) emptyRow(tbody, 3, "Tidak ada perubahan pada tanggal ini.");
     items.forEach(function (x) {
-      var details = x.details && Object.keys(x.details).length ? el("code", { text: JSON.stringify(x.details) }) : "—";
-      tbody.appendChild(el("tr", null, [cell("Waktu", fmtClock(x.at), "nowrap"), cell("Pelaku", x.actor), cell("Tindakan", x.action),
-        cell("Sasaran", x.target, "nowrap"), cell("Rincian", details, "details")]));
+      // A sentence with names; the raw entry (action code, target, details) folded away.
+      var raw = el("details", { className: "raw" }, [el("summary", { text: "Rincian teknis" }),
+        el("code", { text: x.action + " · " + x.target + (x.details && Object.keys(x.details).length ? " · " + JSON.stringify(x.details) : "") })]);
+      tbody.appendChild(el("tr", null, [cell("Waktu", x.when || fmtClock(x.at), "nowrap"),
+        cell("Perubahan", el("span", null, [el("span", { className: "sentence", text: x.sentence || (x.actor + " " + x.action) }), raw]))]));
     });
   }).catch(ignoreStop);
 }

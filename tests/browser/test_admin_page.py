@@ -78,7 +78,14 @@ def sign_in(page, email, password=PASSWORD):
     page.wait_for_selector("#menu:not([hidden])")
 
 
+def open_menu(page):
+    """On a phone the sections sit behind the "Menu" button."""
+    if page.is_visible("#menu-toggle") and page.get_attribute("#menu-toggle", "aria-expanded") != "true":
+        page.click("#menu-toggle")
+
+
 def go(page, section):
+    open_menu(page)
     page.click(f"#menu a[href='#/{section}']")
     page.wait_for_selector(f"#sec-{section}:not([hidden])")
 
@@ -124,7 +131,9 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     assert menu_labels(page) == ["Konsultan", "Ruang", "Jadwal piket", "Hari tutup", "Slot & kapasitas",
                                  "Sesi", "Pendaftaran", "Kotak keluar", "Evaluasi", "Kampanye",
                                  "Siaran WhatsApp", "Log audit"]
-    page.wait_for_selector("#sec-konsultan:not([hidden])")
+    page.wait_for_selector("#sec-sesi:not([hidden])")  # an admin starts on today's sessions
+    assert page.text_content("#menu-toggle") == "Menu: Sesi"
+    go(page, "konsultan")
     page.wait_for_selector("#k-isi tr")
 
     # The API's field errors appear next to the fields.
@@ -453,6 +462,8 @@ def test_wrong_password_sign_out_and_ended_session(stack, page):
 
     page.fill("#masuk-password", PASSWORD)
     page.click("#masuk-kirim")
+    page.wait_for_selector("#sec-sesi:not([hidden])")
+    go(page, "konsultan")
     page.wait_for_selector("#k-isi tr")
     assert page.evaluate("sessionStorage.getItem('cc-admin-token')") is not None
     page.click("#keluar")
@@ -465,9 +476,10 @@ def test_wrong_password_sign_out_and_ended_session(stack, page):
 
     # A token the API refuses (expired, revoked) mid-session: back to the form, with the reason.
     sign_in(page, ADMIN)
-    page.wait_for_selector("#k-isi tr")
+    page.wait_for_selector("#sec-sesi:not([hidden])")
     page.evaluate("""sessionStorage.setItem('cc-admin-token',
         JSON.stringify({token: 'eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2lnbg', exp: Date.now() + 3600e3}))""")
+    open_menu(page)
     page.click("#menu a[href='#/ruang']")
     page.wait_for_selector(sign_in_form)
     assert page.text_content("#masuk-pesan") == "Sesi berakhir, silakan masuk lagi."
@@ -481,6 +493,7 @@ def test_wrong_password_sign_out_and_ended_session(stack, page):
     page.wait_for_selector("#sec-ruang:not([hidden])")
     page.locator("#ru-status", has_text="Anda tidak punya akses ke bagian ini.").wait_for()
     assert page.is_visible("#menu")
+    open_menu(page)
     page.click("#menu a[href='#/audit']")
     page.wait_for_selector(sign_in_form)
     assert page.text_content("#masuk-pesan") == "Sesi berakhir, silakan masuk lagi."
@@ -566,6 +579,17 @@ def test_every_section_fits_320px_and_desktop(stack, browser):
         pg.set_default_timeout(15000)
         problems = open_admin(pg, stack)
         sign_in(pg, ADMIN)
+        tops = pg.eval_on_selector_all("#menu-list a", "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+        if name == "desktop":  # 1280 px: every section in one row of the menu, no word broken
+            assert pg.is_hidden("#menu-toggle") and len(set(tops)) == 1, tops
+        else:  # a phone: one compact button; opened, the sections in a grid that fits
+            assert pg.is_visible("#menu-toggle") and pg.is_hidden("#menu-list")
+            pg.click("#menu-toggle")
+            assert horizontal_overflow(pg) <= 0
+            heights = pg.eval_on_selector_all("#menu-list a", "els => els.map(e => e.getBoundingClientRect().height)")
+            assert max(heights) < 80  # at most two lines: words are not broken mid-word
+            screenshot(pg, f"admin-menu-{name}")
+            pg.click("#menu-toggle")
         for section in TEAM_SECTIONS:
             go(pg, section)
             pg.locator(f"#sec-{section} [role=status]", has_text=re.compile(r"^Memuat")).wait_for(state="detached")

@@ -61,14 +61,17 @@ function route() {
   var name = parts[0], arg = parts[1] ? decodeURIComponent(parts[1]) : null;
   var section = name && $("sec-" + name);
   if (!section) {
-    var first = document.querySelector("#menu a");
-    history.replaceState(null, "", first.getAttribute("href"));
+    // An admin starts on today's sessions; a consultant on their own schedule.
+    var start = document.querySelector('#menu a[href="#/sesi"]') || document.querySelector('#menu a[href="#/saya"]') ||
+      document.querySelector("#menu a");
+    history.replaceState(null, "", start.getAttribute("href"));
     return route();
   }
   Array.prototype.forEach.call(document.querySelectorAll(".view"), function (v) { v.hidden = v !== section; });
   Array.prototype.forEach.call(document.querySelectorAll("#menu a"), function (a) {
-    if (a.getAttribute("href") === "#/" + name) { a.setAttribute("aria-current", "page"); revealInMenu(a); } else a.removeAttribute("aria-current");
+    if (a.getAttribute("href") === "#/" + name) { a.setAttribute("aria-current", "page"); $("menu-toggle").textContent = "Menu: " + a.textContent; } else a.removeAttribute("aria-current");
   });
+  openMenu(false);
   var changed = currentView !== name;
   setCurrentView(name);
   document.title = section.querySelector("h1").textContent + " — Clean & Clear staf";
@@ -76,12 +79,12 @@ function route() {
   if (changed && !arg) section.querySelector("h1").focus();
 }
 $("skip").addEventListener("click", function (e) { e.preventDefault(); $("main").focus(); });
-/** On a phone the menu is one row that scrolls sideways: keep the current section in sight. */
-function revealInMenu(a) {
-  var strip = a.parentNode.parentNode, box = strip.getBoundingClientRect(), r = a.getBoundingClientRect();
-  if (r.left < box.left) strip.scrollLeft -= box.left - r.left + 16;
-  else if (r.right > box.right) strip.scrollLeft += r.right - box.right + 16;
+/** On a phone the menu is one button naming the section; it opens the sections as a grid. */
+function openMenu(open) {
+  $("menu").classList.toggle("open", open);
+  $("menu-toggle").setAttribute("aria-expanded", open ? "true" : "false");
 }
+$("menu-toggle").addEventListener("click", function () { openMenu(!$("menu").classList.contains("open")); });
 function setUpAdminForms() {
   checkGroup($("k-services"), meta.services);
   checkGroup($("k-modes"), meta.modes);

@@ -117,6 +117,15 @@ def normalize_phone(raw: object) -> tuple[str | None, str | None]:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
+def display_phone(e164: str | None) -> str:
+    """"+6281211112222" -> "0812-1111-2222", as people here write a number; others unchanged."""
+    digits = "".join(ch for ch in e164 or "" if ch.isdigit())
+    if not digits.startswith("62") or len(digits) < 10:
+        return e164 or ""
+    local = "0" + digits[2:]
+    return "-".join(part for part in (local[:4], local[4:8], local[8:]) if part)
+
+
 def normalize_email(raw: object, *, account: bool = False) -> tuple[str | None, str | None]:
     """Optional e-mail -> (normalised or None, message or None). Syntax only: no DNS.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..domain import rules
+from ..domain import rules, validation
 from ..domain.references import format_reference
 from ..messages.catalog import BY_NAME, CHANNEL_LABELS, long_date
 from ..messages.records import STATUS_LABELS as MESSAGE_STATUSES
@@ -47,6 +47,8 @@ def _value(name: str, value) -> str | None:
         return _when(value)
     if name in ("reference", "follow_up_of"):
         return format_reference(value)
+    if name == "phone":
+        return validation.display_phone(value)
     if name == "topics":
         return ", ".join(rules.TOPICS.get(t, t) for t in value)
     if name == "days":

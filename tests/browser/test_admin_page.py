@@ -601,3 +601,21 @@ def test_every_section_fits_320px_and_desktop(stack, browser):
         assert problems == []
         context.close()
     assert PHONE["width"] == 360  # the other tests' screenshots are phone-sized
+
+
+def test_phone_numbers_read_as_people_write_them_and_open_whatsapp(stack, page):
+    options = call(stack, "GET", "/public/options")[1]
+    _, reg = call(stack, "POST", "/registrations", {
+        "name": "Nomor Rapi", "whatsapp": "+62 812 5511 2233", "email": "", "kecamatan": "Ciawi", "service": "ukm",
+        "org_name": "Usaha Rapi", "business_sector": "kuliner", "topics": ["pemasaran"],
+        "description": "Ingin belajar memasarkan produk lewat WhatsApp Business.", "mode": "tatap_muka",
+        "days": options["days"][:1], "source": "teman", "consent": True, "another": True},
+        headers={"Idempotency-Key": uuid.uuid4().hex})
+    problems = open_admin(page, stack, hash_="#/pendaftaran/" + reg["reference"].replace("-", ""))
+    sign_in(page, ADMIN)
+    link = page.locator("#p-d-isi dd[data-field=whatsapp] a")
+    link.wait_for()
+    assert link.text_content() == "0812-5511-2233"
+    assert link.get_attribute("href") == "https://wa.me/6281255112233"
+    assert "S-" not in page.text_content("#p-d-isi")  # no internal ids for people to read
+    assert problems == []

@@ -33,8 +33,9 @@ function renderDashboard(d) {
   var box = clear($("e-isi")), rg = d.range || {}, reg = d.registrations || {}, reach = d.reach || {}, fun = d.funnel || {},
     ses = d.sessions || {}, fb = d.feedback || {}, wait = ses.waiting_days || {}, util = ses.utilisation || {}, all = fb.overall || {};
   var weeks = rg.weeks || [];
-  setStatus("e-status", "Minggu " + (weeks[0] || "") + (weeks.length > 1 ? " s.d. " + weeks[weeks.length - 1] : "") + " (" +
-    (validDay(rg.from) && validDay(rg.to) ? fmtRange(rg.from, rg.to) : "") + ", " + weeks.length + " minggu).");
+  // In words, as people say it: "5 Okt – 6 Des 2026 (9 minggu)"; the ISO week codes only in the tables' data.
+  setStatus("e-status", (validDay(rg.from) && validDay(rg.to) ? fmtRange(rg.from, rg.to).replace("–", " – ") : "") +
+    " (" + weeks.length + " minggu, Senin–Minggu).");
 
   // Key figures
   var attendedN = ses.attended || 0, noShowN = ses.no_show || 0;
@@ -67,7 +68,7 @@ function renderDashboard(d) {
     svcs.map(function (sv) { return ["c-" + sv, SHORT_SERVICE[sv] || label(meta.services, sv)]; }),
     numbersTable(["Minggu"].concat(svcs.map(function (sv) { return SHORT_SERVICE[sv] || sv; })).concat(["Jumlah", "Sesi", "Hadir", "Tidak hadir"]),
       perWeek.map(function (w) {
-        return [w.week + (validDay(w.start) ? " (" + fmtRange(w.start, w.end) + ")" : "")].concat(svcs.map(function (sv) { return fmtNum((w.by_service || {})[sv] || 0); }))
+        return [validDay(w.start) ? fmtRange(w.start, w.end) : w.week].concat(svcs.map(function (sv) { return fmtNum((w.by_service || {})[sv] || 0); }))
           .concat([fmtNum(w.total), fmtNum(w.sessions), fmtNum(w.attended), fmtNum(w.no_show)]);
       })), "wide");
 

@@ -51,3 +51,12 @@ export function fmtNum(n, digits) {
 }
 export function pct(r) { return r === null || r === undefined ? "—" : fmtNum(Math.round(r * 100)) + "%"; }
 export function share(part, whole) { return whole ? pct(part / whole) : "—"; }
+/** "+6281211112222" -> "0812-1111-2222", as people read a number here; anything else unchanged. */
+export function fmtPhone(e164) {
+  var d = String(e164 || "").replace(/\D/g, "");
+  if (d.indexOf("62") !== 0 || d.length < 10) return e164 || "";
+  var local = "0" + d.slice(2);
+  return local.slice(0, 4) + "-" + local.slice(4, 8) + (local.length > 8 ? "-" + local.slice(8) : "");
+}
+/** The wa.me address of a number (one tap opens the chat). */
+export function waHref(e164) { var d = String(e164 || "").replace(/\D/g, ""); return d ? "https://wa.me/" + d : ""; }

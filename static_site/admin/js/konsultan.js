@@ -1,6 +1,6 @@
 /* Konsultan: the team, each consultant's services, topics, modes and staff account. */
 import { $, cell, checkedValues, clear, el, emptyRow, listLabels, setChecked, setStatus, smallButton } from "./dom.js";
-import { SHORT_MODE, SHORT_SERVICE } from "./format.js";
+import { SHORT_MODE, SHORT_SERVICE, fmtPhone } from "./format.js";
 import { ignoreStop, problem } from "./api.js";
 import { clearErrors, submit } from "./forms.js";
 import { consultants, loadConsultants, loaders, meta } from "./state.js";
@@ -19,7 +19,7 @@ function renderConsultants() {
   if (!consultants.length) return emptyRow(tbody, 5, "Belum ada konsultan. Tambahkan tim Clean & Clear.");
   consultants.forEach(function (c) {
     var who = el("div", null, [el("strong", { text: c.name }),
-      el("span", { className: "minor", text: [c.whatsapp, c.email].filter(Boolean).join(" · ") }),
+      el("span", { className: "minor", text: [fmtPhone(c.whatsapp), c.email].filter(Boolean).join(" · ") }),
       c.staff_email ? el("span", { className: "minor", text: "Akun staf: " + c.staff_email }) : null]);
     tbody.appendChild(el("tr", { "data-id": c.id }, [
       cell("Nama", who),

@@ -1,6 +1,6 @@
 /* Kotak keluar: every message as its recipient sees it, its status, and sending again. */
 import { $, clear, el, fillSelect, label, objectOf, setStatus, smallButton, text } from "./dom.js";
-import { fmtDay, fmtInstant, todayWIB, validDay } from "./format.js";
+import { fmtDay, fmtInstant, fmtPhone, todayWIB, validDay } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors } from "./forms.js";
 import { loaders } from "./state.js";
@@ -58,7 +58,7 @@ function messageCard(m) {
       el("span", { className: "badge st-" + m.status, text: m.status_label || label(null, m.status, objectOf(OUTBOX_STATUSES)) })]));
     var facts = el("dl", { className: "info compact" });
     function fact(k, v) { if (v === null || v === undefined || v === "") return; facts.appendChild(el("dt", { text: k })); facts.appendChild(el("dd", { text: String(v) })); }
-    fact("Kepada", m.to);
+    fact("Kepada", m.channel === "whatsapp" ? fmtPhone(m.to) : m.to);
     fact("Kode", m.reference);
     fact("Dibuat", fmtInstant(m.created_at));
     fact("Terkirim", m.sent_at ? fmtInstant(m.sent_at) : null);
@@ -96,7 +96,7 @@ function messageCard(m) {
           card.setAttribute("tabindex", "-1");
           card.focus();
         }).catch(function (e) { b.disabled = false; ignoreStop(e); });
-      }, "Kirim ulang: " + (m.template_label || m.template) + " ke " + text(m.to))]));
+      }, "Kirim ulang: " + (m.template_label || m.template) + " ke " + text(m.channel === "whatsapp" ? fmtPhone(m.to) : m.to))]));
       card.appendChild(err);
     }
   }

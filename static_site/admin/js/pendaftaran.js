@@ -1,6 +1,6 @@
 /* Pendaftaran: search and page through registrations, the detail, and booking one by hand. */
 import { $, cell, clear, el, emptyRow, label, listLabels, setStatus, text } from "./dom.js";
-import { SHORT_MODE, SHORT_SERVICE, addDays, fmtDay, fmtInstant, parseDay, todayWIB } from "./format.js";
+import { SHORT_MODE, SHORT_SERVICE, addDays, fmtDay, fmtInstant, fmtPhone, parseDay, todayWIB, waHref } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors } from "./forms.js";
 import { consultantName, loaders, meta } from "./state.js";
@@ -63,7 +63,7 @@ function loadRegistrations() {
       if (!firstNew) firstNew = link;
       tbody.appendChild(el("tr", { "data-ref": r.reference }, [
         cell("Kode", link),
-        cell("Nama", el("span", null, [r.name, el("span", { className: "minor", text: r.whatsapp || "" })])),
+        cell("Nama", el("span", null, [r.name, el("span", { className: "minor", text: fmtPhone(r.whatsapp) })])),
         cell("Koperasi/usaha", r.org_name),
         cell("Layanan", (SHORT_SERVICE[r.service] || label(meta.services, r.service)) + (r.mode ? " · " + (SHORT_MODE[r.mode] || label(meta.modes, r.mode)) : "")),
         cell("Kecamatan", r.kecamatan),
@@ -122,8 +122,13 @@ function showRegistration(ref, keepFocus) {
       else if (key === "source") shown = label(meta.sources, v);
       else if (key === "topics") shown = listLabels(meta.topics, v);
       else if (key === "days") shown = (v || []).map(function (d) { return fmtDay(d, true); }).join("; ") || "—";
+      else if (key === "source") shown = label(meta.sources, v);
       else shown = text(v);
       dl.appendChild(el("dt", { text: f[1] }));
+      if (key === "whatsapp" && v) {  // readable, and one tap opens the chat
+        dl.appendChild(el("dd", { "data-field": key }, [el("a", { href: waHref(v), target: "_blank", rel: "noopener", text: fmtPhone(v) })]));
+        return;
+      }
       dl.appendChild(el("dd", { "data-field": key, className: key === "description" ? "long" : "", text: shown }));
     });
     renderRegSchedule(r);
@@ -144,7 +149,7 @@ function renderRegSchedule(r) {
     return;
   }
   if (!r.session_id) return;
-  line.textContent = "Sesi " + r.session_id + " (memuat waktunya…)";
+  line.textContent = "Sesi terjadwal (memuat waktunya…)";
   // No GET /staff/sessions/{id}: look for it over the days the visitor offered (at most 31).
   var days = (r.days || []).slice().sort();
   if (!days.length) return;
@@ -154,7 +159,7 @@ function renderRegSchedule(r) {
     var found = res.ok && (res.body.items || []).filter(function (x) { return x.id === r.session_id; })[0];
     if ($("p-d-ref").textContent.replace(/-/g, "") !== String(r.reference).replace(/-/g, "")) return;
     clear(line);
-    if (!found) { line.textContent = "Sesi " + r.session_id + ". Lihat waktunya di bagian Sesi."; return; }
+    if (!found) { line.textContent = "Sesi terjadwal. Lihat waktunya di bagian Sesi."; return; }
     line.appendChild(el("strong", { text: sessionWhen(found) }));
     line.appendChild(document.createTextNode(" · " + (found.consultant_name || consultantName(found.consultant_id)) + " · " + sessionPlace(found) + " · " + sessionLabel(found) + " "));
     line.appendChild(el("a", { href: "#/sesi/" + found.day, text: "Lihat di jadwal sesi" }));

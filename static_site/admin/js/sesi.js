@@ -1,7 +1,7 @@
 /* Sesi: day and week views, the allocation run, a consultant's day off, session detail (attendance,
    cancel, move) and the consultant's notes. */
 import { $, clear, el, fillSelect, label, listLabels, safeUrl, setStatus, smallButton, text } from "./dom.js";
-import { SHORT_MODE, SHORT_SERVICE, addDays, fmtClock, fmtDay, fmtInstant, fmtRange, mondayOf, parseDay, todayWIB,
+import { SHORT_MODE, SHORT_SERVICE, addDays, fmtClock, fmtDay, fmtInstant, fmtPhone, fmtRange, mondayOf, parseDay, todayWIB, waHref,
   validDay, workingDayFrom } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors, submit } from "./forms.js";
@@ -306,7 +306,7 @@ function renderSessionDetail() {
   row("Status", statusBadge(s), "status");
   row("Pendaftar", el("span", null, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]), "name");
   row("Kode pendaftaran", el("a", { href: "#/pendaftaran/" + encodeURIComponent(String(s.reference || "").replace(/-/g, "")), className: "ref-link", text: s.reference }), "reference");
-  row("WhatsApp", s.whatsapp, "whatsapp");
+  row("WhatsApp", s.whatsapp ? el("a", { href: waHref(s.whatsapp), target: "_blank", rel: "noopener", text: fmtPhone(s.whatsapp) }) : "—", "whatsapp");
   row("Topik", listLabels(meta.topics, s.topics), "topics");
   row("Layanan", label(meta.services, s.service), "service");
   row("Konsultan", s.consultant_name || consultantName(s.consultant_id), "consultant");

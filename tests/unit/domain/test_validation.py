@@ -163,3 +163,11 @@ def test_bookable_days_skip_weekends_and_closures():
     assert days[0] == date(2026, 11, 30)
     assert all(d.weekday() < 5 for d in days)
     assert date(2026, 12, 25) not in days and date(2026, 12, 24) not in days
+
+
+def test_numbers_are_shown_as_people_write_them():
+    from chalicelib.domain.validation import display_phone
+
+    assert display_phone("+6281211112222") == "0812-1111-2222"
+    assert display_phone("+628121111222") == "0812-1111-222"
+    assert display_phone(None) == "" and display_phone("+15551234") == "+15551234"

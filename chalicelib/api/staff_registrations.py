@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain import rules
-from ..services import audit, registrations
+from ..services import audit, registrations, sessions
 from . import http
 from .guard import staff_route
 
@@ -32,7 +32,7 @@ def staff_registration_search(principal):
 
 @staff_route(bp, "/staff/registrations/{reference}")
 def staff_registration(principal, reference):
-    return http.respond(200, registrations.staff_detail(reference))
+    return http.respond(200, sessions.registration_detail(reference))
 
 
 @staff_route(bp, "/staff/audit")

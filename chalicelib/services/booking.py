@@ -159,7 +159,10 @@ def expire(registration, now: datetime) -> bool:
 # --- staff actions ---------------------------------------------------------------------------
 
 def _seat(start: datetime, consultant_id: str) -> Slot:
-    """The calendar seat for a consultant at a start time (with its room), or Conflict."""
+    """The calendar seat for a consultant at a start time (with its room), or Conflict. A seat
+    whose time has come is never booked or moved to by hand."""
+    if start <= _now():
+        raise Conflict({"start": "Jam itu sudah lewat. Pilih jam yang akan datang."})
     day = start.astimezone(rules.WIB).date()
     for s in free_slots(day, day):
         if s.consultant_id == consultant_id and s.start == start:

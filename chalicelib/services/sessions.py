@@ -11,7 +11,7 @@ from ..store import feedback as feedback_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store.unit_of_work import UnitOfWork
-from . import booking, capacity, meetings, team
+from . import booking, capacity, meetings, registrations, team
 
 
 def _now() -> datetime:
@@ -39,6 +39,19 @@ def session_view(s, names: dict | None = None, rooms: dict | None = None, regist
 def _labels() -> tuple[dict, dict]:
     return ({c.consultant_id: c.name for c in team.list_consultants()},
             {r.room_id: r.name for r in team.list_rooms()})
+
+
+def registration_detail(raw_reference: str) -> dict:
+    """A registration as staff see it, with its session (time, consultant, place) when it has one,
+    so the page can say when and where without searching the calendar for it."""
+    detail = registrations.staff_detail(raw_reference)
+    s = sessions_store.get(detail["session_id"]) if detail.get("session_id") else None
+    if s is None:
+        detail["session"] = None
+    else:
+        names, rooms = _labels()
+        detail["session"] = session_view(s, names, rooms)
+    return detail
 
 
 def sessions_view(start: date, end: date, consultant_id: str | None = None, room_id: str | None = None) -> list[dict]:

@@ -141,6 +141,36 @@ def allocate_now(stack, token, timeout: float = 60.0) -> dict:
     return run
 
 
+def book_in_the_past(stack, token, reference: str, past_seat: dict, mode: str = "daring") -> dict:
+    """A session at a seat whose time has passed, as if booked earlier and the clock moved on.
+
+    Nobody can book a slot that has begun (the API refuses it), so: book a coming seat of the same
+    consultant and service, then move the stored session and its seat lock back to `past_seat`.
+    """
+    from datetime import date, timedelta
+
+    today = date.today()
+    status, body = call(stack, "GET", f"/staff/slots?from={today}&to={today + timedelta(days=20)}", token=token)
+    assert status == 200, body
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
+    coming = next(s for s in body["slots"] if not s["taken"] and s["consultant_id"] == past_seat["consultant_id"]
+                  and s["service"] == past_seat["service"] and mode in s["modes"] and s["start"] > now)
+    status, session = call(stack, "POST", "/staff/sessions", {"reference": reference, "start": coming["start"],
+                                                              "consultant_id": coming["consultant_id"], "mode": mode},
+                           token=token)
+    assert status == 201, session
+    old_seat, new_seat = f"{coming['start']}#{coming['consultant_id']}", f"{past_seat['start']}#{past_seat['consultant_id']}"
+    stack.table("sessions").update_item(
+        Key={"session_id": session["id"]}, UpdateExpression="SET #st = :s, #d = :d, seat_id = :seat",
+        ExpressionAttributeNames={"#st": "start", "#d": "day"},
+        ExpressionAttributeValues={":s": past_seat["start"], ":d": past_seat["day"], ":seat": new_seat})
+    locks = stack.table("locks")
+    lock = locks.get_item(Key={"lock_id": "seat#" + old_seat})["Item"]
+    locks.put_item(Item={**lock, "lock_id": "seat#" + new_seat})
+    locks.delete_item(Key={"lock_id": "seat#" + old_seat})
+    return {**session, "start": past_seat["start"], "day": past_seat["day"], "start_wib": past_seat["start_wib"]}
+
+
 def screenshot(pg, name: str) -> None:
     """Keep a phone-sized screenshot when SCREENSHOT_DIR is set (to look at what visitors see)."""
     target = os.environ.get("SCREENSHOT_DIR")

@@ -9,7 +9,7 @@ import re
 import uuid
 from pathlib import Path
 
-from .conftest import ROOT, screenshot
+from .conftest import ROOT, book_in_the_past, screenshot
 from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fixture
     ADMIN, DESKTOP, built_admin_page, call, go, horizontal_overflow, open_admin, sign_in, too_wide,
 )
@@ -238,9 +238,7 @@ def past_client(stack, token, name, service, kecamatan):
     today = datetime.now(timezone(timedelta(hours=7))).date()
     _, slots = call(stack, "GET", f"/staff/slots?from={today - timedelta(days=20)}&to={today - timedelta(days=1)}", token=token)
     seat = [s for s in slots["slots"] if s["service"] == service and "daring" in s["modes"] and not s["taken"]][-1]
-    status, session = call(stack, "POST", "/staff/sessions", {"reference": reg["reference"], "start": seat["start"],
-                                                              "consultant_id": seat["consultant_id"], "mode": "daring"}, token=token)
-    assert status == 201, session
+    session = book_in_the_past(stack, token, reg["reference"], seat)
     status, marked = call(stack, "POST", f"/staff/sessions/{session['id']}/attendance", {"status": "hadir"}, token=token)
     assert status == 200, marked
     return reg["reference"]

@@ -213,7 +213,8 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     token = login_token(stack, ADMIN)
     _, team = call(stack, "GET", "/staff/consultants", token=token)
     _, roster = call(stack, "GET", f"/staff/roster?week={week}", token=token)
-    on_duty = {c["id"] for d in roster["duty"] if d["day"] == day and d["service"] == service for c in d["consultants"]}
+    # Someone neither on duty nor on leave then (extra duty for someone on leave only ends the leave).
+    on_duty = {c["id"] for d in roster["duty"] if d["day"] == day and d["service"] == service for c in d["consultants"] + d["off"]}
     other = next((c for c in team["items"] if c["active"] and service in c["services"] and c["id"] not in on_duty
                   and "<" not in c["name"]), None)
     assert other, "the demo team has someone to add"
@@ -503,6 +504,9 @@ def test_wrong_password_sign_out_and_ended_session(stack, page):
     # A token past its expiry time is not even sent.
     page.goto(stack.site + "/admin/")
     sign_in(page, ADMIN)
+    # Let the first section finish its requests: one still in flight when the token expires would
+    # itself send the page back to the form (a reload of its own, racing the one below).
+    page.wait_for_load_state("networkidle")
     page.evaluate("""(() => { const s = JSON.parse(sessionStorage.getItem('cc-admin-token'));
         s.exp = Date.now() - 1000; sessionStorage.setItem('cc-admin-token', JSON.stringify(s)); })()""")
     page.reload()

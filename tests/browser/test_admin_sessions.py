@@ -9,7 +9,7 @@ import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from .conftest import screenshot
+from .conftest import book_in_the_past, screenshot
 from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fixture
     ADMIN, DESKTOP, SITI, built_admin_page, call, go, horizontal_overflow, login_token, open_admin,
     page_fetch_statuses, sign_in, too_wide,
@@ -130,9 +130,9 @@ def test_admin_runs_allocation_views_sessions_assigns_by_hand_and_cancels_a_day(
     assert page.text_content("#se-d-isi dd[data-field=name]").startswith(names[0])
     page.locator("#se-n-status", has_text="belum menulis catatan").wait_for()
 
-    # Attendance before the session starts: the API refuses (409) and the page says why.
-    page.click("#se-d-hadir-ya")
-    page.locator("#se-d-err-_form:not([hidden])", has_text=NOT_YET).wait_for()
+    # Attendance before the session starts: the buttons wait, and say why (the API refuses it too).
+    assert page.is_disabled("#se-d-hadir-ya") and page.is_disabled("#se-d-hadir-tidak")
+    assert "setelah sesi dimulai" in page.text_content("#se-d-hadir-hint")
     assert "Terjadwal" in page.text_content("#se-d-isi dd[data-field=status]")
     screenshot(page, "sesi-03-detail-hadir-ditolak")
     page.click("#se-kembali")
@@ -170,6 +170,7 @@ def test_admin_runs_allocation_views_sessions_assigns_by_hand_and_cancels_a_day(
     page.click("#p-a-simpan")
     page.locator("#p-d-jadwal-status", has_text="Jadwal ditetapkan").wait_for()
     page.locator("#p-d-isi dd[data-field=status]", has_text="Terjadwal").wait_for()
+    # The session is shown with its time and consultant, even on a day the visitor did not offer.
     page.locator("#p-d-sesi a", has_text="Lihat di jadwal sesi").wait_for()
     assert registration(stack, token, late)["status"] == "terjadwal"
     screenshot(page, "sesi-06-tetapkan-ok")
@@ -219,7 +220,7 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
                        if not started(s))
     coming = book(stack, token, coming_ref, coming_slot)
     past_slot = [s for s in free_slots(stack, token, today - timedelta(days=13), today, consultant_id="K-SITI") if started(s)][-1]
-    past = book(stack, token, past_ref, past_slot)
+    past = book_in_the_past(stack, token, past_ref, past_slot)
 
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -236,9 +237,9 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
     assert coming_name in card.inner_text() and evil in card.inner_text()  # the visitor's problem, as text
     assert page.query_selector("#y-isi img") is None and dialogs == []
 
-    # Attendance before the start is refused with the API's message.
-    card.get_by_role("button", name="Hadir", exact=True).click()
-    card.locator(".err-box:not([hidden])", has_text=NOT_YET).wait_for()
+    # Attendance before the start: the buttons wait, with the reason.
+    assert card.get_by_role("button", name="Hadir", exact=True).is_disabled()
+    assert "setelah sesi dimulai" in card.locator(".att-status").inner_text()
 
     # Notes: a field error from the API next to its field, then saved.
     card.locator("summary", has_text="Catatan sesi").click()
@@ -258,11 +259,12 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
 
     # The past session: attendance is taken.
     past_card = page.locator(f"#y-isi article[data-id='{past['id']}']")
-    for _ in range(4):
+    for _ in range(6):  # from up to two weeks ahead back to up to two weeks ago
         loaded(page, "#y-status")
         if past_card.count():
             break
         page.click("#y-prev")
+    past_card.wait_for()
     past_card.get_by_role("button", name="Tidak hadir", exact=True).click()
     past_card.locator(".badge", has_text="Tidak hadir").wait_for()
     assert past_card.get_by_role("button", name="Tidak hadir", exact=True).get_attribute("aria-pressed") == "true"

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from .conftest import ROOT, screenshot
+from .conftest import ROOT, book_in_the_past, screenshot
 from .conftest import call as shared_call
 
 PROD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
@@ -78,10 +78,7 @@ def held_session(stack, name: str, phone: str, days_back: int = 10, ended_by: da
     assert free, "no free past UKM seat in the demo roster"
     seat = free[-1]
     phone_e164 = "+62" + phone.replace(" ", "")[1:]
-    status, session = call(stack, "POST", "/staff/sessions", {"reference": reg["reference"], "start": seat["start"],
-                                                              "consultant_id": seat["consultant_id"], "mode": "daring"},
-                           token=token)
-    assert status == 201, session
+    session = book_in_the_past(stack, token, reg["reference"], seat)
     status, marked = call(stack, "POST", f"/staff/sessions/{session['id']}/attendance", {"status": "hadir"}, token=token)
     assert status == 200, marked
     return {"id": session["id"], "reference": reg["reference"], "consultant_name": seat["consultant_name"],

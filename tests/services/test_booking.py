@@ -163,6 +163,11 @@ def test_staff_booking_conflicts_are_refused_clearly(client, clinic, admin):
     seat = next(s for s in slots if s["service"] == "koperasi")
     first = admin.post("/staff/sessions", {"reference": a["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
     assert first.status_code == 201 and first.json_body["fixed"] is True
+    # The registration's detail tells staff when, with whom and where, by name.
+    detail = admin.get(f"/staff/registrations/{a['reference']}").json_body
+    assert detail["session"]["start"] == seat["start"] and detail["session"]["consultant_name"] == seat["consultant_name"]
+    assert detail["session"]["status_label"] == "Terjadwal"
+    assert admin.get(f"/staff/registrations/{b['reference']}").json_body["session"] is None
     clash = admin.post("/staff/sessions", {"reference": b["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
     assert clash.status_code == 409
     assert "sudah" in clash.json_body["errors"]["start"]
@@ -243,3 +248,17 @@ def test_notes_are_the_consultants_own(client, clinic, tokens, konsultan, admin)
     other = client.http.get(f"/staff/sessions/{session_id}/notes", headers={"Authorization": f"Bearer {budi}"})
     assert other.status_code == 404 and "RAT" not in other.body.decode()
     assert konsultan.post(f"/staff/sessions/{session_id}/cancel", {}).status_code == 403
+
+
+def test_a_slot_whose_time_has_come_is_refused_for_assign_and_move(client, clinic, admin, monkeypatch):
+    from chalicelib.services import booking
+
+    a = register(client, name="Andi", phone="0813-8000-0011")
+    day = first_day(client)
+    slots = admin.get(f"/staff/slots?from={day}&to={day}").json_body["slots"]
+    seat = next(s for s in slots if s["service"] == "koperasi")
+    # The clock at the slot's start: it has begun.
+    monkeypatch.setattr(booking, "_now", lambda: rules.parse_utc_iso(seat["start"]))
+    late = admin.post("/staff/sessions", {"reference": a["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
+    assert late.status_code == 409 and "sudah lewat" in late.json_body["errors"]["start"]
+    assert status_page(client, a)["status"] == "menunggu"

@@ -1,6 +1,6 @@
 /* Pendaftaran: search and page through registrations, the detail, and booking one by hand. */
 import { $, cell, clear, el, emptyRow, label, listLabels, setStatus, text } from "./dom.js";
-import { SHORT_MODE, SHORT_SERVICE, addDays, fmtDay, fmtInstant, fmtPhone, parseDay, todayWIB, waHref } from "./format.js";
+import { SHORT_MODE, SHORT_SERVICE, addDays, fmtDay, fmtInstant, fmtPhone, todayWIB, waHref } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors } from "./forms.js";
 import { consultantName, loaders, meta } from "./state.js";
@@ -148,22 +148,13 @@ function renderRegSchedule(r) {
       "Belum ada sesi: pendaftar menunggu penjadwalan otomatis. Anda juga dapat menetapkan jadwalnya sendiri.";
     return;
   }
-  if (!r.session_id) return;
-  line.textContent = "Sesi terjadwal (memuat waktunya…)";
-  // No GET /staff/sessions/{id}: look for it over the days the visitor offered (at most 31).
-  var days = (r.days || []).slice().sort();
-  if (!days.length) return;
-  var from = days[0], to = days[days.length - 1];
-  if (parseDay(to) - parseDay(from) > 30 * 864e5) to = addDays(from, 30);
-  api("GET", "/staff/sessions" + qs({ from: from, to: to })).then(function (res) {
-    var found = res.ok && (res.body.items || []).filter(function (x) { return x.id === r.session_id; })[0];
-    if ($("p-d-ref").textContent.replace(/-/g, "") !== String(r.reference).replace(/-/g, "")) return;
-    clear(line);
-    if (!found) { line.textContent = "Sesi terjadwal. Lihat waktunya di bagian Sesi."; return; }
-    line.appendChild(el("strong", { text: sessionWhen(found) }));
-    line.appendChild(document.createTextNode(" · " + (found.consultant_name || consultantName(found.consultant_id)) + " · " + sessionPlace(found) + " · " + sessionLabel(found) + " "));
-    line.appendChild(el("a", { href: "#/sesi/" + found.day, text: "Lihat di jadwal sesi" }));
-  }).catch(ignoreStop);
+  var found = r.session;
+  if (!found) { card.hidden = true; return; }
+  // The API sends the session with the registration: its time, consultant and place, by name.
+  if (found.status !== "terjadwal") line.appendChild(el("span", { className: "tag", text: found.status_label }));
+  line.appendChild(el("strong", { text: sessionWhen(found) }));
+  line.appendChild(document.createTextNode(" · " + (found.consultant_name || consultantName(found.consultant_id)) + " · " + sessionPlace(found) + " · " + sessionLabel(found) + " "));
+  line.appendChild(el("a", { href: "#/sesi/" + found.day, text: "Lihat di jadwal sesi" }));
 }
 $("p-d-tetapkan").addEventListener("click", function () {
   var r = regShown;

@@ -52,7 +52,9 @@ export function makePicker(prefix, box, submitLabel) {
   function render() {
     var mode = $(prefix + "-mode").value, now = Date.now();
     var list = slots.filter(function (s) {
-      return !s.taken && s.service === ctx.service && (s.modes || []).indexOf(mode) >= 0 && (s.start + "|" + s.consultant_id) !== ctx.exclude;
+      // A slot that has begun is never offered (the server refuses it too).
+      return !s.taken && Date.parse(s.start) > now && s.service === ctx.service && (s.modes || []).indexOf(mode) >= 0 &&
+        (s.start + "|" + s.consultant_id) !== ctx.exclude;
     }).sort(function (a, b) { return String(a.start).localeCompare(String(b.start)) || String(a.consultant_name).localeCompare(String(b.consultant_name), "id"); });
     var holder = clear($(prefix + "-slots"));
     var byDay = {}, days = [];
@@ -64,11 +66,10 @@ export function makePicker(prefix, box, submitLabel) {
         el("summary", null, [fmtDay(day, true) + " · " + byDay[day].length + " slot", offered ? el("span", { className: "tag", text: "pilihan pendaftar" }) : null])]);
       byDay[day].forEach(function (s) {
         var idx = slots.indexOf(s);
-        var past = Date.parse(s.start) < now;
         det.appendChild(el("label", { className: "opt-row slot-opt" }, [
           el("input", { type: "radio", name: "slot", value: String(idx), "data-start": s.start, "data-consultant": s.consultant_id }),
           el("span", null, [el("strong", { text: String(s.start_wib || "").slice(11).replace(":", ".") }), " · " + text(s.consultant_name) +
-            (mode === "tatap_muka" && s.room_name ? " · " + s.room_name : "") + (past ? " (sudah lewat)" : "")])]));
+            (mode === "tatap_muka" && s.room_name ? " · " + s.room_name : "")])]));
       });
       holder.appendChild(det);
     });

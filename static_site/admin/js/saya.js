@@ -59,8 +59,10 @@ function myCard(s) {
     var err = el("p", { className: "err-box", id: "y-err-" + id, role: "alert", hidden: true });
     var done = el("p", { className: "status att-status", role: "status" });
     var grp = el("div", { className: "actions", role: "group", "aria-label": "Kehadiran " + text(s.name) });
+    var early = Date.parse(s.start) > Date.now();  // attendance only once the session has begun
     [["hadir", "Hadir", ""], ["tidak_hadir", "Tidak hadir", "secondary"]].forEach(function (a) {
-      var b = el("button", { type: "button", className: "small " + a[2], text: a[1], "aria-pressed": String(s.status === a[0]), "data-status": a[0] });
+      var b = el("button", { type: "button", className: "small " + a[2], text: a[1],
+        "aria-pressed": String(s.status === a[0]), "data-status": a[0], disabled: early ? true : null });
       b.addEventListener("click", function () {
         err.hidden = true;
         b.disabled = true;
@@ -77,12 +79,15 @@ function myCard(s) {
           card.className = "card mysess st-" + s.status;
           var badge = card.querySelector(".ghead .badge");
           badge.className = "badge st-" + s.status; badge.textContent = sessionLabel(s);
-          Array.prototype.forEach.call(grp.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", String(x.getAttribute("data-status") === s.status)); });
+          Array.prototype.forEach.call(grp.querySelectorAll("button"), function (x) {
+            x.setAttribute("aria-pressed", String(x.getAttribute("data-status") === s.status));
+          });
           done.textContent = "Kehadiran dicatat: " + sessionLabel(s) + ".";
         }).catch(function (e) { b.disabled = false; ignoreStop(e); });
       });
       grp.appendChild(b);
     });
+    if (early) done.textContent = "Kehadiran dapat dicatat setelah sesi dimulai.";
     card.appendChild(el("div", { className: "att" }, [el("p", { className: "lbl", text: "Kehadiran" }), grp, err, done]));
     card.appendChild(notesForm(s, id));
   }

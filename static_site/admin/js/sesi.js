@@ -323,6 +323,10 @@ function renderSessionDetail() {
   $("se-d-ubah").hidden = s.status !== "terjadwal";
   $("se-d-hadir-ya").setAttribute("aria-pressed", String(s.status === "hadir"));
   $("se-d-hadir-tidak").setAttribute("aria-pressed", String(s.status === "tidak_hadir"));
+  // Attendance only once the session has begun: before, the buttons say why they wait.
+  var early = Date.parse(s.start) > Date.now();
+  $("se-d-hadir-ya").disabled = $("se-d-hadir-tidak").disabled = early;
+  setStatus("se-d-hadir-hint", early ? "Kehadiran dapat dicatat setelah sesi dimulai (" + sessionWhen(s) + ")." : "");
   $("se-d-err-_form").hidden = true;
 }
 function sessionChanged(updated, message) {

@@ -6,8 +6,14 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib.api import (guard, http, public, schedules, staff, staff_evaluation, staff_messages,
-                            staff_registrations, staff_sessions, staff_team, webhooks)
+# Libraries' start-up chatter (botocore's "Found credentials in environment variables", pynamodb's
+# settings file search) says nothing an operator needs; set before they are imported.
+for _quiet in ("botocore.credentials", "pynamodb.settings"):
+    logging.getLogger(_quiet).setLevel(logging.WARNING)
+
+from chalicelib.api import (  # noqa: E402 - after the loggers are quieted
+    guard, http, public, schedules, staff, staff_evaluation, staff_messages, staff_registrations, staff_sessions,
+    staff_team, webhooks)
 
 app = Chalice(app_name="clean-and-clear")
 app.log.setLevel(logging.INFO)

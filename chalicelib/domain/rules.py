@@ -103,13 +103,17 @@ SESSION_ATTENDED = "hadir"
 SESSION_NO_SHOW = "tidak_hadir"
 SESSION_CANCELLED_VISITOR = "batal_pengunjung"
 SESSION_CANCELLED_OFFICE = "batal_kantor"
+SESSION_MOVED = "dipindah"  # staff moved it: the seat is free, the visitor has (or gets) another one
 SESSION_STATUSES = {
     SESSION_SCHEDULED: "Terjadwal",
     SESSION_ATTENDED: "Hadir",
     SESSION_NO_SHOW: "Tidak hadir",
     SESSION_CANCELLED_VISITOR: "Dibatalkan pengunjung",
     SESSION_CANCELLED_OFFICE: "Dibatalkan kantor",
+    SESSION_MOVED: "Dipindah ke jadwal lain",
 }
+# Cancellations as the office counts them: a move is not one.
+SESSION_CANCELLED_STATUSES = frozenset({SESSION_CANCELLED_VISITOR, SESSION_CANCELLED_OFFICE})
 # A session in one of these holds its seat (and room).
 SEAT_HOLDING_STATUSES = frozenset({SESSION_SCHEDULED, SESSION_ATTENDED, SESSION_NO_SHOW})
 

@@ -73,6 +73,9 @@ def staff_view(record, data: Data | None = None, now: datetime | None = None) ->
         "provider_message_id": record.provider_message_id,
         "provider_label": provider_label(record.channel, record.provider_message_id),
         "error": record.error,
+        # Not an error: the message waits for something that is on its way (the Zoom link).
+        "waiting_note": (f"Belum dikirim: {record.waiting}; dicoba lagi otomatis."
+                         if record.status == PENDING and record.waiting else None),
         "can_retry": record.status == FAILED,
         "preview": None,
         "preview_note": None,

@@ -237,7 +237,7 @@ def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: f
         return "skipped"
     except Defer as wait:
         _settle(record, token, {"next_attempt_at": _iso(now + timedelta(seconds=wait.seconds)), "+attempts": -1,
-                                "error": str(wait), "updated_at": stamp})
+                                "waiting": str(wait), "updated_at": stamp})
         return "deferred"
     except ConfigError as exc:
         return _failed(record, token, str(exc), now)

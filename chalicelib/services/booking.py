@@ -196,7 +196,7 @@ def move_session(actor: str, session_id: str, start_text: object, consultant_id:
     registration = get_registration(session.reference)
     if slot.service != registration.service or session.mode not in slot.modes:
         raise Conflict({"start": "Slot itu tidak cocok dengan layanan atau cara konsultasi sesi ini."})
-    release(session, rules.SESSION_CANCELLED_OFFICE, rules.STATUS_WAITING, actor=actor, action="sesi.pindah_lepas",
+    release(session, rules.SESSION_MOVED, rules.STATUS_WAITING, actor=actor, action="sesi.pindah_lepas",
             details={"to": rules.to_utc_iso(start)}, moving=True)
     try:
         return book(get_registration(session.reference), slot, session.mode, actor=actor, fixed=True,

@@ -163,20 +163,28 @@ def preview(payload: object, now: datetime | None = None) -> dict:
     action before sending, bounded by the number of past clients)."""
     d = parse(payload)
     since = _since(now or _now())
-    phones: set[str] = set()
+    names: dict[str, str] = {}  # phone -> the name the message will greet
     for part in _partitions(d):
         key = None
         while True:
             regs, key = _page(d, part, since, key, 200)
-            phones.update(r.phone for r in regs if r.phone)
+            for r in regs:
+                if r.phone:
+                    names.setdefault(r.phone, r.name)
             if key is None:
                 break
+    phones = set(names)
     out = _opted_out(phones)
     kind = next(k for k in catalog.BROADCAST_KINDS if k.name == d.template)
-    sample = render_whatsapp(kind, {**catalog.broadcast_sample(kind), **d.params,
-                                             "tautan": campaigns.link(campaign_code("B20260101090000XX"))})
-    return {"recipients": len(phones - out), "opted_out": len(phones & out), "text": sample.text,
-            "per_minute": per_minute(), "daily_limit": daily_limit()}
+    # The preview greets one real recipient of this broadcast (staff see visitors' names anyway).
+    reached = sorted(phones - out)
+    sample_name = names[reached[0]] if reached else None
+    params = {**catalog.broadcast_sample(kind), **d.params, "tautan": campaigns.link(campaign_code("B20260101090000XX"))}
+    if sample_name:
+        params["nama"] = sample_name
+    sample = render_whatsapp(kind, params)
+    return {"recipients": len(reached), "opted_out": len(phones & out), "text": sample.text,
+            "sample_name": sample_name, "per_minute": per_minute(), "daily_limit": daily_limit()}
 
 
 # --- the broadcast ----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import io
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ..domain import counters as stats
 from ..domain import rules
@@ -35,6 +35,19 @@ from . import team
 NAME_RE = re.compile(r"^(\d{4})-(\d{2})\.(xlsx|csv)$")
 SHEETS = ("ringkasan", "pendaftaran", "sesi", "umpan_balik", "jangkauan", "konsultan")
 ANSWERED = ("ya", "sebagian", "tidak")
+
+
+class Percent(float):
+    """A share (0.25) that the workbook shows as "25,0%" (a number cell with a percent format)."""
+
+
+MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+               "November", "Desember")
+
+
+def month_words(month: str) -> str:
+    """"2026-11" -> "November 2026"."""
+    return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
 @dataclass
@@ -79,8 +92,9 @@ def load(month: str) -> dict:
 
 # --- the tables (pure) -------------------------------------------------------------------------------
 
-def _wib(instant: str) -> str:
-    return rules.parse_utc_iso(instant).astimezone(rules.WIB).strftime("%Y-%m-%d %H:%M")
+def _wib(instant: str) -> datetime:
+    """A WIB wall-clock time (naive: spreadsheets have no time zones; the header says WIB)."""
+    return rules.parse_utc_iso(instant).astimezone(rules.WIB).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def _fmt_ref(reference: str) -> str:
@@ -97,8 +111,9 @@ def _summary(records) -> dict:
 
 def _fb_row(label: str, records) -> list:
     s = _summary(records)
+    share = s["answered_share"]["ya"]
     return [label, s["count"], s["avg_satisfaction"], s["avg_helpfulness"], s["avg_recommend"], s["nps"],
-            *(s["answered"][a] for a in ANSWERED), s["answered_share"]["ya"]]
+            *(s["answered"][a] for a in ANSWERED), None if share is None else Percent(share)]
 
 
 def tables(data: dict) -> list[Table]:
@@ -125,7 +140,7 @@ def tables(data: dict) -> list[Table]:
     for s in sessions:
         start = rules.parse_utc_iso(s.start).astimezone(rules.WIB)
         sess_table.rows.append([
-            s.day, start.strftime("%H:%M"), _fmt_ref(s.reference), rules.SERVICES.get(s.service, s.service),
+            date.fromisoformat(s.day), time(start.hour, start.minute), _fmt_ref(s.reference), rules.SERVICES.get(s.service, s.service),
             "Tatap muka" if s.mode == rules.MODE_TATAP_MUKA else "Daring", names.get(s.consultant_id, s.consultant_id),
             rooms.get(s.room_id, s.room_id or "") if s.room_id else "", rules.SESSION_STATUSES.get(s.status, s.status),
             "ya" if s.session_id in feedback else ""])
@@ -133,7 +148,9 @@ def tables(data: dict) -> list[Table]:
     held = [s for s in sessions if s.status in rules.SEAT_HOLDING_STATUSES]
     attended = [s for s in sessions if s.status == rules.SESSION_ATTENDED]
     no_show = [s for s in sessions if s.status == rules.SESSION_NO_SHOW]
-    cancelled = [s for s in sessions if s.status in (rules.SESSION_CANCELLED_VISITOR, rules.SESSION_CANCELLED_OFFICE)]
+    # A move frees one seat and takes another: it is not a cancellation (as on the dashboard).
+    cancelled = [s for s in sessions if s.status in rules.SESSION_CANCELLED_STATUSES]
+    moved = [s for s in sessions if s.status == rules.SESSION_MOVED]
     answers = [feedback[s.session_id] for s in sessions if s.session_id in feedback]
 
     fb_header = ["Kelompok", "Jumlah jawaban", "Rata-rata kepuasan (1-5)", "Rata-rata kebermanfaatan (1-5)",
@@ -163,21 +180,22 @@ def tables(data: dict) -> list[Table]:
         per_con.rows.append([
             names.get(cid, cid), sum(s.status in rules.SEAT_HOLDING_STATUSES for s in mine),
             sum(s.status == rules.SESSION_ATTENDED for s in mine), sum(s.status == rules.SESSION_NO_SHOW for s in mine),
-            sum(s.status in (rules.SESSION_CANCELLED_VISITOR, rules.SESSION_CANCELLED_OFFICE) for s in mine),
+            sum(s.status in rules.SESSION_CANCELLED_STATUSES for s in mine),
             s_fb["count"], s_fb["avg_satisfaction"], s_fb["avg_helpfulness"], s_fb["nps"]])
 
     overall = _summary(answers)
     summary = Table("ringkasan", "Ringkasan", ["Ukuran", "Nilai"], widths=[44, 20])
     summary.rows = [
-        ["Bulan", month],
+        ["Bulan", month_words(month)],
         ["Pendaftar", len(regs)],
         *[[f"Pendaftar {label.lower()}", sum(r.service == s for r in regs)] for s, label in rules.SERVICES.items()],
         ["Pendaftaran lanjutan", sum(bool(r.follow_up_of) for r in regs)],
         ["Sesi terjadwal (memakai slot)", len(held)],
         ["Sesi hadir", len(attended)],
         ["Sesi tidak hadir", len(no_show)],
-        ["Tingkat ketidakhadiran", round(len(no_show) / (len(attended) + len(no_show)), 3) if attended or no_show else None],
+        ["Tingkat ketidakhadiran", Percent(len(no_show) / (len(attended) + len(no_show))) if attended or no_show else None],
         ["Sesi dibatalkan", len(cancelled)],
+        ["Sesi dipindah ke jadwal lain (bukan pembatalan)", len(moved)],
         ["Jawaban umpan balik", overall["count"]],
         ["Rata-rata kepuasan (1-5)", overall["avg_satisfaction"]],
         ["NPS", overall["nps"]],
@@ -196,6 +214,11 @@ def xlsx(month: str, tabs: list[Table]) -> bytes:
     book.set_properties({"title": f"Laporan Clean & Clear {month}", "company": "Diskopukm Kabupaten Bogor"})
     bold = book.add_format({"bold": True, "bg_color": "#D1E7DD", "border": 1, "text_wrap": True, "valign": "top"})
     title = book.add_format({"bold": True, "font_size": 13})
+    # Real date, time and percent cells: they sort, filter and sum as such in any spreadsheet.
+    formats = {date: book.add_format({"num_format": "dd/mm/yyyy"}),
+               datetime: book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
+               time: book.add_format({"num_format": "hh:mm"}),
+               Percent: book.add_format({"num_format": "0.0%"})}
     for t in tabs:
         sheet = book.add_worksheet(t.title[:31])
         sheet.write(0, 0, f"Clean & Clear \u2014 {t.title}, {month}", title)
@@ -207,7 +230,12 @@ def xlsx(month: str, tabs: list[Table]) -> bytes:
             for col, value in enumerate(row):
                 if value is None:
                     continue
-                sheet.write(row_no, col, value)
+                if isinstance(value, Percent):
+                    sheet.write_number(row_no, col, float(value), formats[Percent])
+                elif isinstance(value, (date, time)):  # datetime is a date
+                    sheet.write_datetime(row_no, col, value, formats[type(value)])
+                else:
+                    sheet.write(row_no, col, value)
         sheet.freeze_panes(3, 0)
         if t.rows and t.key != "ringkasan":
             sheet.autofilter(2, 0, 2 + len(t.rows), len(t.header) - 1)
@@ -231,8 +259,20 @@ def csv_text(month: str, tabs: list[Table], sheet: str | None = None) -> str:
             writer.writerow([f"{t.title} ({month})"])
         writer.writerow(t.header)
         for row in t.rows:
-            writer.writerow(["" if v is None else _csv_safe(v) for v in row])
+            writer.writerow([_csv_value(v) for v in row])
     return out.getvalue()
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, Percent):
+        return f"{float(value) * 100:.1f}%"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, (date, time)):
+        return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
+    return _csv_safe(value)
 
 
 def _csv_safe(value):

@@ -378,6 +378,8 @@ def add_closure(actor: str, payload: dict) -> Closure:
     except InputError as exc:
         errors.update(exc.errors)
         day = None
+    if day and day.weekday() not in rules.DEFAULT_RULES.workdays:
+        errors.add("day", "Sabtu dan Minggu memang tidak ada layanan; hari tutup hanya untuk Senin sampai Jumat.")
     service = payload.get("service") or None
     if service is not None and service not in rules.SERVICES:
         errors.add("service", "Layanan tidak dikenal.")

@@ -346,6 +346,7 @@ class OutboxRecord(BaseModel):
     claim = UnicodeAttribute(null=True)  # token of the run sending it
     provider_message_id = UnicodeAttribute(null=True)  # wamid..., SES MessageId, local-...
     error = UnicodeAttribute(null=True)  # last error or why it was skipped (no personal data)
+    waiting = UnicodeAttribute(null=True)  # why it is not sent yet (e.g. the Zoom link): information, not an error
     recipient = UnicodeAttribute(null=True)  # the address it went to (set when sent)
     rendered = UnicodeAttribute(null=True)  # JSON snapshot of what was sent (staff view)
     day = UnicodeAttribute()  # WIB date of created_at

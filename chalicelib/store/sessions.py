@@ -14,6 +14,7 @@ from typing import Iterable
 from pynamodb.exceptions import UpdateError
 
 from ..domain import meetings, rules
+from ..domain.audit_text import when
 from .models import LockRecord, NoteRecord, SessionRecord
 from .unit_of_work import UnitOfWork
 
@@ -98,7 +99,7 @@ def hand_over(uow: UnitOfWork, old: SessionRecord, new: SessionRecord) -> None:
     """Give the old session's meeting to the new one. Holds only while the old session is released
     and its meeting not yet touched by a sync run."""
     uow.update(old, _actions({"meeting_state": meetings.HANDED_OVER, "meeting_next_try": None,
-                              "meeting_error": f"dipindah ke {new.session_id}"}),
+                              "meeting_error": f"Rapat dipakai jadwal barunya: {when(new.start)}"}),
                (SessionRecord.meeting_state == meetings.TO_DELETE) & (SessionRecord.meeting_id == old.meeting_id)
                & SessionRecord.meeting_claim.does_not_exist(), label="handover")
 

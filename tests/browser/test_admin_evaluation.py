@@ -273,6 +273,9 @@ def test_whatsapp_broadcast_to_past_clients_is_counted_paced_and_watched(stack, 
     page.click("#b-hitung")
     page.locator("#b-jumlah", has_text="Akan dikirim ke 2 nomor").wait_for()
     assert text in page.text_content("#b-teks")
+    # It greets one of the two UKM clients by name, as their message will.
+    greeted = re.search(r"diterima (Klien Lama [01] " + suffix + "):", page.text_content("#b-contoh")).group(1)
+    assert greeted in page.text_content("#b-teks")
     screenshot(page, "siaran-01-pratinjau")
     page.click("#b-kirim")
     page.click("#b-ya")

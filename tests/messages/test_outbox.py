@@ -12,7 +12,7 @@ from chalicelib import metrics
 from chalicelib.budget import Deadline
 from chalicelib.domain import meetings as zoom_sync
 from chalicelib.domain import rules
-from chalicelib.messages import catalog, compose, events, reminders
+from chalicelib.messages import catalog, compose, events, kotak, reminders
 from chalicelib.messages import records as outbox_records
 from chalicelib.messages import send as outbox
 from chalicelib.services import allocation, booking, team
@@ -357,7 +357,10 @@ def test_online_confirmation_waits_for_the_zoom_link(aws, local_outbox):
     first = outbox.send_due(now)
     assert first.deferred == 1 and first.sent == 0
     (record,) = records("cc_sesi_terjadwal")
-    assert record.attempts == 0 and record.status == "pending" and "Zoom" in record.error
+    assert record.attempts == 0 and record.status == "pending" and record.error is None
+    # Staff see the wait as information (not as an error) in the Kotak keluar.
+    view = kotak.staff_view(record, now=now)
+    assert view["error"] is None and "menunggu tautan Zoom" in view["waiting_note"]
     session.update(actions=[SessionRecord.meeting_state.set(zoom_sync.READY),
                             SessionRecord.join_url.set("https://us06web.zoom.us/j/81234567890")])
     later = outbox.send_due(now + timedelta(minutes=1))
@@ -402,6 +405,37 @@ def test_cancellation_and_move(client, clinic, admin, local_outbox):
     cancelled = [r for r in records("cc_sesi_dibatalkan", reference) if r.session_id == new]
     assert [r.status for r in cancelled] == ["sent"]
     assert "antrean di urutan semula" in json.loads(cancelled[0].rendered)["text"]
+
+
+def test_a_move_whose_target_was_just_taken_tells_the_visitor_their_place_is_kept(client, clinic, admin, local_outbox,
+                                                                                 monkeypatch):
+    """The other half of "a move sends cc_sesi_diubah": when the new seat is taken between the check
+    and the write, the old session is gone, and the visitor hears exactly that (never nothing)."""
+    days = client.http.get("/public/options").json_body["days"]
+    reg = register(client, email="")
+    reference = reg["reference"].replace("-", "")
+    allocation.run()
+    outbox.send_due()
+    old = Registration.get(reference).session_id
+    slots = admin.get(f"/staff/slots?from={days[1]}&to={days[1]}").json_body["slots"]
+    seat = next(s for s in slots if s["service"] == "koperasi")
+    rival = register(client, name="Rahmat", phone="0813-2000-0099", email="")
+    real_book = booking.book
+
+    def taken_first(registration, slot, *args, **kwargs):
+        if registration.reference == reference:  # a colleague books the same seat a moment earlier
+            real_book(Registration.get(rival["reference"].replace("-", "")), slot, args[0], actor=ADMIN, fixed=True)
+        return real_book(registration, slot, *args, **kwargs)
+
+    monkeypatch.setattr(booking, "book", taken_first)
+    answer = admin.put(f"/staff/sessions/{old}", {"start": seat["start"], "consultant_id": seat["consultant_id"]})
+    assert answer.status_code == 409 and "antrean" in answer.json_body["errors"]["start"]
+    monkeypatch.setattr(booking, "book", real_book)
+    drain(rules.wib_now() + timedelta(seconds=5), step=timedelta(minutes=1), runs=5)
+    assert records("cc_sesi_diubah", reference) == []
+    (cancelled,) = records("cc_sesi_dibatalkan", reference)
+    assert cancelled.status == "sent" and "antrean di urutan semula" in json.loads(cancelled.rendered)["text"]
+    assert Registration.get(reference).status == rules.STATUS_WAITING
 
 
 def test_a_session_cancelled_before_its_confirmation_went_out_sends_neither(client, clinic, admin, local_outbox):

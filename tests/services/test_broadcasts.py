@@ -47,6 +47,8 @@ def test_preview_counts_past_clients_by_service_and_kecamatan(admin, clients):
     everyone = admin.post("/staff/broadcasts/preview", LAYANAN).json_body
     assert (everyone["recipients"], everyone["opted_out"]) == (2, 1)  # Andi, Beni; Citra replied BERHENTI
     assert "Desember ada jadwal tambahan" in everyone["text"] and "?src=wa-" in everyone["text"]
+    # The preview greets a real recipient of this broadcast (never one who replied BERHENTI).
+    assert everyone["sample_name"] == "Andi" and "Andi" in everyone["text"] and "Nurhayati" not in everyone["text"]
     koperasi = admin.post("/staff/broadcasts/preview", {**LAYANAN, "service": "koperasi"}).json_body
     assert (koperasi["recipients"], koperasi["opted_out"]) == (1, 1)
     cibinong = admin.post("/staff/broadcasts/preview", {**LAYANAN, "kecamatan": ["Cibinong"]}).json_body

@@ -3,11 +3,12 @@ import csv
 import io
 import json
 import struct
+from datetime import datetime
 
 import pytest
 
 from chalicelib.domain import rules
-from chalicelib.services import allocation
+from chalicelib.services import allocation, reports
 from chalicelib.services import posters as poster
 from chalicelib.store.models import FeedbackRecord, Registration
 from tests.support.clinic import after_start, make_clinic, register, session_of
@@ -124,6 +125,12 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch)
     d = register(client, name="Dewi", phone="0813-8200-0004", kecamatan="Leuwiliang", source="instagram", campaign="ig-nov")
     allocation.run()
     sa, sb, sc = session_of(a), session_of(b), session_of(c)
+    # Staff move Dewi's session to another seat that day: a move, not a cancellation.
+    sd = session_of(d)
+    slots = admin.get(f"/staff/slots?from={sd.day}&to={sd.day}").json_body["slots"]
+    seat = next(x for x in slots if x["service"] == sd.service and sd.mode in x["modes"] and not x["taken"]
+                and x["start"] > rules.to_utc_iso(rules.wib_now()))
+    assert admin.put(f"/staff/sessions/{sd.session_id}", {"start": seat["start"], "consultant_id": seat["consultant_id"]}).status_code == 200
     after_start(monkeypatch, sc)
     for s, status in ((sa, "hadir"), (sb, "tidak_hadir"), (sc, "hadir")):
         assert admin.post(f"/staff/sessions/{s.session_id}/attendance", {"status": status}).status_code == 200
@@ -141,9 +148,19 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch)
     sessions = _sheet(book, "Sesi dan kehadiran")
     assert sorted((r[2], r[7], r[8]) for r in sessions) == sorted([
         (a["reference"], "Hadir", "ya"), (b["reference"], "Tidak hadir", None), (c["reference"], "Hadir", "ya"),
-        (d["reference"], "Terjadwal", None)])
+        (d["reference"], "Dipindah ke jadwal lain", None), (d["reference"], "Terjadwal", None)])
+    # Dates and times are real date cells (they sort and filter as dates), in WIB.
+    first = book["Sesi dan kehadiran"].cell(row=4, column=1)
+    assert first.is_date and first.number_format == "dd/mm/yyyy"
+    assert {r[0].date().isoformat() for r in sessions} == {days[0]}
+    assert any(r[1].strftime("%H:%M") == seat["start_wib"][11:] for r in sessions if r[2] == d["reference"])
     summary = dict(_sheet(book, "Ringkasan"))
+    assert summary["Bulan"].split()[0] in reports.MONTH_NAMES
     assert summary["Sesi hadir"] == 2 and summary["Sesi tidak hadir"] == 1 and summary["Jawaban umpan balik"] == 2
+    assert summary["Sesi dibatalkan"] == 0 and summary["Sesi dipindah ke jadwal lain (bukan pembatalan)"] == 1
+    # Rates are numbers with a percent format: one no-show of three recorded sessions.
+    rate = next(c for c in book["Ringkasan"]["B"] if c.row > 3 and book["Ringkasan"].cell(row=c.row, column=1).value == "Tingkat ketidakhadiran")
+    assert abs(rate.value - 1 / 3) < 1e-9 and rate.number_format == "0.0%"
     assert summary["Rata-rata kepuasan (1-5)"] == 4.0 and summary["NPS"] == 0  # one promoter, one detractor
     feedback = {r[0]: r for r in _sheet(book, "Umpan balik")}
     assert feedback["Semua sesi"][1:10] == (2, 4.0, 4.0, 8.0, 0, 1, 1, 0, 0.5)
@@ -156,6 +173,8 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch)
     reg_book = openpyxl.load_workbook(io.BytesIO(admin.client.http.get(
         f"/staff/reports/{reg_month}.xlsx", headers={"Authorization": f"Bearer {admin.token}", "Accept": XLSX}).body))
     regs = _sheet(reg_book, "Pendaftaran")
+    assert all(isinstance(r[1], datetime) for r in regs)  # Tanggal daftar (WIB) as a date-time cell
+    assert {r[2] for r in regs} == {"Konsultasi koperasi", "Konsultasi UKM"}  # service names as words
     assert sorted(r[0] for r in regs) == sorted(x["reference"] for x in (a, b, c, d))
     header = [c.value for c in reg_book["Pendaftaran"][3]]
     assert "Nama" not in header and "WhatsApp" not in header  # the code identifies; no personal contact data

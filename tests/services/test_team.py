@@ -106,8 +106,13 @@ def test_closures_hide_days_from_signup_and_slots(admin, client):
     added = admin.post("/staff/closures", {"day": wednesday.isoformat(), "service": None, "reason": "Pelatihan pegawai"})
     assert added.status_code == 201
     assert admin.post("/staff/closures", {"day": wednesday.isoformat(), "service": None, "reason": "Lagi"}).status_code == 409
+    # A weekend has no service to close: refused at the field, nothing stored.
+    saturday = monday + timedelta(days=5)
+    weekend = admin.post("/staff/closures", {"day": saturday.isoformat(), "service": None, "reason": "Kerja bakti"})
+    assert weekend.status_code == 400 and "Senin sampai Jumat" in weekend.json_body["errors"]["day"]
     listed = admin.get(f"/staff/closures?year={wednesday.year}").json_body
     assert {"day": wednesday.isoformat(), "service": None, "reason": "Pelatihan pegawai"} in listed["office"]
+    assert all(c["day"] != saturday.isoformat() for c in listed["office"])
     assert any("Natal" in h["reason"] for h in admin.get("/staff/closures?year=2026").json_body["holidays"])
     assert wednesday.isoformat() not in client.http.get("/public/options").json_body["days"]
 

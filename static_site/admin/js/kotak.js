@@ -68,6 +68,7 @@ function messageCard(m) {
     card.appendChild(facts);
     if (m.unknown_note) card.appendChild(el("p", { className: "note", "data-field": "unknown", text: m.unknown_note }));
     if (m.resend_note) card.appendChild(el("p", { className: "note", "data-field": "resends", text: m.resend_note }));
+    if (m.waiting_note) card.appendChild(el("p", { className: "note", "data-field": "waiting", text: m.waiting_note }));
     if (m.error) card.appendChild(el("p", { className: "err-box", "data-field": "error", text: (m.status === "skipped" ? "Alasan: " : m.status === "unknown" ? "Keterangan: " : "Kesalahan: ") + m.error }));
     var pv = m.preview;
     if (pv) {

@@ -74,7 +74,7 @@ function renderSessions() {
   var active = all.filter(function (s) { return !isCancelled(s); });
   var cancelledN = all.length - active.length;
   setStatus("se-status", where + ": " + (active.length ? active.length + " sesi (" + statusSummary(active) + ")" : "belum ada sesi") +
-    (hiddenN ? "; " + hiddenN + " sesi dibatalkan tidak ditampilkan." : cancelledN ? "; " + cancelledN + " sesi dibatalkan." : "."));
+    (hiddenN ? "; " + hiddenN + " sesi dibatalkan atau dipindah tidak ditampilkan." : cancelledN ? "; " + cancelledN + " sesi dibatalkan atau dipindah." : "."));
   if (se.view === "minggu") return renderSessionWeek(box, shown, range);
   var groups = groupSessions(shown);
   if (!groups.length) {

@@ -68,6 +68,7 @@ $("b-form").addEventListener("submit", function (e) {
       (res.opted_out ? "; " + fmtNum(res.opted_out) + " nomor sudah membalas BERHENTI dan tidak dikirimi." : ".") :
       "Tidak ada penerima: belum ada klien yang pernah hadir dengan pilihan ini" + (res.opted_out ? " (" + fmtNum(res.opted_out) + " nomor membalas BERHENTI)." : ".");
     $("b-teks").textContent = res.text || "";
+    $("b-contoh").textContent = res.sample_name ? "Contoh pesan yang diterima " + res.sample_name + ":" : "Contoh pesan:";
     $("b-kirim").hidden = !res.recipients;
     $("b-tanya").textContent = "Kirim siaran ini ke " + fmtNum(res.recipients) + " nomor? Pesan keluar bertahap (" + fmtNum(res.per_minute || bc.perMinute) +
       " per menit) dan tidak dapat ditarik kembali; siaran yang sedang berjalan dapat dihentikan.";

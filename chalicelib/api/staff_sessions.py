@@ -41,21 +41,21 @@ def staff_assign(principal):
     reference = str(data.get("reference") or "").replace("-", "").upper()
     session = booking.assign_by_hand(actor(principal), reference, data.get("start"), data.get("consultant_id"),
                                      data.get("mode"))
-    return http.respond(201, sessions.session_view(session))
+    return http.respond(201, sessions.staff_view(session))
 
 
 @staff_route(bp, "/staff/sessions/{session_id}", methods=("PUT",))
 def staff_move(principal, session_id):
     data = _body()
     moved = booking.move_session(actor(principal), session_id, data.get("start"), data.get("consultant_id"))
-    return http.respond(200, sessions.session_view(moved))
+    return http.respond(200, sessions.staff_view(moved))
 
 
 @staff_route(bp, "/staff/sessions/{session_id}/attendance", methods=("POST",), roles=ALL_STAFF)
 def staff_attendance(principal, session_id):
     sessions.session_for(principal.consultant_id, principal.is_admin, session_id)
     marked = booking.mark_attendance(actor(principal), session_id, _body().get("status"))
-    return http.respond(200, sessions.session_view(marked))
+    return http.respond(200, sessions.staff_view(marked))
 
 
 @staff_route(bp, "/staff/sessions/{session_id}/cancel", methods=("POST",))

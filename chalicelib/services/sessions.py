@@ -41,6 +41,12 @@ def _labels() -> tuple[dict, dict]:
             {r.room_id: r.name for r in team.list_rooms()})
 
 
+def staff_view(s) -> dict:
+    """One session as staff see it after a change: consultant, room and visitor by name."""
+    names, rooms = _labels()
+    return session_view(s, names, rooms, registrations_store.get(s.reference))
+
+
 def registration_detail(raw_reference: str) -> dict:
     """A registration as staff see it, with its session (time, consultant, place) when it has one,
     so the page can say when and where without searching the calendar for it."""

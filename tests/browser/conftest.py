@@ -106,7 +106,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+    # SCREENSHOT_WIDTH=1280 runs the same tests on a desktop-sized window (to look at both sizes).
+    width = int(os.environ.get("SCREENSHOT_WIDTH") or PHONE["width"])
+    viewport = PHONE if width == PHONE["width"] else {"width": width, "height": 900}
+    context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
     pg = context.new_page()
     pg.set_default_timeout(15000)
     yield pg

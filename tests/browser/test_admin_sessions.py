@@ -128,6 +128,9 @@ def test_admin_runs_allocation_views_sessions_assigns_by_hand_and_cancels_a_day(
     chip.click()
     page.wait_for_selector("#se-detail:not([hidden])")
     assert page.text_content("#se-d-isi dd[data-field=name]").startswith(names[0])
+    # The heading names the visitor and the time, never an internal session id.
+    heading = page.text_content("#h-se-detail")
+    assert names[0] in heading and "WIB" in heading and "S-" not in heading
     page.locator("#se-n-status", has_text="belum menulis catatan").wait_for()
 
     # Attendance before the session starts: the buttons wait, and say why (the API refuses it too).
@@ -169,6 +172,7 @@ def test_admin_runs_allocation_views_sessions_assigns_by_hand_and_cancels_a_day(
     fallback.check()
     page.click("#p-a-simpan")
     page.locator("#p-d-jadwal-status", has_text="Jadwal ditetapkan").wait_for()
+    assert second["consultant_id"] not in page.text_content("#p-d-jadwal")  # the consultant by name
     page.locator("#p-d-isi dd[data-field=status]", has_text="Terjadwal").wait_for()
     # The session is shown with its time and consultant, even on a day the visitor did not offer.
     page.locator("#p-d-sesi a", has_text="Lihat di jadwal sesi").wait_for()

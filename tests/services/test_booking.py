@@ -163,6 +163,8 @@ def test_staff_booking_conflicts_are_refused_clearly(client, clinic, admin):
     seat = next(s for s in slots if s["service"] == "koperasi")
     first = admin.post("/staff/sessions", {"reference": a["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
     assert first.status_code == 201 and first.json_body["fixed"] is True
+    assert first.json_body["consultant_name"] == seat["consultant_name"] != seat["consultant_id"]  # by name
+    assert first.json_body["name"] == "Andi"
     # The registration's detail tells staff when, with whom and where, by name.
     detail = admin.get(f"/staff/registrations/{a['reference']}").json_body
     assert detail["session"]["start"] == seat["start"] and detail["session"]["consultant_name"] == seat["consultant_name"]

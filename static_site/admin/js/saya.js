@@ -60,7 +60,7 @@ function myCard(s) {
     var done = el("p", { className: "status att-status", role: "status" });
     var grp = el("div", { className: "actions", role: "group", "aria-label": "Kehadiran " + text(s.name) });
     var early = Date.parse(s.start) > Date.now();  // attendance only once the session has begun
-    [["hadir", "Hadir", ""], ["tidak_hadir", "Tidak hadir", "secondary"]].forEach(function (a) {
+    [["hadir", "Hadir", "secondary"], ["tidak_hadir", "Tidak hadir", "secondary"]].forEach(function (a) {
       var b = el("button", { type: "button", className: "small " + a[2], text: a[1],
         "aria-pressed": String(s.status === a[0]), "data-status": a[0], disabled: early ? true : null });
       b.addEventListener("click", function () {

@@ -295,7 +295,8 @@ function closeSessionDetail(refocus) {
 $("se-kembali").addEventListener("click", function () { closeSessionDetail(true); });
 function renderSessionDetail() {
   var s = se.opened, dl = clear($("se-d-isi"));
-  $("se-d-ref").textContent = s.reference || "";
+  // The session by its visitor and time (the code stays in the details below).
+  $("se-d-ref").textContent = text(s.name || s.reference || "") + " · " + sessionWhen(s);
   function row(name, value, field) {
     dl.appendChild(el("dt", { text: name }));
     var dd = el("dd", { "data-field": field });
@@ -381,7 +382,7 @@ $("se-d-pindah").addEventListener("click", function () {
   $("se-c-form").hidden = true;
   var from = todayWIB();
   movePicker.open({
-    title: "Pindahkan sesi " + s.reference, service: s.service, mode: s.mode, modeFixed: true, days: [], exclude: s.start + "|" + s.consultant_id,
+    title: "Pindahkan sesi " + text(s.name || s.reference) + " (" + sessionWhen(s) + ")", service: s.service, mode: s.mode, modeFixed: true, days: [], exclude: s.start + "|" + s.consultant_id,
     from: from, to: addDays(from, 13),
     hint: "Slot kosong untuk layanan " + label(meta.services, s.service) + ", " + (SHORT_MODE[s.mode] || s.mode).toLowerCase() + ". Sesi lama dilepas setelah slot baru aman.",
     submit: function (slot) {

@@ -49,13 +49,14 @@ run: setup site
 test: setup chromium site infra-deps
 	$(PY) -m pytest -q
 
-bench: setup site
+bench: setup chromium site
 	$(PY) bench/cold_start.py
 	$(PY) bench/page_weight.py
 	$(PY) bench/allocation.py
 	$(PY) bench/dashboard.py
 	$(PY) bench/allocation_run.py
 	$(PY) bench/jobs_run.py
+	$(PY) bench/admin_sections.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

@@ -6,7 +6,7 @@ import logging
 from chalice import Blueprint, Response
 
 from ..domain import rules, validation
-from ..services import booking, feedback, privacy, registrations, sessions
+from ..services import booking, feedback, forecast, privacy, registrations, sessions
 from . import http
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,12 @@ def public_options():
     today = rules.wib_now().date()
     days = validation.bookable_days(today, registrations.closed_days(today))
     return Response(body={"days": [d.isoformat() for d in days]}, headers={"Cache-Control": "public, max-age=600"})
+
+
+@bp.route("/public/forecast", methods=["GET"])
+def public_forecast():
+    """How long a new visitor may wait, per service and mode: one item, cached at the edge."""
+    return Response(body=forecast.public_view(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @http.public_route(bp, "/registrations", methods=["POST"], json_body=True)

@@ -54,3 +54,9 @@ def send_broadcasts(event):
 @bp.schedule(RETENTION_CRON, name="anonymise_old_data")
 def anonymise_old_data(event):
     return jobs.anonymise_old_data(_deadline(event, "anonymise_old_data"))
+
+
+@bp.schedule(Rate(30, unit=Rate.MINUTES), name="forecast")
+def publish_forecast(event):
+    """Every 30 minutes: the waiting-time estimate the signup page shows (services/forecast.py)."""
+    return jobs.publish_forecast(_deadline(event, "forecast"))

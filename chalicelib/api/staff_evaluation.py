@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..domain import rules
-from ..services import campaigns, evaluation, posters, reports
+from ..services import campaigns, evaluation, forecast, posters, reports
 from . import http
 from .guard import actor, staff_route
 
@@ -29,6 +29,18 @@ def staff_dashboard(principal):
                                         http.parse_day(http.query(request, "to"), "to", required=False),
                                         rules.wib_now().date())
     return http.respond(200, evaluation.build(start, end))
+
+
+@staff_route(bp, "/staff/forecast")
+def staff_forecast(principal):
+    """The published forecast with what the coming weeks need (computed by the scheduled function)."""
+    return http.respond(200, forecast.staff_view())
+
+
+@staff_route(bp, "/staff/forecast/what-if", methods=("POST",))
+def staff_forecast_what_if(principal):
+    """One more duty block (consultant, day, service): the estimate before and after."""
+    return http.respond(200, forecast.what_if(http.body(bp.current_request)))
 
 
 @staff_route(bp, "/staff/campaigns")

@@ -12,14 +12,14 @@ import logging
 from .. import metrics
 from ..budget import Deadline
 from ..messages import reminders, send
-from . import allocation, broadcasts, launcher, meetings, privacy
+from . import allocation, broadcasts, forecast, launcher, meetings, privacy
 
 logger = logging.getLogger(__name__)
 
 # Seconds of work when no Lambda context says otherwise: each a little under the function's
 # timeout in .chalice/config.json (a test keeps them so).
 BUDGETS = {"allocate": 110, "send_messages": 50, "sync_meetings": 230, "queue_reminders": 110,
-           "send_broadcasts": 50, "anonymise_old_data": 590}
+           "send_broadcasts": 50, "anonymise_old_data": 590, "forecast": 50}
 
 
 def _deadline(name: str, deadline: Deadline | None) -> Deadline:
@@ -72,3 +72,10 @@ def send_broadcasts(deadline: Deadline | None = None) -> dict:
 
 def anonymise_old_data(deadline: Deadline | None = None) -> dict:
     return _logged("retention", privacy.run_retention(deadline=_deadline("anonymise_old_data", deadline)))
+
+
+def publish_forecast(deadline: Deadline | None = None) -> dict:
+    """The capacity forecast (services/forecast.py): one computation, two small items."""
+    summary = forecast.publish()
+    logger.info("forecast %s", json.dumps(summary))
+    return summary

@@ -68,7 +68,6 @@ class Registration(BaseModel):
     """
 
     Meta = _meta("registrations")
-
     reference = UnicodeAttribute(hash_key=True)
     token_hash = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -117,7 +116,6 @@ class IdempotencyRecord(BaseModel):
     """
 
     Meta = _meta("idempotency")
-
     key = UnicodeAttribute(hash_key=True)
     response = UnicodeAttribute()  # JSON of the first answer
     created_at = UnicodeAttribute()
@@ -131,7 +129,6 @@ class ConsultantRecord(BaseModel):
     """A consultant (narasumber). Listed with one Query on the constant partition."""
 
     Meta = _meta("consultants")
-
     team = UnicodeAttribute(hash_key=True, default=TEAM)
     consultant_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
@@ -149,7 +146,6 @@ class RoomRecord(BaseModel):
     """A consultation room at the office: holds one face-to-face session at a time."""
 
     Meta = _meta("rooms")
-
     team = UnicodeAttribute(hash_key=True, default=TEAM)
     room_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
@@ -166,7 +162,6 @@ class RosterRecord(BaseModel):
     """
 
     Meta = _meta("roster")
-
     team = UnicodeAttribute(hash_key=True, default=TEAM)
     sk = UnicodeAttribute(range_key=True)
     consultant_id = UnicodeAttribute()
@@ -184,7 +179,6 @@ class ClosureRecord(BaseModel):
     """
 
     Meta = _meta("closures")
-
     year = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     day = UnicodeAttribute()
@@ -198,7 +192,6 @@ class AuditRecord(BaseModel):
     """Who changed what, when: one item per staff write, partitioned by WIB day."""
 
     Meta = _meta("audit")
-
     day = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)  # "<UTC ISO>#<random>"
     actor = UnicodeAttribute()
@@ -215,7 +208,6 @@ class SessionRecord(BaseModel):
     """
 
     Meta = _meta("sessions")
-
     session_id = UnicodeAttribute(hash_key=True)
     reference = UnicodeAttribute()
     seat_id = UnicodeAttribute()
@@ -257,7 +249,6 @@ class LockRecord(BaseModel):
     """
 
     Meta = _meta("locks")
-
     lock_id = UnicodeAttribute(hash_key=True)
     session_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -267,7 +258,6 @@ class NoteRecord(BaseModel):
     """A consultant's notes on one session; staff read them, other consultants never do."""
 
     Meta = _meta("notes")
-
     session_id = UnicodeAttribute(hash_key=True)
     consultant_id = UnicodeAttribute()
     reference = UnicodeAttribute()
@@ -290,7 +280,6 @@ class FeedbackRecord(BaseModel):
     """
 
     Meta = _meta("feedback")
-
     session_id = UnicodeAttribute(hash_key=True)
     reference = UnicodeAttribute()  # the registration the session served
     consultant_id = UnicodeAttribute()
@@ -328,7 +317,6 @@ class OutboxRecord(BaseModel):
     """
 
     Meta = _meta("outbox")
-
     message_id = UnicodeAttribute(hash_key=True)  # "M-" + hash of dedupe_key
     dedupe_key = UnicodeAttribute()  # "<template>#<subject>#<channel>"
     recipient_kind = UnicodeAttribute()  # visitor | consultant
@@ -365,7 +353,6 @@ class OptOutRecord(BaseModel):
     """A WhatsApp number that replied BERHENTI/STOP: it gets essential messages only."""
 
     Meta = _meta("optouts")
-
     phone = UnicodeAttribute(hash_key=True)  # E.164
     keyword = UnicodeAttribute()
     opted_out_at = UnicodeAttribute()
@@ -382,7 +369,6 @@ class StatsRecord(BaseModel):
     """
 
     Meta = _meta("stats")
-
     period = UnicodeAttribute(hash_key=True)
     through = UnicodeAttribute(null=True)
 
@@ -410,7 +396,6 @@ class CampaignRecord(BaseModel):
     """
 
     Meta = _meta("campaigns")
-
     team = UnicodeAttribute(hash_key=True, default=TEAM)
     code = UnicodeAttribute(range_key=True)  # [A-Za-z0-9_-]{1,40}
     name = UnicodeAttribute()
@@ -430,7 +415,6 @@ class BroadcastRecord(BaseModel):
     in the same transactions as the outbox records and their status changes."""
 
     Meta = _meta("broadcasts")
-
     team = UnicodeAttribute(hash_key=True, default=TEAM)
     broadcast_id = UnicodeAttribute(range_key=True)  # "B<yyyymmddHHMMSS><rand>"
     template = UnicodeAttribute()
@@ -461,7 +445,6 @@ class RunRecord(BaseModel):
     ``holder`` = the run holding it until ``lease_until``)."""
 
     Meta = _meta("runs")
-
     run_id = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()  # allocate
     status = UnicodeAttribute(null=True)  # antre | berjalan | selesai | berlanjut | gagal
@@ -485,7 +468,6 @@ class PhoneLimitRecord(BaseModel):
     of the number, never the number; ``refs`` may still list registrations that closed since."""
 
     Meta = _meta("phone-limits")
-
     phone_key = UnicodeAttribute(hash_key=True)
     refs = UnicodeSetAttribute(null=True)
     n = NumberAttribute(default=0)  # len(refs)
@@ -493,8 +475,18 @@ class PhoneLimitRecord(BaseModel):
     expires_at = TTLAttribute(null=True)
 
 
+class ForecastRecord(BaseModel):
+    """The latest capacity forecast (services/forecast.py), one small item read by GetItem:
+    ``public`` (what the signup page shows) and ``staff`` (the needs of the coming weeks)."""
+
+    Meta = _meta("forecasts")
+    key = UnicodeAttribute(hash_key=True)
+    payload = UnicodeAttribute()  # JSON
+    computed_at = UnicodeAttribute()
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
-    CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord,
+    CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord,
 ]

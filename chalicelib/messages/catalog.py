@@ -48,7 +48,7 @@ class Kind:
 
 KINDS: tuple[Kind, ...] = (
     Kind("cc_pendaftaran_diterima", "Pendaftaran diterima", VISITOR,
-         ("nama", "kode", "layanan", "tanggal_pilihan", "tautan_status"), True,
+         ("nama", "kode", "layanan", "tanggal_pilihan", "perkiraan", "tautan_status"), True,
          "Segera setelah pengunjung mendaftar."),
     Kind("cc_sesi_terjadwal", "Sesi terjadwal", VISITOR,
          ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), True,

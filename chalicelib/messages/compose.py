@@ -147,11 +147,16 @@ def status_link_for(reg) -> str:
         raise ConfigError(str(exc)) from None
 
 
+NO_ESTIMATE = "Perkiraan waktu tunggu belum tersedia; jadwal kami kirim secepatnya."
+
+
 def _visitor_context(reg, params: dict) -> dict:
     return {
         "nama": reg.name, "kode": format_reference(reg.reference), "tautan_status": status_link_for(reg),
         "layanan": rules.SERVICES.get(reg.service, reg.service), "cara": rules.MODES.get(reg.mode, reg.mode),
         "tanggal_pilihan": days_text(params.get("days") or reg.days),
+        # The waiting-time estimate the visitor saw when registering (services/forecast.py).
+        "perkiraan": params.get("estimate") or NO_ESTIMATE,
         "oleh": params.get("by", "kantor"), "antre": bool(params.get("requeue")), "sesi_lama": None,
     }
 

@@ -37,8 +37,12 @@ def _visitor(template: str, reg, subject: str, now: datetime | None, *, session_
             for channel in channels]
 
 
-def on_registration_received(reg, now: datetime | None = None) -> list:
-    return _visitor("cc_pendaftaran_diterima", reg, reg.reference, now, params={"days": list(reg.days)})
+def on_registration_received(reg, now: datetime | None = None, estimate: str | None = None) -> list:
+    """`estimate`: the words of the waiting-time estimate published when the visitor registered."""
+    params = {"days": list(reg.days)}
+    if estimate:
+        params["estimate"] = estimate
+    return _visitor("cc_pendaftaran_diterima", reg, reg.reference, now, params=params)
 
 
 def on_link_requested(reg, slot: str, now: datetime | None = None) -> list:

@@ -34,6 +34,7 @@ DEFAULT_PATTERN = (0, 1, 2)  # before anyone registered: the first three days of
 LEAVE_WEEKS = range(2, 10)  # weeks ago whose registrations have mostly settled (cancelled, expired, served)
 ARRIVAL_WEEKS = range(1, 5)  # the last four full weeks
 NEED_WEEKS = 4
+OFFERED_ON_PAGE = 15  # the signup page shows the first 15 bookable days (static_site/assets/signup.js)
 
 
 def _now() -> datetime:
@@ -119,7 +120,7 @@ def build(now: datetime, extra: tuple = ()) -> Built:
     queue = sorted(registrations_store.waiting(), key=lambda r: request_priority(allocation.as_request(r)))
     working = tuple(_weekdays(today + timedelta(days=1), last, holidays))
     window_end = today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days)
-    offered = tuple(d for d in working if first <= d <= window_end)
+    offered = tuple(d for d in working if first <= d <= window_end)[:OFFERED_ON_PAGE]
     leave_rate, rates = _rates(today)
     inputs = fc.Inputs(
         today=today, offered=offered, working=working,

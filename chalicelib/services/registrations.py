@@ -9,6 +9,7 @@ from ..domain import counters, rules, validation
 from ..domain.errors import InputError, NotFound
 from ..domain.references import format_reference, hash_token, new_reference, normalize_reference, token_matches
 from ..messages import events
+from ..store import forecasts as forecast_store
 from ..store import outbox as outbox_store
 from ..store import phone_limits
 from ..store import registrations as store
@@ -108,11 +109,12 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
         return Outcome(409, {"errors": {"whatsapp": ALREADY_OPEN}, "open_registration": True})
 
     created = rules.to_utc_iso(now)
+    estimate = forecast_store.public_text(data.service, data.mode)  # what the page showed (one GetItem)
     for attempt in range(ATTEMPTS):
         reference = new_reference()
         token = links.status_token(reference)  # every later message can carry the link again
         body = {"reference": format_reference(reference), "token": token, "status": rules.STATUS_WAITING,
-                "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING]}
+                "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING], "estimate": estimate}
         registration = store.build(
             reference, token, now,
             name=data.name, phone=data.phone, email=data.email, kecamatan=data.kecamatan, desa=data.desa,
@@ -126,7 +128,7 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
         if key:
             store.add_idempotency(uow, key, body, now)
         # "Registration received" (WhatsApp, and e-mail when given), and the evaluation counters.
-        outbox_store.add(uow, events.on_registration_received(registration, now))
+        outbox_store.add(uow, events.on_registration_received(registration, now, estimate=estimate))
         stats_store.add(uow, counters.registration_created(
             created_at=created, service=data.service, topics=data.topics, source=data.source,
             campaign=data.campaign, kecamatan=data.kecamatan, mode=data.mode))

@@ -61,6 +61,19 @@
     .then(function (o) { showDays(o.days); })
     .catch(function () { showDays(fallbackDays()); });
 
+  // The waiting-time estimate for the chosen service and mode (computed every 30 minutes).
+  var estimates = null;
+  function showEstimate() {
+    var m = form.querySelector("input[name=mode]:checked"), box = $("perkiraan");
+    var e = estimates && m && estimates[service()] && estimates[service()][m.value];
+    box.hidden = !e;
+    box.textContent = e ? e.text : "";
+  }
+  form.querySelectorAll("input[name=service], input[name=mode]").forEach(function (r) { r.addEventListener("change", showEstimate); });
+  fetch(API + "/public/forecast").then(function (r) { if (!r.ok) throw r; return r.json(); })
+    .then(function (o) { estimates = o.estimates || null; showEstimate(); })
+    .catch(function () { /* no estimate is better than a wrong one */ });
+
   var desc = field("description");
   desc.addEventListener("input", function () { $("count-description").textContent = desc.value.length; });
 
@@ -217,6 +230,8 @@
     sessionStorage.removeItem("cc-key");
     var link = location.origin + location.pathname.replace(/[^\/]*$/, "") + "status.html#ref=" + encodeURIComponent(body.reference) + "&t=" + encodeURIComponent(body.token);
     $("ref").textContent = body.reference;
+    $("perkiraan-ok").textContent = body.estimate || "";
+    $("perkiraan-ok").hidden = !body.estimate;
     $("status-link").href = link;
     form.hidden = true;
     var ok = $("berhasil"); ok.hidden = false; ok.focus(); ok.scrollIntoView();

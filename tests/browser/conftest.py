@@ -174,6 +174,25 @@ def book_in_the_past(stack, token, reference: str, past_seat: dict, mode: str = 
     return {**session, "start": past_seat["start"], "day": past_seat["day"], "start_wib": past_seat["start_wib"]}
 
 
+def fire(stack, *names):
+    """Run scheduled functions once, by their schedule name, with a CloudWatch-shaped event (the
+    browser tests' stack runs without the local timer)."""
+    import json
+    import subprocess
+    import sys
+
+    from infra.local.run import local_env
+
+    env = local_env({"dynamodb_port": stack.dynamodb_port, "data": stack.data, "site_port": stack.site_port})
+    code = ("import json, sys; from datetime import datetime, timezone; import app as m; "
+            "from infra.local.timer import event, scheduled_functions; "
+            "fns = scheduled_functions(m.app); "
+            "print(json.dumps({n: fns[n](event(datetime.now(timezone.utc)), None) for n in sys.argv[1:]}))")
+    out = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def screenshot(pg, name: str) -> None:
     """Keep a phone-sized screenshot when SCREENSHOT_DIR is set (to look at what visitors see)."""
     target = os.environ.get("SCREENSHOT_DIR")

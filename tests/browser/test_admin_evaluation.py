@@ -9,7 +9,7 @@ import re
 import uuid
 from pathlib import Path
 
-from .conftest import ROOT, book_in_the_past, screenshot
+from .conftest import ROOT, book_in_the_past, fire, screenshot
 from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fixture
     ADMIN, DESKTOP, built_admin_page, call, go, horizontal_overflow, open_admin, sign_in, too_wide,
 )
@@ -203,25 +203,6 @@ def test_feedback_charts_and_comments_are_drawn_from_the_dashboard_answer(stack,
 
 
 # --- Siaran WhatsApp ------------------------------------------------------------------------------
-
-def fire(stack, *names):
-    """Run scheduled functions once, by their schedule name, with a CloudWatch-shaped event (the
-    browser tests' stack runs without the local timer)."""
-    import json
-    import subprocess
-    import sys
-
-    from infra.local.run import local_env
-
-    env = local_env({"dynamodb_port": stack.dynamodb_port, "data": stack.data, "site_port": stack.site_port})
-    code = ("import json, sys; from datetime import datetime, timezone; import app as m; "
-            "from infra.local.timer import event, scheduled_functions; "
-            "fns = scheduled_functions(m.app); "
-            "print(json.dumps({n: fns[n](event(datetime.now(timezone.utc)), None) for n in sys.argv[1:]}))")
-    out = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 def past_client(stack, token, name, service, kecamatan):
     """A registration whose session took place (a past seat booked by hand, marked hadir): "selesai"."""

@@ -156,3 +156,24 @@ def test_a_second_registration_for_the_same_number_asks_first(stack, page):
     assert "WhatsApp" in page.text_content("#tautan-terkirim")
     page.click("#daftar-topik-lain")
     page.wait_for_selector("#berhasil:not([hidden])")
+
+
+def test_the_page_says_how_long_the_wait_may_be_for_the_chosen_service_and_mode(stack, page):
+    from .conftest import fire
+
+    fire(stack, "forecast")
+    _, published = call(stack, "GET", "/public/forecast")
+    expected = published["estimates"]["ukm"]["daring"]["text"]
+    assert expected.startswith("Perkiraan")
+    page.goto(stack.site + "/")
+    page.wait_for_selector("input[name=days]")
+    assert page.is_hidden("#perkiraan")  # nothing chosen yet
+    page.check("input[name=service][value=ukm]")
+    assert page.is_hidden("#perkiraan")  # a mode too
+    page.check("input[name=mode][value=daring]")
+    page.locator("#perkiraan", has_text=expected).wait_for()
+    fill_valid_form(page, name="Sari Perkiraan", phone="0812 9876 0099")
+    screenshot(page, "signup-perkiraan")
+    page.click("#kirim")
+    page.wait_for_selector("#berhasil:not([hidden])")
+    assert page.text_content("#perkiraan-ok") == expected  # and the confirmation quotes it

@@ -104,3 +104,24 @@ def test_what_if_refuses_bad_choices_per_field(client, clinic, admin):
     assert wrong.status_code == 400 and "tidak melayani" in wrong.json_body["errors"]["service"]
     missing = admin.post("/staff/forecast/what-if", {"consultant_id": "K-NOPE", "day": days[0], "service": "ukm"})
     assert missing.status_code == 404
+
+
+def test_the_confirmation_quotes_the_estimate_the_visitor_saw(client, clinic, monkeypatch, tmp_path):
+    from chalicelib.messages import compose
+    from chalicelib.messages import send as outbox
+    from chalicelib.store.models import OutboxRecord
+
+    monkeypatch.setenv("LOCAL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("SITE_URL", "https://cleanclear.example.go.id")
+    early = register(client, name="Sebelum", phone="0813-5000-0001", email="a@example.org")  # nothing published yet
+    run_schedule(client)
+    words = published(client)["koperasi"]["tatap_muka"]["text"]
+    later = register(client, name="Sesudah", phone="0813-5000-0002", email="b@example.org")
+    outbox.send_due()
+
+    def texts(reg):
+        return [json.loads(r.rendered)["text"] for r in OutboxRecord.by_status.query("sent")
+                if r.reference == reg["ref"] and r.template == "cc_pendaftaran_diterima"]
+
+    assert len(texts(later)) == 2 and all(words in t for t in texts(later))  # WhatsApp and e-mail
+    assert all(compose.NO_ESTIMATE in t for t in texts(early))

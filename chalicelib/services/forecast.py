@@ -137,7 +137,8 @@ def _estimates(inputs: fc.Inputs) -> dict:
 
 
 def _mondays(today: date) -> list[date]:
-    monday = counters.week_start(today) + timedelta(days=7)  # the coming weeks, from next Monday
+    """This week (its days after today) and the three after it."""
+    monday = counters.week_start(today)
     return [monday + timedelta(days=7 * n) for n in range(NEED_WEEKS)]
 
 

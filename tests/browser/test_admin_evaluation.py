@@ -295,3 +295,45 @@ def test_whatsapp_broadcast_to_past_clients_is_counted_paced_and_watched(stack, 
     sent.first.wait_for()
     assert sent.count() == 2 and "Kabar layanan" in sent.first.locator("h2").inner_text()
     assert problems == []
+
+
+def test_coordinator_reads_the_needs_and_tries_one_more_duty_block(stack, page):
+    from datetime import date, timedelta
+
+    from .conftest import fire
+
+    fire(stack, "forecast")
+    _, staff = call(stack, "GET", "/staff/forecast", token=login_token_for(stack))
+    problems = open_admin(page, stack, hash_="#/evaluasi")
+    sign_in(page, ADMIN)
+    loaded(page, "#e-pk-status")
+    assert "pendaftar menunggu" in page.text_content("#e-pk-status")
+    # The estimates as the signup page words them, and four weeks per service and mode.
+    koperasi = page.locator("#e-pk-now li[data-service=koperasi][data-mode=tatap_muka]")
+    assert staff["estimates"]["koperasi"]["tatap_muka"]["text"].replace("Perkiraan: ", "") in koperasi.inner_text()
+    assert page.locator("#e-pk-tabel tbody tr").count() == len(staff["needs"]) == 4 * 2 * 2
+
+    # Siti (koperasi, Monday/Wednesday/Friday in the demo) also on a Tuesday.
+    tuesday = date.today() + timedelta(days=8)
+    while tuesday.weekday() != 1:
+        tuesday += timedelta(days=1)
+    page.click("#e-pk-hitung")  # no consultant chosen: said at the field
+    page.locator("#e-pk-err-consultant_id:not(:empty)").wait_for()
+    page.select_option("#e-pk-consultant_id", "K-SITI")
+    page.fill("#e-pk-day", tuesday.isoformat())
+    page.select_option("#e-pk-service", "koperasi")
+    page.click("#e-pk-hitung")
+    page.locator("#e-pk-hasil .ok-box", has_text="6 slot tambahan").wait_for()
+    rows = page.locator("#e-pk-banding tbody tr").all_inner_texts()
+    assert rows[0].startswith("Antrean yang terjadwal") and any("Pendaftar baru, Tatap muka" in r for r in rows)
+    screenshot(page, "eval-04-perkiraan")
+    # Nothing was saved to the roster.
+    _, roster = call(stack, "GET", f"/staff/roster?week={tuesday.isoformat()}", token=login_token_for(stack))
+    assert not [e for e in roster["exceptions"] if e["consultant_id"] == "K-SITI" and e["day"] == tuesday.isoformat()]
+    assert problems == []
+
+
+def login_token_for(stack):
+    from .test_admin_page import login_token
+
+    return login_token(stack, ADMIN)

@@ -5,11 +5,12 @@ import { api, apiFile, ignoreStop, problem, qs, saveFile } from "./api.js";
 import { clearErrors, showErrors } from "./forms.js";
 import { loaders, meta } from "./state.js";
 import { barList, chartCard, columns, numbersTable, plotWidth } from "./charts.js";
+import { loadForecast } from "./perkiraan.js";
 
 loaders.evaluasi = function (arg, changed) {
   if (!$("e-to").value) { $("e-to").value = todayWIB(); $("e-from").value = addDays(todayWIB(), -55); }
   if (!$("e-r-month").value) { var t = todayWIB(); $("e-r-month").value = t.slice(0, 7); }
-  if (changed) showDashboard();
+  if (changed) { showDashboard(); loadForecast(); }
 };
 var dashRequest = 0;
 function showDashboard() {

@@ -57,6 +57,7 @@ bench: setup chromium site
 	$(PY) bench/allocation_run.py
 	$(PY) bench/jobs_run.py
 	$(PY) bench/admin_sections.py
+	$(PY) bench/forecast.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-3",
                    "AWS_REGION": "ap-southeast-3", "STAGE": "bench", "APP_STAGE": "bench", "AUTH_MODE": "local",
-                   "MAX_OPEN_PER_PHONE": "50", "BACKGROUND_JOBS": "inline", "TABLE_PREFIX": "bench"})
+                   "MAX_OPEN_PER_PHONE": "50", "BACKGROUND_JOBS": "inline", "TABLE_PREFIX": "bench",
+                   "APP_SIGNING_KEY": "bench-signing-key", "SITE_URL": "https://klinik.example.go.id"})
 
 from infra.local import dynamodb  # noqa: E402
 
@@ -175,6 +176,24 @@ def _transaction_items(rec: Recorder) -> int:
     return round((rec.items_written - single) / max(rec.ops["TransactWriteItems"], 1))
 
 
+def forecast_run(app, timer) -> dict:
+    """The `forecast` scheduled function on this queue, and its pure part alone (the baseline)."""
+    from chalicelib.domain import forecast as fc
+    from chalicelib.services import forecast as service
+
+    handler = timer.scheduled_functions(app)["forecast"]
+    timeout = timer.timeouts()["forecast"]
+    started = time.perf_counter()
+    result = handler(timer.event(datetime.now(timezone.utc)), timer.Context("forecast", timeout))
+    wall = time.perf_counter() - started
+    built = service.build(datetime.now(timezone.utc))
+    started = time.perf_counter()
+    for s in ("koperasi", "ukm"):
+        fc.estimates(built.inputs, s)
+    pure = time.perf_counter() - started
+    return {"wall": wall, "pure": pure, "timeout": timeout, "waiting": result["waiting"], "seats": result["free_seats"]}
+
+
 def one_size(size: int) -> dict:
     """A fresh DynamoDB Local, `size` waiting registrations, two runs of the scheduled function."""
     from app import app
@@ -188,6 +207,7 @@ def one_size(size: int) -> dict:
         consultants = seed(size)
         names = copy_tables()
         bare_transaction_ms(8, 3500)  # warm DynamoDB Local's JVM up before anything is timed
+        forecast = forecast_run(app, timer)  # on the full queue, before the allocation books it
         handler = timer.scheduled_functions(app)["allocate"]
         timeout = timer.timeouts()["allocate"]
         with Recorder() as first:
@@ -207,7 +227,7 @@ def one_size(size: int) -> dict:
                 "ops": dict(first.ops), "second": again, "second_transactions": second.ops["TransactWriteItems"],
                 "second_writes": second.items_written, "bare_ms": bare, "ratio": ms_per_booking / replay,
                 "replay_ms": replay, "ratio_puts": ms_per_booking / bare,
-                "transaction_bytes": size, "timeout": timeout}
+                "transaction_bytes": size, "timeout": timeout, "forecast": forecast}
     finally:
         dynamodb.stop(proc)
 
@@ -227,6 +247,9 @@ def main(sizes: list[int]) -> None:
               f"{r['ms_per_booking']:>11.1f}{r['requests_per_booking']:>12.2f}{r['items_per_booking']:>14.2f}"
               f"{r['replay_ms']:>11.1f}{r['ratio']:>7.2f}{r['bare_ms']:>9.1f}{r['ratio_puts']:>11.2f}  {second}, "
               f"{r['second_writes']} run-record writes")
+        f = r["forecast"]
+        print(f"{'':>8}forecast run: {f['waiting']} waiting, {f['seats']} free seats: {f['wall']:.1f} s of its {f['timeout']} s "
+              f"timeout; the pure estimate alone {f['pure']:.1f} s (ratio {f['wall'] / max(f['pure'], 1e-9):.2f})")
         print(f"{'':>8}one run: complete={res['complete']}, conflicts={res['conflicts']}, expired={res['expired']}, "
               f"timeout {r['timeout']} s; bare transaction of {r['transaction_items']} items, {r['transaction_bytes']} bytes; "
               f"requests {r['ops']}")

@@ -7,8 +7,10 @@ hold, closures already taken out) are handed out in SCENARIOS simulated futures:
 
 1. the waiting registrations, in queue order, each take a seat on the first of their offered
    days that still has one for their mode (a seat for only their mode before a seat that could
-   take either: the flexible one stays for someone who needs it); in each future a share of them
-   (`leave_rate`, measured: cancelled or expired before a session) leaves instead;
+   take either: the flexible one stays for someone who needs it), or, when none is left, offer
+   new dates once theirs have passed and take the first seat after them (their place in the
+   queue is kept); in each future a share of them (`leave_rate`, measured: cancelled or expired
+   and gone before a session) leaves instead;
 2. the registrations that arrive while the published estimate is shown (`arrivals_per_day` x
    `shown_days`, Poisson) come before the reader and do the same;
 3. the new visitor offers days drawn from how recent visitors chose theirs (`patterns`:
@@ -158,8 +160,17 @@ class _Free:
         return next((day for day in self.days[start:] if self.has(day, mode)), None)
 
 
-def _serve(free: _Free, days, mode: str) -> bool:
-    return any(free.take(d, mode) for d in days)
+def _serve(free: _Free, days, mode: str, after: date | None) -> None:
+    """One registration ahead of the visitor: a seat on one of its days, in its order; else, once
+    those days have passed, it offers new dates (keeping its place) and takes the first seat after
+    them. A fixed order of preference over the seats, whatever else is free: what keeps the
+    guarantees."""
+    if any(free.take(d, mode) for d in days):
+        return
+    if after is not None:
+        later = free.first_after(after, mode)
+        if later is not None:
+            free.take(later, mode)
 
 
 def _visitor_days(inputs: Inputs, u: float) -> tuple[list[date], date | None]:
@@ -196,12 +207,12 @@ def waits(inputs: Inputs, service: str, scenarios: int = SCENARIOS, seed: int = 
         for w in queue:
             if _unit(seed, k, w.key) < inputs.leave_rate:
                 continue
-            _serve(free, w.days, w.mode)
+            _serve(free, w.days, w.mode, max(w.days) if w.days else None)
         ahead = _poisson(total_rate * inputs.shown_days, _unit(seed, k, "arrivals"))
         for i in range(ahead):
             mode = modes[0] if _unit(seed, k, f"arrival-mode-{i}") * total_rate < rates[modes[0]] else modes[1]
-            days, _ = _visitor_days(inputs, _unit(seed, k, f"arrival-{i}"))
-            _serve(free, days, mode)
+            days, last = _visitor_days(inputs, _unit(seed, k, f"arrival-{i}"))
+            _serve(free, days, mode, last)
         days, last = _visitor_days(inputs, _unit(seed, k, "visitor"))
         for mode in modes:  # the same visitor, asking for either mode
             got = next((d for d in days if free.has(d, mode)), None) or free.first_after(last, mode)

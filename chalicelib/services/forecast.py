@@ -82,12 +82,14 @@ def _patterns(today: date, holidays: set[date]) -> tuple:
 
 
 def _rates(today: date, working_per_week: int = 5) -> tuple[float, dict]:
-    """(share of registrations that leave before a session, arrivals per working day per (service, mode))."""
+    """(share of registrations cancelled before a session, arrivals per working day per (service, mode))."""
     monday = counters.week_start(today)
     weeks = {n: counters.week_key(monday - timedelta(days=7 * n)) for n in set(LEAVE_WEEKS) | set(ARRIVAL_WEEKS)}
     items = stats_store.read_periods(list(weeks.values()))
     leave_reg = sum(items.get(weeks[n], {}).get("reg", 0) for n in LEAVE_WEEKS)
-    left = sum(items.get(weeks[n], {}).get(k, 0) for n in LEAVE_WEEKS for k in ("cancel", "exp"))
+    # Cancellations only: most registrations that expire offer new dates and wait on (the
+    # forecast lets them), so counting expiries as leaving would promise too short a wait.
+    left = sum(items.get(weeks[n], {}).get("cancel", 0) for n in LEAVE_WEEKS)
     leave_rate = min(0.5, left / leave_reg) if leave_reg else 0.0
     arrivals = [items.get(weeks[n], {}) for n in ARRIVAL_WEEKS]
     total = sum(a.get("reg", 0) for a in arrivals)

@@ -601,7 +601,9 @@ def test_every_section_fits_320px_and_desktop(stack, browser):
             pg.click("#menu-toggle")
         for section in TEAM_SECTIONS:
             go(pg, section)
-            pg.locator(f"#sec-{section} [role=status]", has_text=re.compile(r"^Memuat")).wait_for(state="detached")
+            # Every status line of the section has finished loading (a section may have several).
+            pg.wait_for_function("""s => ![...document.querySelectorAll('#sec-' + s + ' [role=status]')]
+                .some(e => /^Memuat/.test(e.textContent))""", arg=section)
             if section == "pendaftaran":
                 pg.wait_for_selector("#p-isi tr")
             assert horizontal_overflow(pg) <= 0, (name, section, too_wide(pg))

@@ -161,6 +161,15 @@ def test_mime_has_text_html_and_calendar_parts():
     assert "BEGIN:VCALENDAR" in calendar.get_content()
     plain = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
     assert "09.00–09.30 WIB" in plain.get_content()
+    # Indonesian text (the dash above) travels quoted-printable or base64, never as raw 8-bit:
+    # the whole message is ASCII, and the invitation decodes to exactly its bytes.
+    assert all(byte < 128 for byte in raw)
+    encodings = {p.get_content_type(): p["Content-Transfer-Encoding"] for p in msg.walk() if not p.is_multipart()}
+    assert encodings == {"text/plain": "quoted-printable", "text/html": "quoted-printable",
+                         "text/calendar": "base64", "application/ics": "base64"}
+    assert calendar.get_payload(decode=True) == rendered.calendar.encode("utf-8")
+    attachment = next(p for p in msg.walk() if p.get_content_type() == "application/ics")
+    assert attachment.get_payload(decode=True) == rendered.calendar.encode("utf-8")
 
 
 # --- WhatsApp Cloud API --------------------------------------------------------------------------

@@ -8,11 +8,13 @@ The MIME message (`build_mime`)::
 
     multipart/mixed
       multipart/alternative
-        text/plain; charset=utf-8
-        text/html; charset=utf-8
-        text/calendar; method=REQUEST|CANCEL; charset=utf-8     (session messages)
-      application/ics; name=undangan.ics (attachment)           (same calendar, for clients
+        text/plain; charset=utf-8        quoted-printable (7bit when ASCII)
+        text/html; charset=utf-8         quoted-printable (7bit when ASCII)
+        text/calendar; method=REQUEST|CANCEL; charset=utf-8   base64 (session messages)
+      application/ics; name=undangan.ics (attachment, base64)   (same calendar, for clients
                                                                  that only read attachments)
+
+No part is raw 8-bit: the whole message is ASCII on the wire.
 
 Every message carries the tag ``outbox_id=<record id>`` and, when SES_CONFIGURATION_SET is set
 (in AWS), goes through that configuration set, whose event destination publishes Send, Delivery,
@@ -52,6 +54,12 @@ def _address(email_address: str, name: str | None = None) -> Address:
     return Address(display_name=name or "", username=user, domain=domain)
 
 
+def _text_cte(body: str) -> str:
+    """Indonesian text is not always ASCII (a dash, a name): quoted-printable then, as SES's raw
+    message reference asks, never raw 8-bit parts."""
+    return "7bit" if body.isascii() else "quoted-printable"
+
+
 def build_mime(*, from_address: str, to_address: str, to_name: str | None, subject: str, text: str,
                html: str | None, calendar: str | None = None, calendar_method: str | None = None,
                reply_to: str | None = None, message_id: str | None = None, now: datetime | None = None) -> bytes:
@@ -64,12 +72,14 @@ def build_mime(*, from_address: str, to_address: str, to_name: str | None, subje
     msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
     msg["Message-ID"] = make_msgid(idstring=message_id, domain=from_address.rpartition("@")[2] or None)
     msg["Content-Language"] = "id"
-    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.set_content(text, subtype="plain", charset="utf-8", cte=_text_cte(text))
     if html:
-        msg.add_alternative(html, subtype="html", charset="utf-8")
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte=_text_cte(html))
     if calendar:
         method = calendar_method or "REQUEST"
-        msg.add_alternative(calendar, subtype="calendar", charset="utf-8", params={"method": method})
+        # base64: the invitation decodes to exactly its bytes (CRLF line ends included).
+        msg.add_alternative(calendar.encode("utf-8"), maintype="text", subtype="calendar", cte="base64",
+                            params={"method": method, "charset": "utf-8"})
         msg.add_attachment(calendar.encode("utf-8"), maintype="application", subtype="ics",
                            filename="undangan.ics")
     return msg.as_bytes(policy=POLICY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,15 @@ def local_outbox_dir(env: Mapping[str, str] | None = None) -> str | None:
 
 def zoom_provider(env: Mapping[str, str] | None = None) -> str:
     return _text("ZOOM_PROVIDER", env=env).lower()
+
+
+WHATSAPP_GRAPH_VERSION = "v26.0"  # Graph API of July 2026; Meta keeps a version about two years
+
+
+def whatsapp_graph_version(env: Mapping[str, str] | None = None) -> str:
+    """The Graph API version (`WHATSAPP_GRAPH_VERSION`, e.g. "v26.0"); a malformed value gives the default."""
+    raw = _text("WHATSAPP_GRAPH_VERSION", env=env)
+    return raw if re.fullmatch(r"v\d{2}\.0", raw) else WHATSAPP_GRAPH_VERSION
 
 
 def whatsapp_api_base(env: Mapping[str, str] | None = None) -> str:

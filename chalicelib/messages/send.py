@@ -42,7 +42,8 @@ from .catalog import ConfigError, Defer, Skip
 from .compose import Data, build, render
 from .records import (FAILED, MAX_ATTEMPTS, SENT, SKIPPED, UNKNOWN, UNKNOWN_WAIT_SECONDS, backoff_seconds,
                       broadcast_counts)
-from .senders import Retryable, SendError, Unknown, sender as sender_for
+from .catalog import BROADCAST_KINDS
+from .senders import Paused, Retryable, SendError, Unknown, sender as sender_for
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class SendSummary:
     failed: int = 0
     skipped: int = 0
     deferred: int = 0  # waiting (Zoom link), throttled channel, or out of time
+    paused: int = 0  # the channel's credentials were refused: waiting for staff to renew them
     busy: int = 0  # another run holds it, or it changed since it was read
     unknown: int = 0  # no answer after the request left: waiting for the provider's status
     resent: int = 0  # of the tries, those sent again because no status came for an unknown send
@@ -252,6 +254,9 @@ def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: f
             provider_id = sender.send(built.to, built.to_name, rendered, record.message_id)
     except Unknown as exc:
         return _unknown(record, token, exc, now)
+    except Paused as exc:
+        channel.throttled = True  # nothing more on this channel in this run
+        return _paused(record, token, exc, now)
     except SendError as exc:
         if exc.throttled:
             channel.throttled = True
@@ -279,8 +284,27 @@ def _retry_or_fail(record, token: str, exc: SendError, now: datetime) -> str:
     return "retry"
 
 
+PAUSE_SECONDS = 15 * 60
+BROADCAST_TEMPLATES = frozenset(k.name for k in BROADCAST_KINDS)
+
+
+def _paused(record, token: str, exc: SendError, now: datetime) -> str:
+    """The token was refused: the message waits (its try does not count) and staff are alarmed;
+    the next run tries one message again, so sending resumes by itself once the token is renewed."""
+    _settle(record, token, {"next_attempt_at": _iso(now + timedelta(seconds=PAUSE_SECONDS)), "+attempts": -1,
+                            "error": exc.short(), "updated_at": _iso(now)})
+    metrics.emit("WhatsAppPaused")
+    logger.error("outbox %s: channel paused (%s)", record.message_id, exc.short())
+    return "paused"
+
+
 def _failed(record, token: str, reason: str, now: datetime) -> str:
     _settle(record, token, {"status": FAILED, "due": None, "error": reason[:300], "updated_at": _iso(now)}, FAILED)
-    metrics.emit("FailedMessages")
+    # Meta refusing a marketing broadcast (a number that blocks them, a quality limit) is counted
+    # apart: it is not a visitor missing a confirmation.
+    if record.template in BROADCAST_TEMPLATES:
+        metrics.emit("BroadcastRefusals")
+    else:
+        metrics.emit("FailedMessages")
     logger.warning("outbox %s failed: %s", record.message_id, reason[:300])
     return "failed"

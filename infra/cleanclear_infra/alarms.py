@@ -20,6 +20,12 @@ CUSTOM_METRICS = {
         "within 15 minutes: the recipient may have it twice. Check the webhook and the SES events."
     ),
     "AllocationFailures": "An allocation run crashed; waiting registrations got no session in it.",
+    "WhatsAppPaused": (
+        "Meta refused the WhatsApp access token (error 190 expired/invalid, or a missing permission): "
+        "no WhatsApp message goes out, they all wait in Kotak keluar. What to do: in Meta Business "
+        "Manager create a new System User token with whatsapp_business_messaging, put it in the "
+        "secret cleanclear/<stage>/whatsapp (access_token); sending resumes within 15 minutes."
+    ),
     "ZoomFailures": (
         "A Zoom meeting could not be created/changed for good, or Zoom is not configured while "
         "online sessions wait for a link; see the session's meeting state (gagal)."
@@ -31,6 +37,10 @@ UNALARMED_METRICS = {
     "UnknownMessages": (
         "A send got no answer (timeout or lost connection after the request left); the provider's "
         "status settles it. Only a resend without a status is an incident (UnknownResends)."
+    ),
+    "BroadcastRefusals": (
+        "Meta refused a marketing broadcast message for good (the number blocks marketing, a quality "
+        "or frequency limit): counted on the broadcast, not an incident of the clinic's own messages."
     ),
     "AllocationConflicts": (
         "A slot was taken by a concurrent change (staff booking by hand) during an allocation run; "

@@ -233,6 +233,49 @@ def test_a_throttled_channel_stops_the_run_for_that_channel(aws, wa_env):
     assert summary.retry == 1 and summary.deferred == 2
 
 
+def test_an_expired_whatsapp_token_pauses_sending_and_loses_nothing(aws, wa_env, failed_metric, monkeypatch):
+    """Meta's error 190: every message would fail the same way. They all wait (no try counted, none
+    failed), one call per run checks the token, the alarm says what to do, and once the token is
+    renewed everything goes out, once each."""
+    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    regs = _visitors(3, now)
+    expired = {"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException",
+                         "code": 190, "error_subcode": 463, "fbtrace_id": "AbC"}}
+    with responses.RequestsMock() as rsps:
+        rsps.post(GRAPH_URL, json=expired, status=401)
+        first = outbox.send_due(now)
+        assert len(rsps.calls) == 1  # the channel stops at the first refusal
+    assert first.paused == 1 and first.deferred == 2 and first.failed == 0
+    waiting = [records("cc_pendaftaran_diterima", r.reference)[0] for r in regs]
+    assert {r.status for r in waiting} == {"pending"} and all(int(r.attempts or 0) == 0 for r in waiting)
+    assert failed_metric.count("WhatsAppPaused") == 1 and "FailedMessages" not in failed_metric
+    assert "190" in next(r.error for r in waiting if r.error)
+
+    # Still expired a run later: still one call, still nothing lost.
+    with responses.RequestsMock() as rsps:
+        rsps.post(GRAPH_URL, json=expired, status=401)
+        later = outbox.send_due(now + timedelta(minutes=1))
+        assert len(rsps.calls) == 1
+    assert later.failed == 0
+
+    # Staff put a new token in the secret: all three go out, once each.
+    with responses.RequestsMock() as rsps:
+        rsps.post(GRAPH_URL, json=wa_ok("wamid.NEW"), status=200)
+        drain(now + timedelta(minutes=16))
+        sent_to = [json.loads(c.request.body)["to"] for c in rsps.calls]
+    assert sorted(sent_to) == sorted(r.phone.lstrip("+") for r in regs)
+    assert {records("cc_pendaftaran_diterima", r.reference)[0].status for r in regs} == {"sent"}
+
+
+def test_the_graph_version_is_a_setting(aws, wa_env, monkeypatch):
+    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    _visitors(1, now)
+    monkeypatch.setenv("WHATSAPP_GRAPH_VERSION", "v27.0")
+    with responses.RequestsMock() as rsps:
+        rsps.post(GRAPH_URL.replace("v26.0", "v27.0"), json=wa_ok("wamid.V27"), status=200)
+        assert outbox.send_due(now).sent == 1
+
+
 def _ses_message(from_address="klinik@cleanclear.example.go.id"):
     import boto3
 

@@ -194,7 +194,7 @@ def test_whatsapp_template_request_shape_and_success():
 @pytest.mark.parametrize("status,body,headers,kind,retry_after,throttled", [
     (400, wa_error(131026, "Message undeliverable"), {}, senders.Permanent, None, False),
     (400, wa_error(132001, "Template name does not exist in the translation"), {}, senders.Permanent, None, False),
-    (401, wa_error(190, "Error validating access token: Session has expired"), {}, senders.Permanent, None, False),
+    (401, wa_error(190, "Error validating access token: Session has expired"), {}, senders.Paused, None, False),
     (429, wa_error(130429, "Rate limit hit"), {"Retry-After": "120"}, senders.Retryable, 120.0, True),
     (400, wa_error(131056, "(Business Account, Consumer Account) pair rate limit hit"), {}, senders.Retryable, None, True),
     (500, wa_error(131000, "Something went wrong"), {}, senders.Retryable, None, False),

@@ -159,3 +159,29 @@ def test_overlapping_runs_together_keep_the_pace_and_the_daily_limit(admin, aws,
     assert sum(queued) == 5  # and the day's limit
     assert broadcasts.run(minute + timedelta(minutes=2)).queued == 0
     assert len(list(OutboxRecord.by_status.query("pending"))) == 5
+
+
+def test_meta_refusing_a_broadcast_is_counted_apart_from_failed_messages(client, admin, clients, monkeypatch):
+    """A marketing message Meta will not deliver (131049: the number's engagement limit) fails for
+    good but raises BroadcastRefusals, not the FailedMessages alarm meant for the clinic's own."""
+    import responses
+
+    from chalicelib import metrics
+    from tests.support.messages import GRAPH_URL, WA_ENV, wa_error
+
+    for key, value in WA_ENV.items():
+        monkeypatch.setenv(key, value)
+    emitted = []
+    monkeypatch.setattr(metrics, "emit", lambda name, *a, **kw: emitted.append(name))
+    made = admin.post("/staff/broadcasts", LAYANAN)
+    assert made.status_code == 201
+    minute = datetime.now(rules.UTC).replace(second=0, microsecond=0)
+    broadcasts.run(minute)
+    with responses.RequestsMock() as rsps:
+        rsps.post(GRAPH_URL, json=wa_error(131049, "This message was not delivered to maintain healthy ecosystem "
+                                                    "engagement."), status=400)
+        summary = outbox.send_due(minute + timedelta(minutes=1))
+    assert summary.failed == 2
+    assert emitted.count("BroadcastRefusals") == 2 and "FailedMessages" not in emitted
+    counts = admin.get(f"/staff/broadcasts/{made.json_body['id']}").json_body["counts"]
+    assert counts["failed"] == 2

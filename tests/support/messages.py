@@ -11,7 +11,7 @@ from chalicelib.services import team
 from chalicelib.store.models import Registration, SessionRecord
 
 ADMIN = "admin@demo.local"
-GRAPH_URL = "https://graph.facebook.com/v21.0/1098765432/messages"
+GRAPH_URL = "https://graph.facebook.com/v26.0/1098765432/messages"  # the default Graph version
 WA_ENV = {
     "WHATSAPP_ACCESS_TOKEN": "EAAG-test-token",
     "WHATSAPP_PHONE_NUMBER_ID": "1098765432",

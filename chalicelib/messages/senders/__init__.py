@@ -20,9 +20,9 @@ import os
 
 from ... import secrets_store, settings
 from ..catalog import WHATSAPP
-from .errors import LOCAL_PREFIX, Permanent, Retryable, SendError, Unknown
+from .errors import LOCAL_PREFIX, Paused, Permanent, Retryable, SendError, Unknown
 
-__all__ = ["Permanent", "Retryable", "SendError", "Unknown", "sender", "provider_label", "NotConfigured"]
+__all__ = ["Paused", "Permanent", "Retryable", "SendError", "Unknown", "sender", "provider_label", "NotConfigured"]
 
 
 class NotConfigured:

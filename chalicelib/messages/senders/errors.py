@@ -4,7 +4,8 @@
 provider said so; `throttled` when the whole channel should pause for this run). `Unknown`: the
 request may have reached the provider and no answer came (a read timeout, a connection lost after
 sending): sending again could deliver it twice, so the outbox waits for the provider's status.
-`Permanent`: trying again will not help.
+`Permanent`: trying again will not help. `Paused`: nothing can go out on the channel until staff
+renew its credentials; the messages wait (not counted as attempts).
 Texts carry status codes, provider codes and short provider messages: no personal data.
 """
 from __future__ import annotations
@@ -40,6 +41,13 @@ class Unknown(SendError):
 
 class Permanent(SendError):
     retryable = False
+
+
+class Paused(SendError):
+    """The channel cannot send anything (its access token expired or lost a permission): every
+    message stays pending, the channel stops for the run, and staff are alarmed to fix it."""
+
+    retryable = True
 
 
 def _scrub(text: str) -> str:

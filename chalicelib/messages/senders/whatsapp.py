@@ -1,6 +1,6 @@
 """WhatsApp Cloud API: template messages out, webhooks in.
 
-Sending: ``POST https://graph.facebook.com/v21.0/{phone_number_id}/messages`` with a Bearer
+Sending: ``POST https://graph.facebook.com/<WHATSAPP_GRAPH_VERSION>/{phone_number_id}/messages`` with a Bearer
 token and a template message (the clinic usually writes first, outside the 24-hour window, so
 only approved templates may be sent)::
 
@@ -32,20 +32,22 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from ... import settings
-from .errors import Permanent, Retryable, Unknown
+from .errors import Paused, Permanent, Retryable, Unknown
 
-GRAPH_VERSION = "v21.0"
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10.0
 TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
 POOL = 32  # connections kept per run: the sender works with a few threads
 LANGUAGE = "id"
 
-# Meta error codes worth another try later: throttling and Meta-side trouble. Every other 4xx
-# (bad number 131026, parameters 131008/131009/132000, unknown template 132001, expired token
-# 190, permissions 10/200, recipient not allowed 131030, ...) fails for good at once.
+# Meta error codes worth another try later: throttling and Meta-side trouble. The token's own
+# trouble (expired or invalid 190, permission 10 and 200-299, HTTP 401) pauses the channel: every
+# message would fail the same way, and none is the message's fault. Every other 4xx (bad number
+# 131026, parameters 131008/131009/132000, unknown template 132001, recipient not allowed 131030,
+# ...) fails for good at once.
 RATE_LIMIT_CODES = {4, 80007, 130429, 131048, 131056}
 TRANSIENT_CODES = {1, 2, 131000, 131016, 133004}
+TOKEN_CODES = {190, 10, *range(200, 300)}
 
 
 def message_body(to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
@@ -102,6 +104,8 @@ def classify(response: requests.Response) -> Exception:
     code = error.get("code")
     message = str(error.get("message") or response.reason or "error")[:200]
     status = response.status_code
+    if code in TOKEN_CODES or status == 401:
+        return Paused(f"WhatsApp: {message}", status=status, code=code)
     if status == 429 or code in RATE_LIMIT_CODES:
         return Retryable(f"WhatsApp: {message}", status=status, code=code,
                          retry_after=_retry_after(response.headers.get("Retry-After")), throttled=True)
@@ -129,7 +133,7 @@ class WhatsAppClient:
 
     @property
     def url(self) -> str:
-        return f"{settings.whatsapp_api_base()}/{GRAPH_VERSION}/{self.phone_number_id}/messages"
+        return f"{settings.whatsapp_api_base()}/{settings.whatsapp_graph_version()}/{self.phone_number_id}/messages"
 
     def send_template(self, to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
                       timeout: float | None = None, callback_data: str | None = None) -> str:

@@ -2,7 +2,7 @@
 moves, attendance, cancellations, notes, "Jadwal saya" and the Zoom meetings."""
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from ..domain.errors import InputError
 from ..services import allocation, booking, jobs, meetings, sessions
@@ -80,6 +80,13 @@ def my_sessions(principal):
         return http.respond(200, {"items": []})
     return http.respond(200, {"items": sessions.my_sessions(principal.consultant_id,
                                                             *http.day_range(bp.current_request))})
+
+
+@staff_route(bp, "/staff/sessions/{session_id}/zoom-start", methods=("POST",), roles=ALL_STAFF)
+def staff_zoom_start(principal, session_id):
+    """A fresh start link for the host (POST: it is made for this click, never cached or logged)."""
+    link = sessions.zoom_start_link(principal.consultant_id, principal.is_admin, session_id)
+    return Response(body=link, status_code=200, headers={"Cache-Control": "no-store"})
 
 
 @staff_route(bp, "/staff/sessions/{session_id}/notes", roles=ALL_STAFF)

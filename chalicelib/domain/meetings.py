@@ -11,9 +11,10 @@ States (attribute ``meeting_state`` of the session)::
 
   - an online session is booked            -> perlu_dibuat
   - an online session is released          -> perlu_dihapus (cancellation, move, other dates)
-  - a move of a session that has a meeting -> the new session takes the meeting over
-    (perlu_diubah: PATCH the time) and the old one is marked dipindah, in the booking's
-    transaction; if the move fails halfway, the old session's meeting is simply deleted.
+  - a move of a session that has a meeting, same consultant -> the new session takes the meeting
+    over (perlu_diubah: PATCH the time) and the old one is marked dipindah, in the booking's
+    transaction; if the move fails halfway, the old session's meeting is simply deleted. A move
+    to another consultant deletes the meeting and makes one for the new host.
 
 ``meeting_next_try`` is the sparse index's range key: it is removed once a session has nothing
 left to do (siap, dihapus, dipindah), so the index holds only work and failures (gagal).
@@ -64,20 +65,24 @@ def marker(session_id: str) -> str:
     return f"[{session_id}]"
 
 
-def new_session_fields(mode: str, now: datetime, take_over_from=None) -> dict:
+def new_session_fields(mode: str, now: datetime, take_over_from=None, consultant_id: str | None = None) -> dict:
     """Meeting attributes of a newly booked session (none for face-to-face)."""
     if mode != rules.MODE_DARING:
         return {}
     fields = {"meeting_state": TO_CREATE, "meeting_attempts": 0, "meeting_next_try": rules.to_utc_iso(now)}
-    if can_hand_over(take_over_from):
-        fields.update(meeting_state=TO_UPDATE, meeting_id=take_over_from.meeting_id, join_url=take_over_from.join_url)
+    if can_hand_over(take_over_from, consultant_id):
+        fields.update(meeting_state=TO_UPDATE, meeting_id=take_over_from.meeting_id, join_url=take_over_from.join_url,
+                      meeting_host=take_over_from.meeting_host)
     return fields
 
 
-def can_hand_over(old) -> bool:
-    """A moved online session whose meeting exists in Zoom: the new session keeps it."""
+def can_hand_over(old, consultant_id: str | None = None) -> bool:
+    """A moved online session whose meeting exists in Zoom keeps it, when the consultant stays the
+    same: a meeting belongs to its host's Zoom user, so a move to another consultant deletes it and
+    makes a new one for them."""
     return (old is not None and old.mode == rules.MODE_DARING and bool(old.meeting_id)
-            and old.meeting_state not in (None, DELETED, HANDED_OVER))
+            and old.meeting_state not in (None, DELETED, HANDED_OVER)
+            and (consultant_id is None or consultant_id == old.consultant_id))
 
 
 def release_fields(session, now: datetime, *, moving: bool = False) -> dict:

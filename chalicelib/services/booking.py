@@ -79,7 +79,7 @@ def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False
         day=slot.start.astimezone(rules.WIB).date().isoformat(), service=slot.service, mode=mode,
         consultant_id=slot.consultant_id, room_id=slot.room_id if mode == rules.MODE_TATAP_MUKA else None,
         status=rules.SESSION_SCHEDULED, fixed=fixed, created_at=stamp, updated_at=stamp, created_by=actor,
-        **meetings.new_session_fields(mode, now, meeting_from))
+        **meetings.new_session_fields(mode, now, meeting_from, slot.consultant_id))
     # The registration's first session ever is the funnel's "scheduled" step (counters): the
     # condition on session_id keeps that count exact even if `registration` was read earlier.
     first = registration.session_id is None

@@ -28,8 +28,9 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.meetings import (CLAIM_SECONDS, CREATING, DELETED, DUE_STATES, FAILED, READY, STATE_LABELS, TO_CREATE,
                                TO_DELETE, TO_UPDATE, MAX_ATTEMPTS, backoff_seconds, join_link, marker, session_end)
 from ..store import sessions as store
+from ..store import zoom_quota
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from . import zoom
+from . import team, zoom
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +67,32 @@ def meeting_view(session, *, staff: bool = False) -> dict | None:
     return view
 
 
-def meeting_spec(session) -> zoom.MeetingSpec:
+@dataclass(frozen=True)
+class Host:
+    """Who hosts a session's meeting: the consultant's own Zoom user when the team page links one,
+    else the office's user ("me") with the consultant's staff e-mail as alternative host."""
+
+    user: str
+    alternative_hosts: tuple = ()
+
+    @classmethod
+    def of(cls, consultant) -> "Host":
+        if consultant is not None and consultant.zoom_user:
+            return cls(consultant.zoom_user)
+        staff = getattr(consultant, "staff_email", None)
+        return cls("me", (staff,) if staff else ())
+
+
+def host_for(session, consultants: dict | None = None) -> Host:
+    consultants = consultants if consultants is not None else {c.consultant_id: c for c in team.list_consultants()}
+    return Host.of(consultants.get(session.consultant_id))
+
+
+def meeting_spec(session, host: Host | None = None) -> zoom.MeetingSpec:
     """What Zoom is told: no visitor's personal data, the session id as the marker."""
     tag = marker(session.session_id)
     service = rules.SERVICES.get(session.service, session.service)
+    host = host or Host("me")
     return zoom.MeetingSpec(
         session_id=session.session_id,
         topic=f"Klinik Clean & Clear - {service} {tag}",
@@ -77,6 +100,8 @@ def meeting_spec(session) -> zoom.MeetingSpec:
         duration_minutes=rules.DEFAULT_RULES.session_minutes,
         agenda=(f"Konsultasi gratis Clean & Clear, Dinas Koperasi dan UKM Kabupaten Bogor. "
                 f"Ruang tunggu aktif: narasumber akan mempersilakan Anda masuk. Sesi {tag}"),
+        host=None if host.user == "me" else host.user,
+        alternative_hosts=host.alternative_hosts,
     )
 
 
@@ -92,6 +117,7 @@ class SyncSummary:
     retry: int = 0
     failed: int = 0
     throttled: int = 0  # Zoom answered 429: this run stops, the rest wait for the next one
+    over_quota: int = 0  # the host's 100 create/update calls of the day are used: waits for tomorrow (UTC)
     skipped: int = 0  # another run holds it, or it changed since we read it
     deferred: int = 0  # out of time or throttled: the next run takes it
     not_configured: bool = False
@@ -139,6 +165,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
             return summary
     if hasattr(client, "deadline"):
         client.deadline = deadline  # each Zoom call's timeout ends before the invocation does
+    consultants = {c.consultant_id: c for c in team.list_consultants()}  # who hosts what, read once
     throttled = threading.Event()
     opened = threading.Event()  # slow start: one at a time until a call went through
     first = threading.Lock()
@@ -146,7 +173,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
     def work(session) -> str:
         if throttled.is_set() or not deadline.allows(WORK_SECONDS):
             return "deferred"
-        outcome = process(session, client, now)
+        outcome = process(session, client, now, consultants)
         if outcome == "throttled":
             throttled.set()
         elif outcome in ("created", "adopted", "updated", "deleted"):
@@ -165,11 +192,11 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
     return summary
 
 
-def process(session, client, now: datetime) -> str:
+def process(session, client, now: datetime, consultants: dict | None = None) -> str:
     if session.meeting_state in (TO_CREATE, CREATING):
-        return _create(session, client, now)
+        return _create(session, client, now, host_for(session, consultants))
     if session.meeting_state == TO_UPDATE:
-        return _update(session, client, now)
+        return _update(session, client, now, consultants)
     if session.meeting_state == TO_DELETE:
         return _delete(session, client, now)
     return "skipped"
@@ -223,13 +250,33 @@ def _after_error(session, now: datetime, token: str, held_state: str, retry_stat
     return "throttled" if exc.status == 429 else "retry"
 
 
-def _matching(client, session) -> list[zoom.Meeting]:
+def _matching(client, session, host: str | None = None) -> list[zoom.Meeting]:
     tag = marker(session.session_id)
-    return [m for m in client.list_upcoming_meetings() if m.carries(tag)]
+    user = host or session.meeting_host
+    meetings = client.list_upcoming_meetings(None if user in (None, "me") else user)
+    return [m for m in meetings if m.carries(tag)]
 
 
-def _create(session, client, now: datetime) -> str:
+def _quota(client, host: Host, now: datetime) -> bool:
+    """One of the host's create/update calls of the day (Zoom: 100 per user), as a write condition."""
+    if getattr(client, "local", False):
+        return True
+    return zoom_quota.take(host.user, now, zoom.DAILY_USER_LIMIT)
+
+
+def _tomorrow(session, now: datetime, token: str, held_state: str, retry_state: str) -> str:
+    """The host's calls of the day are used up: the session waits until Zoom's day turns (UTC)."""
+    nxt = datetime.combine(now.astimezone(rules.UTC).date() + timedelta(days=1), datetime.min.time(), rules.UTC)
+    ok = store.change_meeting(session, {"meeting_state": retry_state, "meeting_next_try": _iso(nxt + timedelta(minutes=5)),
+                                        "meeting_claim": None,
+                                        "meeting_error": "Batas 100 permintaan Zoom per hari untuk narasumber ini "
+                                                         "tercapai; dilanjutkan besok."}, held=(token, held_state))
+    return "over_quota" if ok else "skipped"
+
+
+def _create(session, client, now: datetime, host: Host | None = None) -> str:
     created_before = bool(session.meeting_claimed_at)  # Zoom may hold a meeting we never stored
+    host = host or host_for(session)
     token = secrets.token_hex(8)
     if not _claim(session, now, token, creating=True):
         return "skipped"
@@ -239,24 +286,27 @@ def _create(session, client, now: datetime) -> str:
     try:
         meeting, outcome = None, "created"
         if created_before:
-            found = _matching(client, session)
+            found = _matching(client, session, host.user)
             if found:
                 meeting, outcome = found[0], "adopted"
                 for extra in found[1:]:  # cannot happen through this code; never leave one behind
                     client.delete_meeting(extra.id)
         if meeting is None:
-            meeting = client.create_meeting(meeting_spec(session))
+            if not _quota(client, host, now):
+                return _tomorrow(session, now, token, CREATING, TO_CREATE)
+            meeting = client.create_meeting(meeting_spec(session, host))
     except zoom.ZoomError as exc:
         return _after_error(session, now, token, CREATING, TO_CREATE, exc, deadline=session_end(session))
-    if store_meeting(session, token, meeting):
+    if store_meeting(session, token, meeting, host.user):
         return outcome
     _lost_claim(session, meeting, client)
     return "skipped"
 
 
-def store_meeting(session, token: str, meeting: zoom.Meeting) -> bool:
-    """Record the meeting, only while this run still holds the claim."""
-    return _done(session, token, CREATING, READY, {"meeting_id": meeting.id, "join_url": meeting.join_url})
+def store_meeting(session, token: str, meeting: zoom.Meeting, host: str = "me") -> bool:
+    """Record the meeting (and whose it is), only while this run still holds the claim."""
+    return _done(session, token, CREATING, READY, {"meeting_id": meeting.id, "join_url": meeting.join_url,
+                                                   "meeting_host": host})
 
 
 def _lost_claim(session, meeting: zoom.Meeting, client) -> None:
@@ -275,14 +325,17 @@ def _lost_claim(session, meeting: zoom.Meeting, client) -> None:
             logger.warning("zoom sync: spare meeting %s of session %s not deleted", meeting.id, session.session_id)
 
 
-def _update(session, client, now: datetime) -> str:
+def _update(session, client, now: datetime, consultants: dict | None = None) -> str:
     token = secrets.token_hex(8)
     if not _claim(session, now, token):
         return "skipped"
+    host = host_for(session, consultants)
     try:
         if zoom.is_local_meeting(session.meeting_id) and not getattr(client, "local", False):
             raise zoom.MeetingGone("update: local demo meeting", status=404, code=3001)
-        client.update_meeting(session.meeting_id, meeting_spec(session))
+        if not _quota(client, Host(session.meeting_host or "me"), now):
+            return _tomorrow(session, now, token, TO_UPDATE, TO_UPDATE)
+        client.update_meeting(session.meeting_id, meeting_spec(session, host))
     except zoom.MeetingGone:
         # Deleted in Zoom by hand (or a demo meeting): make a new one for this session.
         ok = store.change_meeting(session, {"meeting_state": TO_CREATE, "meeting_id": None, "join_url": None,
@@ -346,3 +399,4 @@ def retry(actor: str, session_id: str, now: datetime | None = None) -> dict:
     except Cancelled:
         raise Conflict({"_form": "Keadaan rapat Zoom berubah; muat ulang halaman."}) from None
     return meeting_view(store.get(session_id, consistent=True), staff=True)
+

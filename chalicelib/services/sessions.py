@@ -1,17 +1,21 @@
 """Sessions as staff, consultants and visitors see them, and the consultants' notes."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from .. import links
 from ..domain import rules, validation
-from ..domain.errors import InputError, NotFound
+from ..domain.errors import Conflict, InputError, NotFound
+from ..domain.meetings import READY
 from ..domain.references import format_reference
 from ..store import feedback as feedback_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store.unit_of_work import UnitOfWork
-from . import booking, capacity, meetings, registrations, team
+from . import booking, capacity, meetings, registrations, team, zoom
+
+logger = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -113,6 +117,26 @@ def session_for(principal_consultant_id: str | None, is_admin: bool, session_id:
     if not is_admin and session.consultant_id != principal_consultant_id:
         raise NotFound({"_form": "Sesi tidak ditemukan."})
     return session
+
+
+def zoom_start_link(consultant_id: str | None, is_admin: bool, session_id: str) -> dict:
+    """A fresh Zoom start link for the session's host, fetched now and never stored or logged
+    (it signs the host in). Consultants: their own sessions only."""
+    session = session_for(consultant_id, is_admin, session_id)
+    if session.mode != rules.MODE_DARING or session.status != rules.SESSION_SCHEDULED:
+        raise Conflict({"_form": "Hanya sesi daring yang masih terjadwal yang punya rapat Zoom."})
+    if session.meeting_state != READY or not session.meeting_id:
+        raise Conflict({"_form": "Rapat Zoom sesi ini belum siap; coba lagi beberapa menit lagi."})
+    try:
+        client = zoom.provider()
+        url = client.start_url(session.meeting_id)
+    except zoom.ZoomNotConfigured:
+        raise Conflict({"_form": "Zoom belum disiapkan di sistem; hubungi admin."}) from None
+    except zoom.ZoomError as exc:
+        logger.warning("zoom start link for %s: %s", session_id, exc.short())
+        raise Conflict({"_form": "Zoom tidak menjawab; coba lagi sebentar lagi."}) from None
+    return {"start_url": url, "host": "akun Zoom Anda" if session.meeting_host not in (None, "me") else
+            "akun Zoom kantor (Anda sebagai host pengganti)"}
 
 
 # --- session notes (consultant) -------------------------------------------------------------------

@@ -65,6 +65,7 @@ def consultant_view(c) -> dict:
         "modes": list(c.modes),
         "active": bool(c.active),
         "staff_email": c.staff_email,
+        "zoom_user": c.zoom_user,
     }
 
 
@@ -82,6 +83,10 @@ def _clean_consultant(payload: dict) -> dict:
     staff_email, msg = validation.normalize_email(payload.get("staff_email"), account=True)
     if msg:
         errors.add("staff_email", msg)
+    # Their user in the office's Zoom account: they host (start, admit) their online sessions.
+    zoom_user, msg = validation.normalize_email(payload.get("zoom_user"), account=True)
+    if msg:
+        errors.add("zoom_user", msg)
     services = _choices(payload, "services", rules.SERVICES, errors, "Pilih minimal satu layanan.")
     topics = _choices(payload, "topics", rules.TOPICS, errors, "Pilih minimal satu topik keahlian.")
     modes = _choices(payload, "modes", rules.MODES, errors, "Pilih tatap muka, daring, atau keduanya.")
@@ -92,6 +97,7 @@ def _clean_consultant(payload: dict) -> dict:
         raise InputError(errors)
     return {
         "name": name, "phone": phone, "email": email, "staff_email": staff_email and staff_email.lower(),
+        "zoom_user": zoom_user and zoom_user.lower(),
         "services": services, "topics": topics, "modes": modes, "active": active,
     }
 

@@ -87,6 +87,10 @@ class ZoomNotConfigured(Exception):
     """In AWS without credentials: no real meetings can be made, and no fake ones may be."""
 
 
+DAILY_USER_LIMIT = 100  # Zoom: meeting create/update requests per user per day
+DONE_ON_DELETE = {3001, 3002, 3007}  # gone, in progress (it ends by itself), already ended: nothing to delete
+
+
 @dataclass(frozen=True)
 class MeetingSpec:
     session_id: str
@@ -94,6 +98,8 @@ class MeetingSpec:
     start: datetime  # aware
     duration_minutes: int
     agenda: str
+    host: str | None = None  # the Zoom user who hosts it (the consultant); None: the client's user
+    alternative_hosts: tuple = ()  # e-mails of licensed users who may start it (the consultant)
 
     def body(self) -> dict:
         """The create/update body: WIB wall-clock start with timezone Asia/Jakarta."""
@@ -105,11 +111,15 @@ class MeetingSpec:
             "duration": self.duration_minutes,
             "agenda": self.agenda[:2000],
             "settings": {
+                # The host (the consultant, or their alternative-host seat on the office's meeting)
+                # starts it and admits the visitor from the waiting room.
                 "waiting_room": True,
                 "join_before_host": False,
                 "mute_upon_entry": True,
                 "approval_type": 2,  # no registration
                 "auto_recording": "none",  # UU PDP: nothing recorded
+                **({"alternative_hosts": ";".join(self.alternative_hosts),
+                    "alternative_hosts_email_notification": False} if self.alternative_hosts else {}),
             },
         }
 
@@ -263,24 +273,36 @@ class ZoomClient:
         raise AssertionError("unreachable")
 
     def create_meeting(self, spec: MeetingSpec) -> Meeting:
-        response = self._call("POST", f"/users/{self.user_id}/meetings", "create", json=spec.body(), ok=(201, 200))
+        response = self._call("POST", f"/users/{spec.host or self.user_id}/meetings", "create", json=spec.body(),
+                              ok=(201, 200))
         return Meeting.from_api(response.json())
+
+    def start_url(self, meeting_id: str) -> str:
+        """A fresh start link (it expires within hours, so it is fetched when the host clicks)."""
+        data = self._call("GET", f"/meetings/{meeting_id}", "get").json()
+        url = data.get("start_url")
+        if not url:
+            raise ZoomPermanent("get: no start_url")
+        return url
 
     def update_meeting(self, meeting_id: str, spec: MeetingSpec) -> None:
         self._call("PATCH", f"/meetings/{meeting_id}", "update", json=spec.body(), ok=(204, 200))
 
     def delete_meeting(self, meeting_id: str) -> None:
-        """Delete; a meeting that is already gone (404 code 3001) counts as deleted."""
+        """Delete; a meeting that is gone (3001), in progress (3002: it ends by itself) or already
+        ended (3007) counts as deleted: there is nothing left to take out of anyone's calendar."""
         try:
             self._call("DELETE", f"/meetings/{meeting_id}", "delete", ok=(204, 200))
-        except MeetingGone:
-            return
+        except ZoomPermanent as exc:
+            if exc.code in DONE_ON_DELETE:
+                return
+            raise
 
-    def list_upcoming_meetings(self) -> list[Meeting]:
+    def list_upcoming_meetings(self, host: str | None = None) -> list[Meeting]:
         out: list[Meeting] = []
         params = {"type": "upcoming", "page_size": 300}
         while True:
-            data = self._call("GET", f"/users/{self.user_id}/meetings", "list", params=params).json()
+            data = self._call("GET", f"/users/{host or self.user_id}/meetings", "list", params=params).json()
             out.extend(Meeting.from_api(m) for m in data.get("meetings") or [])
             token = data.get("next_page_token")
             if not token:
@@ -309,7 +331,10 @@ class LocalZoom:
     def delete_meeting(self, meeting_id: str) -> None:
         return None
 
-    def list_upcoming_meetings(self) -> list[Meeting]:
+    def start_url(self, meeting_id: str) -> str:
+        return f"https://zoom.invalid/s/{meeting_id}"
+
+    def list_upcoming_meetings(self, host: str | None = None) -> list[Meeting]:
         return []
 
 

@@ -139,6 +139,7 @@ class ConsultantRecord(BaseModel):
     modes = ListAttribute(of=UnicodeAttribute)
     active = BooleanAttribute(default=True)
     staff_email = UnicodeAttribute(null=True)  # the linked staff account
+    zoom_user = UnicodeAttribute(null=True)  # their e-mail in the office's Zoom account: they host their meetings
     updated_at = UnicodeAttribute()
 
 
@@ -234,6 +235,7 @@ class SessionRecord(BaseModel):
     meeting_error = UnicodeAttribute(null=True)
     meeting_claim = UnicodeAttribute(null=True)  # token of the run holding the session
     meeting_claimed_at = UnicodeAttribute(null=True)  # last creation claim: Zoom may hold a meeting
+    meeting_host = UnicodeAttribute(null=True)  # the Zoom user the meeting was made for ("me" = the office's)
 
     by_day = _gsi("by_day", "day", "start")
     by_consultant = _gsi("by_consultant", "consultant_id", "start")
@@ -459,6 +461,7 @@ class RunRecord(BaseModel):
     error = UnicodeAttribute(null=True)
     holder = UnicodeAttribute(null=True)
     lease_until = UnicodeAttribute(null=True)
+    n = NumberAttribute(null=True)  # ``zoomquota#<host>#<day>``: Zoom create/update calls that UTC day
     expires_at = TTLAttribute(null=True)
 
 

@@ -9,7 +9,7 @@ import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from .conftest import book_in_the_past, screenshot
+from .conftest import book_in_the_past, fire, screenshot
 from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fixture
     ADMIN, DESKTOP, SITI, built_admin_page, call, go, horizontal_overflow, login_token, open_admin,
     page_fetch_statuses, sign_in, too_wide,
@@ -225,6 +225,7 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
     coming = book(stack, token, coming_ref, coming_slot)
     past_slot = [s for s in free_slots(stack, token, today - timedelta(days=13), today, consultant_id="K-SITI") if started(s)][-1]
     past = book_in_the_past(stack, token, past_ref, past_slot)
+    fire(stack, "sync_meetings")  # the coming online session gets its (local) Zoom meeting
 
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -244,6 +245,15 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
     # Attendance before the start: the buttons wait, with the reason.
     assert card.get_by_role("button", name="Hadir", exact=True).is_disabled()
     assert "setelah sesi dimulai" in card.locator(".att-status").inner_text()
+
+    # "Mulai Zoom" opens a start link fetched at the click (the local demo's zoom.invalid address).
+    page.context.route("https://zoom.invalid/**", lambda route: route.fulfill(status=200, body="<title>Zoom</title>",
+                                                                              content_type="text/html"))
+    with page.expect_popup() as popup:
+        card.get_by_role("button", name="Mulai Zoom").click()
+    zoom_page = popup.value
+    zoom_page.wait_for_url(re.compile(r"^https://zoom\.invalid/s/local-"))
+    zoom_page.close()
 
     # Notes: a field error from the API next to its field, then saved.
     card.locator("summary", has_text="Catatan sesi").click()

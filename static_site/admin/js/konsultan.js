@@ -20,7 +20,8 @@ function renderConsultants() {
   consultants.forEach(function (c) {
     var who = el("div", null, [el("strong", { text: c.name }),
       el("span", { className: "minor", text: [fmtPhone(c.whatsapp), c.email].filter(Boolean).join(" · ") }),
-      c.staff_email ? el("span", { className: "minor", text: "Akun staf: " + c.staff_email }) : null]);
+      c.staff_email ? el("span", { className: "minor", text: "Akun staf: " + c.staff_email }) : null,
+      c.zoom_user ? el("span", { className: "minor", text: "Zoom: " + c.zoom_user }) : null]);
     tbody.appendChild(el("tr", { "data-id": c.id }, [
       cell("Nama", who),
       cell("Layanan", listLabels(SHORT_SERVICE, c.services, meta.services)),
@@ -39,6 +40,7 @@ function openConsultantForm(c) {
   form.elements.whatsapp.value = c ? c.whatsapp || "" : "";
   form.elements.email.value = c ? c.email || "" : "";
   form.elements.staff_email.value = c ? c.staff_email || "" : "";
+  form.elements.zoom_user.value = c ? c.zoom_user || "" : "";
   setChecked(form, "services", c ? c.services : []);
   setChecked(form, "modes", c ? c.modes : []);
   setChecked(form, "topics", c ? c.topics : []);
@@ -56,7 +58,8 @@ $("k-form").addEventListener("submit", function (e) {
     name: form.elements.name.value.trim(), whatsapp: form.elements.whatsapp.value.trim(),
     email: form.elements.email.value.trim(), services: checkedValues(form, "services"),
     topics: checkedValues(form, "topics"), modes: checkedValues(form, "modes"),
-    active: $("k-active").checked, staff_email: form.elements.staff_email.value.trim() || null
+    active: $("k-active").checked, staff_email: form.elements.staff_email.value.trim() || null,
+    zoom_user: form.elements.zoom_user.value.trim() || null
   };
   var editing = editingConsultant;
   var path = editing ? "/staff/consultants/" + encodeURIComponent(editing.id) : "/staff/consultants";

@@ -38,6 +38,30 @@ function loadMine() {
     });
   }).catch(ignoreStop);
 }
+/** "Mulai Zoom": a start link fetched at the click (it signs the host in and expires; never kept). */
+function startZoom(s, id) {
+  var err = el("p", { className: "err-box", id: "y-zoom-err-" + id, role: "alert", hidden: true });
+  var btn = el("button", { type: "button", className: "small", text: "Mulai Zoom", "aria-describedby": "y-zoom-err-" + id });
+  btn.addEventListener("click", function () {
+    // Opened now, in the click, so that no pop-up blocker stops it; the address follows.
+    var win = window.open("", "_blank");
+    if (win) win.opener = null;
+    btn.disabled = true;
+    err.hidden = true;
+    api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/zoom-start", {}).then(function (res) {
+      btn.disabled = false;
+      var link = res.ok ? safeUrl(res.body.start_url) : null;
+      if (!link) {
+        if (win) win.close();
+        err.textContent = res.ok ? "Zoom tidak memberi tautan yang aman." : problem(res);
+        err.hidden = false;
+        return;
+      }
+      if (win) win.location.href = link; else location.href = link;
+    }).catch(function (e) { btn.disabled = false; if (win) win.close(); ignoreStop(e); });
+  });
+  return el("div", { className: "actions zoom-start" }, [btn, err]);
+}
 function myCard(s) {
   var id = s.id.replace(/[^A-Za-z0-9_-]/g, "");
   var card = el("article", { className: "card mysess st-" + s.status, "data-id": s.id, "aria-labelledby": "y-h-" + id });
@@ -51,9 +75,10 @@ function myCard(s) {
     });
     if (s.meeting) {
       facts.appendChild(el("dt", { text: "Zoom" }));
-      facts.appendChild(el("dd", null, [url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: "Buka rapat Zoom" }) : (s.meeting.state_label || "Tautan sedang dibuat")]));
+      facts.appendChild(el("dd", null, [url ? "Rapat siap (pengunjung masuk lewat tautan di pesannya)" : (s.meeting.state_label || "Tautan sedang dibuat")]));
     }
     card.appendChild(facts);
+    if (url && s.status === "terjadwal") card.appendChild(startZoom(s, id));
     if (s.description) card.appendChild(el("div", { className: "desc" }, [el("p", { className: "lbl", text: "Masalah yang ditulis pendaftar" }), el("p", { className: "long", "data-field": "description", text: s.description })]));
     if (isCancelled(s)) return;
     var err = el("p", { className: "err-box", id: "y-err-" + id, role: "alert", hidden: true });

@@ -7,7 +7,7 @@ from .. import settings
 from ..domain import rules
 from ..domain.errors import InputError
 from ..services import team
-from ..staff_auth import local_issuer
+from ..staff_auth import setup as auth_setup
 from . import http
 from .guard import ALL_STAFF, staff_route, verifier
 
@@ -24,7 +24,7 @@ def local_login():
     except InputError as exc:
         return http.error(exc)
     email, password = data.get("email"), data.get("password")
-    token = local_issuer.issue_token(email, password) if isinstance(email, str) and isinstance(password, str) else None
+    token = auth_setup.issue_local_token(email, password) if isinstance(email, str) and isinstance(password, str) else None
     if token is None:
         return http.respond(401, {"errors": {"_form": "E-mail atau kata sandi salah."}})
     principal = verifier().verify(token)

@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-import jwt
 import requests
 
+from .lazy import jwt
 from .errors import AuthError
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Mapping
 
-from . import local_issuer
 from .tokens import (COGNITO_CONSULTANT_ID_CLAIM, LOCAL_CONSULTANT_ID_CLAIM, TOKEN_USE_ACCESS, TOKEN_USE_ID,
                      StaticJwks, TokenVerifier, cognito_issuer, cognito_jwks_url, is_prod_stage, shared_remote_jwks)
 
@@ -63,6 +62,8 @@ def verifier_from_env(env: Mapping[str, str] = os.environ) -> TokenVerifier:
         )
 
     if mode == "local":
+        from . import local_issuer  # noqa: PLC0415 - local mode only: its RSA key code is cold-start time in Lambda
+
         issuer = (
             local_issuer.default_issuer()
             if env is os.environ
@@ -77,3 +78,10 @@ def verifier_from_env(env: Mapping[str, str] = os.environ) -> TokenVerifier:
         )
 
     raise RuntimeError("AUTH_MODE must be 'cognito' or 'local'")
+
+
+def issue_local_token(email: str, password: str) -> str | None:
+    """The local issuer's sign-in (AUTH_MODE=local only; loaded on first use, never in Lambda)."""
+    from . import local_issuer  # noqa: PLC0415 - see verifier_from_env
+
+    return local_issuer.issue_token(email, password)

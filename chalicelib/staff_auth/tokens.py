@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 
 from .. import settings
+from .lazy import jwt
 from .errors import AuthError, Forbidden
 from .jwks import (DEFAULT_ALGORITHMS, JwksSource, RemoteJwks, StaticJwks, clear_jwks_cache, cognito_issuer,
                    cognito_jwks_url, shared_remote_jwks)

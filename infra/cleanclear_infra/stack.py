@@ -19,7 +19,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
-from chalice.cdk import Chalice
 from constructs import Construct
 
 from chalicelib.api.http import GATEWAY_RESPONSES
@@ -28,6 +27,7 @@ from .alarms import CUSTOM_METRIC_NAMESPACE, CUSTOM_METRICS, UNALARMED_METRICS, 
 from .settings import StageSettings
 from .headers import CSP_TEMPLATE
 from .website import DIRECTORY_INDEX_FUNCTION, SITE_BUILD_DIR, add_site
+from .package import SlimChalice
 from .tables import REPO_ROOT, ModelTables, load_models, table_prefix, table_specs
 
 __all__ = ["CleanClearStack", "StageSettings", "CUSTOM_METRICS", "UNALARMED_METRICS", "CUSTOM_METRIC_NAMESPACE",
@@ -281,7 +281,7 @@ class CleanClearStack(cdk.Stack):
         previous_cwd = os.getcwd()
         os.chdir(self.chalice_workdir)
         try:
-            self.chalice = Chalice(
+            self.chalice = SlimChalice(
                 chalice_scope,
                 "ChaliceApp",
                 source_dir=str(REPO_ROOT),

@@ -236,10 +236,13 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     page.fill("#s-from", week)
     page.fill("#s-to", (date.fromisoformat(week) + timedelta(days=4)).isoformat())
     page.click("#s-lihat")
-    page.wait_for_selector("#s-isi article")
+    # The week asked for is drawn (not the default range drawn when the section opened).
+    page.wait_for_function("""s => ![...document.querySelectorAll('#sec-slot [role=status]')]
+        .some(e => /^Memuat/.test(e.textContent))""", arg="slot")
+    page.wait_for_selector(f"#s-isi article[data-day='{day}']")
     page.click(f"#s-isi article[data-day='{day}'] summary")  # the slot list of a day is folded
     ours = page.locator(f"#s-isi article[data-day='{day}'] li[data-seat][data-service='{service}']", has_text=name)
-    assert ours.count() > 0
+    ours.first.wait_for()  # visible: the list is unfolded
     text = ours.first.inner_text()
     assert "Daring, Tatap muka" in text or "Tatap muka, Daring" in text, text
     assert re.fullmatch(r"\d\d\.\d\d", ours.first.locator("xpath=ancestor::tr/th").inner_text().split()[0])

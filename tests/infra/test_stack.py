@@ -1188,3 +1188,39 @@ def test_the_local_site_server_sends_what_cloudfront_sends(template):
                 cloudfront["Content-Security-Policy"].split("connect-src 'self' ")[1].split(";")[0])
     finally:
         server.shutdown()
+
+
+def test_the_lambda_package_leaves_the_sdk_to_the_runtime_and_stays_under_12_mb(synths, tmp_path):
+    """The deployed zip has no boto3/botocore (the Python Lambda runtime ships them), is at most
+    12 MB, and the app imports from it with only the runtime's SDK beside it."""
+    import zipfile
+
+    _infra_importable()
+    from cleanclear_infra.package import LIMIT_BYTES, provided_by_runtime
+
+    out = synths["prod"][3]
+    packages = [p for p in out.glob("asset.*.zip") if "chalicelib/__init__.py" in zipfile.ZipFile(p).namelist()]
+    assert len(packages) == 1, packages
+    package = packages[0]
+    names = zipfile.ZipFile(package).namelist()
+    assert not [n for n in names if provided_by_runtime(n)]
+    assert not [n for n in names if n.startswith(("botocore", "boto3"))]
+    assert package.stat().st_size <= LIMIT_BYTES, f"{package.stat().st_size / 1e6:.1f} MB"
+    assert {"app.py", "chalicelib/api/public.py", "pynamodb/__init__.py", "jinja2/__init__.py"} <= set(names)
+
+    code = tmp_path / "task"
+    zipfile.ZipFile(package).extractall(code)
+    runtime = tmp_path / "runtime"  # what /var/runtime holds: the SDK, nothing else of ours
+    runtime.mkdir()
+    import botocore
+
+    site = Path(botocore.__file__).parents[1]
+    for name in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py"):
+        if (site / name).exists():
+            (runtime / name).symlink_to(site / name)
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{code}:{runtime}", "AWS_DEFAULT_REGION": "ap-southeast-3",
+           "STAGE": "prod", "APP_STAGE": "prod", "TABLE_PREFIX": "cleanclear-prod", "AUTH_MODE": "cognito"}
+    done = subprocess.run([sys.executable, "-S", "-c", "import app; print(len(app.app.routes))"], cwd=code, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert int(done.stdout.strip()) > 20

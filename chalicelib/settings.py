@@ -78,6 +78,14 @@ def auth_mode(env: Mapping[str, str] | None = None) -> str:
     return _text("AUTH_MODE", env=env).lower()
 
 
+def cognito_region(env: Mapping[str, str] | None = None) -> str:
+    return _text("COGNITO_REGION", env=env)
+
+
+def cognito_user_pool_id(env: Mapping[str, str] | None = None) -> str:
+    return _text("COGNITO_USER_POOL_ID", env=env)
+
+
 def site_url(env: Mapping[str, str] | None = None) -> str | None:
     """The public site's address as configured (no trailing slash), or None."""
     return _text("SITE_URL", env=env).rstrip("/") or None

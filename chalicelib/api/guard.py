@@ -14,6 +14,7 @@ import re
 from chalice import AuthResponse, AuthRoute, Blueprint
 
 from ..domain.errors import InputError
+from ..services import team
 from ..staff_auth.setup import verifier_from_env
 from ..staff_auth.tokens import ROLE_ADMIN, ROLE_KONSULTAN, AuthError, Forbidden, Principal, bearer_token, require_role
 from .http import JSON_TYPES, error, respond
@@ -46,6 +47,11 @@ def staff_auth(auth_request):
         principal = verifier().verify(bearer_token(auth_request.token))
     except AuthError as exc:
         logger.info("staff token refused: %s", exc.reason)
+        return AuthResponse(routes=[], principal_id="anonymous")
+    if principal.consultant_id and team.is_deactivated(principal.consultant_id):
+        # Deactivated on the team page: the token may still be unexpired; it opens nothing.
+        # API Gateway caches this answer for the authorizer's TTL (60 s) at most.
+        logger.info("staff token refused: consultant inactive")
         return AuthResponse(routes=[], principal_id="anonymous")
     allowed: dict[str, list[str]] = {}
     for (path, method), roles in ROUTE_ROLES.items():

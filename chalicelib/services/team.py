@@ -24,6 +24,7 @@ from ..domain.service_calendar import (
 from ..domain.validation import parse_day
 from ..store import team as store
 from ..store.unit_of_work import MAX_ITEMS, Cancelled, UnitOfWork
+from . import cognito_users
 
 WEEKDAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat"]
 ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -130,7 +131,16 @@ def update_consultant(actor: str, consultant_id: str, payload: dict):
     uow = UnitOfWork(actor, "konsultan.ubah", consultant_id, {"fields": changed})
     store.put_consultant(uow, record, new=False)
     uow.commit()
+    if bool(before.active) != bool(record.active) or (not record.active and before.staff_email != record.staff_email):
+        # Deactivated: their staff account is disabled and signed out everywhere (reactivated: enabled).
+        cognito_users.set_enabled(record.staff_email or before.staff_email, bool(record.active))
     return record
+
+
+def is_deactivated(consultant_id: str) -> bool:
+    """For the authorizer: a token of a consultant deactivated on the team page opens nothing."""
+    record = store.consultant(consultant_id)
+    return record is not None and not record.active
 
 
 def consultant_for_staff(email: str):

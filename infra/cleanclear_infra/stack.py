@@ -28,24 +28,12 @@ from .settings import StageSettings
 from .headers import CSP_TEMPLATE
 from .website import DIRECTORY_INDEX_FUNCTION, SITE_BUILD_DIR, add_site
 from .package import SlimChalice
+from .policies import app_access_policy
 from .tables import REPO_ROOT, ModelTables, load_models, table_prefix, table_specs
 
 __all__ = ["CleanClearStack", "StageSettings", "CUSTOM_METRICS", "UNALARMED_METRICS", "CUSTOM_METRIC_NAMESPACE",
            "CSP_TEMPLATE", "DIRECTORY_INDEX_FUNCTION", "SITE_BUILD_DIR"]
 
-# DynamoDB item-level actions the app may use. TransactWriteItems / TransactGetItems have no IAM
-# action of their own: they are authorised per item as Put/Update/Delete/ConditionCheck/GetItem.
-# Scan is deliberately absent: every request path reads by key or by index (Query).
-DYNAMODB_ACTIONS = [
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-]
 
 SCHEDULED_EVENT_MAX_AGE = 60  # seconds a scheduled invocation may wait for a free instance
 API_THROTTLE_RATE = 20  # requests per second, steady state, for the whole stage
@@ -203,7 +191,9 @@ class CleanClearStack(cdk.Stack):
                 require_symbols=True,
                 temp_password_validity=cdk.Duration.days(3),
             ),
-            mfa=cognito.Mfa.OPTIONAL,
+            # Staff read every visitor's personal data: a second factor (an authenticator app) is
+            # required at every sign-in, for admins and consultants alike.
+            mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             user_invitation=cognito.UserInvitationConfig(
@@ -362,8 +352,11 @@ class CleanClearStack(cdk.Stack):
                 retention=logs.RetentionDays.THREE_MONTHS if settings.prod else logs.RetentionDays.TWO_WEEKS,
                 removal_policy=retain,
             )
+            # JSON lines with the request id (Lambda's JSON log format); the app logs ids and
+            # counts only, never personal data.
             self.chalice.get_resource(function_id).add_property_override(
-                "LoggingConfig", {"LogGroup": log_group.log_group_name, "LogFormat": "Text"}
+                "LoggingConfig", {"LogGroup": log_group.log_group_name, "LogFormat": "JSON",
+                                  "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
             )
 
         # Least privilege: Chalice creates one role per function (autogen_policy is false); each
@@ -371,32 +364,7 @@ class CleanClearStack(cdk.Stack):
         table_arns: list[str] = []
         for table in self.tables.tables.values():
             table_arns += [table.table_arn, f"{table.table_arn}/index/*"]
-        app_policy = iam.PolicyDocument(
-            statements=[
-                iam.PolicyStatement(
-                    sid="TablesItemAccessNoScan",
-                    actions=DYNAMODB_ACTIONS,
-                    resources=table_arns,
-                ),
-                iam.PolicyStatement(
-                    sid="ReadAppSecrets",
-                    actions=["secretsmanager:GetSecretValue"],
-                    resources=[
-                        self.zoom_secret.secret_arn,
-                        self.whatsapp_secret.secret_arn,
-                        self.app_secret.secret_arn,
-                    ],
-                ),
-                # SES v2 SendEmail; raw content (the iCalendar invitations) is authorised as
-                # SendRawEmail. Only from SES_FROM_ADDRESS (pass it as FromEmailAddress).
-                iam.PolicyStatement(
-                    sid="SendMailFromOfficeDomain",
-                    actions=["ses:SendEmail", "ses:SendRawEmail"],
-                    resources=[email_identity_arn, mail_events_arn],
-                    conditions={"StringEquals": {"ses:FromAddress": settings.mail_from}},
-                ),
-            ]
-        )
+        app_policy = app_access_policy(self, table_arns, email_identity_arn, mail_events_arn, settings)
         basic_execution = iam.ManagedPolicy.from_aws_managed_policy_name(
             "service-role/AWSLambdaBasicExecutionRole"
         )

@@ -555,6 +555,9 @@ def test_every_function_gets_the_app_environment(template):
         assert env["RETENTION_MONTHS"] == "36"  # given as context
         assert "FEEDBACK_LINK_DAYS" not in env  # not given: the app's default
         assert fn["Properties"]["LoggingConfig"]["LogGroup"], f"{name}: no managed log group"
+        # Structured logs: JSON lines with the request id, INFO and up from the app.
+        assert fn["Properties"]["LoggingConfig"]["LogFormat"] == "JSON", name
+        assert fn["Properties"]["LoggingConfig"]["ApplicationLogLevel"] == "INFO", name
 
 
 def test_dev_functions_before_the_site_address_is_known(dev_template):
@@ -638,7 +641,7 @@ def test_cognito_staff_pool(template):
     (pool,) = resources(template, "AWS::Cognito::UserPool").values()
     props = pool["Properties"]
     assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
-    assert props["MfaConfiguration"] == "OPTIONAL"
+    assert props["MfaConfiguration"] == "ON"  # required at every staff sign-in
     assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     password = props["Policies"]["PasswordPolicy"]
     assert password["MinimumLength"] >= 12
@@ -1224,3 +1227,15 @@ def test_the_lambda_package_leaves_the_sdk_to_the_runtime_and_stays_under_12_mb(
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert int(done.stdout.strip()) > 20
+
+
+def test_deactivating_a_consultant_may_disable_their_account_and_nothing_more(template):
+    """The functions may disable, enable and sign out users of the staff pool, of no other pool."""
+    (pool_id,) = resources(template, "AWS::Cognito::UserPool")
+    statements = [s for _, s in all_statements(template) if s.get("Sid") == "DisableDeactivatedStaff"]
+    assert statements
+    for s in statements:
+        assert sorted(as_list(s["Action"])) == ["cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",
+                                                "cognito-idp:AdminUserGlobalSignOut"]
+        assert refs_in(s["Resource"]) == {pool_id}
+    assert not [s for _, s in all_statements(template) if any("cognito-idp:*" == a for a in as_list(s.get("Action", [])))]

@@ -2,7 +2,12 @@
 own secrets, mail from the office's address, and the staff pool's deactivation calls."""
 from __future__ import annotations
 
+import json
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 
 # DynamoDB item-level actions the app may use. TransactWriteItems / TransactGetItems have no IAM
 # action of their own: they are authorised per item as Put/Update/Delete/ConditionCheck/GetItem.
@@ -56,3 +61,32 @@ def app_access_policy(stack, table_arns: list[str], email_identity_arn: str, mai
             ),
         ]
     )
+
+
+# One JSON line per API request: when, which route (the template path, so no reference or other
+# value from the URL), status, latency and the request id. No source IP, no query string, no
+# user agent: nothing that identifies a visitor.
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "time": "$context.requestTimeEpoch", "method": "$context.httpMethod",
+    "route": "$context.resourcePath", "status": "$context.status", "latencyMs": "$context.responseLatency",
+    "authorizerError": "$context.authorizer.error", "principal": "$context.authorizer.principalId",
+}, separators=(",", ":"))
+
+
+def add_api_access_logs(stack, rest_api, settings) -> None:
+    """API Gateway access logs to a log group kept like the functions' logs, and the account's
+    CloudWatch role API Gateway needs to write them."""
+    group = logs.LogGroup(
+        stack, "ApiAccessLogs", log_group_name=f"/aws/apigateway/cleanclear-{settings.stage}-access",
+        retention=logs.RetentionDays.THREE_MONTHS if settings.prod else logs.RetentionDays.TWO_WEEKS,
+        removal_policy=cdk.RemovalPolicy.RETAIN if settings.prod else cdk.RemovalPolicy.DESTROY,
+    )
+    role = iam.Role(
+        stack, "ApiGatewayLogsRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+            "service-role/AmazonAPIGatewayPushToCloudWatchLogs")],
+    )
+    account = apigateway.CfnAccount(stack, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
+    rest_api.add_property_override("AccessLogSetting", {"DestinationArn": group.log_group_arn,
+                                                        "Format": ACCESS_LOG_FORMAT})
+    rest_api.add_dependency(account)

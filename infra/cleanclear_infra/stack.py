@@ -28,7 +28,7 @@ from .settings import StageSettings
 from .headers import CSP_TEMPLATE
 from .website import DIRECTORY_INDEX_FUNCTION, SITE_BUILD_DIR, add_site
 from .package import SlimChalice
-from .policies import app_access_policy
+from .policies import add_api_access_logs, app_access_policy
 from .tables import REPO_ROOT, ModelTables, load_models, table_prefix, table_specs
 
 __all__ = ["CleanClearStack", "StageSettings", "CUSTOM_METRICS", "UNALARMED_METRICS", "CUSTOM_METRIC_NAMESPACE",
@@ -395,6 +395,7 @@ class CleanClearStack(cdk.Stack):
 
         # API Gateway stage throttling (blunts spam and runaway clients).
         self.rest_api = self.chalice.get_resource("RestAPI")
+        add_api_access_logs(self, self.rest_api, settings)
         self.rest_api.add_property_override(
             "MethodSettings",
             [

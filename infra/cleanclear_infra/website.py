@@ -61,12 +61,32 @@ def build_site(settings: StageSettings) -> Path:
     return out
 
 
+def log_days(settings: StageSettings) -> int:
+    """Access logs are kept 90 days in prod (enough to answer "who called what" after an
+    incident), 14 in dev."""
+    return 90 if settings.prod else 14
+
+
 def add_site(stack, settings: StageSettings) -> None:
     """Adds site_bucket, distribution and site_url to `stack` (the CleanClearStack)."""
     stage = settings.stage
+    # Who called what: CloudFront's standard logs and the site bucket's access logs, private,
+    # encrypted, kept LOG_DAYS then deleted by S3 (CloudFront writes with an ACL: object writer).
+    stack.log_bucket = s3.Bucket(
+        stack,
+        "LogBucket",
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+        lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(log_days(settings)))],
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
     stack.site_bucket = s3.Bucket(
         stack,
         "SiteBucket",
+        server_access_logs_bucket=stack.log_bucket,
+        server_access_logs_prefix="s3-site/",
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         enforce_ssl=True,
         encryption=s3.BucketEncryption.S3_MANAGED,
@@ -124,6 +144,9 @@ def add_site(stack, settings: StageSettings) -> None:
             cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None
         ),
         default_root_object="index.html",
+        enable_logging=True,
+        log_bucket=stack.log_bucket,
+        log_file_prefix="cloudfront/",
         price_class=cloudfront.PriceClass.PRICE_CLASS_200,  # includes the Jakarta edges
         http_version=cloudfront.HttpVersion.HTTP2_AND_3,
         default_behavior=cloudfront.BehaviorOptions(

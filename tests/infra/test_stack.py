@@ -1239,3 +1239,34 @@ def test_deactivating_a_consultant_may_disable_their_account_and_nothing_more(te
                                                 "cognito-idp:AdminUserGlobalSignOut"]
         assert refs_in(s["Resource"]) == {pool_id}
     assert not [s for _, s in all_statements(template) if any("cognito-idp:*" == a for a in as_list(s.get("Action", [])))]
+
+
+def test_who_called_what_is_logged_privately_without_personal_data(template, dev_template):
+    """API Gateway access logs (route templates, no IP), CloudFront standard logs and the site
+    bucket's access logs, into private encrypted storage that deletes them after 90 days."""
+    api = template["Resources"]["RestAPI"]
+    setting = api["Properties"]["AccessLogSetting"]
+    fields = json.loads(setting["Format"])
+    assert {"requestId", "route", "status"} <= set(fields)
+    assert "$context.resourcePath" == fields["route"]  # the template path: no reference from the URL
+    assert not any(v in setting["Format"] for v in ("sourceIp", "userAgent", "$context.path", "querystring"))
+    groups = resources(template, "AWS::Logs::LogGroup")
+    assert ref_id(setting["DestinationArn"]) in groups
+    assert groups[ref_id(setting["DestinationArn"])]["Properties"]["RetentionInDays"] == 90
+    (account,) = resources(template, "AWS::ApiGateway::Account").values()
+    assert account["Properties"]["CloudWatchRoleArn"]
+
+    (distribution,) = resources(template, "AWS::CloudFront::Distribution").values()
+    log_bucket = ref_id(distribution["Properties"]["DistributionConfig"]["Logging"]["Bucket"])
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert log_bucket in buckets
+    props = buckets[log_bucket]["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                       "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert [r["ExpirationInDays"] for r in props["LifecycleConfiguration"]["Rules"]] == [90]
+    site = [b for b in buckets.values() if "LoggingConfiguration" in b["Properties"]]
+    assert site and all(ref_id(b["Properties"]["LoggingConfiguration"]["DestinationBucketName"]) == log_bucket for b in site)
+    dev_buckets = resources(dev_template, "AWS::S3::Bucket").values()
+    assert [r["ExpirationInDays"] for b in dev_buckets if "LifecycleConfiguration" in b["Properties"]
+            for r in b["Properties"]["LifecycleConfiguration"]["Rules"]] == [14]

@@ -17,6 +17,9 @@ Context (`-c key=value`; the make targets pass them from the variables in infra/
   feedback_link_days, retention_months, broadcast_per_minute, broadcast_daily_limit
                optional app settings (positive whole numbers; the app's defaults otherwise)
   auth_domain_prefix  Cognito hosted-UI domain prefix, default cleanclear-<stage>-<account id>
+  waf          on | off: AWS WAF in front of CloudFront (default on in prod, off in dev), in the
+               us-east-1 stack CleanClearEdge-<stage>; waf_registration_limit (default 100):
+               signups per client IP per 5 minutes
 A wrong or missing setting stops the synth with a message saying what to pass.
 """
 from __future__ import annotations
@@ -37,6 +40,7 @@ sys.path[:] = [str(REPO_ROOT), str(INFRA_DIR)] + [
 import aws_cdk as cdk  # noqa: E402
 
 from cleanclear_infra.settings import SettingsError, settings_from_context  # noqa: E402
+from cleanclear_infra.edge import EdgeStack  # noqa: E402
 from cleanclear_infra.stack import CleanClearStack  # noqa: E402
 
 
@@ -50,11 +54,21 @@ def main() -> None:
     os.environ["AWS_DEFAULT_REGION"] = region
     os.environ["AWS_REGION"] = region
 
+    account = os.environ.get("CDK_DEFAULT_ACCOUNT")
+    edge = None
+    if settings.waf:
+        # CloudFront's web ACL lives in us-east-1: its own stack, referenced across regions.
+        edge = EdgeStack(app, f"CleanClearEdge-{settings.stage}", stage=settings.stage,
+                         registration_limit=settings.waf_registration_limit,
+                         env=cdk.Environment(account=account, region="us-east-1"), cross_region_references=True,
+                         description=f"Clean & Clear ({settings.stage}): AWS WAF in front of CloudFront")
     stack = CleanClearStack(
         app,
         f"CleanClear-{settings.stage}",
         settings=settings,
-        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region),
+        web_acl_arn=edge.web_acl.attr_arn if edge else None,
+        cross_region_references=edge is not None,
+        env=cdk.Environment(account=account, region=region),
         description=f"Clean & Clear ({settings.stage}): Diskopukm Kabupaten Bogor consultation clinic",
         termination_protection=settings.prod,
     )

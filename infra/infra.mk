@@ -12,7 +12,8 @@
 #   make test-infra                 only the CDK assertion tests (tests/infra, part of `make test`)
 # Options (CDK context, see infra/app.py): SITE_URL CERTIFICATE_ARN MAIL_DOMAIN MAIL_FROM
 #   ALARM_EMAIL ZOOM_PROVIDER FEEDBACK_LINK_DAYS RETENTION_MONTHS BROADCAST_PER_MINUTE
-#   BROADCAST_DAILY_LIMIT AUTH_DOMAIN_PREFIX REGION. prod needs SITE_URL and CERTIFICATE_ARN.
+#   BROADCAST_DAILY_LIMIT AUTH_DOMAIN_PREFIX WAF WAF_REGISTRATION_LIMIT REGION. prod needs SITE_URL and
+#   CERTIFICATE_ARN. WAF (on in prod) lives in the us-east-1 stack CleanClearEdge-<stage>, deployed first.
 # SITE_URL on dev: the functions need the site's address for the links in messages, but the
 # CloudFront address exists only after the first deploy and cannot be wired in the same one (a
 # dependency cycle). So `make deploy`/`make diff` on a non-prod stage without SITE_URL take the
@@ -27,6 +28,7 @@ CDK_OPTIONS := MAIL_DOMAIN:mail_domain MAIL_FROM:mail_from ALARM_EMAIL:alarm_ema
 	CERTIFICATE_ARN:certificate_arn ZOOM_PROVIDER:zoom_provider FEEDBACK_LINK_DAYS:feedback_link_days \
 	RETENTION_MONTHS:retention_months BROADCAST_PER_MINUTE:broadcast_per_minute \
 	BROADCAST_DAILY_LIMIT:broadcast_daily_limit AUTH_DOMAIN_PREFIX:auth_domain_prefix \
+	WAF:waf WAF_REGISTRATION_LIMIT:waf_registration_limit \
 	CONTACT_EMAIL:contact_email CONTACT_WHATSAPP:contact_whatsapp
 _opt_var = $(word 1,$(subst :, ,$(1)))
 _opt_key = $(word 2,$(subst :, ,$(1)))
@@ -79,7 +81,7 @@ diff: $(INFRA_STAMP) site
 
 bootstrap: $(INFRA_STAMP)
 	@test -n "$(ACCOUNT)" || { echo "usage: make bootstrap ACCOUNT=<12-digit account id> [REGION=ap-southeast-3]"; exit 2; }
-	$(CDK) bootstrap aws://$(ACCOUNT)/$(REGION)
+	$(CDK) bootstrap aws://$(ACCOUNT)/$(REGION) aws://$(ACCOUNT)/us-east-1
 
 test-infra: $(INFRA_STAMP) site
 	$(PY) -m pytest -q tests/infra

@@ -82,6 +82,8 @@ class StageSettings:
     contact_email: str | None = None
     contact_whatsapp: str | None = None
     app_options: tuple[tuple[str, str], ...] = ()  # (ENV_NAME, value) of APP_OPTIONS that were given
+    waf: bool = False  # AWS WAF in front of CloudFront (edge.py): on in prod
+    waf_registration_limit: int = 100  # signups (POST /api/registrations) per client IP per 5 minutes
 
     @property
     def prod(self) -> bool:
@@ -188,6 +190,14 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
         for key, (env_name, _) in APP_OPTIONS.items()
         if (value := get(key)) is not None
     )
+    waf = get("waf", "on" if prod else "off")
+    if waf not in ("on", "off"):
+        raise SettingsError(f"waf={waf!r}: on or off")
+    raw_limit = get("waf_registration_limit", "100")
+    if not re.fullmatch(r"[0-9]{2,6}", raw_limit) or int(raw_limit) < 10:  # AWS WAF's smallest rate limit is 10
+        raise SettingsError(f"waf_registration_limit={raw_limit!r}: a whole number of at least 10 "
+                            "(signups per client IP per 5 minutes)")
+    waf_limit = int(raw_limit)
     mail_domain = get("mail_domain", DEFAULT_MAIL_DOMAIN)
     settings = StageSettings(
         stage=stage,
@@ -201,5 +211,7 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
         contact_email=contact_email,
         contact_whatsapp=contact_whatsapp,
         app_options=app_options,
+        waf=waf == "on",
+        waf_registration_limit=waf_limit,
     )
     return settings, get("region", DEFAULT_REGION)

@@ -73,8 +73,10 @@ def _placeholder_policy_file(directory: str) -> str:
 
 
 class CleanClearStack(cdk.Stack):
-    def __init__(self, scope: Construct, id: str, *, settings: StageSettings, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, id: str, *, settings: StageSettings, web_acl_arn: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
+        self.web_acl_arn = web_acl_arn  # AWS WAF (edge.py), None when off
         self.settings = settings
         stage = settings.stage
         prefix = table_prefix(stage)

@@ -144,6 +144,7 @@ def add_site(stack, settings: StageSettings) -> None:
             cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None
         ),
         default_root_object="index.html",
+        web_acl_id=stack.web_acl_arn,
         enable_logging=True,
         log_bucket=stack.log_bucket,
         log_file_prefix="cloudfront/",

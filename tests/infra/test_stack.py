@@ -341,6 +341,11 @@ def test_no_public_bucket_and_ssl_enforced(assertions, template):
         for st in statements:
             if st["Effect"] != "Allow":
                 continue
+            if st["Principal"] == {"Service": "logging.s3.amazonaws.com"}:
+                # The log bucket: only S3's log delivery may write, for this stack's site bucket.
+                assert as_list(st["Action"]) == ["s3:PutObject"], st
+                assert refs_in(st["Condition"]["ArnLike"]["aws:SourceArn"]) <= set(buckets), st
+                continue
             # Only CloudFront (origin access control) of this stack's distribution may read.
             assert st["Principal"] == {"Service": "cloudfront.amazonaws.com"}, st
             assert as_list(st["Action"]) == ["s3:GetObject"], st
@@ -430,8 +435,8 @@ def test_binary_answers_pass_through_api_gateway_and_cloudfront(template):
 def _admin_config(template):
     (deployment,) = resources(template, "Custom::CDKBucketDeployment").values()
     props = deployment["Properties"]
-    bucket = next(iter(resources(template, "AWS::S3::Bucket")))
-    assert ref_id(props["DestinationBucketName"]) == bucket
+    (bucket,) = [k for k, b in resources(template, "AWS::S3::Bucket").items() if "LoggingConfiguration" in b["Properties"]]
+    assert ref_id(props["DestinationBucketName"]) == bucket  # the site bucket (the one whose access is logged)
     assert len(props["SourceObjectKeys"]) == 2  # the built site + admin/config.json
     markers = {k: render(v) for k, v in props["SourceMarkers"][1].items()}
     return props["SourceObjectKeys"][1], markers
@@ -1270,3 +1275,42 @@ def test_who_called_what_is_logged_privately_without_personal_data(template, dev
     dev_buckets = resources(dev_template, "AWS::S3::Bucket").values()
     assert [r["ExpirationInDays"] for b in dev_buckets if "LifecycleConfiguration" in b["Properties"]
             for r in b["Properties"]["LifecycleConfiguration"]["Rules"]] == [14]
+
+
+def test_aws_waf_guards_cloudfront_in_prod_with_a_signup_rate_limit(synths, template, dev_template):
+    """A us-east-1 stack holds the web ACL (CloudFront's WAF lives there): AWS managed rule groups
+    and a rate limit on POST /api/registrations per client IP; the prod distribution uses it."""
+    edge_path = synths["prod"][3] / "CleanClearEdge-prod.template.json"
+    edge = json.loads(edge_path.read_text())
+    (acl,) = resources(edge, "AWS::WAFv2::WebACL").values()
+    props = acl["Properties"]
+    assert props["Scope"] == "CLOUDFRONT" and props["DefaultAction"] == {"Allow": {}}
+    groups = [r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in props["Rules"] if "ManagedRuleGroupStatement" in r["Statement"]]
+    assert groups == ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
+                      "AWSManagedRulesKnownBadInputsRuleSet"]
+    (limit,) = [r for r in props["Rules"] if r["Name"] == "SignupRateLimit"]
+    rate = limit["Statement"]["RateBasedStatement"]
+    assert rate["AggregateKeyType"] == "IP" and rate["Limit"] == 100 and rate["EvaluationWindowSec"] == 300
+    matches = [s["ByteMatchStatement"] for s in rate["ScopeDownStatement"]["AndStatement"]["Statements"]]
+    assert {(m["SearchString"], m["PositionalConstraint"]) for m in matches} == {("/api/registrations", "STARTS_WITH"),
+                                                                                  ("POST", "EXACTLY")}
+    assert limit["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    (distribution,) = resources(template, "AWS::CloudFront::Distribution").values()
+    assert "WebACLId" in distribution["Properties"]["DistributionConfig"]
+    (dev_distribution,) = resources(dev_template, "AWS::CloudFront::Distribution").values()
+    assert "WebACLId" not in dev_distribution["Properties"]["DistributionConfig"]  # off in dev unless waf=on
+    assert not (synths["dev"][3] / "CleanClearEdge-dev.template.json").exists()
+
+
+def test_the_waf_settings_are_checked():
+    _infra_importable()
+    from cleanclear_infra.settings import SettingsError, settings_from_context
+
+    def ctx(**given):
+        return lambda key: given.get(key)
+
+    assert settings_from_context(ctx(stage="dev"))[0].waf is False
+    assert settings_from_context(ctx(stage="dev", waf="on", waf_registration_limit="50"))[0].waf_registration_limit == 50
+    for bad in ({"waf": "maybe"}, {"waf_registration_limit": "5"}, {"waf_registration_limit": "banyak"}):
+        with pytest.raises(SettingsError):
+            settings_from_context(ctx(stage="dev", **bad))

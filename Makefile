@@ -51,6 +51,7 @@ test: setup chromium site infra-deps
 
 bench: setup chromium site
 	$(PY) bench/cold_start.py
+	$(PY) bench/package_size.py
 	$(PY) bench/page_weight.py
 	$(PY) bench/allocation.py
 	$(PY) bench/dashboard.py

@@ -92,7 +92,15 @@ def _sessions(n: int, now: datetime, start: datetime, spread: bool = True, **fie
 
 def prepare_meetings(n: int, now: datetime) -> None:
     from chalicelib.domain import rules
+    from chalicelib.store.models import TEAM, ConsultantRecord
 
+    # The sessions' 500 consultants, each linked to their own Zoom user (as the office sets them
+    # up): Zoom allows 100 create/update calls per user and day, and the run keeps to it.
+    with ConsultantRecord.batch_write() as team:
+        for i in range(500):
+            team.save(ConsultantRecord(TEAM, f"K-{i:03d}", name=f"Konsultan {i:03d}", services=["ukm"], topics=["pemasaran"],
+                                       modes=["daring"], active=True, zoom_user=f"k{i:03d}@zoom.bench",
+                                       updated_at=rules.to_utc_iso(now)))
     _sessions(n, now, now + timedelta(days=2), meeting_state="perlu_dibuat", meeting_attempts=0,
               meeting_next_try=rules.to_utc_iso(now - timedelta(minutes=1)))
 

@@ -281,6 +281,7 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
     past_card.wait_for()
     past_card.get_by_role("button", name="Tidak hadir", exact=True).click()
     past_card.locator(".badge", has_text="Tidak hadir").wait_for()
+    assert "tidak hadir" in page.text_content("#y-status").lower()  # the week's count follows
     assert past_card.get_by_role("button", name="Tidak hadir", exact=True).get_attribute("aria-pressed") == "true"
     screenshot(page, "sesi-10-saya-hadir")
     assert problems == []

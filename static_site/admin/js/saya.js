@@ -13,6 +13,14 @@ loaders.saya = function () {
   if (!mine.from) mine.from = currentWeek();
   loadMine();
 };
+/** "7 sesi pada … (6 terjadwal, 1 tidak hadir)": recounted whenever a status changes on the page. */
+function countLine() {
+  var items = mine.shown.items, from = mine.shown.from, to = mine.shown.to;
+  var active = items.filter(function (s) { return !isCancelled(s); });
+  return items.length ? active.length + " sesi pada " + fmtRange(from, to) + (active.length ? " (" + statusSummary(active) + ")" : "") +
+    (items.length > active.length ? "; " + (items.length - active.length) + " dibatalkan." : ".") :
+    "Belum ada sesi pada " + fmtRange(from, to) + ". Sesi muncul di sini setelah pendaftar dijadwalkan.";
+}
 function loadMine() {
   var from = mine.from, to = addDays(from, 11);
   $("y-range").textContent = "Sesi " + fmtRange(from, addDays(from, 4)) + " dan minggu berikutnya";
@@ -23,10 +31,8 @@ function loadMine() {
     var box = clear($("y-isi"));
     if (!res.ok) return setStatus("y-status", problem(res));
     var items = (res.body.items || []).slice().sort(function (a, b) { return String(a.start).localeCompare(String(b.start)); });
-    var active = items.filter(function (s) { return !isCancelled(s); });
-    setStatus("y-status", items.length ? active.length + " sesi pada " + fmtRange(from, to) + (active.length ? " (" + statusSummary(active) + ")" : "") +
-      (items.length > active.length ? "; " + (items.length - active.length) + " dibatalkan." : ".") :
-      "Belum ada sesi pada " + fmtRange(from, to) + ". Sesi muncul di sini setelah pendaftar dijadwalkan.");
+    mine.shown = { items: items, from: from, to: to };
+    setStatus("y-status", countLine());
     var days = [], byDay = {};
     items.forEach(function (s) { if (!byDay[s.day]) { byDay[s.day] = []; days.push(s.day); } byDay[s.day].push(s); });
     var today = todayWIB();
@@ -108,6 +114,7 @@ function myCard(s) {
             x.setAttribute("aria-pressed", String(x.getAttribute("data-status") === s.status));
           });
           done.textContent = "Kehadiran dicatat: " + sessionLabel(s) + ".";
+          if (mine.shown) $("y-status").textContent = countLine();
         }).catch(function (e) { b.disabled = false; ignoreStop(e); });
       });
       grp.appendChild(b);

@@ -169,13 +169,6 @@ def public_view() -> dict:
                           for s, modes in item["estimates"].items()}, "computed_at": item["computed_at"]}
 
 
-def estimate_text(service: str, mode: str) -> str | None:
-    """The words of the published estimate for one choice (the confirmation message quotes them)."""
-    item = store.load(store.PUBLIC)
-    found = ((item or {}).get("estimates") or {}).get(service, {}).get(mode)
-    return found["text"] if found else None
-
-
 def staff_view() -> dict:
     item = store.load(store.STAFF)
     if item is None:

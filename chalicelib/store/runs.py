@@ -13,7 +13,7 @@ KEEP = timedelta(days=30)
 COUNTS = ("waiting", "booked", "conflicts", "expired")
 
 
-def _failed_condition(exc: Exception) -> bool:
+def failed_condition(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
@@ -57,7 +57,7 @@ def take_lease(kind: str, run_id: str, now: datetime, seconds: float) -> bool:
                    | (RunRecord.holder == run_id))
         return True
     except PutError as exc:
-        if _failed_condition(exc):
+        if failed_condition(exc):
             return False
         raise
 
@@ -66,7 +66,7 @@ def release_lease(kind: str, run_id: str) -> None:
     try:
         RunRecord(f"lease#{kind}").delete(condition=RunRecord.holder == run_id)
     except DeleteError as exc:
-        if not _failed_condition(exc):
+        if not failed_condition(exc):
             raise
 
 

@@ -14,6 +14,7 @@ from pynamodb.exceptions import UpdateError
 
 from ..domain import rules
 from .models import RunRecord
+from .runs import failed_condition
 
 KIND = "zoomquota"
 
@@ -30,7 +31,7 @@ def take(host: str, now: datetime, limit: int) -> bool:
         record.update(actions=[RunRecord.n.add(1), RunRecord.kind.set(KIND), RunRecord.expires_at.set(now + timedelta(days=2))],
                       condition=RunRecord.n.does_not_exist() | (RunRecord.n < limit))
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if failed_condition(exc):
             return False
         raise
     return True

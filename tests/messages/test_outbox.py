@@ -428,16 +428,22 @@ def test_online_confirmation_goes_without_the_link_when_waiting_too_long(aws, lo
     assert "pengingat" in json.loads(record.rendered)["text"]
 
 
-def test_cancellation_and_move(client, clinic, admin, local_outbox):
+def scheduled_and_told(client, admin):
+    """A visitor whose session is booked and confirmed, and a free koperasi seat on the next day
+    offered: (days offered, reference, session id, that seat)."""
     days = client.http.get("/public/options").json_body["days"]
     reg = register(client, email="")
     reference = reg["reference"].replace("-", "")
     allocation.run()
     outbox.send_due()
     old = Registration.get(reference).session_id
-    # Staff move it: one "changed" message; the released half's cancellation is replaced by it.
     slots = admin.get(f"/staff/slots?from={days[1]}&to={days[1]}").json_body["slots"]
-    seat = next(s for s in slots if s["service"] == "koperasi")
+    return days, reference, old, next(s for s in slots if s["service"] == "koperasi")
+
+
+def test_cancellation_and_move(client, clinic, admin, local_outbox):
+    days, reference, old, seat = scheduled_and_told(client, admin)
+    # Staff move it: one "changed" message; the released half's cancellation is replaced by it.
     assert admin.put(f"/staff/sessions/{old}", {"start": seat["start"], "consultant_id": seat["consultant_id"]}).status_code == 200
     drain(rules.wib_now() + timedelta(seconds=5), step=timedelta(minutes=1), runs=5)
     moved = records("cc_sesi_diubah", reference)
@@ -458,14 +464,7 @@ def test_a_move_whose_target_was_just_taken_tells_the_visitor_their_place_is_kep
                                                                                  monkeypatch):
     """The other half of "a move sends cc_sesi_diubah": when the new seat is taken between the check
     and the write, the old session is gone, and the visitor hears exactly that (never nothing)."""
-    days = client.http.get("/public/options").json_body["days"]
-    reg = register(client, email="")
-    reference = reg["reference"].replace("-", "")
-    allocation.run()
-    outbox.send_due()
-    old = Registration.get(reference).session_id
-    slots = admin.get(f"/staff/slots?from={days[1]}&to={days[1]}").json_body["slots"]
-    seat = next(s for s in slots if s["service"] == "koperasi")
+    days, reference, old, seat = scheduled_and_told(client, admin)
     rival = register(client, name="Rahmat", phone="0813-2000-0099", email="")
     real_book = booking.book
 

@@ -486,6 +486,9 @@ def test_wrong_password_sign_out_and_ended_session(stack, page):
     # A token the API refuses (expired, revoked) mid-session: back to the form, with the reason.
     sign_in(page, ADMIN)
     page.wait_for_selector("#sec-sesi:not([hidden])")
+    # As below: the first section's requests finish first, or one of them, refused with the
+    # swapped token, reloads the page under the click.
+    page.wait_for_load_state("networkidle")
     page.evaluate("""sessionStorage.setItem('cc-admin-token',
         JSON.stringify({token: 'eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2lnbg', exp: Date.now() + 3600e3}))""")
     open_menu(page)

@@ -121,3 +121,9 @@ def follow_up_token(session_id: str) -> str:
     """A follow-up registration's private status token: reproducible for a retried request,
     unguessable without the signing key. Only its SHA-256 is stored, as for every registration."""
     return mac(f"feedback-follow-up-token|v1|{session_id}", 24)
+
+
+def reply_signature(text: str) -> str:
+    """The signature of a WhatsApp button's payload or list row id (domain/replies.py): 128 bits of
+    HMAC-SHA256 with the signing key."""
+    return mac(text, 16)

@@ -6,7 +6,7 @@ import logging
 from chalice import Blueprint, Response
 
 from ..domain import rules, validation
-from ..services import booking, feedback, forecast, privacy, registrations, sessions
+from ..services import feedback, forecast, privacy, registrations, self_service, sessions
 from . import http
 
 logger = logging.getLogger(__name__)
@@ -65,13 +65,13 @@ def get_registration(reference):
 
 @http.public_route(bp, "/registrations/{reference}/cancel", methods=["POST"], json_body=True)
 def visitor_cancel(reference):
-    booking.visitor_cancel(_visitor_registration(reference))
+    self_service.cancel(_visitor_registration(reference))
     return _status(_visitor_registration(reference))
 
 
 @http.public_route(bp, "/registrations/{reference}/days", methods=["POST"], json_body=True)
 def visitor_new_days(reference):
-    booking.visitor_new_days(_visitor_registration(reference), http.body(bp.current_request).get("days"))
+    self_service.new_days(_visitor_registration(reference), http.body(bp.current_request).get("days"))
     return _status(_visitor_registration(reference))
 
 

@@ -141,41 +141,60 @@ def _seat_counters(sign: int, *, registration_created_at: str, day: str, service
             wait_bucket(waiting_days(registration_created_at, day)): sign}
 
 
-def session_booked(*, registration_created_at: str, first: bool, day: str, service: str, mode: str) -> Changes:
+def session_booked(*, registration_created_at: str, first: bool, day: str, service: str, mode: str,
+                   refill_seconds: int | None = None) -> Changes:
     """A session now holds a seat. `first`: the registration's first session ever (the funnel's
-    "scheduled" step; a rebooking after a cancellation or a move is not counted again)."""
-    out: Changes = {week_key(date.fromisoformat(day)): _seat_counters(
-        1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)}
+    "scheduled" step; a rebooking after a cancellation or a move is not counted again).
+    `refill_seconds`: the seat had just been given back by a visitor and went to the queue at
+    once, this long after (``s|refill``, ``s|refill_secs``)."""
+    seat = _seat_counters(1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
+    if refill_seconds is not None:
+        seat.update({"s|refill": 1, "s|refill_secs": max(0, int(refill_seconds))})
+    out: Changes = {week_key(date.fromisoformat(day)): seat}
     if first:
         out = merge(out, {week_key(wib_day(registration_created_at)): {"sched": 1}})
     return out
 
 
 def session_released(*, registration_created_at: str, day: str, service: str, mode: str, new_status: str,
-                     registration_status: str, moving: bool = False) -> Changes:
-    """A scheduled session gave its seat back (cancelled by either side, or moved)."""
+                     registration_status: str, moving: bool = False, whatsapp: bool = False) -> Changes:
+    """A scheduled session gave its seat back (cancelled by either side, or moved). `whatsapp`:
+    the visitor did it from WhatsApp (``s|cancel_wa``, besides ``s|cancel_v``)."""
     counters = _seat_counters(-1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
     if not moving:
         kind = "v" if new_status == rules.SESSION_CANCELLED_VISITOR else "o"
         counters[f"s|cancel_{kind}"] = 1
+        if whatsapp and kind == "v":
+            counters["s|cancel_wa"] = 1
     out: Changes = {week_key(date.fromisoformat(day)): counters}
     if registration_status == rules.STATUS_CANCELLED:
         out = merge(out, registration_cancelled(registration_created_at=registration_created_at))
     return out
 
 
-def attendance_changed(*, registration_created_at: str, day: str, old: str, new: str) -> Changes:
-    """hadir / tidak_hadir recorded or corrected (old may be terjadwal)."""
+def attendance_changed(*, registration_created_at: str, day: str, old: str, new: str,
+                       confirmed: bool = False) -> Changes:
+    """hadir / tidak_hadir recorded or corrected (old may be terjadwal). `confirmed`: the visitor
+    had tapped "Saya hadir" (counted apart too: ``s|att_conf``, ``s|noshow_conf``)."""
     session: dict[str, int] = defaultdict(int)
     cohort: dict[str, int] = defaultdict(int)
     for status, sign in ((old, -1), (new, 1)):
         if status == rules.SESSION_ATTENDED:
             session["s|att"] += sign
             cohort["att"] += sign
+            if confirmed:
+                session["s|att_conf"] += sign
         elif status == rules.SESSION_NO_SHOW:
             session["s|noshow"] += sign
+            if confirmed:
+                session["s|noshow_conf"] += sign
     return merge({week_key(date.fromisoformat(day)): dict(session)},
                  {week_key(wib_day(registration_created_at)): dict(cohort)})
+
+
+def visitor_confirmed(*, day: str) -> Changes:
+    """The visitor tapped "Saya hadir" for a session on `day`."""
+    return {week_key(date.fromisoformat(day)): {"s|wa_confirm": 1}}
 
 
 def registration_cancelled(*, registration_created_at: str) -> Changes:

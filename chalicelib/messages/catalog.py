@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..domain import rules
+from ..domain import replies, rules
 from ..domain.references import format_reference
 
 WHATSAPP = "whatsapp"
@@ -44,7 +44,12 @@ class Kind:
     when: str  # when it is sent (for staff and the template document)
     calendar: str | None = None  # the e-mail's iCalendar method: REQUEST | CANCEL | None
     session: bool = False  # about one session (session_id set)
+    buttons: tuple[str, ...] = ()  # quick-reply buttons of the template (WhatsApp), in order
+    reply: str | None = None  # a free-form answer within WhatsApp's 24-hour window: text | buttons | list
 
+
+# The quick replies of the messages about a coming session (domain/replies.py gives each its payload).
+SESSION_BUTTONS = tuple(title for _, title in replies.TEMPLATE_BUTTONS)
 
 KINDS: tuple[Kind, ...] = (
     Kind("cc_pendaftaran_diterima", "Pendaftaran diterima", VISITOR,
@@ -54,10 +59,11 @@ KINDS: tuple[Kind, ...] = (
          ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), True,
          "Saat sesi dijadwalkan (penjadwal otomatis atau petugas). Sesi daring menunggu tautan Zoom "
          "siap (paling lama 6 jam, atau sampai 2 jam sebelum sesi; setelah itu terkirim dengan "
-         "keterangan tautan menyusul lewat pengingat).", calendar="REQUEST", session=True),
+         "keterangan tautan menyusul lewat pengingat).", calendar="REQUEST", session=True, buttons=SESSION_BUTTONS),
     Kind("cc_sesi_diubah", "Jadwal sesi diubah", VISITOR,
          ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), True,
-         "Saat petugas memindahkan sesi ke jam atau narasumber lain.", calendar="REQUEST", session=True),
+         "Saat petugas memindahkan sesi ke jam atau narasumber lain.", calendar="REQUEST", session=True,
+         buttons=SESSION_BUTTONS),
     Kind("cc_sesi_dibatalkan", "Sesi dibatalkan", VISITOR,
          ("nama", "kode", "tanggal", "jam", "keterangan", "tautan_status"), True,
          "Saat sesi dibatalkan oleh kantor (termasuk narasumber berhalangan) atau oleh pengunjung. "
@@ -77,7 +83,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("cc_pengingat_besok", "Pengingat H-1", VISITOR,
          ("nama", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), False,
          "Sehari sebelum sesi, pukul 16.00 WIB (tidak dikirim bila sesi baru dijadwalkan setelah itu)."
-         , session=True),
+         , session=True, buttons=SESSION_BUTTONS),
     Kind("cc_pengingat_sejam", "Pengingat 1 jam", VISITOR,
          ("nama", "jam_mulai", "tempat"), False,
          "Sekitar satu jam sebelum sesi (tidak dikirim bila sudah kurang dari 15 menit sebelum mulai).",
@@ -94,6 +100,29 @@ KINDS: tuple[Kind, ...] = (
          "Pukul 16.00 WIB sehari sebelumnya, ke setiap narasumber yang punya sesi besok."),
 )
 BY_NAME = {k.name: k for k in KINDS}
+
+# Answers to a visitor's own WhatsApp message (services/whatsapp_inbox.py): free-form, not templates
+# (WhatsApp allows them for 24 hours after the visitor wrote), WhatsApp only, never to be registered.
+REPLY_WINDOW_HOURS = 24
+REPLY_KINDS: tuple[Kind, ...] = (
+    Kind("cc_balas_hadir", "Balasan: terima kasih sudah konfirmasi", VISITOR, (), True,
+         "Setelah pengunjung menekan \"Saya hadir\".", session=True, reply="text"),
+    Kind("cc_balas_batal_tanya", "Balasan: yakin membatalkan?", VISITOR, (), True,
+         "Setelah pengunjung menekan \"Batalkan\" atau menulis BATAL.", reply="buttons"),
+    Kind("cc_balas_batal_pilih", "Balasan: pendaftaran mana yang dibatalkan?", VISITOR, (), True,
+         "Setelah pengunjung yang punya beberapa pendaftaran menulis BATAL.", reply="buttons"),
+    Kind("cc_balas_batal_tidak", "Balasan: sesi tetap", VISITOR, (), True,
+         "Setelah pengunjung menekan \"Tidak\" pada pertanyaan pembatalan.", reply="text"),
+    Kind("cc_balas_pilih_tanggal", "Balasan: daftar tanggal", VISITOR, (), True,
+         "Setelah pengunjung menekan \"Minta jadwal lain\".", reply="list"),
+    Kind("cc_balas_tautan", "Balasan: tautan status", VISITOR, (), True,
+         "Setelah pengunjung menulis STATUS atau LINK.", reply="text"),
+    Kind("cc_balas_bantuan", "Balasan: petunjuk", VISITOR, (), True,
+         "Setelah pesan lain dari pengunjung; paling banyak sekali sehari per nomor.", reply="text"),
+    Kind("cc_balas_keadaan", "Balasan: keadaan terkini", VISITOR, (), True,
+         "Setelah tombol atau pesan tentang sesi/pendaftaran yang sudah berubah.", reply="text"),
+)
+BY_NAME.update({k.name: k for k in REPLY_KINDS})
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
           "Oktober", "November", "Desember")

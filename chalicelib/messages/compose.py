@@ -16,15 +16,15 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from .. import links, settings
-from ..domain import meetings, rules
+from ..domain import meetings, replies, rules
 from ..domain.references import token_matches
 from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import team as team_store
 from . import ical, timing
-from .catalog import (BROADCAST_PREFIX, BY_NAME, CONSULTANT, EMAIL, ConfigError, Defer, Kind, Skip, days_text,
-                      format_reference, long_date, session_times)
+from .catalog import (BROADCAST_PREFIX, BY_NAME, CONSULTANT, DAYS, EMAIL, MONTHS, REPLY_WINDOW_HOURS, WHATSAPP,
+                      ConfigError, Defer, Kind, Skip, days_text, format_reference, long_date, session_times)
 from .records import TOLD, dedupe_key, message_id_for
 from .render import Rendered, phrase, render_email, render_whatsapp, site
 
@@ -179,6 +179,21 @@ def _session_link(session) -> str | None:
     return meetings.join_link(session) if session.mode == rules.MODE_DARING else None
 
 
+def payload(action: str, subject: str, record, extra: str = "") -> str:
+    """A button's signed payload (domain/replies.py), bound to the record that carries it."""
+    try:
+        return replies.encode(replies.Payload(action, subject, record.message_id, extra), links.reply_signature)
+    except links.NotConfigured as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def session_buttons(i: "Inputs") -> list[str]:
+    """The payloads of "Saya hadir", "Batalkan", "Minta jadwal lain" (WhatsApp only)."""
+    if i.record.channel != WHATSAPP or not i.built.kind.buttons:
+        return []
+    return [payload(action, i.session.session_id, i.record) for action, _ in replies.TEMPLATE_BUTTONS]
+
+
 # --- one builder per template ----------------------------------------------------------------------------
 
 def _scheduled(i: Inputs) -> None:
@@ -195,6 +210,7 @@ def _scheduled(i: Inputs) -> None:
         if waited < LINK_WAIT and before_start > LINK_WAIT_BEFORE_START:
             raise Defer("menunggu tautan Zoom", DEFER_SECONDS)
     i.built.ctx.update(session_context(session, i.data, link))
+    i.built.ctx["button_payloads"] = session_buttons(i)
     i.built.session, i.built.calendar_method = session, "REQUEST"
 
 
@@ -238,6 +254,7 @@ def _reminder(i: Inputs) -> None:
     if late:
         raise Skip(late)
     i.built.ctx.update(session_context(session, i.data, _session_link(session)))
+    i.built.ctx["button_payloads"] = session_buttons(i)
 
 
 def _feedback_request(i: Inputs) -> None:
@@ -287,6 +304,76 @@ def _consultant_schedule(i: Inputs) -> None:
                         "sesi": rows})
 
 
+# --- answers to the visitor's own WhatsApp message (catalog.REPLY_KINDS) ----------------------------
+
+REPLY_MARGIN = timedelta(minutes=10)  # never start a free-form send this close to the window's end
+
+
+def _answer(i: Inputs) -> None:
+    """What every answer shares: the 24-hour window, the session or registration it is about."""
+    received = rules.parse_utc_iso(i.params["received_at"])
+    if i.now >= received + timedelta(hours=REPLY_WINDOW_HOURS) - REPLY_MARGIN:
+        raise Skip("lewat 24 jam sejak pesan pengunjung: WhatsApp tidak mengizinkan balasan bebas lagi")
+    ctx = i.built.ctx
+    ctx.setdefault("nama", None)
+    ctx["sesi"] = session_context(i.session, i.data, None) if i.session is not None else None
+    ANSWERS[i.built.kind.name](i, ctx)
+
+
+def _confirm_cancel(i: Inputs, ctx: dict) -> None:
+    subject = i.session.session_id if i.session is not None else i.registration.reference
+    ctx["buttons"] = [{"id": payload(action, subject, i.record), "title": title}
+                      for action, title in replies.CONFIRM_BUTTONS]
+
+
+def _pick_registration(i: Inputs, ctx: dict) -> None:
+    ctx["buttons"] = [{"id": payload(replies.BATAL, c["subject"], i.record),
+                       "title": "Batalkan " + format_reference(c["reference"])} for c in i.params["choices"]]
+    ctx["kode_kode"] = [format_reference(c["reference"]) for c in i.params["choices"]]
+
+
+def short_day(day: date) -> str:
+    return f"{DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1][:3]}"
+
+
+def _day_list(i: Inputs, ctx: dict) -> None:
+    ctx.update({"list_button": "Pilih tanggal", "list_title": "Tanggal yang bisa dipilih", "rows": [
+        {"id": payload(replies.HARI, i.registration.reference, i.record, d["day"]),
+         "title": short_day(date.fromisoformat(d["day"])),
+         "description": "Masih ada kursi kosong" if d["free"] else "Kursi penuh: masuk antrean hari itu"}
+        for d in i.params["days"]]})
+
+
+def _links(i: Inputs, ctx: dict) -> None:
+    regs = [r for r in (i.data.registration(ref) for ref in i.params.get("references", [])) if r is not None]
+    ctx["pendaftaran"] = [{"kode": format_reference(r.reference), "tautan": status_link_for(r),
+                           "status": rules.REGISTRATION_STATUSES.get(r.status, r.status)} for r in regs]
+
+
+def _state(i: Inputs, ctx: dict) -> None:
+    ctx["keadaan"] = i.params["keadaan"]
+    ctx["baru"] = None
+    reg = i.registration
+    if reg is not None and reg.session_id and (i.session is None or reg.session_id != i.session.session_id):
+        new = i.data.session(reg.session_id)
+        if new is not None and new.status == rules.SESSION_SCHEDULED:
+            ctx["baru"] = session_context(new, i.data, None)
+    ctx["tanggal_pilihan"] = days_text(i.params["days"]) if i.params.get("days") else None
+    ctx["tautan_status"] = status_link_for(reg) if reg is not None else None
+
+
+ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {
+    "cc_balas_hadir": lambda i, ctx: None,
+    "cc_balas_batal_tanya": _confirm_cancel,
+    "cc_balas_batal_pilih": _pick_registration,
+    "cc_balas_batal_tidak": lambda i, ctx: None,
+    "cc_balas_pilih_tanggal": _day_list,
+    "cc_balas_tautan": _links,
+    "cc_balas_bantuan": lambda i, ctx: None,
+    "cc_balas_keadaan": _state,
+}
+
+
 BUILDERS: dict[str, Callable[[Inputs], None]] = {
     "cc_pendaftaran_diterima": _plain,
     "cc_sesi_terjadwal": _scheduled,
@@ -305,6 +392,8 @@ BUILDERS: dict[str, Callable[[Inputs], None]] = {
 def builder_for(name: str) -> Callable[[Inputs], None]:
     if name.startswith(BROADCAST_PREFIX):
         return _broadcast
+    if name in ANSWERS:
+        return _answer
     return BUILDERS[name]
 
 
@@ -327,6 +416,12 @@ def build(record, data: Data, now: datetime) -> Built:
             raise Skip("narasumber tidak punya " + ("alamat e-mail" if email else "nomor WhatsApp"))
         built = Built(kind, to, consultant.name, consultant.phone, {"nama": consultant.name})
         builder_for(kind.name)(Inputs(built, record, params, data, now))
+    elif kind.reply:
+        # An answer goes to the number that wrote, whatever registration it is about (if any).
+        reg = data.registration(record.reference)
+        ctx = _visitor_context(reg, params) if reg is not None else {}
+        built = Built(kind, params["to"], reg.name if reg else "", params["to"], ctx)
+        builder_for(kind.name)(Inputs(built, record, params, data, now, reg, data.session(record.session_id)))
     else:
         reg = data.registration(record.reference)
         if reg is None:

@@ -76,13 +76,30 @@ class Rendered:
     html: str | None = None
     calendar: str | None = None  # iCalendar text (e-mail)
     calendar_method: str | None = None
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (title, payload): a template's quick replies
+    interactive: dict | None = None  # a free-form answer's buttons or list (WhatsApp "interactive")
+    reply: bool = False  # a free-form answer (text or interactive), not a template
 
     def preview(self) -> dict:
         """What staff see of a sent message (stored on its record): the visitor's private status
-        token is masked, since only a hash of it is ever kept."""
-        return {"subject": self.subject, "text": mask_tokens(self.text),
-                "parameters": [mask_tokens(p) for p in self.parameters] if self.parameters else None,
-                "calendar": self.calendar_method}
+        token is masked, since only a hash of it is ever kept; buttons by their titles only."""
+        out = {"subject": self.subject, "text": mask_tokens(self.text),
+               "parameters": [mask_tokens(p) for p in self.parameters] if self.parameters else None,
+               "calendar": self.calendar_method}
+        titles = [title for title, _ in self.buttons] or interactive_titles(self.interactive)
+        if titles:
+            out["buttons"] = titles
+        return out
+
+
+def interactive_titles(interactive: dict | None) -> list[str]:
+    """The titles a visitor sees on an interactive answer: its buttons, or its list's rows."""
+    if not interactive:
+        return []
+    action = interactive.get("action") or {}
+    if "buttons" in action:
+        return [b["reply"]["title"] for b in action["buttons"]]
+    return [row["title"] for section in action.get("sections", []) for row in section.get("rows", [])]
 
 
 _STATUS_TOKEN = re.compile(r"(status\.html#ref=[^&\s]+&t=)[A-Za-z0-9_-]+")
@@ -94,10 +111,33 @@ def mask_tokens(text: str) -> str:
 
 
 def render_whatsapp(kind: Kind, ctx: dict) -> Rendered:
+    if kind.reply:
+        return render_answer(kind, ctx)
     params = [whatsapp_param(ctx[name]) for name in kind.params]
     values = {**site_context(), **dict(zip(kind.params, params))}
     text = env().get_template(f"{kind.name}.wa.j2").render(values).strip()
-    return Rendered(kind.name, WHATSAPP, text, params)
+    payloads = ctx.get("button_payloads") or []
+    return Rendered(kind.name, WHATSAPP, text, params, buttons=list(zip(kind.buttons, payloads)))
+
+
+ANSWER_MAX = 1024  # an interactive body's limit (a text may be 4096)
+
+
+def render_answer(kind: Kind, ctx: dict) -> Rendered:
+    """A free-form answer: its text from the template with the whole context; buttons (at most
+    3, titles of at most 20 characters) or a list (rows of at most 24 + 72 characters)."""
+    text = env().get_template(f"{kind.name}.wa.j2").render({**site_context(), **ctx}).strip()
+    interactive = None
+    if kind.reply == "buttons":
+        interactive = {"type": "button", "body": {"text": text[:ANSWER_MAX]}, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": b["id"], "title": b["title"][:20]}} for b in ctx["buttons"][:3]]}}
+    elif kind.reply == "list":
+        interactive = {"type": "list", "body": {"text": text[:ANSWER_MAX]}, "action": {
+            "button": ctx["list_button"][:20],
+            "sections": [{"title": ctx["list_title"][:24], "rows": [
+                {"id": r["id"], "title": r["title"][:24], "description": r["description"][:72]}
+                for r in ctx["rows"][:10]]}]}}
+    return Rendered(kind.name, WHATSAPP, text, interactive=interactive, reply=True)
 
 
 def render_email(kind: Kind, ctx: dict, calendar: str | None = None) -> Rendered:

@@ -149,6 +149,22 @@ def send_due(now: datetime | None = None, *, senders: dict | None = None, deadli
     return summary
 
 
+def send_now(message_ids, now: datetime | None = None, *, budget_seconds: float = 8.0) -> SendSummary:
+    """Send these records at once (the answers to a visitor's WhatsApp message) instead of at the
+    next run. The same claim as a run's, so a run that gets to one first (or later) never sends
+    it twice; one that cannot go now stays due for the next run."""
+    now = now or _now()
+    summary = SendSummary()
+    run = Run(now, Deadline.seconds(budget_seconds), None, summary)
+    for message_id in message_ids:
+        record = store.get(message_id, consistent=True)
+        if record is None or not record.due or record.claim:
+            continue
+        summary.due += 1
+        summary.add(record.message_id, send_one(record, run))
+    return summary
+
+
 def _settle(record, token: str, fields: dict, status: str | None = None) -> bool:
     counts = broadcast_counts(record, status) if status else None
     return store.settle(record, token, fields, counts)

@@ -1,4 +1,5 @@
-"""What WhatsApp tells us: delivery statuses of sent messages, and BERHENTI/MULAI replies.
+"""What WhatsApp and SES tell us about sent messages: delivery statuses (the visitors' own
+messages are services/whatsapp_inbox.py's).
 
 A signed webhook POST (X-Hub-Signature-256 over the raw body with the app secret) is checked
 before anything is read; a missing or wrong signature, or no app secret configured, is refused
@@ -24,8 +25,6 @@ from .senders.errors import OUTBOX_TAG
 logger = logging.getLogger(__name__)
 
 WEBHOOK_STATUSES = {SENT, DELIVERED, READ, FAILED}
-STOP_WORDS = {"berhenti", "stop", "unsubscribe", "berhentikan"}
-START_WORDS = {"mulai", "start"}
 
 
 def _now() -> datetime:
@@ -70,44 +69,24 @@ def apply_status(provider_message_id: str, status: str, error: str | None = None
     return "updated"
 
 
-def keyword(text: str) -> str:
-    return "".join(ch for ch in (text or "").casefold() if ch.isalnum())
-
-
-def apply_inbound(phone: str, text: str, now: datetime | None = None) -> str:
-    """BERHENTI / STOP opts the number out of non-essential messages; MULAI / START opts it back in."""
-    word = keyword(text)
-    if word in STOP_WORDS:
-        store.opt_out(phone, word, now or _now())
-        return "opted_out"
-    if word in START_WORDS:
-        store.opt_in(phone)
-        return "opted_in"
-    return "ignored"
-
-
-def whatsapp_webhook(raw_body: bytes | None, signature: str | None, now: datetime | None = None) -> dict:
-    """A signed WhatsApp webhook POST: delivery statuses and BERHENTI/MULAI.
-
-    Every well-formed item is applied; a malformed one is skipped and counted in the log, and the
-    answer is still 200, so Meta never resends a whole batch for one odd item."""
+def read_whatsapp(raw_body: bytes | None, signature: str | None) -> whatsapp.Parsed:
+    """A signed WhatsApp webhook POST, checked and parsed: its statuses and the visitors' messages
+    (services/whatsapp_inbox.py handles those). A malformed item is skipped and counted, so Meta
+    never resends a whole batch for one odd item."""
     app_secret, _ = whatsapp.webhook_settings()
     if not whatsapp.verify_signature(raw_body, signature, app_secret):
         raise InputError({"_form": "Tanda tangan webhook tidak valid."}, 403)
     payload = json_input.loads(raw_body, json_input.WEBHOOK)  # not JSON, or absurdly deep or wide: 400
     parsed = whatsapp.parse_webhook(payload)
-    result = {"statuses": 0, "opted_out": 0, "opted_in": 0, "skipped": parsed.skipped}
-    for s in parsed.statuses:
-        if apply_status(s.provider_message_id, s.status, s.error, now, record_id=s.record_id) == "updated":
-            result["statuses"] += 1
-    for m in parsed.inbound:
-        outcome = apply_inbound(m.phone, m.text, now)
-        if outcome in ("opted_out", "opted_in"):
-            result[outcome] += 1
-            logger.info("whatsapp %s", outcome)
     if parsed.skipped:
         logger.warning("whatsapp webhook: %d malformed item(s) skipped", parsed.skipped)
-    return {"ok": True, **result}
+    return parsed
+
+
+def apply_statuses(parsed: whatsapp.Parsed, now: datetime | None = None) -> int:
+    """Apply every delivery status; how many moved a record forward."""
+    return sum(1 for s in parsed.statuses
+               if apply_status(s.provider_message_id, s.status, s.error, now, record_id=s.record_id) == "updated")
 
 
 # SES events (configuration set -> EventBridge): eventType -> the record's status.

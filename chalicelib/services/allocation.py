@@ -157,6 +157,41 @@ def run_job(deadline: Deadline, *, run_id: str | None = None, continuation: int 
         runs_store.release_lease(KIND, run_id)
 
 
+# --- a seat given back: to the queue at once -------------------------------------------------------
+
+def refill(released, released_at: datetime, now: datetime | None = None):
+    """Offer the seat of a session a visitor just gave back to the waiting list AT ONCE (not at the
+    next run), with the run's own rules: the same notice, the same order of the queue, the same
+    allocator on that one seat. Returns the new session, or None (the seat's time is too near,
+    it is no longer in the calendar, nobody waiting can take it, or someone took it first).
+
+    The new visitor gets the usual confirmation (it is an ordinary booking); the session keeps
+    when the seat was freed (`refill_of`) and the counters the time it took. No lease: a run at
+    the same moment conflicts on the seat's lock, and one of the two bookings wins."""
+    now = now or _now()
+    start = rules.parse_utc_iso(released.start)
+    today = rules.wib_now(now).date()
+    closed = team.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days + 7))
+    not_before = earliest_start(now, closed)
+    if start < not_before:
+        return None
+    day = start.astimezone(rules.WIB).date()
+    slots = [s for s in booking.free_slots(day, day) if s.seat_id == released.seat_id]
+    if not slots:
+        return None
+    queue = registrations_store.waiting_for(released.service, day.isoformat())
+    if not queue:
+        return None
+    by_ref = {r.reference: r for r in queue}
+    topics = {c.consultant_id: frozenset(c.topics) for c in team.list_consultants()}
+    for a in allocate([as_request(r) for r in queue], slots, topics, not_before):
+        try:
+            return booking.book(by_ref[a.reference], a.slot, a.mode, actor=ALLOCATOR, now=_now(), refill_of=released_at)
+        except Conflict:
+            return None
+    return None
+
+
 # --- "run now" from the admin page ---------------------------------------------------------------
 
 def start(actor: str, launch) -> dict:

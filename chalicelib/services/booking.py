@@ -62,12 +62,14 @@ def free_slots(start, end, sessions=None) -> list[Slot]:
 
 def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False,
          allowed_from: tuple[str, ...] = (rules.STATUS_WAITING,), now: datetime | None = None,
-         audit_action: str = "sesi.jadwalkan", meeting_from=None):
+         audit_action: str = "sesi.jadwalkan", meeting_from=None, refill_of: datetime | None = None):
     """Write one session in one transaction, or raise Conflict naming what was taken.
 
     An online session is written with its Zoom meeting still to be made (services/meetings.py). A
     move passes the released session as `meeting_from`: if it had a meeting, the new session
     takes it over in this transaction (its time is then updated) instead of getting a second one.
+    `refill_of`: when the seat was given back by a visitor (services/allocation.refill): kept on
+    the session and counted with the time it took.
     """
     now = now or _now()
     if mode not in slot.modes:
@@ -79,6 +81,7 @@ def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False
         day=slot.start.astimezone(rules.WIB).date().isoformat(), service=slot.service, mode=mode,
         consultant_id=slot.consultant_id, room_id=slot.room_id if mode == rules.MODE_TATAP_MUKA else None,
         status=rules.SESSION_SCHEDULED, fixed=fixed, created_at=stamp, updated_at=stamp, created_by=actor,
+        refill_of=rules.to_utc_iso(refill_of) if refill_of else None,
         **meetings.new_session_fields(mode, now, meeting_from, slot.consultant_id))
     # The registration's first session ever is the funnel's "scheduled" step (counters): the
     # condition on session_id keeps that count exact even if `registration` was read earlier.
@@ -94,15 +97,16 @@ def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False
     hand_over = session.meeting_state == meetings.TO_UPDATE
     if hand_over:
         sessions_store.hand_over(uow, meeting_from, session)
-    stats_store.add(uow, counters.session_booked(registration_created_at=registration.created_at, first=first,
-                                                 day=session.day, service=session.service, mode=mode))
+    stats_store.add(uow, counters.session_booked(
+        registration_created_at=registration.created_at, first=first, day=session.day, service=session.service,
+        mode=mode, refill_seconds=round((now - refill_of).total_seconds()) if refill_of else None))
     try:
         uow.commit()
     except Cancelled as exc:
         if hand_over and not sessions_store.can_still_hand_over(meeting_from):
             # A sync run got to the old meeting first (it is deleting it): book with a new one.
             return book(registration, slot, mode, actor=actor, fixed=fixed, allowed_from=allowed_from, now=now,
-                        audit_action=audit_action)
+                        audit_action=audit_action, refill_of=refill_of)
         raise Conflict(_conflict_reasons(exc)) from None
     return session
 
@@ -118,9 +122,11 @@ def _conflict_reasons(exc: Cancelled) -> dict:
 
 
 def release(session, new_status: str, reg_status: str, *, actor: str, action: str, details: dict,
-            extra_fields: dict | None = None, now: datetime | None = None, moving: bool = False) -> None:
+            extra_fields: dict | None = None, now: datetime | None = None, moving: bool = False,
+            whatsapp: bool = False) -> None:
     """End a session's hold on its seat: status change, locks deleted, registration updated,
-    and its Zoom meeting (if online) marked for deletion."""
+    and its Zoom meeting (if online) marked for deletion. `whatsapp`: the visitor did it from
+    WhatsApp (counted apart)."""
     now = now or _now()
     stamp = rules.to_utc_iso(now)
     registration = get_registration(session.reference)
@@ -133,7 +139,7 @@ def release(session, new_status: str, reg_status: str, *, actor: str, action: st
     registrations_store.update(uow, registration, {"status": reg_status, "updated_at": stamp, **(extra_fields or {})})
     stats_store.add(uow, counters.session_released(
         registration_created_at=registration.created_at, day=session.day, service=session.service, mode=session.mode,
-        new_status=new_status, registration_status=reg_status, moving=moving))
+        new_status=new_status, registration_status=reg_status, moving=moving, whatsapp=whatsapp))
     try:
         uow.commit()
     except Cancelled:
@@ -222,7 +228,8 @@ def mark_attendance(actor: str, session_id: str, status: object):
     sessions_store.set_status(uow, session, status, stamp)  # counted from the status read (counters)
     registrations_store.update(uow, registration, {"status": rules.STATUS_DONE, "updated_at": stamp})
     stats_store.add(uow, counters.attendance_changed(registration_created_at=registration.created_at, day=session.day,
-                                                     old=session.status, new=status))
+                                                     old=session.status, new=status,
+                                                     confirmed=bool(session.visitor_confirmed_at)))
     try:
         uow.commit()
     except Cancelled:
@@ -269,28 +276,43 @@ def _parse_start(value: object) -> datetime:
 
 # --- the visitor's self-service ----------------------------------------------------------------
 
-def visitor_cancel(registration) -> None:
-    """The visitor cancels: the session (if any) ends and frees its seat; nothing is queued."""
+def _via(inbound_id: str | None) -> tuple[dict, dict]:
+    """(audit details, registration fields) of a change the visitor made from WhatsApp: the
+    inbound message's id goes on the registration, so a webhook Meta delivers again finds it."""
+    return ({"lewat": "WhatsApp"}, {"inbound_id": inbound_id}) if inbound_id else ({}, {})
+
+
+def visitor_cancel(registration, *, inbound_id: str | None = None, now: datetime | None = None):
+    """The visitor cancels: the session (if any) ends and frees its seat; nothing is queued.
+    Returns the released session (None when there was none), for services/self_service.py to
+    offer its seat to the queue."""
+    now = now or _now()
     if registration.status in (rules.STATUS_DONE, rules.STATUS_CANCELLED):
         raise Conflict({"_form": "Pendaftaran ini sudah selesai atau dibatalkan."})
+    details, fields = _via(inbound_id)
     if registration.status == rules.STATUS_SCHEDULED and registration.session_id:
-        release(get_session(registration.session_id), rules.SESSION_CANCELLED_VISITOR, rules.STATUS_CANCELLED,
-                actor=VISITOR, action="sesi.batal_pengunjung", details={})
-        return
-    uow = UnitOfWork(VISITOR, "pendaftaran.batal", registration.reference, {})
-    outbox_store.add(uow, events.on_registration_cancelled(registration))
+        session = get_session(registration.session_id)
+        release(session, rules.SESSION_CANCELLED_VISITOR, rules.STATUS_CANCELLED, actor=VISITOR,
+                action="sesi.batal_pengunjung", details=details, extra_fields=fields, now=now,
+                whatsapp=bool(inbound_id))
+        return session
+    uow = UnitOfWork(VISITOR, "pendaftaran.batal", registration.reference, details)
+    outbox_store.add(uow, events.on_registration_cancelled(registration, now))
     registrations_store.update(uow, registration, {"status": rules.STATUS_CANCELLED,
-                                                   "updated_at": rules.to_utc_iso(_now())},
+                                                   "updated_at": rules.to_utc_iso(now), **fields},
                                status_in=(rules.STATUS_WAITING, rules.STATUS_EXPIRED))
     stats_store.add(uow, counters.registration_cancelled(registration_created_at=registration.created_at))
     try:
         uow.commit()
     except Cancelled:
         raise Conflict({"_form": "Status pendaftaran berubah; muat ulang halaman."}) from None
+    return None
 
 
-def visitor_new_days(registration, raw_days: object, now: datetime | None = None) -> None:
-    """The visitor offers other dates: back to waiting with their place kept (queued_at)."""
+def visitor_new_days(registration, raw_days: object, now: datetime | None = None, *,
+                     inbound_id: str | None = None):
+    """The visitor offers other dates: back to waiting with their place kept (queued_at).
+    Returns the released session (None when there was none)."""
     now = now or _now()
     if registration.status in (rules.STATUS_DONE, rules.STATUS_CANCELLED):
         raise Conflict({"_form": "Pendaftaran ini sudah selesai atau dibatalkan; silakan daftar baru."})
@@ -299,17 +321,20 @@ def visitor_new_days(registration, raw_days: object, now: datetime | None = None
     if msg:
         raise InputError({"days": msg})
     offered = [d.isoformat() for d in days]
+    details, fields = _via(inbound_id)
     if registration.status == rules.STATUS_SCHEDULED and registration.session_id:
-        release(get_session(registration.session_id), rules.SESSION_CANCELLED_VISITOR, rules.STATUS_WAITING,
-                actor=VISITOR, action="sesi.minta_tanggal_lain", details={"days": offered},
-                extra_fields={"days": offered}, now=now)
-        return
-    uow = UnitOfWork(VISITOR, "pendaftaran.tanggal_baru", registration.reference, {"days": offered})
+        session = get_session(registration.session_id)
+        release(session, rules.SESSION_CANCELLED_VISITOR, rules.STATUS_WAITING,
+                actor=VISITOR, action="sesi.minta_tanggal_lain", details={"days": offered, **details},
+                extra_fields={"days": offered, **fields}, now=now)
+        return session
+    uow = UnitOfWork(VISITOR, "pendaftaran.tanggal_baru", registration.reference, {"days": offered, **details})
     outbox_store.add(uow, events.on_new_days(registration, offered, now))
     registrations_store.update(uow, registration, {"status": rules.STATUS_WAITING, "updated_at": rules.to_utc_iso(now),
-                                                   "days": offered},
+                                                   "days": offered, **fields},
                                status_in=(rules.STATUS_WAITING, rules.STATUS_EXPIRED))
     try:
         uow.commit()
     except Cancelled:
         raise Conflict({"_form": "Status pendaftaran berubah; muat ulang halaman."}) from None
+    return None

@@ -74,8 +74,11 @@ def render(export: dict) -> str:
                      "isi": ((m["content"] or {}).get("text") or BY_NAME[m["template"]].label
                              if m["template"] in BY_NAME else (m["content"] or {}).get("text") or m["template"])}
                     for m in part["messages"]]
+        answers = [{"kapan": _when(x["received_at"]), "isi": x["text"] or "(dihapus)", "dipahami": x["understood_as"],
+                    "hasil": x["outcome"]} for x in part.get("whatsapp_replies", [])]
         parts.append({"kode": format_reference(reg["reference"]), "isian": [f for f in fields if f[1] is not None],
-                      "sesi": sessions, "umpan_balik": feedback, "catatan": notes, "pesan": messages})
+                      "sesi": sessions, "umpan_balik": feedback, "catatan": notes, "pesan": messages,
+                      "balasan": answers})
     return _env().get_template("data_saya.html.j2").render(
         program=site()["program"], kode=parts[0]["kode"] if parts else "", dibuat=_when(export["generated_at"]),
         pengendali=export["controller"], penjelasan=export["explanation"].replace("Waktu dalam UTC. ", ""), bagian=parts)

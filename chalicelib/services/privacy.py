@@ -43,19 +43,20 @@ from datetime import date, datetime, timedelta
 
 from .. import settings
 from ..budget import Deadline
-from ..domain import rules
+from ..domain import replies, rules
 from ..domain.errors import Conflict, InputError
 from ..messages.catalog import VISITOR
 from ..messages.records import PENDING, SKIPPED
 from ..store import audit as audit_store
 from ..store import broadcasts as broadcasts_store
 from ..store import feedback as feedback_store
+from ..store import inbox as inbox_store
 from ..store import outbox as outbox_store
 from ..store import phone_limits
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
-from . import booking, registrations, team
+from . import registrations, self_service, team
 
 REMOVED = "(data dihapus)"
 AFTER_LAST_CHANGE = timedelta(days=21)  # feedback requests and reminders follow the last change
@@ -97,6 +98,7 @@ class Trail:
     consultant_messages: list = field(default_factory=list)
     feedback: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    replies: list = field(default_factory=list)  # the visitor's WhatsApp messages (store/inbox.py)
 
 
 def _personal_strings(r) -> list[str]:
@@ -117,7 +119,7 @@ def trail(r, now: datetime | None = None) -> Trail:
     today = rules.wib_now(now).date()
     first = rules.parse_utc_iso(r.created_at).astimezone(rules.WIB).date()
     last = min(today, rules.parse_utc_iso(r.updated_at).astimezone(rules.WIB).date() + AFTER_LAST_CHANGE)
-    out = Trail(r)
+    out = Trail(r, replies=inbox_store.of_reference(r.reference))
     session_ids = {r.session_id} if r.session_id else set()
     for d in _days(first, last):
         for entry in audit_store.about(d.isoformat(), r.reference):
@@ -208,6 +210,10 @@ def export(r, now: datetime | None = None) -> dict:
                 "session_id": n.session_id, "consultant": names.get(n.consultant_id, n.consultant_id),
                 "problem": n.problem, "advice": n.advice, "follow_up": bool(n.follow_up), "referral": n.referral,
                 "updated_at": n.updated_at} for n in t.notes],
+            "whatsapp_replies": [{
+                "received_at": x.received_at, "kind": x.kind, "text": x.text,
+                "understood_as": replies.ACTIONS.get(x.action, x.action),
+                "outcome": replies.OUTCOMES.get(x.outcome, x.outcome)} for x in t.replies],
         })
         queue.extend(_follow_ups(t))
     return {
@@ -259,6 +265,10 @@ def _scrub(t: Trail, stamp: str, outcome: Outcome) -> None:
     for n in t.notes:
         sessions_store.scrub_note(n, stamp)
         outcome.notes += 1
+    for x in t.replies:
+        if x.text:
+            inbox_store.scrub(x, stamp)
+            outcome.messages += 1
     needles = _personal_strings(t.registration)
     for a in t.audit:
         if _mentions(a.details, needles):
@@ -310,7 +320,7 @@ def _close(reg) -> None:
     """An open registration is cancelled first, as if the visitor had cancelled it: its session
     (if any) frees its seat and the counters record a cancellation."""
     try:
-        booking.visitor_cancel(reg)
+        self_service.cancel(reg)
     except Conflict:
         current = registrations_store.get(reg.reference, consistent=True)
         if current is not None and current.status in rules.OPEN_STATUSES:

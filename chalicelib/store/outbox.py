@@ -126,6 +126,11 @@ def of_day(day: str) -> list[OutboxRecord]:
     return list(OutboxRecord.by_day.query(day))
 
 
+def of_reference(reference: str, limit: int = 200) -> list[OutboxRecord]:
+    """The messages of one registration, oldest first (the Kotak keluar's conversation)."""
+    return list(OutboxRecord.by_reference.query(reference, limit=limit))
+
+
 def staff_page(*, day: str | None, status: str | None, limit: int, start_key: dict | None):
     """(records, next key): one WIB day (optionally one status), or one status over all days."""
     if day is None:

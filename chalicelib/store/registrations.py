@@ -110,6 +110,12 @@ def waiting() -> list[Registration]:
     return list(Registration.by_status.query(rules.STATUS_WAITING))
 
 
+def waiting_for(service: str, day: str) -> list[Registration]:
+    """The waiting registrations of one service that offered `day` (a freed seat's candidates)."""
+    return list(Registration.by_status.query(
+        rules.STATUS_WAITING, filter_condition=(Registration.service == service) & Registration.days.contains(day)))
+
+
 def open_count_for_phone(phone: str) -> int:
     return sum(1 for _ in Registration.by_phone.query(
         phone, filter_condition=Registration.status.is_in(*rules.OPEN_STATUSES)))

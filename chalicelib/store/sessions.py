@@ -95,6 +95,13 @@ def set_status(uow: UnitOfWork, session: SessionRecord, status: str, stamp: str)
                label=LABEL)
 
 
+def confirm_by_visitor(uow: UnitOfWork, session: SessionRecord, stamp: str) -> None:
+    """The visitor tapped "Saya hadir": once, and only while the session is still scheduled."""
+    uow.update(session, _actions({"visitor_confirmed_at": stamp}),
+               (SessionRecord.status == rules.SESSION_SCHEDULED) & SessionRecord.visitor_confirmed_at.does_not_exist(),
+               label=LABEL)
+
+
 def hand_over(uow: UnitOfWork, old: SessionRecord, new: SessionRecord) -> None:
     """Give the old session's meeting to the new one. Holds only while the old session is released
     and its meeting not yet touched by a sync run."""

@@ -293,16 +293,36 @@ def test_handshake_echoes_the_challenge_only_for_the_right_token():
 
 
 def test_webhook_parsing_reads_statuses_texts_and_buttons():
+    """Meta's documented shapes: a text, a template's quick-reply `button` (payload + text, and the
+    `context` of the message tapped), an `interactive` button_reply and list_reply; an image is
+    read as an empty text (the number gets the help answer); an item without a wamid is skipped."""
+    ctx = {"from": "15550783881", "id": "wamid.OURS"}
     payload = {"entry": [{"changes": [{"value": {
         "statuses": [{"id": "wamid.A", "status": "delivered"}, {"id": "wamid.B", "status": "failed",
                                                                  "errors": [{"code": 131026, "title": "Message undeliverable"}]}],
-        "messages": [{"from": "6281320000001", "type": "text", "text": {"body": " Berhenti "}},
-                     {"from": "6281320000002", "type": "button", "button": {"text": "STOP", "payload": "STOP"}},
-                     {"from": "6281320000003", "type": "image", "image": {"id": "1"}}]}}]}]}
+        "messages": [{"from": "6281320000001", "id": "wamid.T1", "timestamp": "1796130000", "type": "text",
+                      "text": {"body": " Berhenti "}},
+                     {"from": "6281320000002", "id": "wamid.T2", "timestamp": "1796130001", "type": "button",
+                      "context": ctx, "button": {"text": "Saya hadir", "payload": "cc1|hadir|S-1|M-2||sig"}},
+                     {"from": "6281320000003", "id": "wamid.T3", "timestamp": "1796130002", "type": "interactive",
+                      "context": ctx, "interactive": {"type": "button_reply", "button_reply": {"id": "b-1", "title": "Tidak"}}},
+                     {"from": "6281320000004", "id": "wamid.T4", "timestamp": "1796130003", "type": "interactive",
+                      "context": ctx, "interactive": {"type": "list_reply", "list_reply": {
+                          "id": "row-1", "title": "Senin, 14 Des", "description": "Masih ada kursi kosong"}}},
+                     {"from": "6281320000005", "id": "wamid.T5", "timestamp": "1796130004", "type": "image",
+                      "image": {"id": "1"}},
+                     {"from": "6281320000006", "type": "text", "text": {"body": "tanpa id"}}]}}]}]}
     parsed = whatsapp.parse_webhook(payload)
     statuses, inbound = parsed.statuses, parsed.inbound
     assert [(s.provider_message_id, s.status) for s in statuses] == [("wamid.A", "delivered"), ("wamid.B", "failed")]
     assert "131026" in statuses[1].error
-    assert [(m.phone, m.text.strip()) for m in inbound] == [("+6281320000001", "Berhenti"), ("+6281320000002", "STOP")]
+    assert [(m.phone, m.message_id, m.kind, m.text.strip(), m.payload, m.context_id) for m in inbound] == [
+        ("+6281320000001", "wamid.T1", "text", "Berhenti", None, None),
+        ("+6281320000002", "wamid.T2", "button", "Saya hadir", "cc1|hadir|S-1|M-2||sig", "wamid.OURS"),
+        ("+6281320000003", "wamid.T3", "interactive", "Tidak", "b-1", "wamid.OURS"),
+        ("+6281320000004", "wamid.T4", "interactive", "Senin, 14 Des", "row-1", "wamid.OURS"),
+        ("+6281320000005", "wamid.T5", "text", "", None, None)]
+    assert inbound[0].received_at == datetime(2026, 12, 1, 13, 0, tzinfo=timezone.utc)
+    assert parsed.skipped == 1
     nothing = whatsapp.parse_webhook({"entry": "nonsense"})
     assert (nothing.statuses, nothing.inbound) == ([], [])

@@ -4,6 +4,7 @@ The proof that personal data is gone reads EVERY table of ALL_MODELS with a plai
 the test itself (outside PynamoDB's Connection.dispatch, which the `aws` fixture watches for
 Scans on request paths)."""
 import json
+import secrets
 from datetime import datetime, timedelta
 
 import boto3
@@ -12,8 +13,8 @@ import pytest
 from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
 from chalicelib.messages import send as outbox
-from chalicelib.messages import webhook
-from chalicelib.services import allocation, feedback, privacy
+from chalicelib.messages.senders.whatsapp import Inbound
+from chalicelib.services import allocation, feedback, privacy, whatsapp_inbox
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import ALL_MODELS, NoteRecord, Registration
 from tests.support.clinic import after_start, bookable_days, make_clinic, register, session_of, visitor_headers
@@ -72,7 +73,8 @@ def a_full_history(client, admin, monkeypatch, *, follow_up=True) -> dict:
     sent = client.http.post(f"/feedback/{session.session_id}", headers={"Content-Type": "application/json"}, body=json.dumps(answer))
     assert sent.status_code == 201, sent.json_body
     outbox.send_due()
-    webhook.apply_inbound("+6281399000001", "BERHENTI")
+    for text in (f"Halo, saya {NAME}, apakah bisa pindah hari?", "BERHENTI"):
+        whatsapp_inbox.handle(Inbound("+6281399000001", text, "wamid.P" + secrets.token_hex(6), "text"))
     return reg
 
 

@@ -3,6 +3,7 @@ directly (so every time in a test is chosen by the test), and the WhatsApp answe
 from __future__ import annotations
 
 import json
+import time as clock
 import secrets
 from datetime import date, datetime, time
 
@@ -74,9 +75,19 @@ def webhook_statuses(*items) -> bytes:
                      for wamid, status in items]}}]}]}).encode()
 
 
-def webhook_text(from_number: str, text: str) -> bytes:
+def webhook_text(from_number: str, text: str, message_id: str | None = None, timestamp: int | None = None) -> bytes:
+    """A visitor's text as Meta's webhook delivers it (each message has its own wamid)."""
+    return webhook_messages(from_number, [{"type": "text", "text": {"body": text}}], message_id, timestamp)
+
+
+def webhook_messages(from_number: str, messages: list[dict], message_id: str | None = None,
+                     timestamp: int | None = None) -> bytes:
+    """Meta's `messages` webhook for a visitor's messages (each dict: type + its object, and
+    `context` for a tap), with wamids and the timestamp filled in."""
+    stamp = str(timestamp if timestamp is not None else int(clock.time()))
+    items = [{"from": from_number, "id": message_id if message_id and len(messages) == 1 else
+              "wamid.IN" + secrets.token_hex(10).upper(), "timestamp": stamp, **m} for m in messages]
     return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp", "metadata": {"display_phone_number": "628120000000", "phone_number_id": "1098765432"},
         "contacts": [{"profile": {"name": "Pengunjung"}, "wa_id": from_number}],
-        "messages": [{"from": from_number, "id": "wamid.IN1", "timestamp": "1794000000", "type": "text",
-                      "text": {"body": text}}]}}]}]}).encode()
+        "messages": items}}]}]}).encode()

@@ -2,8 +2,8 @@
 
 Used when WhatsApp / SES credentials are absent and LOCAL_OUTBOX_DIR is set (`make run` sets it
 to .local/outbox). Each message becomes ``<UTC time>_<message id>_<channel>.json`` holding
-what the recipient would see (WhatsApp text and template parameters; e-mail subject, text,
-HTML and calendar); e-mails also get a ``.eml`` file that a mail program can open. The provider
+what the recipient would see (WhatsApp text, template parameters and buttons with their payloads,
+or an answer's interactive buttons / list; e-mail subject, text, HTML and calendar); e-mails also get a ``.eml`` file that a mail program can open. The provider
 id is ``local-<random>``, so the admin page's "Kotak keluar" labels these as not really sent.
 """
 from __future__ import annotations
@@ -48,6 +48,9 @@ class LocalOutbox:
             "parameters": rendered.parameters or None,
             "html": rendered.html,
             "calendar": rendered.calendar,
+            # What a tap would send back to the webhook (a local test of the buttons can post it).
+            "buttons": [{"title": title, "payload": payload} for title, payload in rendered.buttons] or None,
+            "interactive": rendered.interactive,
         }
         self._write(self.directory / f"{stem}.json", json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
         if rendered.channel == "email":

@@ -51,20 +51,34 @@ TOKEN_CODES = {190, 10, *range(200, 300)}
 
 
 def message_body(to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
-                 callback_data: str | None = None) -> dict:
+                 callback_data: str | None = None, button_payloads: list[str] | None = None) -> dict:
+    """A template message; `button_payloads` fill its quick-reply buttons (index 0, 1, 2...)."""
+    components = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]
+    components += [{"type": "button", "sub_type": "quick_reply", "index": str(i),
+                    "parameters": [{"type": "payload", "payload": payload}]}
+                   for i, payload in enumerate(button_payloads or [])]
     body = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
         "to": to_e164.lstrip("+"),
         "type": "template",
-        "template": {
-            "name": template,
-            "language": {"code": language},
-            "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
-        },
+        "template": {"name": template, "language": {"code": language}, "components": components},
     }
     if callback_data:
         body["biz_opaque_callback_data"] = callback_data  # echoed in every status webhook of the message
+    return body
+
+
+def answer_body(to_e164: str, text: str, interactive: dict | None = None, callback_data: str | None = None) -> dict:
+    """A free-form answer (allowed for 24 hours after the visitor wrote): text, or interactive
+    reply buttons / a list."""
+    body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to_e164.lstrip("+")}
+    if interactive:
+        body.update({"type": "interactive", "interactive": interactive})
+    else:
+        body.update({"type": "text", "text": {"preview_url": False, "body": text[:4096]}})
+    if callback_data:
+        body["biz_opaque_callback_data"] = callback_data
     return body
 
 
@@ -136,13 +150,19 @@ class WhatsAppClient:
         return f"{settings.whatsapp_api_base()}/{settings.whatsapp_graph_version()}/{self.phone_number_id}/messages"
 
     def send_template(self, to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
-                      timeout: float | None = None, callback_data: str | None = None) -> str:
+                      timeout: float | None = None, callback_data: str | None = None,
+                      button_payloads: list[str] | None = None) -> str:
+        return self.post(message_body(to_e164, template, parameters, language, callback_data, button_payloads),
+                         timeout)
+
+    def post(self, body: dict, timeout: float | None = None) -> str:
+        """POST one message; its wamid, or the error the outbox's retry policy understands."""
         connect = CONNECT_TIMEOUT if timeout is None else max(0.5, min(CONNECT_TIMEOUT, timeout / 3))
         read = READ_TIMEOUT if timeout is None else max(0.5, min(READ_TIMEOUT, timeout - connect))
         try:
             response = self.http.post(
                 self.url,
-                json=message_body(to_e164, template, parameters, language, callback_data),
+                json=body,
                 headers={"Authorization": f"Bearer {self.access_token}"},
                 timeout=(connect, read),
             )
@@ -159,7 +179,10 @@ class WhatsAppClient:
             raise Unknown("WhatsApp: jawaban berhasil tanpa id pesan", status=response.status_code) from None
 
     def send(self, to: str, to_name: str, rendered, message_id: str, timeout: float | None = None) -> str:
-        return self.send_template(to, rendered.kind, rendered.parameters, timeout=timeout, callback_data=message_id)
+        if rendered.reply:
+            return self.post(answer_body(to, rendered.text, rendered.interactive, message_id), timeout)
+        return self.send_template(to, rendered.kind, rendered.parameters, timeout=timeout, callback_data=message_id,
+                                  button_payloads=[payload for _, payload in rendered.buttons])
 
 
 # --- webhooks ------------------------------------------------------------------------------------
@@ -204,8 +227,12 @@ class StatusUpdate:
 @dataclass(frozen=True)
 class Inbound:
     phone: str  # E.164
-    text: str
-
+    text: str  # what the visitor wrote, or the title of what they tapped
+    message_id: str | None = None  # the inbound message's wamid
+    kind: str = "text"  # text | button | interactive
+    payload: str | None = None  # a button's payload or a reply button's / list row's id
+    context_id: str | None = None  # the wamid of our message the tap was on
+    received_at: datetime | None = None  # Meta's timestamp
 
 @dataclass
 class Parsed:
@@ -241,9 +268,11 @@ def parse_webhook(payload: object) -> Parsed:
                 if not isinstance(m, dict) or not isinstance(m.get("from"), str) or not WA_NUMBER_RE.match(m["from"]):
                     out.skipped += 1
                     continue
-                text = _inbound_text(m)
-                if text is not None:
-                    out.inbound.append(Inbound("+" + m["from"].lstrip("+"), text))
+                inbound = _inbound(m)
+                if inbound is None:
+                    out.skipped += 1
+                else:
+                    out.inbound.append(inbound)
     return out
 
 
@@ -263,16 +292,40 @@ def _status(s: object) -> StatusUpdate | None:
     return StatusUpdate(wamid, status[:20], error, record_id)
 
 
-def _inbound_text(m: dict) -> str | None:
+def _inbound(m: dict) -> Inbound | None:
+    """A visitor's message: a text, a template's quick-reply button (`button`: payload + text)
+    or a reply button / list row of an interactive answer (`interactive`: id + title). Other kinds
+    (images, voice notes, locations...) are read as an empty text: the number gets the help answer."""
+    wamid = m.get("id")
+    if not isinstance(wamid, str) or not PROVIDER_ID_RE.match(wamid):
+        return None
+    phone = "+" + m["from"].lstrip("+")
+    context = m.get("context") if isinstance(m.get("context"), dict) else {}
+    context_id = context.get("id") if isinstance(context.get("id"), str) else None
+    received = _timestamp(m.get("timestamp"))
     kind = m.get("type")
-    if kind == "text" and isinstance(m.get("text"), dict):
-        return str(m["text"].get("body") or "")
     if kind == "button" and isinstance(m.get("button"), dict):
-        return str(m["button"].get("text") or m["button"].get("payload") or "")
+        b = m["button"]
+        return Inbound(phone, _text(b.get("text")), wamid, "button", _text(b.get("payload")) or None, context_id, received)
     if kind == "interactive" and isinstance(m.get("interactive"), dict):
-        reply = m["interactive"].get("button_reply") or m["interactive"].get("list_reply") or {}
-        return str(reply.get("title") or "") if isinstance(reply, dict) else None
-    return None
+        reply = m["interactive"].get("button_reply") or m["interactive"].get("list_reply")
+        if not isinstance(reply, dict):
+            return None
+        return Inbound(phone, _text(reply.get("title")), wamid, "interactive", _text(reply.get("id")) or None,
+                       context_id, received)
+    text = m["text"].get("body") if kind == "text" and isinstance(m.get("text"), dict) else ""
+    return Inbound(phone, _text(text), wamid, "text", None, context_id, received)
+
+
+def _text(value: object, limit: int = 1000) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _timestamp(value: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value)), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _list(value) -> list:

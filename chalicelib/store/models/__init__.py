@@ -1,6 +1,6 @@
 """PynamoDB models: every DynamoDB table of the system and its indexes.
 
-Only chalicelib/store imports this module: the rest of the app calls the store's functions
+Only chalicelib/store imports this package (the messages' tables are in `messaging`): the rest of the app calls the store's functions
 per aggregate. Table names are `<TABLE_PREFIX>-<name>` (the prefix carries the stage).
 `DYNAMODB_ENDPOINT` points the models at DynamoDB Local (make run); unset, they talk to AWS (or
 to moto in tests). Every request path reads with GetItem or Query on a key or GSI: nothing here
@@ -13,47 +13,9 @@ from __future__ import annotations
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
-from pynamodb.connection import TableConnection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from .. import settings
-from .connection import CONNECT_TIMEOUT_SECONDS, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_SECONDS, connection
-
-
-class BaseMeta:
-    region = settings.aws_region()
-    billing_mode = "PAY_PER_REQUEST"
-    connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
-    read_timeout_seconds = READ_TIMEOUT_SECONDS
-    max_retry_attempts = MAX_RETRY_ATTEMPTS
-
-
-class BaseModel(Model):
-    """A model whose requests go through the process's one connection (store/connection.py)."""
-
-    @classmethod
-    def _get_connection(cls) -> TableConnection:
-        table = super()._get_connection()
-        shared = connection()
-        if table.connection is not shared:
-            # The schema pynamodb derived from the model, so no DescribeTable is needed.
-            shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
-            table.connection = shared
-        return table
-
-
-def _meta(name: str):
-    return type("Meta", (BaseMeta,), {"table_name": f"{settings.table_prefix()}-{name}"})
-
-
-def _gsi(index: str, hash_attr: str, range_attr: str = "created_at"):
-    """A GSI with ALL projection: list views need most fields and read one page at a time."""
-    meta = type("Meta", (), {"index_name": index, "projection": AllProjection()})
-    attrs = {"Meta": meta, hash_attr: UnicodeAttribute(hash_key=True)}
-    if range_attr:
-        attrs[range_attr] = UnicodeAttribute(range_key=True)
-    return type(f"{index.title().replace('_', '')}Index", (GlobalSecondaryIndex,), attrs)()
+from .base import TEAM, BaseModel, _gsi, _meta
+from .messaging import BroadcastRecord, InboundRecord, OptOutRecord, OutboxRecord
 
 
 class Registration(BaseModel):
@@ -100,6 +62,9 @@ class Registration(BaseModel):
     session_id = UnicodeAttribute(null=True)
     # A follow-up asked for on the feedback page: the reference of the earlier registration.
     follow_up_of = UnicodeAttribute(null=True)
+    # The visitor's last WhatsApp reply that changed the registration (its wamid): a reply Meta
+    # delivers again finds its own change here (services/whatsapp_inbox.py).
+    inbound_id = UnicodeAttribute(null=True)
 
     by_status = _gsi("by_status", "status")
     by_phone = _gsi("by_phone", "phone")
@@ -120,9 +85,6 @@ class IdempotencyRecord(BaseModel):
     response = UnicodeAttribute()  # JSON of the first answer
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute()
-
-
-TEAM = "clinic"  # the one partition of the small team tables (tens of items)
 
 
 class ConsultantRecord(BaseModel):
@@ -223,6 +185,8 @@ class SessionRecord(BaseModel):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
+    visitor_confirmed_at = UnicodeAttribute(null=True)  # UTC ISO: the visitor tapped "Saya hadir"
+    refill_of = UnicodeAttribute(null=True)  # UTC ISO: when the seat this booking took was freed
 
     # The Zoom meeting of an online session (chalicelib/services/meetings.py). meeting_next_try is set
     # only while there is work to do (or a failure for staff to see): the GSI by_meeting_state
@@ -302,64 +266,6 @@ class FeedbackRecord(BaseModel):
     by_consultant = _gsi("by_consultant", "consultant_id")
 
 
-class OutboxRecord(BaseModel):
-    """One message to one recipient on one channel (WhatsApp or e-mail).
-
-    Written in the same transaction as the change it tells about (chalicelib/messages/events.py), with a
-    deterministic id (a hash of its dedupe key) and `attribute_not_exists`, so a retried write
-    never makes a second message. The text is rendered when it is sent, from current data.
-
-    Access patterns:
-      - by id (GetItem): the sender, staff retry;
-      - due (GSI `due`: hash "pending" while the record still has to go out, range
-        next_attempt_at): the sender's Query; sparse, sent/failed/skipped records drop out;
-      - by WIB day of creation + created_at (GSI by_day): staff "Kotak keluar";
-      - by status + created_at (GSI by_status): staff list of failed messages;
-      - by provider message id (GSI by_provider_id): WhatsApp delivery statuses (webhook).
-    """
-
-    Meta = _meta("outbox")
-    message_id = UnicodeAttribute(hash_key=True)  # "M-" + hash of dedupe_key
-    dedupe_key = UnicodeAttribute()  # "<template>#<subject>#<channel>"
-    recipient_kind = UnicodeAttribute()  # visitor | consultant
-    reference = UnicodeAttribute(null=True)
-    session_id = UnicodeAttribute(null=True)
-    consultant_id = UnicodeAttribute(null=True)
-    channel = UnicodeAttribute()  # whatsapp | email
-    template = UnicodeAttribute()
-    params = UnicodeAttribute(default="{}")  # JSON: facts of the event (not derivable later)
-    status = UnicodeAttribute()  # pending | sent | delivered | read | failed | skipped
-    attempts = NumberAttribute(default=0)
-    resends = NumberAttribute(null=True)  # sent again after an unknown outcome (messages/records.py)
-    due = UnicodeAttribute(null=True)  # "pending" while due work; removed after
-    next_attempt_at = UnicodeAttribute(null=True)  # UTC ISO; the claim's expiry while claimed
-    claim = UnicodeAttribute(null=True)  # token of the run sending it
-    provider_message_id = UnicodeAttribute(null=True)  # wamid..., SES MessageId, local-...
-    error = UnicodeAttribute(null=True)  # last error or why it was skipped (no personal data)
-    waiting = UnicodeAttribute(null=True)  # why it is not sent yet (e.g. the Zoom link): information, not an error
-    recipient = UnicodeAttribute(null=True)  # the address it went to (set when sent)
-    rendered = UnicodeAttribute(null=True)  # JSON snapshot of what was sent (staff view)
-    day = UnicodeAttribute()  # WIB date of created_at
-    created_at = UnicodeAttribute()
-    sent_at = UnicodeAttribute(null=True)
-    updated_at = UnicodeAttribute()
-    expires_at = TTLAttribute(null=True)  # kept OUTBOX_RETENTION_DAYS, then DynamoDB deletes it
-
-    due_index = _gsi("due", "due", "next_attempt_at")
-    by_day = _gsi("by_day", "day", "created_at")
-    by_status = _gsi("by_status", "status", "created_at")
-    by_provider_id = _gsi("by_provider_id", "provider_message_id", None)
-
-
-class OptOutRecord(BaseModel):
-    """A WhatsApp number that replied BERHENTI/STOP: it gets essential messages only."""
-
-    Meta = _meta("optouts")
-    phone = UnicodeAttribute(hash_key=True)  # E.164
-    keyword = UnicodeAttribute()
-    opted_out_at = UnicodeAttribute()
-
-
 class StatsRecord(BaseModel):
     """Evaluation counters: one item per period (``W#2026-W48`` = ISO week in WIB, ``ALL``),
     many numeric attributes named by chalicelib/domain/counters.py and updated with ``ADD`` in the same
@@ -407,36 +313,6 @@ class CampaignRecord(BaseModel):
     updated_at = UnicodeAttribute()
     posts = ListAttribute(of=CampaignPost, default=list)
     broadcast_id = UnicodeAttribute(null=True)
-
-
-class BroadcastRecord(BaseModel):
-    """A WhatsApp broadcast to past clients (chalicelib/services/broadcasts.py): one partition, sorted by
-    id (which starts with the creation time). The recipients are not stored: each paced run
-    continues the Query over past clients from `cursor` and writes outbox records with ids
-    derived from broadcast + phone. The counters (queued/sent/delivered/read/failed) are ADDed
-    in the same transactions as the outbox records and their status changes."""
-
-    Meta = _meta("broadcasts")
-    team = UnicodeAttribute(hash_key=True, default=TEAM)
-    broadcast_id = UnicodeAttribute(range_key=True)  # "B<yyyymmddHHMMSS><rand>"
-    template = UnicodeAttribute()
-    params = UnicodeAttribute(default="{}")  # JSON
-    service = UnicodeAttribute(null=True)
-    kecamatan = ListAttribute(of=UnicodeAttribute, default=list)
-    status = UnicodeAttribute()  # berjalan | selesai | dibatalkan
-    cursor = UnicodeAttribute(null=True)  # JSON: where the recipient Query continues
-    created_at = UnicodeAttribute()
-    created_by = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    finished_at = UnicodeAttribute(null=True)
-    queued = NumberAttribute(default=0)  # outbox records written
-    skipped = NumberAttribute(default=0)  # numbers that replied BERHENTI: a record marked skipped, not sent
-    # What became of the queued messages (ADDed when an outbox record of this broadcast changes).
-    sent = NumberAttribute(default=0)
-    delivered = NumberAttribute(default=0)  # reached "delivered" or "read"
-    read = NumberAttribute(default=0)
-    failed = NumberAttribute(default=0)
-    not_sent = NumberAttribute(default=0)  # the sender skipped it (opted out, no number any more)
 
 
 class RunRecord(BaseModel):
@@ -488,8 +364,10 @@ class ForecastRecord(BaseModel):
     computed_at = UnicodeAttribute()
 
 
+__all__ = ["TEAM", "BaseModel", "BroadcastRecord", "InboundRecord", "OptOutRecord", "OutboxRecord"]
+
 ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
-    CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord,
+    CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord, InboundRecord,
 ]

@@ -1,0 +1,41 @@
+"""What a visitor changes themselves, from the status page or from WhatsApp: cancelling, and
+offering other dates. The change is services/booking.py's (the same messages, counters and
+audit whichever way the visitor came); a seat it frees goes to the waiting list at once
+(services/allocation.refill), so it is not left empty until the next run.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ..domain import rules
+from . import allocation, booking
+
+logger = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(rules.UTC)
+
+
+def _refill(released, released_at: datetime):
+    if released is None:
+        return None
+    try:
+        return allocation.refill(released, released_at)
+    except Exception:  # noqa: BLE001 - the cancellation stands; the next run fills the seat
+        logger.exception("refill of a freed seat failed; the next allocation run will fill it")
+        return None
+
+
+def cancel(registration, *, inbound_id: str | None = None):
+    """Cancel the registration (and its session); returns the session that took the freed seat, if any."""
+    now = _now()
+    return _refill(booking.visitor_cancel(registration, inbound_id=inbound_id, now=now), now)
+
+
+def new_days(registration, raw_days: object, *, inbound_id: str | None = None):
+    """Back to the queue with other dates and the place kept; returns the session that took the
+    freed seat, if any."""
+    now = _now()
+    return _refill(booking.visitor_new_days(registration, raw_days, now, inbound_id=inbound_id), now)

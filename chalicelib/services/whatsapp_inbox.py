@@ -1,0 +1,351 @@
+"""WhatsApp as the visitor's remote control: what a visitor's reply does.
+
+Buttons (payloads signed and bound to one session and one message: domain/replies.py):
+  "Saya hadir"         the session is confirmed by the visitor; a short thank-you (a second tap
+                       changes nothing and says nothing);
+  "Batalkan"           asks once ("Ya, batalkan" / "Tidak"); "Ya" cancels exactly as the status
+                       page does (services/self_service.py) and the freed seat goes to the queue
+                       at once;
+  "Minta jadwal lain"  a list of the coming bookable days; a pick puts the registration back in
+                       the queue with its place kept (more picks, or day names written as text,
+                       add days), as the status page's other-dates form does.
+Words: STATUS / LINK send the private status link back to that number; BATAL starts the same
+cancellation; BERHENTI / MULAI as before; anything else gets a short help, at most once a day per
+number. A tap from a number that is not the registration's, or a payload that does not verify,
+changes nothing.
+
+Each inbound message is handled at most once: its wamid is written with ``attribute_not_exists``
+(store/inbox.py) in the transaction of what it changes; a cancellation or new dates carry the
+wamid on the registration (their own transaction is full), so a webhook Meta delivers again finds
+its own change and does nothing twice. A reply about a session that has changed since (moved,
+cancelled, over) gets a polite answer saying what is true now. Answers are free-form messages
+(WhatsApp allows them for 24 hours after the visitor wrote), written to the outbox in the same
+transaction and sent at once (messages/send.send_now).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .. import links, metrics
+from ..domain import replies, rules, validation
+from ..domain.errors import Conflict, InputError
+from ..messages import events, send
+from ..messages.senders.whatsapp import Inbound
+from ..store import inbox as inbox_store
+from ..store import outbox as outbox_store
+from ..store import registrations as registrations_store
+from ..store import sessions as sessions_store
+from ..store import stats as stats_store
+from ..store.unit_of_work import Cancelled, UnitOfWork
+from ..domain import counters
+from . import capacity, registrations, self_service
+
+logger = logging.getLogger(__name__)
+
+ACTOR = "pengunjung"
+LIVE = (rules.STATUS_WAITING, rules.STATUS_SCHEDULED, rules.STATUS_EXPIRED)
+LIST_DAYS = 10  # rows of a WhatsApp list
+TEXT_DAYS_WINDOW = timedelta(hours=24)  # day names count as an answer to a list this recent
+MAX_CHOICES = 3  # reply buttons
+
+
+def _now() -> datetime:
+    return datetime.now(rules.UTC)
+
+
+@dataclass
+class Reply:
+    """One inbound message being handled."""
+
+    m: Inbound
+    now: datetime
+    answers: list[str] = field(default_factory=list)  # outbox ids to send at once
+
+    @property
+    def received(self) -> datetime:
+        return self.m.received_at or self.now
+
+    def record(self, action: str, outcome: str, *, reference=None, session_id=None, in_reply_to=None):
+        return inbox_store.build(self.m.message_id, kind=self.m.kind, text=self.m.text, action=action,
+                                 outcome=outcome, received_at=self.received, now=self.now, reference=reference,
+                                 session_id=session_id, in_reply_to=in_reply_to)
+
+    def answer(self, template: str, *, subject: str | None = None, reference=None, session_id=None, **params):
+        return events.answer(template, to=self.m.phone, subject=subject or self.m.message_id,
+                             received_at=self.received, now=self.now, reference=reference, session_id=session_id,
+                             params=params)
+
+
+def handle(m: Inbound, now: datetime | None = None) -> str:
+    """Handle one visitor's message (at most once); returns what was done (domain/replies.OUTCOMES)."""
+    if not m.message_id:
+        return "tanpa_id"
+    if inbox_store.get(m.message_id) is not None:
+        return "duplikat"
+    r = Reply(m, now or _now())
+    if m.kind in ("button", "interactive") and m.payload:
+        payload = replies.decode(m.payload, links.reply_signature)
+        outcome = _tap(r, payload) if payload is not None else _refuse(r, "tanda_tidak_sah")
+    else:
+        outcome = _text(r)
+    if r.answers:
+        send.send_now(r.answers, r.now)
+    metrics.emit("WhatsAppReplies")
+    logger.info("whatsapp reply: %s", outcome)  # never the number or the words
+    return outcome
+
+
+# --- storing what a message did --------------------------------------------------------------------
+
+def _commit(r: Reply, uow: UnitOfWork, record, answers: list) -> str | None:
+    """Write the message's record, its change and its answers together. Returns the outcome,
+    "duplikat" when another delivery of the same message was first, or None when the change's
+    own condition failed (the caller looks again)."""
+    inbox_store.add(uow, record)
+    outbox_store.add(uow, answers)
+    try:
+        uow.commit()
+    except Cancelled as exc:
+        if exc.on(inbox_store.INBOUND):
+            return "duplikat"
+        return None
+    r.answers += [a.message_id for a in answers]
+    return record.outcome
+
+
+def _only(r: Reply, record, answers: list | None = None) -> str:
+    """A message that changes nothing but its own record (and perhaps an answer)."""
+    return _commit(r, UnitOfWork(), record, answers or []) or "duplikat"
+
+
+def _refuse(r: Reply, outcome: str, reference=None) -> str:
+    """A forged payload, or a tap from another number: nothing changes, nothing is answered."""
+    metrics.emit("WhatsAppRefusedReplies")
+    return _only(r, r.record(replies.BANTUAN, outcome, reference=reference))
+
+
+def _state(r: Reply, action: str, code: str, reg, session=None, **params) -> str:
+    """The polite answer saying what is true now."""
+    reference = reg.reference if reg is not None else None
+    session_id = session.session_id if session is not None else None
+    return _only(r, r.record(action, "keadaan", reference=reference, session_id=session_id),
+                 [r.answer("cc_balas_keadaan", reference=reference, session_id=session_id, keadaan=code, **params)])
+
+
+# --- buttons ---------------------------------------------------------------------------------------------
+
+def _tap(r: Reply, p: replies.Payload) -> str:
+    session = sessions_store.get(p.subject, consistent=True) if p.is_session else None
+    reg = registrations_store.get(session.reference if session else p.subject, consistent=True)
+    if reg is None or (p.is_session and session is None):
+        return _refuse(r, "tanda_tidak_sah")
+    if reg.phone != r.m.phone:
+        return _refuse(r, "nomor_lain", reg.reference)
+    carrier = outbox_store.get(p.message_id)
+    if (carrier is None or (carrier.reference != reg.reference and carrier.recipient != reg.phone)
+            or (carrier.provider_message_id and r.m.context_id and carrier.provider_message_id != r.m.context_id
+                and not carrier.provider_message_id.startswith("local-"))):
+        return _refuse(r, "tanda_tidak_sah", reg.reference)
+    return TAPS[p.action](r, p, reg, session)
+
+
+def _session_moved_on(r: Reply, action: str, reg, session) -> str | None:
+    """The answer when the session is no longer what the button was about, else None."""
+    started = rules.parse_utc_iso(session.start) <= r.now
+    rebooked = bool(reg.session_id and reg.session_id != session.session_id)
+    code = replies.session_now(session.status, started=started, rebooked=rebooked)
+    return _state(r, action, code, reg, session) if code else None
+
+
+def _confirm(r: Reply, p, reg, session) -> str:
+    moved_on = _session_moved_on(r, replies.HADIR, reg, session)
+    if moved_on:
+        return moved_on
+    record = r.record(replies.HADIR, "dikonfirmasi", reference=reg.reference, session_id=session.session_id)
+    if session.visitor_confirmed_at:
+        record.outcome = "sudah_dikonfirmasi"
+        return _only(r, record)
+    uow = UnitOfWork(ACTOR, "sesi.konfirmasi_hadir", reg.reference, {"session": session.session_id, "lewat": "WhatsApp"})
+    sessions_store.confirm_by_visitor(uow, session, rules.to_utc_iso(r.now))
+    stats_store.add(uow, counters.visitor_confirmed(day=session.day))
+    outcome = _commit(r, uow, record, [r.answer("cc_balas_hadir", reference=reg.reference,
+                                                session_id=session.session_id)])
+    if outcome is not None:
+        return outcome
+    # Confirmed or changed meanwhile (two taps at once): look again.
+    return _confirm(r, p, reg, sessions_store.get(session.session_id, consistent=True))
+
+
+def _ask_cancel(r: Reply, p, reg, session) -> str:
+    if session is not None:
+        moved_on = _session_moved_on(r, replies.BATAL, reg, session)
+        if moved_on:
+            return moved_on
+    elif reg.status not in LIVE:
+        return _state(r, replies.BATAL, replies.NOW_CLOSED, reg)
+    elif reg.status == rules.STATUS_SCHEDULED and reg.session_id:
+        session = sessions_store.get(reg.session_id, consistent=True)  # ask about the session it has now
+    session_id = session.session_id if session is not None else None
+    return _only(r, r.record(replies.BATAL, "ditanya", reference=reg.reference, session_id=session_id),
+                 [r.answer("cc_balas_batal_tanya", reference=reg.reference, session_id=session_id)])
+
+
+def _cancel(r: Reply, p, reg, session) -> str:
+    record = r.record(replies.BATAL_YA, "dibatalkan", reference=reg.reference,
+                      session_id=session.session_id if session else None)
+    if reg.inbound_id == r.m.message_id:
+        return _only(r, record)  # this very message cancelled it; its record was not stored yet
+    if session is not None:
+        moved_on = _session_moved_on(r, replies.BATAL_YA, reg, session)
+        if moved_on:
+            return moved_on
+        if reg.session_id != session.session_id:
+            return _state(r, replies.BATAL_YA, replies.NOW_MOVED, reg, session)
+    elif reg.status not in LIVE:
+        return _state(r, replies.BATAL_YA, replies.NOW_CLOSED, reg)
+    try:
+        self_service.cancel(reg, inbound_id=r.m.message_id)
+    except Conflict:
+        current = registrations_store.get(reg.reference, consistent=True)
+        if current is None or current.inbound_id != r.m.message_id:
+            return _state(r, replies.BATAL_YA, replies.NOW_CLOSED, current or reg, session)
+    _send_told_at_once(r, reg)
+    return _only(r, record)  # the cancellation's own messages are the answer
+
+
+def _keep(r: Reply, p, reg, session) -> str:
+    session_id = session.session_id if session is not None and session.status == rules.SESSION_SCHEDULED else None
+    return _only(r, r.record(replies.BATAL_TIDAK, "tetap", reference=reg.reference, session_id=session_id),
+                 [r.answer("cc_balas_batal_tidak", reference=reg.reference, session_id=session_id)])
+
+
+def offered_days(reg, now: datetime) -> list[dict]:
+    """The coming bookable days (at most 10) and whether a seat of the visitor's service and
+    mode is still free on each."""
+    today = rules.wib_now(now).date()
+    days = validation.bookable_days(today, registrations.closed_days(today))[:LIST_DAYS]
+    if not days:
+        return []
+    free = {s.start.astimezone(rules.WIB).date() for s in capacity.free_slots(days[0], days[-1])
+            if s.service == reg.service and reg.mode in s.modes and s.start > now}
+    return [{"day": d.isoformat(), "free": d in free} for d in days]
+
+
+def _list_days(r: Reply, p, reg, session) -> str:
+    if session is not None:
+        moved_on = _session_moved_on(r, replies.LAIN, reg, session)
+        if moved_on:
+            return moved_on
+    elif reg.status not in LIVE:
+        return _state(r, replies.LAIN, replies.NOW_CLOSED, reg)
+    session_id = session.session_id if session is not None else None
+    return _only(r, r.record(replies.LAIN, "daftar_tanggal", reference=reg.reference, session_id=session_id),
+                 [r.answer("cc_balas_pilih_tanggal", reference=reg.reference, session_id=session_id,
+                           days=offered_days(reg, r.now))])
+
+
+def _pick_day(r: Reply, p, reg, session) -> str:
+    earlier = [x for x in inbox_store.latest_of_reference(reg.reference, rules.to_utc_iso(r.now - TEXT_DAYS_WINDOW))
+               if x.action in (replies.HARI, replies.HARI_TEKS) and x.outcome == "tanggal_baru"
+               and x.in_reply_to == p.message_id]
+    return _new_days(r, replies.HARI, reg, [p.extra], add=bool(earlier), in_reply_to=p.message_id)
+
+
+def _new_days(r: Reply, action: str, reg, picked: list[str], *, add: bool, in_reply_to: str | None) -> str:
+    record = r.record(action, "tanggal_baru", reference=reg.reference, in_reply_to=in_reply_to)
+    if reg.inbound_id == r.m.message_id:
+        return _only(r, record)
+    if reg.status not in LIVE:
+        return _state(r, action, replies.NOW_CLOSED, reg)
+    if add and reg.status == rules.STATUS_SCHEDULED:
+        # A day picked earlier from this list has been served already: say so, change nothing.
+        return _state(r, action, replies.NOW_MOVED, reg)
+    days = list(dict.fromkeys((list(reg.days) if add else []) + picked))
+    if len(days) > rules.DEFAULT_RULES.max_offered_dates:
+        return _state(r, action, replies.NOW_TOO_MANY_DAYS, reg, days=list(reg.days))
+    try:
+        self_service.new_days(reg, days, inbound_id=r.m.message_id)
+    except InputError:
+        return _state(r, action, replies.NOW_DAY_GONE, reg)
+    except Conflict:
+        current = registrations_store.get(reg.reference, consistent=True)
+        if current is None or current.inbound_id != r.m.message_id:
+            return _state(r, action, replies.NOW_CLOSED, current or reg)
+    _send_told_at_once(r, reg)
+    return _only(r, record)  # "Tanggal baru diterima" is the answer
+
+
+def _send_told_at_once(r: Reply, reg) -> None:
+    """The WhatsApp messages the change just queued for this visitor go out with the answers
+    (the index may not show one yet: the next run sends it then)."""
+    since = rules.to_utc_iso(r.now - timedelta(minutes=1))
+    r.answers += [x.message_id for x in outbox_store.of_reference(reg.reference)
+                  if x.due and x.channel == "whatsapp" and x.created_at >= since]
+
+
+TAPS = {replies.HADIR: _confirm, replies.BATAL: _ask_cancel, replies.BATAL_YA: _cancel,
+        replies.BATAL_TIDAK: _keep, replies.LAIN: _list_days, replies.HARI: _pick_day}
+
+
+# --- words ---------------------------------------------------------------------------------------------
+
+def _live_of(phone: str) -> list:
+    return sorted((x for x in registrations_store.for_phone(phone) if x.status in LIVE),
+                  key=lambda x: x.created_at, reverse=True)
+
+
+def _text(r: Reply) -> str:
+    phone = r.m.phone
+    live = _live_of(phone)
+    latest = live[0] if live else None
+    word = replies.keyword(r.m.text)
+    if word == replies.BERHENTI:
+        outbox_store.opt_out(phone, replies.fold(r.m.text)[:20], r.now)
+        return _only(r, r.record(word, "berhenti", reference=latest.reference if latest else None))
+    if word == replies.MULAI:
+        outbox_store.opt_in(phone)
+        return _only(r, r.record(word, "mulai", reference=latest.reference if latest else None))
+    if word == replies.STATUS:
+        return _only(r, r.record(word, "tautan", reference=latest.reference if latest else None),
+                     [r.answer("cc_balas_tautan", reference=latest.reference if latest else None,
+                               references=[x.reference for x in live[:MAX_CHOICES]])])
+    if word == replies.BATAL:
+        if not live:
+            return _state(r, word, replies.NOW_NO_REGISTRATION, None)
+        if len(live) == 1:
+            return _ask_cancel(r, None, latest, None)
+        choices = [{"reference": x.reference, "subject": x.session_id if x.status == rules.STATUS_SCHEDULED and
+                    x.session_id else x.reference} for x in live[:MAX_CHOICES]]
+        return _only(r, r.record(word, "ditanya", reference=latest.reference),
+                     [r.answer("cc_balas_batal_pilih", reference=latest.reference, choices=choices)])
+    for reg in live:
+        if _asked_for_days(reg, r.now):
+            words = replies.day_words(r.m.text, [date.fromisoformat(d["day"]) for d in offered_days(reg, r.now)])
+            if words is not None:
+                if not words.days:
+                    return _state(r, replies.HARI_TEKS, replies.NOW_DAYS_UNKNOWN, reg)
+                return _new_days(r, replies.HARI_TEKS, reg, [d.isoformat() for d in words.days], add=False,
+                                 in_reply_to=None)
+    return _help(r, latest)
+
+
+def _asked_for_days(reg, now: datetime) -> bool:
+    recent = inbox_store.latest_of_reference(reg.reference, rules.to_utc_iso(now - TEXT_DAYS_WINDOW))
+    return any(x.action == replies.LAIN and x.outcome == "daftar_tanggal" for x in recent)
+
+
+def _help(r: Reply, reg) -> str:
+    """The short help, at most once a day per number: its outbox id is made of the number's
+    keyed hash and the day, so a second one today is refused by the write itself."""
+    reference = reg.reference if reg is not None else None
+    day = rules.wib_now(r.now).date().isoformat()
+    subject = f"{links.mac('wa-help:' + r.m.phone, 12)}#{day}"
+    record = r.record(replies.BANTUAN, "bantuan", reference=reference)
+    uow = UnitOfWork()
+    outcome = _commit(r, uow, record, [r.answer("cc_balas_bantuan", subject=subject, reference=reference)])
+    if outcome is not None:
+        return outcome
+    record.outcome = "bantuan_sudah"
+    return _only(r, record)

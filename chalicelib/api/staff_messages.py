@@ -18,6 +18,19 @@ def staff_outbox(principal):
         status=http.query(request, "status") or None, cursor=http.query(request, "cursor"), limit=http.limit(request)))
 
 
+@staff_route(bp, "/staff/outbox/conversations/{reference}")
+def staff_conversation(principal, reference):
+    """One registration's messages with the visitor's WhatsApp replies, in order."""
+    return http.respond(200, messaging.conversation(reference))
+
+
+@staff_route(bp, "/staff/outbox/replies")
+def staff_replies(principal):
+    """The visitors' WhatsApp replies of one day."""
+    day = http.parse_day(http.query(bp.current_request, "day"), "day", required=False)
+    return http.respond(200, messaging.replies_of_day(day))
+
+
 @staff_route(bp, "/staff/outbox/{message_id}/retry", methods=("POST",))
 def staff_outbox_retry(principal, message_id):
     return http.respond(200, messaging.retry(actor(principal), message_id))

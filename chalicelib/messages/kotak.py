@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from ..domain import rules
+from ..domain import replies, rules
 from ..domain.errors import Conflict, InputError, NotFound
+from ..domain.references import normalize_reference
+from ..store import inbox as inbox_store
 from ..store import outbox as store
 from ..store.paging import decode_cursor, encode_cursor
 from ..store.unit_of_work import Cancelled, UnitOfWork
@@ -99,6 +101,37 @@ def staff_view(record, data: Data | None = None, now: datetime | None = None) ->
     except Exception as exc:  # noqa: BLE001 - a preview must never break the list
         out["preview_note"] = f"Pratinjau tidak tersedia ({type(exc).__name__})."
     return out
+
+
+def reply_view(x) -> dict:
+    """A visitor's WhatsApp message as staff see it: their words, what the system understood and did."""
+    return {"direction": "masuk", "id": x.message_id, "at": x.received_at,
+            "at_wib": rules.parse_utc_iso(x.received_at).astimezone(rules.WIB).strftime("%Y-%m-%d %H:%M"),
+            "reference": format_reference(x.reference) if x.reference else None, "session_id": x.session_id,
+            "kind": x.kind, "kind_label": {"button": "Tombol", "interactive": "Pilihan"}.get(x.kind, "Pesan"),
+            "text": x.text, "action": x.action, "action_label": replies.ACTIONS.get(x.action, x.action),
+            "outcome": x.outcome, "outcome_label": replies.OUTCOMES.get(x.outcome, x.outcome)}
+
+
+def conversation(raw_reference: object, now: datetime | None = None) -> dict:
+    """One registration's messages and the visitor's replies, in the order they happened."""
+    reference = normalize_reference(raw_reference)
+    if reference is None:
+        raise InputError({"reference": "Kode pendaftaran tidak valid (contoh: KPB-7QX)."})
+    now = now or _now()
+    data = Data()
+    out = [{**staff_view(r, data, now), "direction": "keluar", "at": r.sent_at or r.created_at}
+           for r in store.of_reference(reference)]
+    out += [reply_view(x) for x in inbox_store.of_reference(reference)]
+    out.sort(key=lambda item: (item["at"], item["direction"] == "keluar"))
+    return {"reference": format_reference(reference), "items": out,
+            "replies": sum(1 for item in out if item["direction"] == "masuk")}
+
+
+def replies_of_day(day: date | None = None, now: datetime | None = None) -> dict:
+    """The visitors' WhatsApp messages received on one WIB day (default today), newest first."""
+    day = day or rules.wib_now(now or _now()).date()
+    return {"day": day.isoformat(), "items": [reply_view(x) for x in inbox_store.of_day(day.isoformat())]}
 
 
 def retry(actor: str, message_id: str, now: datetime | None = None) -> dict:

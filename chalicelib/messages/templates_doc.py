@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..domain import rules
-from .catalog import (BROADCAST_KINDS, KINDS, LANGUAGE, AUDIENCE_LABELS, VISITOR, Kind, broadcast_sample, days_text,
-                      long_date)
+from .catalog import (BROADCAST_KINDS, KINDS, LANGUAGE, AUDIENCE_LABELS, REPLY_KINDS, VISITOR, Kind, broadcast_sample,
+                      days_text, long_date)
 from .render import phrase, render_whatsapp, whatsapp_body_for_meta
 
 
@@ -25,7 +25,11 @@ def whatsapp_templates_doc() -> str:
         "into the text; when they change in `static_site/site.json`, register the templates again.",
         "",
         "All are category **UTILITY** (about the visitor's own registration or the consultant's own",
-        "schedule), language **Indonesian (`id`)**, body only (no header, footer or buttons).",
+        "schedule), language **Indonesian (`id`)**, a body and no header or footer. Three of them",
+        "(`cc_sesi_terjadwal`, `cc_sesi_diubah`, `cc_pengingat_besok`) carry three **quick-reply",
+        "buttons**: add them in WhatsApp Manager under *Buttons → Quick reply → Custom*, with exactly",
+        "these texts and in this order; the system fills each button's payload when it sends (a",
+        "signed id of the session and the message), so the payload is not part of the registration.",
         "\"Penting\" messages also go to numbers that replied BERHENTI; the others do not.",
         "",
     ]
@@ -54,7 +58,39 @@ def whatsapp_templates_doc() -> str:
         for i, (name, value) in enumerate(zip(kind.params, sample.parameters), start=1):
             out.append(f"| {{{{{i}}}}} | `{name}` | {value} |")
         out.append("")
-    return "\n".join(out) + broadcast_templates_doc()
+        if kind.buttons:
+            out += ["Buttons (quick reply, in this order):", "", "| # | type | text | what a tap does |",
+                    "| --- | --- | --- | --- |"]
+            out += [f"| {i} | QUICK_REPLY | {title} | {BUTTON_EFFECTS[i]} |" for i, title in enumerate(kind.buttons)]
+            out.append("")
+    return "\n".join(out) + broadcast_templates_doc() + answers_doc()
+
+
+BUTTON_EFFECTS = (
+    "the session is confirmed by the visitor; a short thank-you",
+    "asks once (\"Ya, batalkan\" / \"Tidak\"), then cancels as the status page does; the seat goes to the queue at once",
+    "a list of the coming bookable days; a pick puts the registration back in the queue with its place kept",
+)
+
+
+def answers_doc() -> str:
+    """The free-form answers: sent only within 24 hours of the visitor's own message, so they are
+    not templates and are not registered; listed so the office knows every word the number says."""
+    out = ["", "# Answers to a visitor's message (not registered)", "",
+           "Free-form WhatsApp messages, sent only within 24 hours after the visitor's own message (a tap",
+           "or a text), so Meta needs no template for them. Interactive ones carry reply buttons or a list;",
+           "their ids are signed like the template buttons' payloads. The number also understands the",
+           "words STATUS / LINK (the private status link, to that number only), BATAL (the same",
+           "cancellation as the button), BERHENTI / MULAI; any other message gets the help answer at most",
+           "once a day.", ""]
+    for kind in REPLY_KINDS:
+        out += [f"## `{kind.name}`", "", f"- {kind.label}", f"- Sent: {kind.when}",
+                f"- Form: {ANSWER_FORMS[kind.reply]}", ""]
+    return "\n".join(out)
+
+
+ANSWER_FORMS = {"text": "text", "buttons": "interactive reply buttons (at most 3)",
+                "list": "interactive list (one section, at most 10 days)"}
 
 
 def sample_context(kind: Kind, *, online: bool = False) -> dict:

@@ -185,6 +185,27 @@ def build(start: date, end: date) -> dict:
                             for s in rules.SERVICES if s in fb_svc],
             "latest_comments": latest_comments(first, last, names),
         },
+        "whatsapp": whatsapp_summary(weeks),
         "campaigns": campaign_rows,
         "broadcasts": broadcasts.list_view(first, last, all_time),
+    }
+
+
+def whatsapp_summary(weeks: list[dict]) -> dict:
+    """What the visitors did from WhatsApp (services/whatsapp_inbox.py), in the sessions' weeks:
+    confirmations, cancellations, seats given back and refilled from the queue at once (and how
+    long that took), and the no-show rate of sessions confirmed vs not confirmed."""
+    att, noshow = stats.total(weeks, "s|att"), stats.total(weeks, "s|noshow")
+    att_c, noshow_c = stats.total(weeks, "s|att_conf"), stats.total(weeks, "s|noshow_conf")
+    refilled, refill_secs = stats.total(weeks, "s|refill"), stats.total(weeks, "s|refill_secs")
+    return {
+        "confirmed": stats.total(weeks, "s|wa_confirm"),
+        "cancelled": stats.total(weeks, "s|cancel_wa"),
+        "cancelled_by_visitor": stats.total(weeks, "s|cancel_v"),
+        "refilled": refilled,
+        "refill_seconds_avg": round(refill_secs / refilled, 1) if refilled else None,
+        "confirmed_recorded": att_c + noshow_c,
+        "no_show_rate_confirmed": _ratio(noshow_c, att_c + noshow_c),
+        "unconfirmed_recorded": (att - att_c) + (noshow - noshow_c),
+        "no_show_rate_unconfirmed": _ratio(noshow - noshow_c, (att - att_c) + (noshow - noshow_c)),
     }

@@ -11,6 +11,8 @@ from . import jobs, whatsapp_inbox
 logger = logging.getLogger(__name__)
 
 staff_list = kotak.staff_list
+conversation = kotak.conversation
+replies_of_day = kotak.replies_of_day
 retry = kotak.retry
 whatsapp_handshake = webhook.whatsapp_handshake
 ses_event = webhook.ses_event

@@ -33,6 +33,9 @@ def session_view(s, names: dict | None = None, rooms: dict | None = None, regist
         "room_name": (rooms or {}).get(s.room_id) if s.room_id else None, "status": s.status,
         "status_label": rules.SESSION_STATUSES.get(s.status, s.status), "fixed": bool(s.fixed),
         "meeting": meetings.meeting_view(s, staff=True),
+        # The visitor tapped "Saya hadir" on WhatsApp (services/whatsapp_inbox.py).
+        "visitor_confirmed_at": s.visitor_confirmed_at,
+        "refilled": bool(s.refill_of),  # took a seat a visitor had just given back
     }
     if registration is not None:
         out.update({"name": registration.name, "org_name": registration.org_name, "topics": list(registration.topics),

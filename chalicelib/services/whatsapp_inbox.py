@@ -291,15 +291,13 @@ TAPS = {replies.HADIR: _confirm, replies.BATAL: _ask_cancel, replies.BATAL_YA: _
 
 # --- words ---------------------------------------------------------------------------------------------
 
-def _live_of(phone: str) -> list:
-    return sorted((x for x in registrations_store.for_phone(phone) if x.status in LIVE),
-                  key=lambda x: x.created_at, reverse=True)
-
-
 def _text(r: Reply) -> str:
     phone = r.m.phone
-    live = _live_of(phone)
-    latest = live[0] if live else None
+    every = sorted(registrations_store.for_phone(phone), key=lambda x: x.created_at, reverse=True)
+    live = [x for x in every if x.status in LIVE]
+    # The registration the message is filed under (the conversation; the visitor's data rights):
+    # the newest one still going on, else the newest one of the number.
+    latest = live[0] if live else (every[0] if every else None)
     word = replies.keyword(r.m.text)
     if word == replies.BERHENTI:
         outbox_store.opt_out(phone, replies.fold(r.m.text)[:20], r.now)
@@ -313,9 +311,9 @@ def _text(r: Reply) -> str:
                                references=[x.reference for x in live[:MAX_CHOICES]])])
     if word == replies.BATAL:
         if not live:
-            return _state(r, word, replies.NOW_NO_REGISTRATION, None)
+            return _state(r, word, replies.NOW_NO_REGISTRATION, latest)
         if len(live) == 1:
-            return _ask_cancel(r, None, latest, None)
+            return _ask_cancel(r, None, live[0], None)
         choices = [{"reference": x.reference, "subject": x.session_id if x.status == rules.STATUS_SCHEDULED and
                     x.session_id else x.reference} for x in live[:MAX_CHOICES]]
         return _only(r, r.record(word, "ditanya", reference=latest.reference),

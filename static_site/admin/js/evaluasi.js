@@ -99,6 +99,23 @@ function renderDashboard(d) {
       ["Dibatalkan pengunjung", fmtNum(ses.cancelled_by_visitor || 0)], ["Dibatalkan kantor", fmtNum(ses.cancelled_by_office || 0)],
       ["Kursi terpakai", fmtNum(ses.held_seats || 0)]]));
 
+  // WhatsApp: the visitors' own taps (confirm, cancel) and the seats refilled at once
+  var wa = d.whatsapp || {};
+  var secs = wa.refill_seconds_avg;
+  chartCard(grid, "Lewat WhatsApp",
+    fmtNum(wa.confirmed || 0) + " konfirmasi hadir, " + fmtNum(wa.cancelled || 0) + " pembatalan lewat WhatsApp; " +
+      fmtNum(wa.refilled || 0) + " kursi kosong langsung terisi dari antrean" + (secs === null || secs === undefined ? "." : " (rata-rata " + fmtNum(secs, 1) + " detik).") +
+      (wa.confirmed_recorded || wa.unconfirmed_recorded ? " Tidak hadir: " + pct(wa.no_show_rate_confirmed) + " yang konfirmasi, " + pct(wa.no_show_rate_unconfirmed) + " yang tidak." : ""),
+    wa.confirmed_recorded || wa.unconfirmed_recorded ? function (w0) { return barList([
+      { key: "conf", label: "Konfirmasi hadir (" + fmtNum(wa.confirmed_recorded || 0) + " sesi)", parts: [{ value: Math.round((wa.no_show_rate_confirmed || 0) * 1000) / 10, cls: "c-noshow" }], valueText: pct(wa.no_show_rate_confirmed) },
+      { key: "unconf", label: "Tanpa konfirmasi (" + fmtNum(wa.unconfirmed_recorded || 0) + " sesi)", parts: [{ value: Math.round((wa.no_show_rate_unconfirmed || 0) * 1000) / 10, cls: "c-noshow" }], valueText: pct(wa.no_show_rate_unconfirmed) }
+    ], { max: 100, width: w0 }); } : null, null,
+    numbersTable(["", "Jumlah"], [["Konfirmasi \u201cSaya hadir\u201d", fmtNum(wa.confirmed || 0)],
+      ["Dibatalkan lewat WhatsApp", fmtNum(wa.cancelled || 0) + " dari " + fmtNum(wa.cancelled_by_visitor || 0) + " pembatalan pengunjung"],
+      ["Kursi terisi lagi dari antrean", fmtNum(wa.refilled || 0)], ["Rata-rata waktu sampai terisi", secs === null || secs === undefined ? "—" : fmtNum(secs, 1) + " detik"],
+      ["Tidak hadir, sudah konfirmasi", pct(wa.no_show_rate_confirmed) + " dari " + fmtNum(wa.confirmed_recorded || 0) + " sesi"],
+      ["Tidak hadir, tanpa konfirmasi", pct(wa.no_show_rate_unconfirmed) + " dari " + fmtNum(wa.unconfirmed_recorded || 0) + " sesi"]]), "wa-card");
+
   // Waiting time and utilisation
   var hist = wait.histogram || [];
   var waitFig = chartCard(grid, "Waktu tunggu dan pemakaian slot",

@@ -4,7 +4,7 @@ import { addDays, currentWeek, fmtDay, fmtInstant, fmtRange, todayWIB } from "./
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { submit } from "./forms.js";
 import { loaders, me, meta } from "./state.js";
-import { isCancelled, sessionLabel, sessionPlace, sessionTime, statusBadge, statusSummary } from "./sessioninfo.js";
+import { confirmedTag, isCancelled, sessionLabel, sessionPlace, sessionTime, statusBadge, statusSummary } from "./sessioninfo.js";
 
 var mine = { from: null, request: 0 };
 loaders.saya = function () {
@@ -73,7 +73,7 @@ function myCard(s) {
   var card = el("article", { className: "card mysess st-" + s.status, "data-id": s.id, "aria-labelledby": "y-h-" + id });
   function fill() {
     var url = s.meeting ? safeUrl(s.meeting.join_url) : null;
-    card.appendChild(el("div", { className: "ghead" }, [el("h3", { id: "y-h-" + id, text: sessionTime(s) + " WIB" }), statusBadge(s)]));
+    card.appendChild(el("div", { className: "ghead" }, [el("h3", { id: "y-h-" + id, text: sessionTime(s) + " WIB" }), el("span", null, [statusBadge(s), confirmedTag(s)])]));
     card.appendChild(el("p", { className: "who" }, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]));
     var facts = el("dl", { className: "info compact" });
     [["Layanan", label(meta.services, s.service)], ["Tempat", sessionPlace(s)], ["Topik", listLabels(meta.topics, s.topics)], ["Kode", s.reference]].forEach(function (f) {

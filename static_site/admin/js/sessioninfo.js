@@ -16,6 +16,12 @@ export function sessionPlace(s) {
 }
 export function isCancelled(s) { return SESSION_HOLDING.indexOf(s.status) < 0; }
 export function statusBadge(s) { return el("span", { className: "badge st-" + s.status, text: sessionLabel(s) }); }
+/* "Saya hadir" tapped on WhatsApp: shown while the session is still to come or being recorded. */
+export function confirmedTag(s) {
+  if (!s.visitor_confirmed_at || isCancelled(s)) return null;
+  return el("span", { className: "tag confirmed", "data-field": "confirmed", title: "Lewat WhatsApp, " + fmtInstant(s.visitor_confirmed_at),
+    text: "Pengunjung konfirmasi hadir" });
+}
 export function countBy(items) {
   var n = {};
   items.forEach(function (s) { n[s.status] = (n[s.status] || 0) + 1; });

@@ -341,7 +341,7 @@ def _day_list(i: Inputs, ctx: dict) -> None:
         {"id": payload(replies.HARI, i.registration.reference, i.record, d["day"]),
          "title": short_day(date.fromisoformat(d["day"])),
          "description": "Masih ada kursi kosong" if d["free"] else "Kursi penuh: masuk antrean hari itu"}
-        for d in i.params["days"]]})
+        for d in i.params["offer"]]})
 
 
 def _links(i: Inputs, ctx: dict) -> None:

@@ -243,7 +243,7 @@ def _list_days(r: Reply, p, reg, session) -> str:
     session_id = session.session_id if session is not None else None
     return _only(r, r.record(replies.LAIN, "daftar_tanggal", reference=reg.reference, session_id=session_id),
                  [r.answer("cc_balas_pilih_tanggal", reference=reg.reference, session_id=session_id,
-                           days=offered_days(reg, r.now))])
+                           offer=offered_days(reg, r.now))])
 
 
 def _pick_day(r: Reply, p, reg, session) -> str:

@@ -112,10 +112,13 @@ def on_release(session, reg, *, action: str, requeue: bool, moving: bool,
 
 # --- answers to the visitor's own WhatsApp message (services/whatsapp_inbox.py) ----------------------
 
-def answer(template: str, *, to: str, subject: str, received_at: datetime, now: datetime | None = None,
-           reference: str | None = None, session_id: str | None = None, params: dict | None = None):
-    """One free-form WhatsApp answer to the number that wrote (`to`). `subject` makes the id: the
-    inbound message's id (one answer per message), or a number and a day (the help: once a day)."""
+def answer(template: str, *, to: str, subject: str, received_at: datetime, answers_to: str,
+           now: datetime | None = None, reference: str | None = None, session_id: str | None = None,
+           params: dict | None = None):
+    """One free-form WhatsApp answer to the number that wrote (`to`), to its message `answers_to`.
+    `subject` makes the id: the inbound message's id (one answer per message), or a number and a
+    day (the help: once a day)."""
     return new_record(template, WHATSAPP, subject, recipient_kind=VISITOR, now=now or _now(), reference=reference,
                       session_id=session_id,
-                      params={**(params or {}), "to": to, "received_at": rules.to_utc_iso(received_at)})
+                      params={**(params or {}), "to": to, "received_at": rules.to_utc_iso(received_at),
+                              "answers": answers_to})

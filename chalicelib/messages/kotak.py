@@ -85,7 +85,7 @@ def staff_view(record, data: Data | None = None, now: datetime | None = None) ->
     if record.rendered:
         snapshot = json.loads(record.rendered)
         out["to"] = out["to"] or snapshot.get("to")
-        out["preview"] = {k: snapshot.get(k) for k in ("subject", "text", "parameters", "calendar")}
+        out["preview"] = {k: snapshot.get(k) for k in ("subject", "text", "parameters", "calendar", "buttons")}
         out["preview_note"] = "Seperti yang terkirim."
         return out
     now = now or _now()
@@ -120,10 +120,25 @@ def conversation(raw_reference: object, now: datetime | None = None) -> dict:
         raise InputError({"reference": "Kode pendaftaran tidak valid (contoh: KPB-7QX)."})
     now = now or _now()
     data = Data()
-    out = [{**staff_view(r, data, now), "direction": "keluar", "at": r.sent_at or r.created_at}
-           for r in store.of_reference(reference)]
-    out += [reply_view(x) for x in inbox_store.of_reference(reference)]
-    out.sort(key=lambda item: (item["at"], item["direction"] == "keluar"))
+    # Times are to the second. Within one second, a message made earlier (and sent in that second)
+    # comes before what the visitor sent, and one made in that second after it; an answer follows
+    # the message it answers.
+    sent, answered = [], {}
+    for r in store.of_reference(reference):
+        view = {**staff_view(r, data, now), "direction": "keluar", "at": r.sent_at or r.created_at,
+                "_rank": 0 if r.created_at < (r.sent_at or r.created_at) else 2, "_made": r.created_at}
+        answers_to = json.loads(r.params or "{}").get("answers")
+        (answered.setdefault(answers_to, []) if answers_to else sent).append(view)
+    received = [{**reply_view(x), "_rank": 1, "_made": x.received_at} for x in inbox_store.of_reference(reference)]
+    known = {x["id"] for x in received}
+    sent += [v for key, views in answered.items() if key not in known for v in views]
+    out = []
+    for item in sorted(sent + received, key=lambda item: (item["at"], item["_rank"], item["_made"])):
+        out.append(item)
+        if item["direction"] == "masuk":
+            out += sorted(answered.get(item["id"], []), key=lambda v: (v["at"], v["_made"]))
+    for item in out:
+        del item["_rank"], item["_made"]
     return {"reference": format_reference(reference), "items": out,
             "replies": sum(1 for item in out if item["direction"] == "masuk")}
 

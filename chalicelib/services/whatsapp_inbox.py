@@ -62,6 +62,7 @@ class Reply:
     m: Inbound
     now: datetime
     answers: list[str] = field(default_factory=list)  # outbox ids to send at once
+    tapped: str | None = None  # the outbox record whose button or list row was tapped
 
     @property
     def received(self) -> datetime:
@@ -70,11 +71,11 @@ class Reply:
     def record(self, action: str, outcome: str, *, reference=None, session_id=None, in_reply_to=None):
         return inbox_store.build(self.m.message_id, kind=self.m.kind, text=self.m.text, action=action,
                                  outcome=outcome, received_at=self.received, now=self.now, reference=reference,
-                                 session_id=session_id, in_reply_to=in_reply_to)
+                                 session_id=session_id, in_reply_to=in_reply_to or self.tapped)
 
     def answer(self, template: str, *, subject: str | None = None, reference=None, session_id=None, **params):
         return events.answer(template, to=self.m.phone, subject=subject or self.m.message_id,
-                             received_at=self.received, now=self.now, reference=reference, session_id=session_id,
+                             received_at=self.received, answers_to=self.m.message_id, now=self.now, reference=reference, session_id=session_id,
                              params=params)
 
 
@@ -137,6 +138,7 @@ def _state(r: Reply, action: str, code: str, reg, session=None, **params) -> str
 # --- buttons ---------------------------------------------------------------------------------------------
 
 def _tap(r: Reply, p: replies.Payload) -> str:
+    r.tapped = p.message_id
     session = sessions_store.get(p.subject, consistent=True) if p.is_session else None
     reg = registrations_store.get(session.reference if session else p.subject, consistent=True)
     if reg is None or (p.is_session and session is None):

@@ -46,6 +46,14 @@ UNALARMED_METRICS = {
         "A slot was taken by a concurrent change (staff booking by hand) during an allocation run; "
         "the registration stays in the queue for the next run. Normal, not an incident."
     ),
+    "WhatsAppReplies": (
+        "A visitor's WhatsApp message was handled (a tap or a text): volume, for the dashboard's "
+        "trend. A reply that could not be handled fails the webhook (5XX alarm) and Meta sends it again."
+    ),
+    "WhatsAppRefusedReplies": (
+        "A tap whose payload did not verify, or from a number that is not the registration's: "
+        "nothing changed. Watched on the dashboard; a burst is someone trying payloads, which cannot pass."
+    ),
 }
 
 

@@ -70,7 +70,9 @@ def load_models(stage: str) -> list[Any]:
     import chalicelib.store  # noqa: F401  (the parent package, for the models' relative imports)
 
     name = f"chalicelib.store._models_for_infra_{stage}"
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "chalicelib" / "store" / "models.py")
+    package = REPO_ROOT / "chalicelib" / "store" / "models"
+    spec = importlib.util.spec_from_file_location(name, package / "__init__.py",
+                                                  submodule_search_locations=[str(package)])
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)

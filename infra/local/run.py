@@ -56,6 +56,8 @@ def local_env(cfg: dict) -> dict:
             "LOCAL_ISSUER_KEY_FILE": str(cfg["data"] / "issuer-key.pem"),
             "LOCAL_OUTBOX_DIR": str(cfg["data"] / "outbox"),
             "APP_SIGNING_KEY": local_signing_key(cfg["data"]),
+            # The webhook checks Meta's signature; locally infra/local/whatsapp_reply.py signs with this.
+            "WHATSAPP_APP_SECRET": local_signing_key(cfg["data"], "whatsapp-app-secret"),
             "SITE_URL": f"http://localhost:{cfg['site_port']}",  # absolute links in messages
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
@@ -64,11 +66,12 @@ def local_env(cfg: dict) -> dict:
     return env
 
 
-def local_signing_key(data: Path) -> str:
-    """The local stack's signing key (feedback links): random once, kept in <data>/signing-key."""
+def local_signing_key(data: Path, name: str = "signing-key") -> str:
+    """A local secret (the signing key of links; the WhatsApp app secret): random once, kept in
+    <data>/<name>."""
     import secrets
 
-    path = data / "signing-key"
+    path = data / name
     if not path.exists():
         data.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

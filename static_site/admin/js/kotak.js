@@ -17,7 +17,9 @@ loaders.kotak = function (arg, changed) {
   if (changed) searchOutbox();
 };
 function searchOutbox() {
-  var form = $("o-form"), day = $("o-day").value, status = $("o-status").value;
+  var form = $("o-form"), day = $("o-day").value, status = $("o-status").value, ref = $("o-ref").value.trim();
+  if (ref) return showConversation(ref);
+  closeConversation();
   if (day && !validDay(day)) return showErrors(form, "o", { day: "Tanggal tidak valid." });
   if (!day && !status) return showErrors(form, "o", { day: "Isi tanggal, atau pilih status untuk melihat semua hari." });
   clearErrors(form, "o");
@@ -25,6 +27,62 @@ function searchOutbox() {
   ob.cursor = null;
   clear($("o-isi"));
   loadOutbox();
+  loadReplies(day);
+}
+/* The visitors' WhatsApp replies of the chosen day, each leading to its conversation. */
+function loadReplies(day) {
+  var box = $("o-balasan"), list = $("o-balasan-isi");
+  clear(list);
+  box.hidden = !day;
+  if (!day) return;
+  setStatus("o-balasan-line", "Memuat…");
+  api("GET", "/staff/outbox/replies" + qs({ day: day })).then(function (res) {
+    if (!res.ok) return setStatus("o-balasan-line", problem(res));
+    var items = res.body.items || [];
+    setStatus("o-balasan-line", items.length ? items.length + " balasan WhatsApp dari pengunjung (" + fmtDay(day, true) + ")." :
+      "Belum ada balasan WhatsApp dari pengunjung (" + fmtDay(day, true) + ").");
+    items.forEach(function (x) {
+      list.appendChild(el("li", { className: "reply", "data-id": x.id }, [
+        el("span", { className: "minor", text: x.at_wib.slice(11) + " · " + (x.reference || "nomor tanpa pendaftaran") }), " ",
+        el("q", { text: replyText(x) }), " ",
+        el("span", { className: "minor", text: "→ " + x.outcome_label }),
+        x.reference ? smallButton("Percakapan", "secondary", function () { openConversation(x.reference); }, "Percakapan dengan " + x.reference) : null]));
+    });
+  }).catch(ignoreStop);
+}
+function replyText(x) { return (x.kind === "text" ? "" : "[" + x.kind_label + "] ") + (x.text === null || x.text === undefined ? "(isi dihapus)" : x.text || "(tanpa teks)"); }
+function openConversation(ref) { $("o-ref").value = ref; showConversation(ref); }
+function closeConversation() { $("o-percakapan").hidden = true; $("o-isi").hidden = false; clear($("o-percakapan-isi")); }
+/* One visitor's conversation: our messages and their replies, in the order they happened. */
+function showConversation(ref) {
+  var form = $("o-form"), list = $("o-percakapan-isi"), mine = ++ob.request;
+  clearErrors(form, "o");
+  clear(list);
+  $("o-isi").hidden = true; $("o-lagi").hidden = true; $("o-balasan").hidden = true; setStatus("o-status-line", "");
+  $("o-percakapan").hidden = false;
+  setStatus("o-percakapan-line", "Memuat…");
+  api("GET", "/staff/outbox/conversations/" + encodeURIComponent(ref)).then(function (res) {
+    if (mine !== ob.request) return;
+    if (!res.ok) { closeConversation(); setStatus("o-percakapan-line", ""); return showErrors(form, "o", (res.body && res.body.errors) || { _form: problem(res) }); }
+    var items = res.body.items || [];
+    $("h-percakapan").textContent = "Percakapan " + res.body.reference;
+    setStatus("o-percakapan-line", items.length ? items.length + " pesan, " + (res.body.replies || 0) + " di antaranya dari pengunjung." : "Belum ada pesan untuk pendaftaran ini.");
+    items.forEach(function (m) { list.appendChild(m.direction === "masuk" ? incoming(m) : outgoing(m)); });
+    $("h-percakapan").focus();
+  }).catch(ignoreStop);
+}
+function incoming(x) {
+  return el("li", { className: "in", "data-id": x.id }, [
+    el("p", { className: "bubble long", text: replyText(x) }),
+    el("p", { className: "minor", text: fmtInstant(x.at) + " · dipahami: " + x.action_label + " · " + x.outcome_label })]);
+}
+function outgoing(m) {
+  var pv = m.preview || {};
+  return el("li", { className: "out st-" + m.status, "data-id": m.id }, [
+    el("p", { className: "minor", text: (m.template_label || m.template) + " · " + (m.channel_label || m.channel) }),
+    el("p", { className: "bubble long", text: m.channel === "email" ? text(pv.subject) : text(pv.text) }),
+    pv.buttons ? el("p", { className: "buttons" }, pv.buttons.map(function (b) { return el("span", { className: "wa-button", text: b }); })) : null,
+    el("p", { className: "minor", text: fmtInstant(m.at) + " · " + (m.status_label || m.status) })]);
 }
 function loadOutbox() {
   var params = { day: ob.query.day, status: ob.query.status, limit: 20 };
@@ -81,7 +139,10 @@ function messageCard(m) {
         card.appendChild(el("div", { className: "wa", "aria-label": "Isi pesan WhatsApp" }, [el("p", { className: "long bubble", text: text(pv.text) })]));
       }
     }
+    if (pv && pv.buttons) card.appendChild(el("p", { className: "buttons" }, pv.buttons.map(function (b) { return el("span", { className: "wa-button", text: b }); })));
     if (m.preview_note) card.appendChild(el("p", { className: "hint", text: m.preview_note }));
+    if (m.reference) card.appendChild(el("div", { className: "actions" }, [smallButton("Percakapan", "secondary", function () { openConversation(m.reference); },
+      "Percakapan dengan " + m.reference)]));
     if (m.can_retry) {
       var err = el("p", { className: "err-box", role: "alert", hidden: true });
       card.appendChild(el("div", { className: "actions" }, [smallButton("Kirim ulang", "", function (ev) {
@@ -107,6 +168,7 @@ function messageCard(m) {
 $("o-form").addEventListener("submit", function (e) { e.preventDefault(); searchOutbox(); });
 $("o-gagal").addEventListener("click", function () { $("o-day").value = ""; $("o-status").value = "failed"; searchOutbox(); });
 $("o-lagi").addEventListener("click", loadOutbox);
+$("o-tutup-percakapan").addEventListener("click", function () { $("o-ref").value = ""; searchOutbox(); });
 $("o-run").addEventListener("click", function () {
   var btn = $("o-run");
   btn.disabled = true;

@@ -59,6 +59,7 @@ bench: setup chromium site
 	$(PY) bench/jobs_run.py
 	$(PY) bench/admin_sections.py
 	$(PY) bench/forecast.py
+	$(PY) bench/whatsapp_replies.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

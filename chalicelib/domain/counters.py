@@ -142,14 +142,14 @@ def _seat_counters(sign: int, *, registration_created_at: str, day: str, service
 
 
 def session_booked(*, registration_created_at: str, first: bool, day: str, service: str, mode: str,
-                   refill_seconds: int | None = None) -> Changes:
+                   refill_ms: int | None = None) -> Changes:
     """A session now holds a seat. `first`: the registration's first session ever (the funnel's
     "scheduled" step; a rebooking after a cancellation or a move is not counted again).
-    `refill_seconds`: the seat had just been given back by a visitor and went to the queue at
-    once, this long after (``s|refill``, ``s|refill_secs``)."""
+    `refill_ms`: the seat had just been given back by a visitor and went to the queue at
+    once, this many milliseconds after (``s|refill``, ``s|refill_ms``)."""
     seat = _seat_counters(1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
-    if refill_seconds is not None:
-        seat.update({"s|refill": 1, "s|refill_secs": max(0, int(refill_seconds))})
+    if refill_ms is not None:
+        seat.update({"s|refill": 1, "s|refill_ms": max(0, int(refill_ms))})
     out: Changes = {week_key(date.fromisoformat(day)): seat}
     if first:
         out = merge(out, {week_key(wib_day(registration_created_at)): {"sched": 1}})

@@ -99,7 +99,7 @@ def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False
         sessions_store.hand_over(uow, meeting_from, session)
     stats_store.add(uow, counters.session_booked(
         registration_created_at=registration.created_at, first=first, day=session.day, service=session.service,
-        mode=mode, refill_seconds=round((now - refill_of).total_seconds()) if refill_of else None))
+        mode=mode, refill_ms=round((now - refill_of).total_seconds() * 1000) if refill_of else None))
     try:
         uow.commit()
     except Cancelled as exc:

@@ -197,13 +197,13 @@ def whatsapp_summary(weeks: list[dict]) -> dict:
     long that took), and the no-show rate of sessions confirmed vs not confirmed."""
     att, noshow = stats.total(weeks, "s|att"), stats.total(weeks, "s|noshow")
     att_c, noshow_c = stats.total(weeks, "s|att_conf"), stats.total(weeks, "s|noshow_conf")
-    refilled, refill_secs = stats.total(weeks, "s|refill"), stats.total(weeks, "s|refill_secs")
+    refilled, refill_ms = stats.total(weeks, "s|refill"), stats.total(weeks, "s|refill_ms")
     return {
         "confirmed": stats.total(weeks, "s|wa_confirm"),
         "cancelled": stats.total(weeks, "s|cancel_wa"),
         "cancelled_by_visitor": stats.total(weeks, "s|cancel_v"),
         "refilled": refilled,
-        "refill_seconds_avg": round(refill_secs / refilled, 1) if refilled else None,
+        "refill_seconds_avg": round(refill_ms / refilled / 1000, 1) if refilled else None,
         "confirmed_recorded": att_c + noshow_c,
         "no_show_rate_confirmed": _ratio(noshow_c, att_c + noshow_c),
         "unconfirmed_recorded": (att - att_c) + (noshow - noshow_c),

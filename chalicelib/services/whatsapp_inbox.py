@@ -32,6 +32,7 @@ from .. import links, metrics
 from ..domain import replies, rules, validation
 from ..domain.errors import Conflict, InputError
 from ..messages import events, send
+from ..messages.records import dedupe_key, message_id_for
 from ..messages.senders.whatsapp import Inbound
 from ..store import inbox as inbox_store
 from ..store import outbox as outbox_store
@@ -213,7 +214,7 @@ def _cancel(r: Reply, p, reg, session) -> str:
         current = registrations_store.get(reg.reference, consistent=True)
         if current is None or current.inbound_id != r.m.message_id:
             return _state(r, replies.BATAL_YA, replies.NOW_CLOSED, current or reg, session)
-    _send_told_at_once(r, reg)
+    _send_told_at_once(r, reg, session or (sessions_store.get(reg.session_id) if reg.session_id else None))
     return _only(r, record)  # the cancellation's own messages are the answer
 
 
@@ -275,16 +276,24 @@ def _new_days(r: Reply, action: str, reg, picked: list[str], *, add: bool, in_re
         current = registrations_store.get(reg.reference, consistent=True)
         if current is None or current.inbound_id != r.m.message_id:
             return _state(r, action, replies.NOW_CLOSED, current or reg)
-    _send_told_at_once(r, reg)
+    _send_told_at_once(r, reg, sessions_store.get(reg.session_id) if reg.session_id else None)
     return _only(r, record)  # "Tanggal baru diterima" is the answer
 
 
-def _send_told_at_once(r: Reply, reg) -> None:
-    """The WhatsApp messages the change just queued for this visitor go out with the answers
-    (the index may not show one yet: the next run sends it then)."""
+TOLD_AT_ONCE = ("cc_sesi_dibatalkan", "cc_pendaftaran_dibatalkan", "cc_tanggal_baru_diterima")
+
+
+def _send_told_at_once(r: Reply, reg, session=None) -> None:
+    """The WhatsApp messages the change just queued for this visitor go out with the answers: the
+    cancellation's own ids, and what the registration's index shows from the last minute (a
+    message the index does not show yet goes at the next run)."""
     since = rules.to_utc_iso(r.now - timedelta(minutes=1))
-    r.answers += [x.message_id for x in outbox_store.of_reference(reg.reference)
-                  if x.due and x.channel == "whatsapp" and x.created_at >= since]
+    ids = [message_id_for(dedupe_key("cc_pendaftaran_dibatalkan", reg.reference, "whatsapp"))]
+    if session is not None:
+        ids.append(message_id_for(dedupe_key("cc_sesi_dibatalkan", session.session_id, "whatsapp")))
+    ids += [x.message_id for x in outbox_store.of_reference(reg.reference)
+            if x.due and x.channel == "whatsapp" and x.created_at >= since and x.template in TOLD_AT_ONCE]
+    r.answers += list(dict.fromkeys(ids))
 
 
 TAPS = {replies.HADIR: _confirm, replies.BATAL: _ask_cancel, replies.BATAL_YA: _cancel,

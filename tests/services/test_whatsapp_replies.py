@@ -20,7 +20,7 @@ from chalicelib.services import allocation, whatsapp_inbox
 from chalicelib.store import inbox as inbox_store
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import InboundRecord, OutboxRecord, Registration, SessionRecord
-from tests.support.clinic import bookable_days, make_clinic, register, visitor_headers
+from tests.support.clinic import after_start, bookable_days, make_clinic, register
 from tests.support.messages import GRAPH_URL, WA_ENV, webhook_messages, webhook_text
 
 PHONE = "6281320000001"  # register()'s default number, as Meta writes it
@@ -181,7 +181,7 @@ def test_ya_batalkan_cancels_like_the_status_page_and_the_seat_goes_to_the_queue
     assert {r.channel for r in pending} == {"whatsapp"}  # their usual confirmation is on its way
     c = counters(session)
     assert (c.get("s|cancel_wa"), c.get("s|cancel_v"), c.get("s|refill")) == (1, 1, 1)
-    assert c.get("s|refill_secs", 0) >= 0
+    assert 0 < c.get("s|refill_ms", 0) < 60_000  # the time from release to booking, in ms
 
     # Meta delivers "Ya, batalkan" again: nothing is cancelled, booked or sent twice.
     before = len(graph)
@@ -197,7 +197,7 @@ def test_a_crash_after_the_cancellation_is_not_cancelled_or_answered_twice(clien
     question = answers(graph, "interactive")[-1]
     original = whatsapp_inbox._send_told_at_once
 
-    def crash(r, registration):
+    def crash(r, registration, session=None):
         raise RuntimeError("Lambda timed out")
 
     monkeypatch.setattr(whatsapp_inbox, "_send_told_at_once", crash)
@@ -350,3 +350,29 @@ def test_payloads_cannot_be_altered(aws):
             continue
         changed = text[:i] + ("B" if text[i] != "B" else "C") + text[i + 1:]
         assert replies.decode(changed, links.reply_signature) is None, changed
+
+
+def test_the_dashboard_counts_taps_refills_and_no_shows_of_confirmed_and_unconfirmed(client, clinic, graph, admin, monkeypatch):
+    confirmer, confirmed_session, confirmation = booked_and_confirmed(client, graph)
+    silent, silent_session, _ = booked_and_confirmed(client, graph, name="Ahmad Fauzi", phone="0813-2000-0002")
+    tap_button(client, confirmation, "Saya hadir")
+    # The visitor who confirmed does not come; the one who did not confirm does.
+    after_start(monkeypatch, max(confirmed_session, silent_session, key=lambda s: s.start))
+    assert admin.post(f"/staff/sessions/{confirmed_session.session_id}/attendance", {"status": "tidak_hadir"}).status_code == 200
+    assert admin.post(f"/staff/sessions/{silent_session.session_id}/attendance", {"status": "hadir"}).status_code == 200
+    day = confirmed_session.day
+    wa = admin.get(f"/staff/dashboard?from={day}&to={day}").json_body["whatsapp"]
+    assert (wa["confirmed"], wa["confirmed_recorded"], wa["unconfirmed_recorded"]) == (1, 1, 1)
+    assert (wa["no_show_rate_confirmed"], wa["no_show_rate_unconfirmed"]) == (1.0, 0.0)
+    assert (wa["cancelled"], wa["refilled"], wa["refill_seconds_avg"]) == (0, 0, None)
+
+
+def test_a_cancellation_on_the_status_page_refills_the_seat_at_once_too(client, clinic, graph):
+    first, session, _ = booked_and_confirmed(client, graph)
+    second = register(client, name="Ahmad Fauzi", phone="0813-2000-0002", days=[session.day])
+    headers = {"X-Registration-Token": first["token"], "Content-Type": "application/json"}
+    assert client.http.post(f"/registrations/{first['reference']}/cancel", headers=headers, body="{}").status_code == 200
+    taken = SessionRecord.get(Registration.get(second["ref"]).session_id)
+    assert taken.seat_id == session.seat_id and taken.refill_of
+    c = counters(session)
+    assert (c.get("s|cancel_v"), c.get("s|cancel_wa"), c.get("s|refill")) == (1, None, 1)

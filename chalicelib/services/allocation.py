@@ -179,7 +179,9 @@ def refill(released, released_at: datetime, now: datetime | None = None):
     slots = [s for s in booking.free_slots(day, day) if s.seat_id == released.seat_id]
     if not slots:
         return None
-    queue = registrations_store.waiting_for(released.service, day.isoformat())
+    # Never the visitor who gave it back (one asking for other dates may have offered that day again).
+    queue = [r for r in registrations_store.waiting_for(released.service, day.isoformat())
+             if r.reference != released.reference]
     if not queue:
         return None
     by_ref = {r.reference: r for r in queue}

@@ -376,3 +376,14 @@ def test_a_cancellation_on_the_status_page_refills_the_seat_at_once_too(client, 
     assert taken.seat_id == session.seat_id and taken.refill_of
     c = counters(session)
     assert (c.get("s|cancel_v"), c.get("s|cancel_wa"), c.get("s|refill")) == (1, None, 1)
+
+
+def test_a_visitor_asking_for_other_dates_never_gets_their_own_seat_back_at_once(client, clinic, graph):
+    """They asked for another date; offering the same day again must not book the seat they left."""
+    reg, session, _ = booked_and_confirmed(client, graph)
+    headers = {"X-Registration-Token": reg["token"], "Content-Type": "application/json"}
+    answer = client.http.post(f"/registrations/{reg['reference']}/days", headers=headers,
+                              body=json.dumps({"days": [session.day]}))
+    assert answer.status_code == 200
+    after = Registration.get(reg["ref"])
+    assert after.status == rules.STATUS_WAITING and SessionRecord.get(session.session_id).status != rules.SESSION_SCHEDULED

@@ -20,7 +20,7 @@ export function statusBadge(s) { return el("span", { className: "badge st-" + s.
 export function confirmedTag(s) {
   if (!s.visitor_confirmed_at || isCancelled(s)) return null;
   return el("span", { className: "tag confirmed", "data-field": "confirmed", title: "Lewat WhatsApp, " + fmtInstant(s.visitor_confirmed_at),
-    text: "Pengunjung konfirmasi hadir" });
+    text: "Konfirmasi hadir" });
 }
 export function countBy(items) {
   var n = {};

@@ -162,7 +162,7 @@ def _session_moved_on(r: Reply, action: str, reg, session) -> str | None:
     return _state(r, action, code, reg, session) if code else None
 
 
-def _confirm(r: Reply, p, reg, session) -> str:
+def _confirm(r: Reply, p, reg, session, *, again: bool = False) -> str:
     moved_on = _session_moved_on(r, replies.HADIR, reg, session)
     if moved_on:
         return moved_on
@@ -177,8 +177,10 @@ def _confirm(r: Reply, p, reg, session) -> str:
                                                 session_id=session.session_id)])
     if outcome is not None:
         return outcome
-    # Confirmed or changed meanwhile (two taps at once): look again.
-    return _confirm(r, p, reg, sessions_store.get(session.session_id, consistent=True))
+    if again:
+        raise RuntimeError("session kept changing under a confirmation")  # the webhook fails; Meta resends
+    # Confirmed or changed meanwhile (two taps at once): look again, once.
+    return _confirm(r, p, reg, sessions_store.get(session.session_id, consistent=True), again=True)
 
 
 def _ask_cancel(r: Reply, p, reg, session) -> str:

@@ -387,3 +387,15 @@ def test_a_visitor_asking_for_other_dates_never_gets_their_own_seat_back_at_once
     assert answer.status_code == 200
     after = Registration.get(reg["ref"])
     assert after.status == rules.STATUS_WAITING and SessionRecord.get(session.session_id).status != rules.SESSION_SCHEDULED
+
+
+def test_taps_on_a_cancelled_session_say_so_and_change_nothing(client, clinic, graph):
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    tap_button(client, confirmation, "Batalkan")
+    tap_reply(client, answers(graph, "interactive")[-1], "Ya, batalkan")
+    for title in ("Saya hadir", "Batalkan", "Minta jadwal lain"):
+        answer, _ = tap_button(client, confirmation, title)
+        assert answer.json_body["messages"] == {"keadaan": 1}
+        assert "sudah dibatalkan" in answers(graph, "text")[-1]["text"]["body"]
+    assert SessionRecord.get(session.session_id).visitor_confirmed_at is None
+    assert counters(session).get("s|cancel_v") == 1 and Registration.get(reg["ref"]).status == rules.STATUS_CANCELLED

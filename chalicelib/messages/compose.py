@@ -359,6 +359,7 @@ def _state(i: Inputs, ctx: dict) -> None:
         if new is not None and new.status == rules.SESSION_SCHEDULED:
             ctx["baru"] = session_context(new, i.data, None)
     ctx["tanggal_pilihan"] = days_text(i.params["days"]) if i.params.get("days") else None
+    ctx["maks"] = rules.DEFAULT_RULES.max_offered_dates
     ctx["tautan_status"] = status_link_for(reg) if reg is not None else None
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .. import links, metrics
-from ..domain import replies, rules, validation
+from ..domain import counters, replies, rules, validation
 from ..domain.errors import Conflict, InputError
 from ..messages import events, send
 from ..messages.records import dedupe_key, message_id_for
@@ -40,12 +40,11 @@ from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from ..domain import counters
 from . import capacity, registrations, self_service
+from .booking import VISITOR as ACTOR
 
 logger = logging.getLogger(__name__)
 
-ACTOR = "pengunjung"
 LIVE = (rules.STATUS_WAITING, rules.STATUS_SCHEDULED, rules.STATUS_EXPIRED)
 LIST_DAYS = 10  # rows of a WhatsApp list
 TEXT_DAYS_WINDOW = timedelta(hours=24)  # day names count as an answer to a list this recent

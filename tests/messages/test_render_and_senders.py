@@ -326,3 +326,31 @@ def test_webhook_parsing_reads_statuses_texts_and_buttons():
     assert parsed.skipped == 1
     nothing = whatsapp.parse_webhook({"entry": "nonsense"})
     assert (nothing.statuses, nothing.inbound) == ([], [])
+
+
+def test_every_answer_to_a_visitor_renders_within_whatsapps_limits():
+    """Each free-form answer (catalog.REPLY_KINDS), and every 'what is true now' wording, renders
+    to words (no gap, no template syntax) within WhatsApp's limits for text and interactive parts."""
+    from chalicelib.domain import replies
+    from chalicelib.messages.catalog import BY_NAME, REPLY_KINDS
+    from chalicelib.messages.render import render_answer
+
+    sesi = {"tanggal": "Senin, 14 Desember 2026", "jam": "09.00–09.30 WIB", "daring": False, "tempat": "Ruang Klinik 1"}
+    base = {"nama": "Nurhayati", "kode": "KPB-7QX", "sesi": sesi, "kode_kode": ["KPB-7QX", "MNP-4RT"],
+            "pendaftaran": [{"kode": "KPB-7QX", "status": "Terjadwal", "tautan": "https://x.example/status.html"}],
+            "buttons": [{"id": "cc1|a|S-1|M-1||sig", "title": "Ya, batalkan"}, {"id": "cc1|b|S-1|M-1||sig", "title": "Tidak"}],
+            "list_button": "Pilih tanggal", "list_title": "Tanggal yang bisa dipilih",
+            "rows": [{"id": f"cc1|hari|K|M-1|2026-12-{d}|sig", "title": f"Senin, {d} Des", "description": "Masih ada kursi kosong"}
+                     for d in range(14, 24)],
+            "keadaan": replies.NOW_MOVED, "baru": sesi, "tanggal_pilihan": "Senin, 14 Desember 2026", "maks": 5,
+            "tautan_status": "https://x.example/status.html"}
+    for kind in REPLY_KINDS:
+        rendered = render_answer(kind, base)
+        assert rendered.reply and rendered.text and "{" not in rendered.text and len(rendered.text) <= 1024, kind.name
+        if kind.reply == "buttons":
+            assert all(len(b["reply"]["title"]) <= 20 for b in rendered.interactive["action"]["buttons"])
+        if kind.reply == "list":
+            assert len(rendered.interactive["action"]["sections"][0]["rows"]) <= 10
+    for code in replies.NOW_CODES:
+        text = render_answer(BY_NAME["cc_balas_keadaan"], {**base, "keadaan": code}).text
+        assert text.strip() and "{" not in text, code

@@ -113,32 +113,40 @@ def reply_view(x) -> dict:
             "outcome": x.outcome, "outcome_label": replies.OUTCOMES.get(x.outcome, x.outcome)}
 
 
+def _moment(stamp: str | None) -> str:
+    """A stored instant with microseconds, so that ones of either precision sort together."""
+    return (stamp or "").replace("Z", ".000000Z") if len(stamp or "") == 20 else (stamp or "")
+
+
 def conversation(raw_reference: object, now: datetime | None = None) -> dict:
-    """One registration's messages and the visitor's replies, in the order they happened."""
+    """One registration's messages and the visitor's replies, in the order they happened: our
+    messages by when they were made, the visitor's by when they were handled (both to the
+    microsecond where stored so; older records to the second), an answer right after the message
+    it answers."""
     reference = normalize_reference(raw_reference)
     if reference is None:
         raise InputError({"reference": "Kode pendaftaran tidak valid (contoh: KPB-7QX)."})
     now = now or _now()
     data = Data()
-    # Times are to the second. Within one second, a message made earlier (and sent in that second)
-    # comes before what the visitor sent, and one made in that second after it; an answer follows
-    # the message it answers.
-    sent, answered = [], {}
+    events, answers = [], {}
     for r in store.of_reference(reference):
-        view = {**staff_view(r, data, now), "direction": "keluar", "at": r.sent_at or r.created_at,
-                "_rank": 0 if r.created_at < (r.sent_at or r.created_at) else 2, "_made": r.created_at}
+        view = {**staff_view(r, data, now), "direction": "keluar", "at": r.sent_at or r.created_at}
         answers_to = json.loads(r.params or "{}").get("answers")
-        (answered.setdefault(answers_to, []) if answers_to else sent).append(view)
-    received = [{**reply_view(x), "_rank": 1, "_made": x.received_at} for x in inbox_store.of_reference(reference)]
-    known = {x["id"] for x in received}
-    sent += [v for key, views in answered.items() if key not in known for v in views]
+        if answers_to:
+            answers.setdefault(answers_to, []).append(view)
+        else:
+            events.append(((_moment(r.made_at or r.created_at), 1), view))
+    for x in inbox_store.of_reference(reference):
+        events.append(((_moment(x.handled_at), 0), reply_view(x)))
+    known = {view["id"] for _, view in events if view["direction"] == "masuk"}
+    for key, views in answers.items():
+        if key not in known:  # its message is gone (TTL): by its own time
+            events += [((_moment(v["created_at"]), 1), v) for v in views]
     out = []
-    for item in sorted(sent + received, key=lambda item: (item["at"], item["_rank"], item["_made"])):
-        out.append(item)
-        if item["direction"] == "masuk":
-            out += sorted(answered.get(item["id"], []), key=lambda v: (v["at"], v["_made"]))
-    for item in out:
-        del item["_rank"], item["_made"]
+    for _, view in sorted(events, key=lambda e: e[0]):
+        out.append(view)
+        if view["direction"] == "masuk":
+            out += sorted(answers.get(view["id"], []), key=lambda v: v["created_at"])
     return {"reference": format_reference(reference), "items": out,
             "replies": sum(1 for item in out if item["direction"] == "masuk")}
 

@@ -267,7 +267,7 @@ def _scrub(t: Trail, stamp: str, outcome: Outcome) -> None:
         outcome.notes += 1
     for x in t.replies:
         if x.text:
-            inbox_store.scrub(x, stamp)
+            inbox_store.scrub(x)
             outcome.messages += 1
     needles = _personal_strings(t.registration)
     for a in t.audit:

@@ -92,7 +92,7 @@ def handle(m: Inbound, now: datetime | None = None) -> str:
     else:
         outcome = _text(r)
     if r.answers:
-        send.send_now(r.answers, r.now)
+        send.send_now(r.answers)  # now, not when handling began: the change made its messages since
     metrics.emit("WhatsAppReplies")
     logger.info("whatsapp reply: %s", outcome)  # never the number or the words
     return outcome

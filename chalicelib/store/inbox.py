@@ -27,7 +27,7 @@ def build(message_id: str, *, kind: str, text: str | None, action: str, outcome:
     return InboundRecord(
         message_id, reference=reference, session_id=session_id, in_reply_to=in_reply_to, kind=kind,
         text=(text or "")[:TEXT_MAX] or None, action=action, outcome=outcome,
-        received_at=rules.to_utc_iso(received_at), handled_at=rules.to_utc_iso(now),
+        received_at=rules.to_utc_iso(received_at), handled_at=rules.to_utc_iso_precise(now),
         day=rules.wib_now(received_at).date().isoformat(), expires_at=now + timedelta(days=RETENTION_DAYS))
 
 
@@ -69,6 +69,6 @@ def of_day(day: str, limit: int = 100) -> list[InboundRecord]:
     return list(InboundRecord.by_day.query(day, scan_index_forward=False, limit=limit))
 
 
-def scrub(record: InboundRecord, stamp: str) -> None:
+def scrub(record: InboundRecord) -> None:
     """The visitor's words go (services/privacy.py); what the system did stays, without them."""
-    record.update(actions=[InboundRecord.text.remove(), InboundRecord.handled_at.set(stamp)])
+    record.update(actions=[InboundRecord.text.remove()])

@@ -62,7 +62,8 @@ def build(message_id: str, *, dedupe_key: str, template: str, channel: str, reci
         session_id=session_id, consultant_id=consultant_id, channel=channel, template=template,
         params=json.dumps(params or {}, ensure_ascii=False, sort_keys=True), status=PENDING, attempts=0,
         due=PENDING, next_attempt_at=rules.to_utc_iso(max(now, not_before or now)),
-        day=rules.wib_now(now).date().isoformat(), created_at=stamp, updated_at=stamp,
+        day=rules.wib_now(now).date().isoformat(), created_at=stamp, made_at=rules.to_utc_iso_precise(now),
+        updated_at=stamp,
         expires_at=now + timedelta(days=RETENTION_DAYS))
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import responses
 
 from chalicelib.domain import counters as stats
 from chalicelib.domain import replies, rules
+from chalicelib.messages import send as send_module
 from chalicelib.messages.senders import whatsapp
 from chalicelib.services import allocation, whatsapp_inbox
 from chalicelib.store import inbox as inbox_store
@@ -399,3 +400,29 @@ def test_taps_on_a_cancelled_session_say_so_and_change_nothing(client, clinic, g
         assert "sudah dibatalkan" in answers(graph, "text")[-1]["text"]["body"]
     assert SessionRecord.get(session.session_id).visitor_confirmed_at is None
     assert counters(session).get("s|cancel_v") == 1 and Registration.get(reg["ref"]).status == rules.STATUS_CANCELLED
+
+
+def test_the_conversation_reads_in_the_order_it_happened_even_within_one_second(client, clinic, graph, admin):
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    tap_button(client, confirmation, "Saya hadir")
+    post(client, webhook_text(PHONE, "Terima kasih, sampai besok"))
+    items = admin.get(f"/staff/outbox/conversations/{reg['reference']}").json_body["items"]
+    whatsapp = [(i["direction"], i.get("template") or i["action"]) for i in items if i.get("channel", "whatsapp") == "whatsapp"]
+    assert whatsapp == [("keluar", "cc_pendaftaran_diterima"), ("keluar", "cc_sesi_terjadwal"), ("masuk", "hadir"),
+                        ("keluar", "cc_balas_hadir"), ("masuk", "bantuan"), ("keluar", "cc_balas_bantuan")]
+    assert next(i for i in items if i["direction"] == "masuk")["text"] == "Saya hadir"
+    assert admin.get("/staff/outbox/conversations/bukan-kode").status_code == 400
+
+
+def test_the_messages_a_change_makes_later_in_the_request_still_go_at_once(client, clinic, graph, monkeypatch):
+    """The change's own messages are made after the handling began (a slow request crosses a
+    second): they are due by the time they are sent, and go in the same request."""
+    from chalicelib.services import booking, self_service
+
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    tap_button(client, confirmation, "Batalkan")
+    later = datetime.now(timezone.utc) + timedelta(seconds=2)
+    monkeypatch.setattr(self_service, "_now", lambda: later)
+    monkeypatch.setattr(send_module, "_now", lambda: later + timedelta(seconds=1))
+    tap_reply(client, answers(graph, "interactive")[-1], "Ya, batalkan")
+    assert [m["template"]["name"] for m in graph if m.get("template") and m["to"] == PHONE][-1] == "cc_sesi_dibatalkan"

@@ -46,6 +46,7 @@ class OutboxRecord(BaseModel):
     rendered = UnicodeAttribute(null=True)  # JSON snapshot of what was sent (staff view)
     day = UnicodeAttribute()  # WIB date of created_at
     created_at = UnicodeAttribute()
+    made_at = UnicodeAttribute(null=True)  # created_at to the microsecond (the order of a conversation)
     sent_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)  # kept OUTBOX_RETENTION_DAYS, then DynamoDB deletes it
@@ -118,7 +119,7 @@ class InboundRecord(BaseModel):
     action = UnicodeAttribute()  # what the system understood (domain/replies.py ACTIONS)
     outcome = UnicodeAttribute()  # what it did (domain/replies.py OUTCOMES)
     received_at = UnicodeAttribute()  # UTC ISO: Meta's timestamp of the message
-    handled_at = UnicodeAttribute()
+    handled_at = UnicodeAttribute()  # UTC ISO to the microsecond (the order of a conversation)
     day = UnicodeAttribute()  # WIB date of received_at
     expires_at = TTLAttribute(null=True)
 

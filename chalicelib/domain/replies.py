@@ -64,7 +64,7 @@ OUTCOMES = {
     "tanda_tidak_sah": "Ditolak: tombol tidak sah",
 }
 
-STOP_WORDS = {"berhenti", "stop", "unsubscribe", "berhentikan"}
+STOP_WORDS = {"berhenti", "stop", "unsubscribe", "berhentikan", "stoppromotions", "berhentipromosi"}
 START_WORDS = {"mulai", "start"}
 STATUS_WORDS = {"status", "link", "tautan", "cekstatus"}
 CANCEL_WORDS = {"batal", "batalkan", "cancel"}
@@ -107,6 +107,11 @@ def encode(payload: Payload, sign: Callable[[str], str]) -> str:
     if len(text) > MAX_PAYLOAD:
         raise ValueError("payload too long")
     return text
+
+
+def is_ours(text: object) -> bool:
+    """A payload in our format (then it must verify); anything else is another button's words."""
+    return isinstance(text, str) and text.startswith(VERSION + "|")
 
 
 def decode(text: object, sign: Callable[[str], str]) -> Payload | None:

@@ -86,11 +86,11 @@ def handle(m: Inbound, now: datetime | None = None) -> str:
     if inbox_store.get(m.message_id) is not None:
         return "duplikat"
     r = Reply(m, now or _now())
-    if m.kind in ("button", "interactive") and m.payload:
+    if m.kind in ("button", "interactive") and replies.is_ours(m.payload):
         payload = replies.decode(m.payload, links.reply_signature)
         outcome = _tap(r, payload) if payload is not None else _refuse(r, "tanda_tidak_sah")
     else:
-        outcome = _text(r)
+        outcome = _text(r)  # a text, or a button that is not ours (Meta's "Stop promotions"): its words
     if r.answers:
         send.send_now(r.answers)  # now, not when handling began: the change made its messages since
     metrics.emit("WhatsAppReplies")
@@ -310,7 +310,7 @@ def _text(r: Reply) -> str:
     # The registration the message is filed under (the conversation; the visitor's data rights):
     # the newest one still going on, else the newest one of the number.
     latest = live[0] if live else (every[0] if every else None)
-    word = replies.keyword(r.m.text)
+    word = replies.keyword(r.m.text) or (replies.keyword(r.m.payload) if r.m.payload else None)
     if word == replies.BERHENTI:
         outbox_store.opt_out(phone, replies.fold(r.m.text)[:20], r.now)
         return _only(r, r.record(word, "berhenti", reference=latest.reference if latest else None))

@@ -426,3 +426,14 @@ def test_the_messages_a_change_makes_later_in_the_request_still_go_at_once(clien
     monkeypatch.setattr(send_module, "_now", lambda: later + timedelta(seconds=1))
     tap_reply(client, answers(graph, "interactive")[-1], "Ya, batalkan")
     assert [m["template"]["name"] for m in graph if m.get("template") and m["to"] == PHONE][-1] == "cc_sesi_dibatalkan"
+
+
+def test_a_button_that_is_not_ours_is_read_by_its_words(client, clinic, graph):
+    """Meta's own marketing opt-out button ("Stop promotions") still stops the non-essential messages."""
+    from chalicelib.store.models import OptOutRecord
+
+    register(client)
+    raw = webhook_messages(PHONE, [{"type": "button", "context": {"from": "628120000000", "id": "wamid.OURS"},
+                                    "button": {"payload": "Stop promotions", "text": "Stop promotions"}}])
+    assert post(client, raw).json_body["messages"] == {"berhenti": 1}
+    assert OptOutRecord.get("+" + PHONE)

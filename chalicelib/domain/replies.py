@@ -161,8 +161,10 @@ MONTHS = {"jan": 1, "januari": 1, "feb": 2, "februari": 2, "pebruari": 2, "mar":
           "april": 4, "mei": 5, "jun": 6, "juni": 6, "jul": 7, "juli": 7, "agu": 8, "agt": 8, "agus": 8,
           "agustus": 8, "sep": 9, "sept": 9, "september": 9, "okt": 10, "oktober": 10, "nov": 11, "nop": 11,
           "november": 11, "nopember": 11, "des": 12, "desember": 12}
+# Words around day names that change nothing ("Rabu saja, terima kasih", "bisa hari Senin, Pak").
 FILLER = {"hari", "tanggal", "tgl", "dan", "atau", "saja", "aja", "ya", "bisa", "saya", "pada", "tahun", "depan",
-          "minggu", "besok", "lusa"} - set(WEEKDAYS)
+          "minggu", "besok", "lusa", "terima", "kasih", "makasih", "trims", "tks", "tolong", "mohon", "pak", "bu",
+          "kak", "mas", "mbak", "ok", "oke", "boleh", "ganti", "ke", "jadi", "di", "yang", "sama", "juga"} - set(WEEKDAYS)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 

@@ -248,9 +248,11 @@ def test_day_names_written_after_the_list_are_understood(client, clinic, graph):
     reg, session, confirmation = booked_and_confirmed(client, graph)
     tap_button(client, confirmation, "Minta jadwal lain")
     days = [date.fromisoformat(d) for d in bookable_days(client)[:10]]
-    wednesday = next(d for d in days if d.weekday() == 2)
-    post(client, webhook_text(PHONE, "Rabu saja, terima kasih"))
-    assert Registration.get(reg["ref"]).days == [wednesday.isoformat()]
+    current = date.fromisoformat(Registration.get(reg["ref"]).days[0])
+    wanted = next(d for d in days if d.weekday() != current.weekday())  # a weekday they did not offer
+    name = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat")[wanted.weekday()]
+    post(client, webhook_text(PHONE, f"{name} saja, terima kasih"))
+    assert Registration.get(reg["ref"]).days == [wanted.isoformat()]
 
 
 # --- words -------------------------------------------------------------------------------------------------

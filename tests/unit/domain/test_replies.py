@@ -82,6 +82,7 @@ def test_day_words_read_what_visitors_write():
     offered = [date(2026, 12, 14), date(2026, 12, 15), date(2026, 12, 16), date(2026, 12, 21)]  # Mon Tue Wed, Mon
     assert replies.day_words("Senin dan Rabu", offered).days == (date(2026, 12, 14), date(2026, 12, 16))
     assert replies.day_words("Senin 21 Desember", offered).days == (date(2026, 12, 21),)
+    assert replies.day_words("Rabu saja, terima kasih Pak", offered).days == (date(2026, 12, 16),)
     assert replies.day_words("tgl 15/12", offered).days == (date(2026, 12, 15),)
     assert replies.day_words("16 des 2026", offered).days == (date(2026, 12, 16),)
     gone = replies.day_words("Sabtu", offered)

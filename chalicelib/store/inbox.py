@@ -3,14 +3,13 @@
 `add` puts the record into the transaction of what the message changed, with
 ``attribute_not_exists``: Meta delivering the same webhook twice (or two deliveries at once)
 cannot make a second change; the transaction of the second one is cancelled on the label
-`INBOUND`. `put` stores it alone, for a message whose change was made by a use case with its own
-transaction (that change carries the wamid itself: Registration.inbound_id).
+`INBOUND`. A message whose change was made by a use case with its own, full transaction (a
+cancellation, new dates) is stored after it; that change carries the wamid itself
+(Registration.inbound_id), so a second delivery finds it there.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-from pynamodb.exceptions import PutError
 
 from ..domain import rules
 from .models import InboundRecord
@@ -40,17 +39,6 @@ def get(message_id: str) -> InboundRecord | None:
 
 def add(uow: UnitOfWork, record: InboundRecord) -> None:
     uow.put(record, InboundRecord.message_id.does_not_exist(), label=INBOUND)
-
-
-def put(record: InboundRecord) -> bool:
-    """Store it unless that message was handled already. True when this call stored it."""
-    try:
-        record.save(condition=InboundRecord.message_id.does_not_exist())
-        return True
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-            return False
-        raise
 
 
 def of_reference(reference: str, limit: int = 200) -> list[InboundRecord]:

@@ -161,6 +161,16 @@ def _session_moved_on(r: Reply, action: str, reg, session) -> str | None:
     return _state(r, action, code, reg, session) if code else None
 
 
+def _no_longer(r: Reply, action: str, reg, session) -> str | None:
+    """The answer when what a button was about changed since (the session moved on, or the
+    registration without a session is closed), else None."""
+    if session is not None:
+        return _session_moved_on(r, action, reg, session)
+    if reg.status not in LIVE:
+        return _state(r, action, replies.NOW_CLOSED, reg)
+    return None
+
+
 def _confirm(r: Reply, p, reg, session, *, again: bool = False) -> str:
     moved_on = _session_moved_on(r, replies.HADIR, reg, session)
     if moved_on:
@@ -183,13 +193,10 @@ def _confirm(r: Reply, p, reg, session, *, again: bool = False) -> str:
 
 
 def _ask_cancel(r: Reply, p, reg, session) -> str:
-    if session is not None:
-        moved_on = _session_moved_on(r, replies.BATAL, reg, session)
-        if moved_on:
-            return moved_on
-    elif reg.status not in LIVE:
-        return _state(r, replies.BATAL, replies.NOW_CLOSED, reg)
-    elif reg.status == rules.STATUS_SCHEDULED and reg.session_id:
+    changed = _no_longer(r, replies.BATAL, reg, session)
+    if changed:
+        return changed
+    if session is None and reg.status == rules.STATUS_SCHEDULED and reg.session_id:
         session = sessions_store.get(reg.session_id, consistent=True)  # ask about the session it has now
     session_id = session.session_id if session is not None else None
     return _only(r, r.record(replies.BATAL, "ditanya", reference=reg.reference, session_id=session_id),
@@ -201,14 +208,11 @@ def _cancel(r: Reply, p, reg, session) -> str:
                       session_id=session.session_id if session else None)
     if reg.inbound_id == r.m.message_id:
         return _only(r, record)  # this very message cancelled it; its record was not stored yet
-    if session is not None:
-        moved_on = _session_moved_on(r, replies.BATAL_YA, reg, session)
-        if moved_on:
-            return moved_on
-        if reg.session_id != session.session_id:
-            return _state(r, replies.BATAL_YA, replies.NOW_MOVED, reg, session)
-    elif reg.status not in LIVE:
-        return _state(r, replies.BATAL_YA, replies.NOW_CLOSED, reg)
+    changed = _no_longer(r, replies.BATAL_YA, reg, session)
+    if changed:
+        return changed
+    if session is not None and reg.session_id != session.session_id:
+        return _state(r, replies.BATAL_YA, replies.NOW_MOVED, reg, session)
     try:
         self_service.cancel(reg, inbound_id=r.m.message_id)
     except Conflict:
@@ -238,12 +242,9 @@ def offered_days(reg, now: datetime) -> list[dict]:
 
 
 def _list_days(r: Reply, p, reg, session) -> str:
-    if session is not None:
-        moved_on = _session_moved_on(r, replies.LAIN, reg, session)
-        if moved_on:
-            return moved_on
-    elif reg.status not in LIVE:
-        return _state(r, replies.LAIN, replies.NOW_CLOSED, reg)
+    changed = _no_longer(r, replies.LAIN, reg, session)
+    if changed:
+        return changed
     session_id = session.session_id if session is not None else None
     return _only(r, r.record(replies.LAIN, "daftar_tanggal", reference=reg.reference, session_id=session_id),
                  [r.answer("cc_balas_pilih_tanggal", reference=reg.reference, session_id=session_id,

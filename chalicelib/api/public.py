@@ -5,7 +5,7 @@ import logging
 
 from chalice import Blueprint, Response
 
-from ..domain import rules, validation
+from ..domain import rules
 from ..services import feedback, forecast, privacy, registrations, self_service, sessions
 from . import http
 
@@ -31,7 +31,7 @@ def health():
 def public_options():
     """Days a visitor may offer right now (working days, no holidays), for the signup page."""
     today = rules.wib_now().date()
-    days = validation.bookable_days(today, registrations.closed_days(today))
+    days = registrations.bookable_days(today)
     return Response(body={"days": [d.isoformat() for d in days]}, headers={"Cache-Control": "public, max-age=600"})
 
 

@@ -75,6 +75,13 @@ def as_request(r) -> Request:
                    tuple(date.fromisoformat(d) for d in r.days), tuple(r.topics))
 
 
+def booking_window(now: datetime, notice_working_days: int = 1) -> tuple[date, datetime]:
+    """(the last day the allocator looks at, the earliest start it may book) at `now`."""
+    today = rules.wib_now(now).date()
+    horizon = today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days + 7)
+    return horizon, earliest_start(now, team.closed_days(today, horizon), notice_working_days)
+
+
 def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice_working_days: int = 1,
         crash_after: int | None = None, progress=None) -> RunSummary:
     """Allocate every waiting registration it can, then expire those no offered day can serve.
@@ -101,10 +108,7 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice
     summary.waiting = len(queue)
     if not queue:
         return summary
-    today = rules.wib_now(now).date()
-    horizon = today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days + 7)
-    closed = team.closed_days(today, horizon)
-    not_before = earliest_start(now, closed, notice_working_days)
+    horizon, not_before = booking_window(now, notice_working_days)
     first_day = not_before.astimezone(rules.WIB).date()
     last_day = max(date.fromisoformat(d) for r in queue for d in r.days)
     by_ref = {r.reference: r for r in queue}
@@ -170,9 +174,7 @@ def refill(released, released_at: datetime, now: datetime | None = None):
     the same moment conflicts on the seat's lock, and one of the two bookings wins."""
     now = now or _now()
     start = rules.parse_utc_iso(released.start)
-    today = rules.wib_now(now).date()
-    closed = team.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days + 7))
-    not_before = earliest_start(now, closed)
+    _, not_before = booking_window(now)
     if start < not_before:
         return None
     day = start.astimezone(rules.WIB).date()

@@ -43,6 +43,11 @@ def closed_days(today: date) -> set[date]:
     return team.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days))
 
 
+def bookable_days(today: date) -> list[date]:
+    """The days a visitor may offer now (signup page, other-dates list on WhatsApp)."""
+    return validation.bookable_days(today, closed_days(today))
+
+
 def open_count(phone: str) -> int:
     return store.open_count_for_phone(phone)
 

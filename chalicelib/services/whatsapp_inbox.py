@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .. import links, metrics
-from ..domain import counters, replies, rules, validation
+from ..domain import counters, replies, rules
 from ..domain.errors import Conflict, InputError
 from ..messages import events, send
 from ..messages.records import dedupe_key, message_id_for
@@ -233,7 +233,7 @@ def offered_days(reg, now: datetime) -> list[dict]:
     """The coming bookable days (at most 10) and whether a seat of the visitor's service and
     mode is still free on each."""
     today = rules.wib_now(now).date()
-    days = validation.bookable_days(today, registrations.closed_days(today))[:LIST_DAYS]
+    days = registrations.bookable_days(today)[:LIST_DAYS]
     if not days:
         return []
     free = {s.start.astimezone(rules.WIB).date() for s in capacity.free_slots(days[0], days[-1])

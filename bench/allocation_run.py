@@ -13,14 +13,14 @@ Run: .venv/bin/python bench/allocation_run.py [sizes...]
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
+
+from chalicelib import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -73,7 +73,7 @@ def seed(size: int) -> int:
     from chalicelib.domain import rules, validation
     from chalicelib.services import registrations, team
 
-    today = rules.wib_now().date()
+    today = clock.today()
     days = [d.isoformat() for d in validation.bookable_days(today, registrations.closed_days(today))][:OFFERED_DAYS]
     # Seats for about half: each consultant on duty both blocks every weekday (12 seats a day).
     consultants = max(1, round(size / 2 / (2 * SLOTS_PER_BLOCK * len(days))))
@@ -184,9 +184,9 @@ def forecast_run(app, timer) -> dict:
     handler = timer.scheduled_functions(app)["forecast"]
     timeout = timer.timeouts()["forecast"]
     started = time.perf_counter()
-    result = handler(timer.event(datetime.now(timezone.utc)), timer.Context("forecast", timeout))
+    result = handler(timer.event(clock.now()), timer.Context("forecast", timeout))
     wall = time.perf_counter() - started
-    built = service.build(datetime.now(timezone.utc))
+    built = service.build(clock.now())
     started = time.perf_counter()
     for s in ("koperasi", "ukm"):
         fc.estimates(built.inputs, s)
@@ -212,10 +212,10 @@ def one_size(size: int) -> dict:
         timeout = timer.timeouts()["allocate"]
         with Recorder() as first:
             started = time.perf_counter()
-            result = handler(timer.event(datetime.now(timezone.utc)), timer.Context("allocate", timeout))
+            result = handler(timer.event(clock.now()), timer.Context("allocate", timeout))
             wall = time.perf_counter() - started
         with Recorder() as second:
-            again = handler(timer.event(datetime.now(timezone.utc)), timer.Context("allocate", timeout))
+            again = handler(timer.event(clock.now()), timer.Context("allocate", timeout))
         booked = max(result["booked"], 1)
         ms_per_booking = wall * 1000 / booked
         size = first.transaction_bytes // max(first.ops["TransactWriteItems"], 1)

@@ -28,6 +28,8 @@ import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
+from chalicelib import clock
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-3",
@@ -42,7 +44,13 @@ from chalicelib.domain import counters as stats  # noqa: E402
 from chalicelib.domain import rules  # noqa: E402
 from chalicelib.services import evaluation as dashboard  # noqa: E402
 from chalicelib.services import team  # noqa: E402
-from chalicelib.store.models import TEAM, CampaignPost, CampaignRecord, FeedbackRecord, StatsRecord  # noqa: E402
+from chalicelib.store.models import (  # noqa: E402
+    TEAM,
+    CampaignPost,
+    CampaignRecord,
+    FeedbackRecord,
+    StatsRecord,
+)
 from chalicelib.store.tables import create_tables  # noqa: E402
 
 ADMIN = "bench@demo.local"
@@ -93,7 +101,7 @@ def make_team(rng: random.Random) -> None:
                                                          for d in sorted(rng.sample(range(5), 3))])
     for n in range(2):
         team.create_room(ADMIN, {"name": f"Ruang {n + 1}"}, room_id=f"R-{n + 1}")
-    now = rules.to_utc_iso(datetime.now(rules.UTC))
+    now = rules.to_utc_iso(clock.now())
     for code in CAMPAIGNS:
         posts = [CampaignPost(post_id=f"P{i}", platform="instagram", likes=rng.randint(10, 500),
                               comments=rng.randint(0, 40), questions=rng.randint(0, 15), updated_at=now, updated_by=ADMIN)
@@ -174,7 +182,7 @@ def measure(start, end) -> tuple[Counter, int, float, dict]:
 
 def main() -> int:
     rng = random.Random(20261128)
-    today = rules.wib_now().date()
+    today = clock.today()
     start, end = today - timedelta(days=RANGE_DAYS - 1), today
     results = {}
     with mock_aws():

@@ -34,7 +34,7 @@ import statistics
 import sys
 import time as _time
 from collections import defaultdict, deque
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -42,7 +42,12 @@ from chalicelib.domain import forecast as fc  # noqa: E402
 from chalicelib.domain.allocation import Request, allocate, earliest_start  # noqa: E402
 from chalicelib.domain.holidays import holiday_closures  # noqa: E402
 from chalicelib.domain.rules import WIB  # noqa: E402
-from chalicelib.domain.service_calendar import Consultant, Room, RosterRule, generate_slots  # noqa: E402
+from chalicelib.domain.service_calendar import (  # noqa: E402
+    Consultant,
+    Room,
+    RosterRule,
+    generate_slots,
+)
 
 SEED = 20270104
 START, END = date(2027, 1, 4), date(2027, 12, 31)

@@ -13,8 +13,10 @@ import os
 import secrets
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from chalicelib import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -26,8 +28,9 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench
                    "ZOOM_ACCOUNT_ID": "bench", "ZOOM_CLIENT_ID": "bench", "ZOOM_CLIENT_SECRET": "bench",
                    "BROADCAST_PER_MINUTE": "1000", "BROADCAST_DAILY_LIMIT": "10000"})
 
-from infra.local import dynamodb  # noqa: E402
 from provider_standin import Standin  # noqa: E402
+
+from infra.local import dynamodb  # noqa: E402
 
 MAX_RUNS = 5
 
@@ -144,14 +147,14 @@ def one_job(name: str, n: int) -> list[dict]:
             os.environ.update({"WHATSAPP_API_BASE": standin.url, "ZOOM_API_BASE": standin.url + "/v2",
                                "ZOOM_OAUTH_URL": standin.url + "/oauth/token"})
             create_tables()
-            now = datetime.now(timezone.utc)
+            now = clock.now()
             prepare(n, now)
             handler = timer.scheduled_functions(app)[name]
             timeout = timer.timeouts()[name]
             total = 0
             for _ in range(MAX_RUNS):
                 started = time.perf_counter()
-                result = handler(timer.event(datetime.now(timezone.utc)), timer.Context(name, timeout))
+                result = handler(timer.event(clock.now()), timer.Context(name, timeout))
                 wall = time.perf_counter() - started
                 done = int(result.get(done_key) or 0)
                 total += done

@@ -17,7 +17,6 @@ Run: .venv/bin/python bench/whatsapp_replies.py [N]
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
 import io
 import json
 import math
@@ -26,8 +25,11 @@ import secrets
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from collections import Counter
+from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from chalicelib import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,8 +41,9 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench
                    "APP_SIGNING_KEY": "bench-signing-key", "WHATSAPP_ACCESS_TOKEN": "bench",
                    "WHATSAPP_PHONE_NUMBER_ID": "1098765432", "WHATSAPP_APP_SECRET": APP_SECRET})
 
-from infra.local import dynamodb  # noqa: E402
 from provider_standin import Standin  # noqa: E402
+
+from infra.local import dynamodb  # noqa: E402
 
 ADMIN = "bench@demo.local"
 BARE_SEND_TO = "+6281299999999"  # the bare-send baseline's number (no visitor)
@@ -52,7 +55,7 @@ def _clinic(n: int) -> str:
     from chalicelib.domain.allocation import earliest_start
     from chalicelib.services import booking, team
 
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     day = earliest_start(now, set()).astimezone(rules.WIB).date()
     def add(i: int) -> None:  # face to face, one room each (an online confirmation waits for its Zoom link)
         cid = f"K-{i:03d}"
@@ -104,7 +107,7 @@ def _webhook(value: dict) -> bytes:
 def _message(phone: str, item: dict) -> bytes:
     return _webhook({"contacts": [{"profile": {"name": "P"}, "wa_id": phone.lstrip("+")}],
                      "messages": [{"from": phone.lstrip("+"), "id": "wamid.B" + secrets.token_hex(10).upper(),
-                                   "timestamp": str(int(time.time())), **item}]})
+                                   "timestamp": str(int(clock.epoch_seconds())), **item}]})
 
 
 def _tap(phone: str, payload: str, title: str, context_id: str) -> bytes:
@@ -122,7 +125,7 @@ def run(n: int) -> dict:
 
     from app import app
     from chalicelib import links
-    from chalicelib.domain import counters, replies, rules
+    from chalicelib.domain import counters, replies
     from chalicelib.messages.records import dedupe_key, message_id_for
     from chalicelib.services import allocation
     from chalicelib.store import stats as stats_store
@@ -135,7 +138,7 @@ def run(n: int) -> dict:
         with Standin() as standin, Client(app, stage_name="local") as client:
             os.environ["WHATSAPP_API_BASE"] = standin.url
             create_tables()
-            now = datetime.now(timezone.utc)
+            now = clock.now()
             day = _clinic(n)
             booked = _visitors(0, n, day, now)
             summary = allocation.run()
@@ -145,7 +148,7 @@ def run(n: int) -> dict:
             from infra.local import timer
 
             for _ in range(3):  # the confirmations go out (with their buttons), as the sender would
-                timer.scheduled_functions(app)["send_messages"](timer.event(datetime.now(timezone.utc)),
+                timer.scheduled_functions(app)["send_messages"](timer.event(clock.now()),
                                                                 timer.Context("send_messages", 55))
 
             def post(raw: bytes) -> tuple[float, dict]:
@@ -171,7 +174,7 @@ def run(n: int) -> dict:
                 times["send"].append(time.perf_counter() - started)
             again: list[bytes] = []
             for i, ref in enumerate(booked):  # the baseline: one delivery status per webhook
-                raw = _webhook({"statuses": [{"id": f"wamid.S{i}", "status": "delivered", "timestamp": str(int(time.time())),
+                raw = _webhook({"statuses": [{"id": f"wamid.S{i}", "status": "delivered", "timestamp": str(int(clock.epoch_seconds())),
                                               "recipient_id": "62812"}]})
                 times["status"].append(post(raw)[0])
             half = booked[: n // 2]

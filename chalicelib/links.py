@@ -20,8 +20,7 @@ import re
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from . import secrets_store, settings
-from .domain import rules
+from . import clock, secrets_store, settings
 from .domain.references import format_reference
 from .domain.errors import InputError
 
@@ -83,7 +82,7 @@ def feedback_link(session_id: str, now: datetime | None = None) -> str:
     """The private feedback link for one session, valid for FEEDBACK_LINK_DAYS days from `now`.
 
     Absolute when SITE_URL is set (AWS, make run), else a site-relative path (`absolute`)."""
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     expiry = int((now + timedelta(days=settings.feedback_link_days())).timestamp())
     base = settings.site_url() or ""
     return f"{base}/{FEEDBACK_PAGE}#s={quote(session_id, safe='')}&e={expiry}&t={feedback_signature(session_id, expiry)}"
@@ -92,7 +91,7 @@ def feedback_link(session_id: str, now: datetime | None = None) -> str:
 def verify_feedback(session_id: object, expiry: object, sig: object, now: datetime | None = None) -> int:
     """Check a link's parts; return its expiry. Raises 403 (forged, altered, another session's)
     or 410 (genuine but expired). The signature is checked first, so an expiry cannot be forged."""
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     if not (isinstance(session_id, str) and _SESSION_RE.match(session_id)
             and isinstance(expiry, str) and _EXPIRY_RE.match(expiry)
             and isinstance(sig, str) and _SIG_RE.match(sig)):

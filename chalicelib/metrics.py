@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
+
+from . import clock
 
 NAMESPACE = "CleanClear"
 
@@ -16,7 +17,7 @@ def emit(name: str, value: float = 1, unit: str = "Count", **dimensions: str) ->
     dims = {"Stage": os.environ.get("STAGE", "local"), **dimensions}
     record = {
         "_aws": {
-            "Timestamp": int(time.time() * 1000),
+            "Timestamp": int(clock.epoch_seconds() * 1000),
             "CloudWatchMetrics": [{"Namespace": NAMESPACE, "Dimensions": [sorted(dims)], "Metrics": [{"Name": name, "Unit": unit}]}],
         },
         name: value,

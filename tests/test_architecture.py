@@ -99,3 +99,36 @@ def test_one_reader_of_environment_integers():
         if re.search(r"int\(\s*os\.environ|int\(\s*env\.get|os\.environ\.get\(\"[A-Z_]+\", \"\d", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+# The calls that read the wall clock; only chalicelib/clock.py may make them (durations use
+# time.monotonic, which is not business time).
+CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+               ("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime")}
+
+
+def _clock_reads(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
+            if (name, node.func.attr) in CLOCK_READS:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_time_has_one_owner():
+    """Every "what time is it" in the code and the local stack is chalicelib/clock.py's."""
+    offenders = []
+    for path in python_files():
+        if path == PACKAGE / "clock.py" or "bench" in path.relative_to(ROOT).parts[:1]:
+            continue
+        offenders += [f"{path.relative_to(ROOT)}:{n}" for n in _clock_reads(ast.parse(path.read_text()))]
+    assert offenders == []
+
+
+def test_the_clock_check_finds_a_clock_read():
+    """The check above can fail: it finds each way of asking the wall clock."""
+    code = "import time, datetime\nfrom datetime import date\ndatetime.datetime.now()\ndate.today()\ntime.time()\n"
+    assert _clock_reads(ast.parse(code)) == [3, 4, 5]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from chalice import Response
 
-from ..domain import rules
+from .. import clock
 from ..domain.errors import InputError
 from ..domain import json_input
 from ..domain.validation import parse_day
@@ -65,7 +65,7 @@ def limit(request, default: int = 25) -> int:
 
 def day_range(request, default_days: int = 13) -> tuple[date, date]:
     """`?from=&to=` (WIB dates): from today and two weeks long unless given."""
-    start = parse_day(query(request, "from"), "from", required=False) or rules.wib_now().date()
+    start = parse_day(query(request, "from"), "from", required=False) or clock.today()
     end = parse_day(query(request, "to"), "to", required=False) or start + timedelta(days=default_days)
     return start, end
 

@@ -5,7 +5,7 @@ import logging
 
 from chalice import Blueprint, Response
 
-from ..domain import rules
+from .. import clock
 from ..services import feedback, forecast, privacy, registrations, self_service, sessions
 from . import http
 
@@ -30,7 +30,7 @@ def health():
 @bp.route("/public/options", methods=["GET"])
 def public_options():
     """Days a visitor may offer right now (working days, no holidays), for the signup page."""
-    today = rules.wib_now().date()
+    today = clock.today()
     days = registrations.bookable_days(today)
     return Response(body={"days": [d.isoformat() for d in days]}, headers={"Cache-Control": "public, max-age=600"})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..domain import rules
+from .. import clock
 from ..services import campaigns, evaluation, forecast, posters, reports
 from . import http
 from .guard import actor, staff_route
@@ -27,7 +27,7 @@ def staff_dashboard(principal):
     request = bp.current_request
     start, end = evaluation.parse_range(http.parse_day(http.query(request, "from"), "from", required=False),
                                         http.parse_day(http.query(request, "to"), "to", required=False),
-                                        rules.wib_now().date())
+                                        clock.today())
     return http.respond(200, evaluation.build(start, end))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..domain import rules
+from .. import clock
 from ..services import audit, registrations, sessions
 from . import http
 from .guard import staff_route
@@ -37,5 +37,5 @@ def staff_registration(principal, reference):
 
 @staff_route(bp, "/staff/audit")
 def staff_audit(principal):
-    day = http.parse_day(http.query(bp.current_request, "day"), "day", required=False) or rules.wib_now().date()
+    day = http.parse_day(http.query(bp.current_request, "day"), "day", required=False) or clock.today()
     return http.respond(200, {"items": audit.list_day(day)})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..domain import rules
+from .. import clock
 from ..domain.errors import InputError
 from ..services import capacity, team
 from . import http
@@ -56,7 +56,7 @@ def update_room(principal, room_id):
 
 @staff_route(bp, "/staff/roster")
 def roster_week(principal):
-    day = http.parse_day(_query("week"), "week", required=False) or rules.wib_now().date()
+    day = http.parse_day(_query("week"), "week", required=False) or clock.today()
     return http.respond(200, team.roster_week(day))
 
 
@@ -90,7 +90,7 @@ def copy_roster_week(principal):
 
 @staff_route(bp, "/staff/closures")
 def list_closures(principal):
-    raw = _query("year") or str(rules.wib_now().year)
+    raw = _query("year") or str(clock.wib_now().year)
     if not raw.isdigit() or not 2020 <= int(raw) <= 2100:
         raise InputError({"year": "Tahun tidak valid."})
     return http.respond(200, team.closures_for_year(int(raw)))

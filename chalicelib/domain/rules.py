@@ -138,8 +138,9 @@ class ServiceRules:
 DEFAULT_RULES = ServiceRules()
 
 
-def wib_now(now: datetime | None = None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(WIB)
+def wib_now(now: datetime) -> datetime:
+    """`now` on the clinic's wall clock (WIB). The domain never reads the clock: `now` is given."""
+    return now.astimezone(WIB)
 
 
 def to_utc_iso(dt: datetime) -> str:

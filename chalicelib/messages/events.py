@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .. import clock
 from ..domain import rules
 from .catalog import EMAIL, VISITOR, WHATSAPP
 from .records import new_record
@@ -24,13 +25,10 @@ from .records import new_record
 MOVE_GRACE = timedelta(minutes=2)  # a move's cancellation waits for the new booking's message
 
 
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
-
 
 def _visitor(template: str, reg, subject: str, now: datetime | None, *, session_id: str | None = None,
              params: dict | None = None, not_before: datetime | None = None) -> list:
-    now = now or _now()
+    now = now or clock.now()
     channels = [WHATSAPP] + ([EMAIL] if reg.email else [])
     return [new_record(template, channel, subject, recipient_kind=VISITOR, now=now, reference=reg.reference,
                        session_id=session_id, params=params, not_before=not_before)
@@ -62,7 +60,7 @@ def on_session_cancelled(session, reg, by: str, *, requeue: bool,
                          moving: bool = False, now: datetime | None = None) -> list:
     """A released session. `moving`: the first half of a move; the message waits a little and is
     skipped when the new booking's "changed" message took its place."""
-    now = now or _now()
+    now = now or clock.now()
     params = {"by": by, "requeue": requeue}
     if moving:
         params["moving"] = True
@@ -77,7 +75,7 @@ def on_session_moved(session, reg, now: datetime | None = None) -> list:
 def on_new_days(reg, days: list[str], now: datetime | None = None,
                 released=None) -> list:
     """The visitor offered other dates (a scheduled session, if any, was released for them)."""
-    now = now or _now()
+    now = now or clock.now()
     return _visitor("cc_tanggal_baru_diterima", reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
                     session_id=released.session_id if released else None, params={"days": list(days)})
 
@@ -89,7 +87,7 @@ def on_registration_cancelled(reg, now: datetime | None = None) -> list:
 
 def on_expired(reg, now: datetime | None = None) -> list:
     """No offered day could be served: invite the visitor to offer new dates."""
-    now = now or _now()
+    now = now or clock.now()
     return _visitor("cc_tanggal_tidak_tersedia", reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
                     params={"days": list(reg.days)})
 
@@ -118,7 +116,7 @@ def answer(template: str, *, to: str, subject: str, received_at: datetime, answe
     """One free-form WhatsApp answer to the number that wrote (`to`), to its message `answers_to`.
     `subject` makes the id: the inbound message's id (one answer per message), or a number and a
     day (the help: once a day)."""
-    return new_record(template, WHATSAPP, subject, recipient_kind=VISITOR, now=now or _now(), reference=reference,
+    return new_record(template, WHATSAPP, subject, recipient_kind=VISITOR, now=now or clock.now(), reference=reference,
                       session_id=session_id,
                       params={**(params or {}), "to": to, "received_at": rules.to_utc_iso(received_at),
                               "answers": answers_to})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+from .. import clock
 from ..domain import replies, rules
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.references import normalize_reference
@@ -20,9 +21,6 @@ from .senders import provider_label
 PAGE_MAX = 100
 
 
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
-
 
 def staff_list(*, day: date | None = None, status: str | None = None, cursor: str | None = None,
                limit: int = 25, now: datetime | None = None) -> dict:
@@ -32,7 +30,7 @@ def staff_list(*, day: date | None = None, status: str | None = None, cursor: st
         raise InputError({"status": "Status tidak dikenal."})
     if not 1 <= limit <= PAGE_MAX:
         raise InputError({"limit": f"Antara 1 dan {PAGE_MAX}."})
-    now = now or _now()
+    now = now or clock.now()
     start_key = decode_cursor(cursor) if cursor else None
     if day is None and not status:
         day = rules.wib_now(now).date()
@@ -88,7 +86,7 @@ def staff_view(record, data: Data | None = None, now: datetime | None = None) ->
         out["preview"] = {k: snapshot.get(k) for k in ("subject", "text", "parameters", "calendar", "buttons")}
         out["preview_note"] = "Seperti yang terkirim."
         return out
-    now = now or _now()
+    now = now or clock.now()
     try:
         built = build(record, data or Data(), now)
         out["to"] = built.to
@@ -126,7 +124,7 @@ def conversation(raw_reference: object, now: datetime | None = None) -> dict:
     reference = normalize_reference(raw_reference)
     if reference is None:
         raise InputError({"reference": "Kode pendaftaran tidak valid (contoh: KPB-7QX)."})
-    now = now or _now()
+    now = now or clock.now()
     data = Data()
     events, answers = [], {}
     for r in store.of_reference(reference):
@@ -153,13 +151,13 @@ def conversation(raw_reference: object, now: datetime | None = None) -> dict:
 
 def replies_of_day(day: date | None = None, now: datetime | None = None) -> dict:
     """The visitors' WhatsApp messages received on one WIB day (default today), newest first."""
-    day = day or rules.wib_now(now or _now()).date()
+    day = day or rules.wib_now(now or clock.now()).date()
     return {"day": day.isoformat(), "items": [reply_view(x) for x in inbox_store.of_day(day.isoformat())]}
 
 
 def retry(actor: str, message_id: str, now: datetime | None = None) -> dict:
     """Staff send a failed message again: back to pending, attempts from zero."""
-    now = now or _now()
+    now = now or clock.now()
     record = store.get(message_id)
     if record is None:
         raise NotFound({"_form": "Pesan tidak ditemukan."})

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .. import clock
 from ..budget import Deadline
 from ..domain import rules
 from ..store import outbox as outbox_store
@@ -46,7 +47,7 @@ def _visitor_channels(reg) -> list[str]:
 
 
 def queue(now: datetime | None = None, *, deadline: Deadline | None = None) -> QueueSummary:
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     deadline = deadline or Deadline.seconds(60)
     records: list = []
     summary = QueueSummary()

@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import metrics, settings
+from .. import clock, metrics, settings
 from ..budget import Deadline
 from ..domain import rules
 from ..store import outbox as store
@@ -56,9 +56,6 @@ STORE_RESERVE_SECONDS = 3.0  # time kept to store a result after the provider an
 def _iso(dt: datetime) -> str:
     return rules.to_utc_iso(dt)
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 @dataclass
@@ -128,7 +125,7 @@ def send_due(now: datetime | None = None, *, senders: dict | None = None, deadli
     """One run of the sender: due records, each at most once, until none is due or time runs out.
 
     `limit` caps the records this run looks at (tests); `budget_seconds` stands in for a deadline."""
-    now = now or _now()
+    now = now or clock.now()
     if deadline is None:
         deadline = Deadline.seconds(RUN_BUDGET_SECONDS if budget_seconds is None else budget_seconds)
     summary = SendSummary()
@@ -153,7 +150,7 @@ def send_now(message_ids, now: datetime | None = None, *, budget_seconds: float 
     """Send these records at once (the answers to a visitor's WhatsApp message) instead of at the
     next run. The same claim as a run's, so a run that gets to one first (or later) never sends
     it twice; one that cannot go now stays due for the next run."""
-    now = now or _now()
+    now = now or clock.now()
     summary = SendSummary()
     run = Run(now, Deadline.seconds(budget_seconds), None, summary)
     for message_id in message_ids:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from .. import metrics
+from .. import clock, metrics
 from ..domain import json_input, rules
 from ..domain.errors import InputError
 from ..store import outbox as store
@@ -26,9 +26,6 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_STATUSES = {SENT, DELIVERED, READ, FAILED}
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 def apply_status(provider_message_id: str, status: str, error: str | None = None, now: datetime | None = None,
@@ -44,7 +41,7 @@ def apply_status(provider_message_id: str, status: str, error: str | None = None
         record = store.get(record_id, consistent=True)
     if record is None:
         return "unknown"
-    stamp = rules.to_utc_iso(now or _now())
+    stamp = rules.to_utc_iso(now or clock.now())
     # A status is how we learn the outcome of a send whose answer was lost (unknown), that is in
     # flight, or that looked failed although the provider took it: an accepted message is never "Gagal".
     settles = record.status in (PENDING, UNKNOWN) or (record.status == FAILED and status != FAILED)

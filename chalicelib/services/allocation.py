@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .. import clock
 from ..budget import Deadline
 from ..domain import rules
 from ..domain.allocation import Assignment, Request, allocate, earliest_start
@@ -41,9 +42,6 @@ STATUS_LABELS = {QUEUED: "Menunggu dimulai", RUNNING: "Sedang berjalan", DONE: "
 
 _monotonic = time.monotonic
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 def new_run_id(now: datetime) -> str:
@@ -88,7 +86,7 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice
 
     Stops taking bookings when the deadline is near (`complete` False). `progress(summary)` is
     called every few seconds; `crash_after` simulates a death after that many bookings (tests)."""
-    now = now or _now()
+    now = now or clock.now()
     summary = RunSummary()
     last_report = _monotonic()
 
@@ -141,21 +139,21 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice
 def run_job(deadline: Deadline, *, run_id: str | None = None, continuation: int = 0,
             now: datetime | None = None) -> RunSummary:
     """One run with its lease and its record (progress staff can watch)."""
-    now = now or _now()
+    now = now or clock.now()
     run_id = run_id or new_run_id(now)
     if not runs_store.take_lease(KIND, run_id, now, LEASE_SECONDS):
         holder = runs_store.lease_holder(KIND, now)
         return RunSummary(run_id=holder or run_id, busy=True, complete=True)
     try:
-        runs_store.record_progress(run_id, KIND, RUNNING, {}, _now())
+        runs_store.record_progress(run_id, KIND, RUNNING, {}, clock.now())
         summary = run(now, deadline=deadline,
-                      progress=lambda s: runs_store.record_progress(run_id, KIND, RUNNING, s.counts(), _now()))
+                      progress=lambda s: runs_store.record_progress(run_id, KIND, RUNNING, s.counts(), clock.now()))
         summary.run_id = run_id
         status = DONE if summary.complete or continuation >= MAX_CONTINUATIONS else CONTINUING
-        runs_store.record_progress(run_id, KIND, status, summary.counts(), _now(), finished=status == DONE)
+        runs_store.record_progress(run_id, KIND, status, summary.counts(), clock.now(), finished=status == DONE)
         return summary
     except Exception as exc:
-        runs_store.record_progress(run_id, KIND, FAILED, {}, _now(), finished=True, error=type(exc).__name__)
+        runs_store.record_progress(run_id, KIND, FAILED, {}, clock.now(), finished=True, error=type(exc).__name__)
         raise
     finally:
         runs_store.release_lease(KIND, run_id)
@@ -172,7 +170,7 @@ def refill(released, released_at: datetime, now: datetime | None = None):
     The new visitor gets the usual confirmation (it is an ordinary booking); the session keeps
     when the seat was freed (`refill_of`) and the counters the time it took. No lease: a run at
     the same moment conflicts on the seat's lock, and one of the two bookings wins."""
-    now = now or _now()
+    now = now or clock.now()
     start = rules.parse_utc_iso(released.start)
     _, not_before = booking_window(now)
     if start < not_before:
@@ -190,7 +188,7 @@ def refill(released, released_at: datetime, now: datetime | None = None):
     topics = {c.consultant_id: frozenset(c.topics) for c in team.list_consultants()}
     for a in allocate([as_request(r) for r in queue], slots, topics, not_before):
         try:
-            return booking.book(by_ref[a.reference], a.slot, a.mode, actor=ALLOCATOR, now=_now(), refill_of=released_at)
+            return booking.book(by_ref[a.reference], a.slot, a.mode, actor=ALLOCATOR, now=clock.now(), refill_of=released_at)
         except Conflict:
             return None
     return None
@@ -200,7 +198,7 @@ def refill(released, released_at: datetime, now: datetime | None = None):
 
 def start(actor: str, launch) -> dict:
     """Start a run in the background (`launch(run_id)`), or point at the one already running."""
-    now = _now()
+    now = clock.now()
     holder = runs_store.lease_holder(KIND, now)
     if holder:
         record = runs_store.get(holder)

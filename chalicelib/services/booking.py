@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from .. import clock
 from ..domain import counters, meetings, rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.service_calendar import Slot
@@ -32,9 +33,6 @@ from . import capacity, registrations, team
 
 VISITOR = "pengunjung"
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -71,7 +69,7 @@ def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False
     `refill_of`: when the seat was given back by a visitor (services/allocation.refill): kept on
     the session and counted with the time it took.
     """
-    now = now or _now()
+    now = now or clock.now()
     if mode not in slot.modes:
         raise Conflict({"mode": "Slot ini tidak melayani cara konsultasi tersebut."})
     stamp = rules.to_utc_iso(now)
@@ -127,7 +125,7 @@ def release(session, new_status: str, reg_status: str, *, actor: str, action: st
     """End a session's hold on its seat: status change, locks deleted, registration updated,
     and its Zoom meeting (if online) marked for deletion. `whatsapp`: the visitor did it from
     WhatsApp (counted apart)."""
-    now = now or _now()
+    now = now or clock.now()
     stamp = rules.to_utc_iso(now)
     registration = get_registration(session.reference)
     uow = UnitOfWork(actor, action, session.reference, {"session": session.session_id, **details})
@@ -167,7 +165,7 @@ def expire(registration, now: datetime) -> bool:
 def _seat(start: datetime, consultant_id: str) -> Slot:
     """The calendar seat for a consultant at a start time (with its room), or Conflict. A seat
     whose time has come is never booked or moved to by hand."""
-    if start <= _now():
+    if start <= clock.now():
         raise Conflict({"start": "Jam itu sudah lewat. Pilih jam yang akan datang."})
     day = start.astimezone(rules.WIB).date()
     for s in free_slots(day, day):
@@ -220,9 +218,9 @@ def mark_attendance(actor: str, session_id: str, status: object):
     session = get_session(session_id)
     if session.status not in (rules.SESSION_SCHEDULED, rules.SESSION_ATTENDED, rules.SESSION_NO_SHOW):
         raise Conflict({"status": "Sesi ini sudah dibatalkan."})
-    if rules.parse_utc_iso(session.start) > _now():
+    if rules.parse_utc_iso(session.start) > clock.now():
         raise Conflict({"status": "Kehadiran dicatat setelah sesi dimulai."})
-    stamp = rules.to_utc_iso(_now())
+    stamp = rules.to_utc_iso(clock.now())
     registration = get_registration(session.reference)
     uow = UnitOfWork(actor, f"sesi.{status}", session.reference, {"session": session_id})
     sessions_store.set_status(uow, session, status, stamp)  # counted from the status read (counters)
@@ -286,7 +284,7 @@ def visitor_cancel(registration, *, inbound_id: str | None = None, now: datetime
     """The visitor cancels: the session (if any) ends and frees its seat; nothing is queued.
     Returns the released session (None when there was none), for services/self_service.py to
     offer its seat to the queue."""
-    now = now or _now()
+    now = now or clock.now()
     if registration.status in (rules.STATUS_DONE, rules.STATUS_CANCELLED):
         raise Conflict({"_form": "Pendaftaran ini sudah selesai atau dibatalkan."})
     details, fields = _via(inbound_id)
@@ -313,7 +311,7 @@ def visitor_new_days(registration, raw_days: object, now: datetime | None = None
                      inbound_id: str | None = None):
     """The visitor offers other dates: back to waiting with their place kept (queued_at).
     Returns the released session (None when there was none)."""
-    now = now or _now()
+    now = now or clock.now()
     if registration.status in (rules.STATUS_DONE, rules.STATUS_CANCELLED):
         raise Conflict({"_form": "Pendaftaran ini sudah selesai atau dibatalkan; silakan daftar baru."})
     today = rules.wib_now(now).date()

@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .. import settings
+from .. import clock, settings
 from ..budget import Deadline
 from ..domain import counters, rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
@@ -69,9 +69,6 @@ def per_minute() -> int:
 def daily_limit() -> int:
     return settings.broadcast_daily_limit()
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 def campaign_code(broadcast_id: str) -> str:
@@ -162,7 +159,7 @@ def preview(payload: object, now: datetime | None = None) -> dict:
     """How many numbers a broadcast would reach now (reads every matching registration: a staff
     action before sending, bounded by the number of past clients)."""
     d = parse(payload)
-    since = _since(now or _now())
+    since = _since(now or clock.now())
     names: dict[str, str] = {}  # phone -> the name the message will greet
     for part in _partitions(d):
         key = None
@@ -204,7 +201,7 @@ def _new_id(now: datetime, idempotency_key: str | None) -> str:
 
 def _by_key(digest: str) -> str | None:
     """A broadcast made with the same Idempotency-Key (its id ends with the key's digest)."""
-    for b in store.created_since("B" + rules.wib_now(_now() - timedelta(days=2)).strftime("%Y%m%d")):
+    for b in store.created_since("B" + rules.wib_now(clock.now() - timedelta(days=2)).strftime("%Y%m%d")):
         if b.broadcast_id.endswith(digest):
             return b.broadcast_id
     return None
@@ -213,7 +210,7 @@ def _by_key(digest: str) -> str | None:
 def create(actor: str, payload: object, idempotency_key: str | None = None, now: datetime | None = None) -> tuple:
     """Store a broadcast (and its campaign); the runner sends it. (record, created?)"""
     d = parse(payload)
-    now = now or _now()
+    now = now or clock.now()
     broadcast_id = _new_id(now, idempotency_key)
     existing = store.get(broadcast_id)
     if existing is not None:
@@ -250,7 +247,7 @@ def cancel(actor: str, broadcast_id: str):
     if b.status != RUNNING:
         raise Conflict({"_form": "Siaran ini sudah selesai atau dibatalkan."})
     uow = UnitOfWork(actor, "siaran.batal", broadcast_id, {})
-    store.finish(uow, b, CANCELLED, rules.to_utc_iso(_now()))
+    store.finish(uow, b, CANCELLED, rules.to_utc_iso(clock.now()))
     try:
         uow.commit()
     except Cancelled:
@@ -344,7 +341,7 @@ def _enqueue(b, reg, now: datetime, day: str, *, opted_out: bool = False) -> str
 def run(now: datetime | None = None, *, deadline: Deadline | None = None) -> RunSummary:
     """Queue the next messages of every running broadcast, within the pace and the daily limit,
     and within the invocation's time (the cursor keeps where it stopped)."""
-    now = now or _now()
+    now = now or clock.now()
     deadline = deadline or Deadline.seconds(50)
     summary = RunSummary()
     day = rules.wib_now(now).date().isoformat()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from .. import settings
+from .. import clock, settings
 from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..store import campaigns as store
@@ -37,9 +37,6 @@ def short_link(code: str) -> str:
     """The link as printed on a poster: without the scheme."""
     return re.sub(r"^https?://", "", link(code))
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -109,7 +106,7 @@ def _clean(payload: dict, *, creating: bool) -> dict:
 
 def create(actor: str, payload: dict, *, now: datetime | None = None):
     data = _clean(payload, creating=True)
-    stamp = rules.to_utc_iso(now or _now())
+    stamp = rules.to_utc_iso(now or clock.now())
     record = store.build(data["code"], name=data["name"], channel=data["channel"], created_at=stamp,
                          created_by=actor, updated_at=stamp, posts=[])
     uow = UnitOfWork(actor, "kampanye.buat", data["code"], {"name": data["name"], "channel": data["channel"]})
@@ -127,7 +124,7 @@ def update(actor: str, code: str, payload: dict):
     if not data:
         raise InputError({"_form": "Tidak ada yang diubah."})
     uow = UnitOfWork(actor, "kampanye.ubah", code, data)
-    store.update(uow, record, {**data, "updated_at": rules.to_utc_iso(_now())})
+    store.update(uow, record, {**data, "updated_at": rules.to_utc_iso(clock.now())})
     uow.commit()
     return get(code)
 
@@ -168,7 +165,7 @@ def save_post(actor: str, code: str, post_id: str | None, payload: dict, now: da
     if errors:
         raise InputError(errors)
     posts = list(record.posts or [])
-    stamp = rules.to_utc_iso(now or _now())
+    stamp = rules.to_utc_iso(now or clock.now())
     if post_id is None:
         if len(posts) >= MAX_POSTS:
             raise Conflict({"_form": f"Satu kampanye paling banyak {MAX_POSTS} unggahan."})
@@ -198,7 +195,7 @@ def delete_post(actor: str, code: str, post_id: str):
     if len(posts) == len(record.posts or []):
         raise NotFound({"_form": "Unggahan tidak ditemukan."})
     uow = UnitOfWork(actor, "kampanye.hapus_unggahan", code, {"post": post_id})
-    store.save_posts(uow, record, posts, rules.to_utc_iso(_now()))
+    store.save_posts(uow, record, posts, rules.to_utc_iso(clock.now()))
     try:
         uow.commit()
     except Cancelled:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import links
+from .. import clock, links
 from ..domain import counters, rules
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.feedback import ANSWERED, IMPROVE_MAX, validate_answers
@@ -138,7 +138,7 @@ def _limit_reached(limit: int) -> InputError:
 
 def submit(session_id: str, payload: object, now: datetime | None = None) -> dict:
     """Store one answer for a session (and its follow-up registration), or raise a 4xx."""
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     if not isinstance(payload, dict):
         raise InputError({"_form": "Data formulir tidak valid."})
     verify(session_id, payload.get("e"), payload.get("t"), now)

@@ -16,6 +16,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .. import clock
 from ..domain import counters, rules, seats, validation
 from ..domain import forecast as fc
 from ..domain.allocation import allocate, earliest_start, request_priority
@@ -36,9 +37,6 @@ ARRIVAL_WEEKS = range(1, 5)  # the last four full weeks
 NEED_WEEKS = 4
 OFFERED_ON_PAGE = 15  # the signup page shows the first 15 bookable days (static_site/assets/signup.js)
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 @dataclass
@@ -138,20 +136,21 @@ def _estimates(inputs: fc.Inputs) -> dict:
     return {service: {mode: e.as_dict() for mode, e in fc.estimates(inputs, service).items()} for service in rules.SERVICES}
 
 
-def _mondays(today: date) -> list[date]:
-    """This week (its days after today) and the three after it."""
-    monday = counters.week_start(today)
+def _mondays(first_bookable: date) -> list[date]:
+    """The four weeks that still have seats to book: the week of the first bookable day (on a
+    Friday or a weekend, the coming week) and the three after it."""
+    monday = counters.week_start(first_bookable)
     return [monday + timedelta(days=7 * n) for n in range(NEED_WEEKS)]
 
 
 def publish(now: datetime | None = None) -> dict:
     """Compute and store both items; returns a summary (counts only)."""
-    now = now or _now()
+    now = now or clock.now()
     built = build(now)
     estimates = _estimates(built.inputs)
     stamp = rules.to_utc_iso(now)
     store.save(store.PUBLIC, {"estimates": estimates}, stamp)
-    needs = [n.as_dict() for n in fc.needs(built.inputs, _mondays(built.inputs.today))]
+    needs = [n.as_dict() for n in fc.needs(built.inputs, _mondays(built.not_before.astimezone(rules.WIB).date()))]
     store.save(store.STAFF, {
         "estimates": estimates, "needs": needs, "waiting": len(built.queue), "free_seats": len(built.slots),
         "leave_rate": round(built.inputs.leave_rate, 3), "patterns": len(built.inputs.patterns),
@@ -190,7 +189,7 @@ def _allocator_view(built: Built) -> dict:
 
 def what_if(payload: object, now: datetime | None = None) -> dict:
     """Before and after one extra duty block ("tambahan") for a consultant, day and service."""
-    now = now or _now()
+    now = now or clock.now()
     data = payload if isinstance(payload, dict) else {}
     errors = validation.Errors()
     service = data.get("service")

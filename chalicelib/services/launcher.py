@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Callable
 
-from .. import settings
+from .. import clock, settings
 
 logger = logging.getLogger(__name__)
 
 
 def event(kind: str, detail: dict, now: datetime | None = None) -> dict:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     return {"version": "0", "id": str(detail.get("run_id") or kind), "detail-type": "Clean & Clear: jalankan sekarang",
             "source": "cleanclear.staff", "account": "", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": settings.aws_region(), "resources": [], "detail": detail}

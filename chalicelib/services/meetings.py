@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import metrics, settings
+from .. import clock, metrics, settings
 from ..budget import Deadline
 from ..domain import rules
 from ..domain.errors import Conflict, NotFound
@@ -148,7 +148,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
     """Create, update and delete the meetings of every session that is due, a few at a time, until
     done or the deadline is near. Safe to run twice at once or again after dying (see the module
     docstring)."""
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     deadline = deadline or Deadline.seconds(RUN_BUDGET_SECONDS if budget_seconds is None else budget_seconds)
     summary = SyncSummary()
     due = due_sessions(now)
@@ -382,7 +382,7 @@ def failures() -> list[dict]:
 
 def retry(actor: str, session_id: str, now: datetime | None = None) -> dict:
     """Staff ask for another go at a failed meeting (after fixing the cause)."""
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     session = store.get(session_id)
     if session is None:
         raise NotFound({"_form": "Sesi tidak ditemukan."})

@@ -41,7 +41,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .. import settings
+from .. import clock, settings
 from ..budget import Deadline
 from ..domain import replies, rules
 from ..domain.errors import Conflict, InputError
@@ -71,9 +71,6 @@ MAX_FOLLOW_UPS = 10
 def retention_months() -> int:
     return settings.retention_months()
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 def _days(start: date, end: date):
@@ -115,7 +112,7 @@ def _mentions(text: str | None, needles: list[str]) -> bool:
 
 def trail(r, now: datetime | None = None) -> Trail:
     """Everything keyed to one registration (Queries and BatchGets only)."""
-    now = now or _now()
+    now = now or clock.now()
     today = rules.wib_now(now).date()
     first = rules.parse_utc_iso(r.created_at).astimezone(rules.WIB).date()
     last = min(today, rules.parse_utc_iso(r.updated_at).astimezone(rules.WIB).date() + AFTER_LAST_CHANGE)
@@ -181,7 +178,7 @@ def _registration_data(r) -> dict:
 
 def export(r, now: datetime | None = None) -> dict:
     """Everything stored about this registration (and its follow-ups), as the visitor may read it."""
-    now = now or _now()
+    now = now or clock.now()
     names = {c.consultant_id: c.name for c in team.list_consultants()}
     rooms = {x.room_id: x.name for x in team.list_rooms()}
     parts, seen, queue = [], set(), [r]
@@ -283,7 +280,7 @@ def _forget_phone(phone: str | None, keep: set[str]) -> None:
     others = [x for x in registrations_store.for_phone(phone) if x.reference not in keep]
     if not others:
         outbox_store.opt_in(phone)
-        phone_limits.forget(registrations.PhoneLimit(phone, _now()).key)
+        phone_limits.forget(registrations.PhoneLimit(phone, clock.now()).key)
 
 
 def anonymise(r, now: datetime | None = None, *, on_request: bool = False) -> Outcome:
@@ -292,7 +289,7 @@ def anonymise(r, now: datetime | None = None, *, on_request: bool = False) -> Ou
 
     On the visitor's request an open registration (or an expired one, which the visitor could
     revive with new dates) is cancelled first; the retention job only sees finished ones."""
-    now = now or _now()
+    now = now or clock.now()
     stamp = rules.to_utc_iso(now)
     outcome = Outcome()
     done: set[str] = set()
@@ -367,7 +364,7 @@ def run_retention(now: datetime | None = None, *, batch: int = RETENTION_BATCH,
     those already anonymised; the watermark moves to the cutoff when a run got through them all.
     At most `batch` registrations per run: the next run goes on.
     """
-    now = now or _now()
+    now = now or clock.now()
     cutoff = rules.to_utc_iso(_months_back(now, retention_months()))
     summary = RetentionSummary(cutoff=cutoff)
     through = stats_store.watermark(RETENTION_KEY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .. import links, settings
+from .. import clock, links, settings
 from ..domain import counters, rules, validation
 from ..domain.errors import InputError, NotFound
 from ..domain.references import format_reference, hash_token, new_reference, normalize_reference, token_matches
@@ -89,7 +89,7 @@ class PhoneLimit:
 
 def create_registration(payload: object, idempotency_key: str | None, now: datetime | None = None) -> Outcome:
     """Validate and store a registration; a retried key returns the first answer."""
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     if idempotency_key is not None and not validation.IDEMPOTENCY_RE.match(idempotency_key):
         return Outcome.errors(400, {"_form": "Kunci pengiriman tidak valid; muat ulang halaman lalu kirim lagi."})
     key = f"registration#{idempotency_key}" if idempotency_key else None
@@ -171,7 +171,7 @@ def request_link(payload: object, now: datetime | None = None) -> dict:
     number. The link goes to that number (and e-mail) only, never into the answer, and the
     answer is the same whether or not the pair exists. At most LINK_REQUESTS_PER_DAY messages a
     day per registration: each is an outbox record with a slot id, written only if absent."""
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     payload = payload if isinstance(payload, dict) else {}
     errors = validation.Errors()
     by_number = "reference" not in payload  # from the signup form: the open registrations of that number
@@ -344,7 +344,7 @@ def staff_list(*, status=None, service=None, kecamatan=None, start: date | None 
     if errors:
         raise InputError(errors)
 
-    today = today or rules.wib_now().date()
+    today = today or clock.today()
     end = end or today
     start = start or date(end.year - 1, end.month, 1)
     lo = rules.to_utc_iso(datetime.combine(start, datetime.min.time(), tzinfo=rules.WIB))

@@ -8,14 +8,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from ..domain import rules
+from .. import clock
 from . import allocation, booking
 
 logger = logging.getLogger(__name__)
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 def _refill(released, released_at: datetime):
@@ -30,12 +27,12 @@ def _refill(released, released_at: datetime):
 
 def cancel(registration, *, inbound_id: str | None = None):
     """Cancel the registration (and its session); returns the session that took the freed seat, if any."""
-    now = _now()
+    now = clock.now()
     return _refill(booking.visitor_cancel(registration, inbound_id=inbound_id, now=now), now)
 
 
 def new_days(registration, raw_days: object, *, inbound_id: str | None = None):
     """Back to the queue with other dates and the place kept; returns the session that took the
     freed seat, if any."""
-    now = _now()
+    now = clock.now()
     return _refill(booking.visitor_new_days(registration, raw_days, now, inbound_id=inbound_id), now)

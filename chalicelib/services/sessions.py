@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from .. import links
+from .. import clock, links
 from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.meetings import READY
@@ -17,9 +17,6 @@ from . import booking, capacity, meetings, registrations, team, zoom
 
 logger = logging.getLogger(__name__)
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 def session_view(s, names: dict | None = None, rooms: dict | None = None, registration=None) -> dict:
@@ -160,7 +157,7 @@ def save_notes(principal_email: str, consultant_id: str | None, is_admin: bool, 
         raise InputError(errors)
     uow = UnitOfWork(principal_email, "catatan.simpan", session.reference, {"session": session_id})
     note = sessions_store.put_note(uow, session_id, consultant_id=session.consultant_id, reference=session.reference,
-                                   follow_up=follow_up, updated_at=rules.to_utc_iso(_now()),
+                                   follow_up=follow_up, updated_at=rules.to_utc_iso(clock.now()),
                                    updated_by=principal_email, **values)
     uow.commit()
     return note_view(note)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
+from .. import clock
 from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.holidays import holiday_closures
@@ -31,7 +32,7 @@ ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
 def _now_iso() -> str:
-    return rules.to_utc_iso(datetime.now(rules.UTC))
+    return rules.to_utc_iso(clock.now())
 
 
 def _new_id(prefix: str) -> str:

@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .. import links, metrics
+from .. import clock, links, metrics
 from ..domain import counters, replies, rules
 from ..domain.errors import Conflict, InputError
 from ..messages import events, send
@@ -50,9 +50,6 @@ LIST_DAYS = 10  # rows of a WhatsApp list
 TEXT_DAYS_WINDOW = timedelta(hours=24)  # day names count as an answer to a list this recent
 MAX_CHOICES = 3  # reply buttons
 
-
-def _now() -> datetime:
-    return datetime.now(rules.UTC)
 
 
 @dataclass
@@ -85,7 +82,7 @@ def handle(m: Inbound, now: datetime | None = None) -> str:
         return "tanpa_id"
     if inbox_store.get(m.message_id) is not None:
         return "duplikat"
-    r = Reply(m, now or _now())
+    r = Reply(m, now or clock.now())
     if m.kind in ("button", "interactive") and replies.is_ours(m.payload):
         payload = replies.decode(m.payload, links.reply_signature)
         outcome = _tap(r, payload) if payload is not None else _refuse(r, "tanda_tidak_sah")

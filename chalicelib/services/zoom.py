@@ -20,7 +20,6 @@ import base64
 import hashlib
 import os
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -28,7 +27,7 @@ from email.utils import parsedate_to_datetime
 import requests
 from requests.adapters import HTTPAdapter
 
-from .. import secrets_store, settings
+from .. import clock, secrets_store, settings
 from ..domain import rules
 
 OAUTH_URL = "https://zoom.us/oauth/token"  # the defaults of settings.zoom_oauth_url / zoom_api_base
@@ -41,9 +40,7 @@ LOCAL_LABEL = "Zoom (lokal, demo)"
 ZOOM_LABEL = "Zoom"
 LOCAL_PREFIX = "local-"
 
-_now = time.time  # wall clock (seconds); tests replace it
-
-# (account_id, client_id) -> (access_token, expires_at as _now() seconds). One Lambda container
+# (account_id, client_id) -> (access_token, expires_at as clock.epoch_seconds()). One Lambda container
 # serves one invocation at a time; the lock only matters for threaded local use.
 _TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 _LOCK = threading.Lock()
@@ -166,7 +163,7 @@ def _retry_after(value: str | None) -> float | None:
             continue
         if at.tzinfo is None:
             at = at.replace(tzinfo=timezone.utc)
-        return max(0.0, at.timestamp() - _now())
+        return max(0.0, at.timestamp() - clock.epoch_seconds())
     return None
 
 
@@ -234,7 +231,7 @@ class ZoomClient:
     def _token(self, force: bool = False) -> str:
         with _LOCK:
             cached = _TOKENS.get(self._cache_key())
-            if cached and not force and _now() < cached[1] - TOKEN_MARGIN_SECONDS:
+            if cached and not force and clock.epoch_seconds() < cached[1] - TOKEN_MARGIN_SECONDS:
                 return cached[0]
             basic = base64.b64encode(f"{self.client_id}:{self._secret}".encode()).decode()
             try:
@@ -249,7 +246,7 @@ class ZoomClient:
                 raise _classify(response, "token")
             data = response.json()
             token = data["access_token"]
-            _TOKENS[self._cache_key()] = (token, _now() + float(data.get("expires_in") or 3600))
+            _TOKENS[self._cache_key()] = (token, clock.epoch_seconds() + float(data.get("expires_in") or 3600))
             return token
 
     # --- calls -----------------------------------------------------------------------------

@@ -23,7 +23,6 @@ import hmac
 import json
 import os
 import threading
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .. import clock
 from .tokens import (
     COGNITO_GROUPS_CLAIM,
     LOCAL_CONSULTANT_ID_CLAIM,
@@ -195,7 +195,7 @@ class LocalIssuer:
         if account is None:
             return None
         if now is None:
-            issued_at = int(time.time())
+            issued_at = int(clock.epoch_seconds())
         elif isinstance(now, datetime):
             if now.tzinfo is None:
                 raise ValueError("now must be timezone-aware")

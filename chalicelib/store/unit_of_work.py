@@ -27,6 +27,7 @@ from datetime import datetime
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from .. import clock
 from ..domain import rules
 from .connection import connection
 from .models import AuditRecord
@@ -54,7 +55,7 @@ class Cancelled(Exception):
 
 def audit_entry(actor: str, action: str, target: str, details: dict | None = None,
                 now: datetime | None = None) -> AuditRecord:
-    now = now or datetime.now(rules.UTC)
+    now = now or clock.now()
     return AuditRecord(rules.wib_now(now).date().isoformat(), f"{rules.to_utc_iso(now)}#{secrets.token_hex(4)}",
                        actor=actor, action=action, target=target,
                        details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True))

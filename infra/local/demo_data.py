@@ -5,6 +5,7 @@ registrations go through the API's own idempotency keys.
 """
 from __future__ import annotations
 
+from chalicelib import clock
 from chalicelib.domain import rules, validation
 from chalicelib.domain.errors import InputError
 from chalicelib.services import registrations, team
@@ -53,7 +54,7 @@ def _ensure_team() -> None:
 
 
 def _ensure_registrations() -> None:
-    today = rules.wib_now().date()
+    today = clock.today()
     offered = [d.isoformat() for d in validation.bookable_days(today, registrations.closed_days(today))]
     for n, (name, phone, kec, service, org, coop, sector, topics, mode) in enumerate(VISITORS):
         payload = {

@@ -59,7 +59,7 @@ def local_env(cfg: dict) -> dict:
             # The webhook checks Meta's signature; locally infra/local/whatsapp_reply.py signs with this.
             "WHATSAPP_APP_SECRET": local_signing_key(cfg["data"], "whatsapp-app-secret"),
             "SITE_URL": f"http://localhost:{cfg['site_port']}",  # absolute links in messages
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -11,8 +11,10 @@ import json
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
+
+from chalicelib import clock
 
 CONFIG = Path(__file__).resolve().parents[2] / ".chalice" / "config.json"
 
@@ -58,7 +60,7 @@ def event(now: datetime, detail: dict | None = None) -> dict:
 
 
 def fire(handler, name: str, now: datetime | None = None):
-    return handler(event(now or datetime.now(timezone.utc)), Context(name, timeouts().get(name, 30)))
+    return handler(event(now or clock.now()), Context(name, timeouts().get(name, 30)))
 
 
 def main(interval: int) -> None:

@@ -18,9 +18,10 @@ import json
 import os
 import secrets
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from chalicelib import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +67,7 @@ def pick(outbox: Path, number: str, n: int) -> dict:
 
 
 def webhook(number: str, item: dict) -> bytes:
-    message = {"from": number, "id": "wamid.LOCAL" + secrets.token_hex(10).upper(), "timestamp": str(int(time.time())), **item}
+    message = {"from": number, "id": "wamid.LOCAL" + secrets.token_hex(10).upper(), "timestamp": str(int(clock.epoch_seconds())), **item}
     return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "LOCAL", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp", "metadata": {"display_phone_number": "628120000000", "phone_number_id": "LOCAL"},
         "contacts": [{"profile": {"name": "Pengunjung"}, "wa_id": number}], "messages": [message]}}]}]}).encode()

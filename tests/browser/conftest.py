@@ -2,6 +2,7 @@
 headless Debian Chromium through Playwright."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -10,11 +11,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
-
-import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
@@ -110,6 +109,8 @@ def page(browser):
     width = int(os.environ.get("SCREENSHOT_WIDTH") or PHONE["width"])
     viewport = PHONE if width == PHONE["width"] else {"width": width, "height": 900}
     context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
+    if os.environ.get("CC_CLOCK_OFFSET_SECONDS"):  # `pytest --at ...`: the page's clock on the suite's day
+        context.clock.install(time=time.time())
     pg = context.new_page()
     pg.set_default_timeout(15000)
     yield pg
@@ -150,9 +151,11 @@ def book_in_the_past(stack, token, reference: str, past_seat: dict, mode: str = 
     Nobody can book a slot that has begun (the API refuses it), so: book a coming seat of the same
     consultant and service, then move the stored session and its seat lock back to `past_seat`.
     """
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    today = date.today()
+    from chalicelib import clock
+
+    today = clock.today()
     status, body = call(stack, "GET", f"/staff/slots?from={today}&to={today + timedelta(days=20)}", token=token)
     assert status == 200, body
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
@@ -184,10 +187,10 @@ def fire(stack, *names):
     from infra.local.run import local_env
 
     env = local_env({"dynamodb_port": stack.dynamodb_port, "data": stack.data, "site_port": stack.site_port})
-    code = ("import json, sys; from datetime import datetime, timezone; import app as m; "
-            "from infra.local.timer import event, scheduled_functions; "
+    code = ("import json, sys; import app as m; "
+            "from chalicelib import clock; from infra.local.timer import event, scheduled_functions; "
             "fns = scheduled_functions(m.app); "
-            "print(json.dumps({n: fns[n](event(datetime.now(timezone.utc)), None) for n in sys.argv[1:]}))")
+            "print(json.dumps({n: fns[n](event(clock.now()), None) for n in sys.argv[1:]}))")
     out = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -9,9 +9,17 @@ import re
 import uuid
 from pathlib import Path
 
-from .conftest import ROOT, book_in_the_past, fire, screenshot
+from .conftest import book_in_the_past, fire, screenshot
 from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fixture
-    ADMIN, DESKTOP, built_admin_page, call, go, horizontal_overflow, open_admin, sign_in, too_wide,
+    ADMIN,
+    DESKTOP,
+    built_admin_page,
+    call,
+    go,
+    horizontal_overflow,
+    open_admin,
+    sign_in,
+    too_wide,
 )
 
 

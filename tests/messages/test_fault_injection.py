@@ -20,13 +20,20 @@ import pytest
 import requests
 import responses
 
+from chalicelib import clock
 from chalicelib.domain import rules
 from chalicelib.messages import events
 from chalicelib.messages import send as outbox
 from chalicelib.messages.senders import whatsapp
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store.models import OutboxRecord
-from tests.support.messages import GRAPH_URL, WA_ENV, make_clinic, make_registration, wib
+from tests.support.messages import (
+    GRAPH_URL,
+    WA_ENV,
+    make_clinic,
+    make_registration,
+    wib,
+)
 
 VISITORS = 300  # each gets a WhatsApp message, one in five an e-mail too: 360 messages
 
@@ -105,7 +112,11 @@ class Providers:
 
     # --- SES -------------------------------------------------------------------------------------
     def send_email(self, **request):
-        from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+        from botocore.exceptions import (
+            ClientError,
+            ConnectTimeoutError,
+            ReadTimeoutError,
+        )
 
         record_id = request["EmailTags"][0]["Value"]
         fault = self._fault(record_id)
@@ -202,7 +213,7 @@ def _run(client, monkeypatch, seed: int, lose_statuses: float):
     monkeypatch.setattr(email_ses.SesSender, "client", property(lambda self: providers))
     ids = _make_messages()
     _kill_points(monkeypatch, providers)
-    start = wib(rules.wib_now().date() + timedelta(days=1), 8)
+    start = wib(clock.today() + timedelta(days=1), 8)
     runs = killed = 0
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add_callback(responses.POST, GRAPH_URL, callback=providers.whatsapp)

@@ -8,6 +8,7 @@ import pytest
 import requests
 import responses
 
+from chalicelib import clock
 from chalicelib.domain import rules
 from chalicelib.messages import events
 from chalicelib.messages import records as outbox_records
@@ -15,7 +16,14 @@ from chalicelib.messages import send as outbox
 from chalicelib.messages.senders import whatsapp
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store.models import BroadcastRecord, OutboxRecord
-from tests.support.messages import GRAPH_URL, WA_ENV, make_clinic, make_registration, wa_ok, wib
+from tests.support.messages import (
+    GRAPH_URL,
+    WA_ENV,
+    make_clinic,
+    make_registration,
+    wa_ok,
+    wib,
+)
 
 
 @pytest.fixture
@@ -52,7 +60,7 @@ def _one_pending():
     return record.message_id
 
 
-NOW = wib(rules.wib_now().date() + timedelta(days=1), 9)
+NOW = wib(clock.today() + timedelta(days=1), 9)
 
 
 def _send_with(answer, now=NOW):

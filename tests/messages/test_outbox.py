@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from chalicelib import metrics
+from chalicelib import clock, metrics
 from chalicelib.budget import Deadline
 from chalicelib.domain import meetings as zoom_sync
 from chalicelib.domain import rules
@@ -19,9 +19,26 @@ from chalicelib.messages import records as outbox_records
 from chalicelib.messages import send as outbox
 from chalicelib.services import allocation, booking, team
 from chalicelib.store import outbox as outbox_store
-from chalicelib.store.models import OptOutRecord, OutboxRecord, Registration, SessionRecord
-from tests.support.messages import (ADMIN, GRAPH_URL, PAST, WA_ENV, make_clinic, make_registration, make_session,
-                                    wa_error, wa_ok, webhook_statuses, webhook_text, wib)
+from chalicelib.store.models import (
+    OptOutRecord,
+    OutboxRecord,
+    Registration,
+    SessionRecord,
+)
+from tests.support.messages import (
+    ADMIN,
+    GRAPH_URL,
+    PAST,
+    WA_ENV,
+    make_clinic,
+    make_registration,
+    make_session,
+    wa_error,
+    wa_ok,
+    webhook_statuses,
+    webhook_text,
+    wib,
+)
 
 
 @pytest.fixture
@@ -120,7 +137,7 @@ def test_register_allocate_confirmation_in_the_kotak_keluar(client, clinic, admi
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:ap-southeast-3:0:rule/send"]))
     assert sent.payload["sent"] == 4 and sent.payload["failed"] == 0  # received + confirmed, 2 channels each
 
-    after = admin.get(f"/staff/outbox?day={rules.wib_now().date().isoformat()}&status=sent").json_body["items"]
+    after = admin.get(f"/staff/outbox?day={clock.today().isoformat()}&status=sent").json_body["items"]
     assert {i["template"] for i in after} == {"cc_pendaftaran_diterima", "cc_sesi_terjadwal"}
     assert all(i["provider_message_id"].startswith("local-") and "lokal" in i["provider_label"] for i in after)
     assert all(i["preview_note"] == "Seperti yang terkirim." for i in after)
@@ -168,7 +185,7 @@ def _visitors(n, now):
 
 
 def test_whatsapp_faults_end_sent_exactly_once_or_failed(aws, wa_env, failed_metric):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     regs = _visitors(6, now)
     # Per recipient: what the Graph API answers, try after try.
     script = {
@@ -212,7 +229,7 @@ def test_whatsapp_faults_end_sent_exactly_once_or_failed(aws, wa_env, failed_met
 
 
 def test_retry_after_is_respected(aws, wa_env):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     (reg,) = _visitors(1, now)
     with responses.RequestsMock() as rsps:
         rsps.post(GRAPH_URL, json=wa_error(130429, "Rate limit hit"), status=429, headers={"Retry-After": "600"})
@@ -224,7 +241,7 @@ def test_retry_after_is_respected(aws, wa_env):
 
 
 def test_a_throttled_channel_stops_the_run_for_that_channel(aws, wa_env):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _visitors(3, now)
     with responses.RequestsMock() as rsps:
         rsps.post(GRAPH_URL, json=wa_error(130429, "Rate limit hit"), status=429)
@@ -237,7 +254,7 @@ def test_an_expired_whatsapp_token_pauses_sending_and_loses_nothing(aws, wa_env,
     """Meta's error 190: every message would fail the same way. They all wait (no try counted, none
     failed), one call per run checks the token, the alarm says what to do, and once the token is
     renewed everything goes out, once each."""
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     regs = _visitors(3, now)
     expired = {"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException",
                          "code": 190, "error_subcode": 463, "fbtrace_id": "AbC"}}
@@ -268,7 +285,7 @@ def test_an_expired_whatsapp_token_pauses_sending_and_loses_nothing(aws, wa_env,
 
 
 def test_the_graph_version_is_a_setting(aws, wa_env, monkeypatch):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _visitors(1, now)
     monkeypatch.setenv("WHATSAPP_GRAPH_VERSION", "v27.0")
     with responses.RequestsMock() as rsps:
@@ -291,7 +308,7 @@ def test_email_through_ses_with_moto(aws, monkeypatch, tmp_path):
     _ses_message()
     make_clinic()
     reg = make_registration(email="nur@example.org")
-    start = wib(rules.wib_now().date() + timedelta(days=3), 9)
+    start = wib(clock.today() + timedelta(days=3), 9)
     session = make_session(reg, start)
     for model in events.on_session_scheduled(session, reg):
         outbox_store.put_new(model)
@@ -345,7 +362,7 @@ def test_ses_faults_end_sent_once_or_failed(aws, monkeypatch, tmp_path, script, 
     reg = make_registration(email="nur@example.org", status=rules.STATUS_WAITING)
     for model in events.on_registration_received(reg):
         outbox_store.put_new(model)
-    drain(wib(rules.wib_now().date(), 9) + timedelta(days=1))
+    drain(wib(clock.today(), 9) + timedelta(days=1))
     mail = next(r for r in records("cc_pendaftaran_diterima") if r.channel == "email")
     assert mail.status == status and fake.calls == calls
     assert (mail.provider_message_id == "ses-ok-1") == (status == "sent")
@@ -353,7 +370,7 @@ def test_ses_faults_end_sent_once_or_failed(aws, monkeypatch, tmp_path, script, 
 
 
 def test_overlapping_runs_send_each_message_once(aws, local_outbox):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _visitors(4, now)
     sends = []
 
@@ -373,7 +390,7 @@ def test_overlapping_runs_send_each_message_once(aws, local_outbox):
 
 
 def test_a_claimed_record_is_not_taken_by_a_second_run(aws, local_outbox):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _visitors(1, now)
     (record,) = outbox.due_records(now)
     assert outbox.claim(record, now) is not None  # run A holds it (e.g. waiting on WhatsApp)
@@ -397,7 +414,7 @@ def test_a_claimed_record_is_not_taken_by_a_second_run(aws, local_outbox):
 def test_online_confirmation_waits_for_the_zoom_link(aws, local_outbox):
     make_clinic()
     reg = make_registration(mode=rules.MODE_DARING)
-    now = wib(rules.wib_now().date() + timedelta(days=1), 7)
+    now = wib(clock.today() + timedelta(days=1), 7)
     session = make_session(reg, now + timedelta(days=2), mode=rules.MODE_DARING, meeting_state=zoom_sync.TO_CREATE)
     for model in events.on_session_scheduled(session, reg, now):
         outbox_store.put_new(model)
@@ -419,7 +436,7 @@ def test_online_confirmation_waits_for_the_zoom_link(aws, local_outbox):
 def test_online_confirmation_goes_without_the_link_when_waiting_too_long(aws, local_outbox):
     make_clinic()
     reg = make_registration(mode=rules.MODE_DARING)
-    now = wib(rules.wib_now().date() + timedelta(days=1), 7)
+    now = wib(clock.today() + timedelta(days=1), 7)
     session = make_session(reg, now + timedelta(days=2), mode=rules.MODE_DARING, meeting_state=zoom_sync.TO_CREATE)
     for model in events.on_session_scheduled(session, reg, now):
         outbox_store.put_new(model)
@@ -445,7 +462,7 @@ def test_cancellation_and_move(client, clinic, admin, local_outbox):
     days, reference, old, seat = scheduled_and_told(client, admin)
     # Staff move it: one "changed" message; the released half's cancellation is replaced by it.
     assert admin.put(f"/staff/sessions/{old}", {"start": seat["start"], "consultant_id": seat["consultant_id"]}).status_code == 200
-    drain(rules.wib_now() + timedelta(seconds=5), step=timedelta(minutes=1), runs=5)
+    drain(clock.wib_now() + timedelta(seconds=5), step=timedelta(minutes=1), runs=5)
     moved = records("cc_sesi_diubah", reference)
     assert [r.status for r in moved] == ["sent"]
     assert catalog.long_date(date.fromisoformat(days[1])) in json.loads(moved[0].rendered)["text"]
@@ -477,7 +494,7 @@ def test_a_move_whose_target_was_just_taken_tells_the_visitor_their_place_is_kep
     answer = admin.put(f"/staff/sessions/{old}", {"start": seat["start"], "consultant_id": seat["consultant_id"]})
     assert answer.status_code == 409 and "antrean" in answer.json_body["errors"]["start"]
     monkeypatch.setattr(booking, "book", real_book)
-    drain(rules.wib_now() + timedelta(seconds=5), step=timedelta(minutes=1), runs=5)
+    drain(clock.wib_now() + timedelta(seconds=5), step=timedelta(minutes=1), runs=5)
     assert records("cc_sesi_diubah", reference) == []
     (cancelled,) = records("cc_sesi_dibatalkan", reference)
     assert cancelled.status == "sent" and "antrean di urutan semula" in json.loads(cancelled.rendered)["text"]
@@ -529,7 +546,7 @@ def test_visitor_new_days_and_cancel_are_confirmed(client, clinic, local_outbox)
 def test_reminders_are_queued_once_and_sent_on_time_even_when_the_job_runs_twice_and_late(aws, local_outbox):
     make_clinic()
     reg = make_registration(email="nur@example.org")
-    day = rules.wib_now().date() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     session = make_session(reg, wib(day, 10))
     eve = wib(day - timedelta(days=1), 16)
 
@@ -558,7 +575,7 @@ def test_reminders_are_queued_once_and_sent_on_time_even_when_the_job_runs_twice
 def test_hour_reminder_is_skipped_once_the_session_is_near_or_started(aws, local_outbox):
     make_clinic()
     reg = make_registration()
-    day = rules.wib_now().date() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     make_session(reg, wib(day, 10))
     assert reminders.queue(wib(day, 10, 1)).queued == 0  # the job ran only after the start
     assert records("cc_pengingat_sejam") == []
@@ -571,7 +588,7 @@ def test_hour_reminder_is_skipped_once_the_session_is_near_or_started(aws, local
 def test_day_before_reminder_is_not_sent_for_a_session_booked_after_its_moment(aws, local_outbox):
     make_clinic()
     reg = make_registration()
-    day = rules.wib_now().date() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     make_session(reg, wib(day, 10), created=wib(day - timedelta(days=1), 16, 30))
     reminders.queue(wib(day - timedelta(days=1), 17))
     assert records("cc_pengingat_besok") == []
@@ -579,7 +596,7 @@ def test_day_before_reminder_is_not_sent_for_a_session_booked_after_its_moment(a
 
 def test_feedback_request_after_an_attended_session_but_not_to_an_opted_out_number(aws, local_outbox):
     make_clinic()
-    day = rules.wib_now().date() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     came = make_registration("HADIR1", name="Hadir", phone="+6281320000011")
     stopped = make_registration("STOP11", name="Berhenti", phone="+6281320000012")
     absent = make_registration("ABSEN1", name="Absen", phone="+6281320000013")
@@ -657,7 +674,7 @@ def test_async_failure_marks_the_message_failed(client, wa_env, failed_metric):
 
 def test_berhenti_stops_the_feedback_request_but_not_the_confirmation(client, wa_env):
     make_clinic()
-    day = rules.wib_now().date() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     reg = make_registration(phone="+6281320000001")
     for text in (" berhenti ", "MULAI", "Stop!"):
         raw = webhook_text("6281320000001", text)
@@ -686,7 +703,7 @@ def test_berhenti_stops_the_feedback_request_but_not_the_confirmation(client, wa
 # --- staff: Kotak keluar ------------------------------------------------------------------------------
 
 def test_failed_messages_are_listed_and_retried_by_staff(client, admin, konsultan, wa_env, failed_metric):
-    now = wib(rules.wib_now().date(), 9)
+    now = wib(clock.today(), 9)
     _visitors(1, now)
     with responses.RequestsMock() as rsps:
         rsps.post(GRAPH_URL, json=wa_error(131026, "Message undeliverable"), status=400)
@@ -707,7 +724,7 @@ def test_failed_messages_are_listed_and_retried_by_staff(client, admin, konsulta
 
 
 def test_kotak_keluar_pages_newest_first(client, admin, local_outbox):
-    now = rules.wib_now()
+    now = clock.wib_now()
     make_clinic()
     for i in range(5):
         reg = make_registration(f"PAG{i:03d}"[:6], name=f"Peserta {i}", status=rules.STATUS_WAITING)

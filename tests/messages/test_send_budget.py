@@ -4,6 +4,7 @@ import threading
 import time
 from datetime import timedelta
 
+from chalicelib import clock
 from chalicelib.budget import Deadline
 from chalicelib.domain import rules
 from chalicelib.messages import events
@@ -51,7 +52,7 @@ class Fixed(Adjustable):
 
 
 def test_nothing_is_claimed_when_the_deadline_is_too_close(aws, monkeypatch):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _pending(3, now)
     sender = Adjustable()
     summary = outbox.send_due(now, senders={"whatsapp": sender}, deadline=Deadline(lambda: 3.5))
@@ -63,7 +64,7 @@ def test_nothing_is_claimed_when_the_deadline_is_too_close(aws, monkeypatch):
 
 
 def test_a_call_gets_no_more_time_than_the_invocation_has_left(aws):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _pending(2, now)
     sender = Adjustable()
     summary = outbox.send_due(now, senders={"whatsapp": sender}, deadline=Deadline(lambda: 9.0))
@@ -72,7 +73,7 @@ def test_a_call_gets_no_more_time_than_the_invocation_has_left(aws):
 
 
 def test_a_sender_with_a_fixed_timeout_is_not_started_without_room_for_it(aws):
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _pending(2, now)
     sender = Fixed()
     assert outbox.send_due(now, senders={"whatsapp": sender}, deadline=Deadline(lambda: 12.0)).sent == 0
@@ -81,7 +82,7 @@ def test_a_sender_with_a_fixed_timeout_is_not_started_without_room_for_it(aws):
 
 def test_sends_run_side_by_side_but_never_more_than_the_channel_allows(aws, monkeypatch):
     monkeypatch.setenv("SEND_WORKERS_WHATSAPP", "4")
-    now = wib(rules.wib_now().date() + timedelta(days=1), 9)
+    now = wib(clock.today() + timedelta(days=1), 9)
     _pending(12, now)
     sender = Adjustable(pause=0.05)
     summary = outbox.send_due(now, senders={"whatsapp": sender})

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib import clock
 from chalicelib.budget import Deadline
 from chalicelib.domain import rules
 from chalicelib.services import allocation, booking, jobs
@@ -47,7 +48,7 @@ def test_a_registration_given_new_days_during_a_run_is_not_expired(client, clini
     days = bookable(client)
     reg = register(client, days=[days[0]])
     ref = reg["reference"].replace("-", "")
-    past = (rules.wib_now().date() - timedelta(days=3)).isoformat()
+    past = (clock.today() - timedelta(days=3)).isoformat()
     Registration(ref).update(actions=[Registration.days.set([past])])  # its only day has passed
     real_waiting = registrations_store.waiting
 
@@ -118,7 +119,7 @@ def test_run_now_answers_202_at_once_and_the_page_can_watch_the_run(client, clin
 
 def test_a_second_run_while_one_holds_the_lease_does_nothing(client, clinic, admin):
     register(client)
-    now = rules.wib_now().astimezone(rules.UTC)
+    now = clock.wib_now().astimezone(rules.UTC)
     runs_store.create("R20261201090000BBBBBB", allocation.KIND, "admin@demo.local", allocation.RUNNING, now)
     assert runs_store.take_lease(allocation.KIND, "R20261201090000BBBBBB", now, 600)
     scheduled = jobs.allocate()
@@ -132,7 +133,7 @@ def test_a_second_run_while_one_holds_the_lease_does_nothing(client, clinic, adm
 
 
 def test_a_lease_left_by_a_dead_run_runs_out(aws):
-    now = rules.wib_now().astimezone(rules.UTC)
+    now = clock.wib_now().astimezone(rules.UTC)
     assert runs_store.take_lease("allocate", "R-dead", now - timedelta(seconds=allocation.LEASE_SECONDS + 1),
                                  allocation.LEASE_SECONDS)
     assert runs_store.lease_holder("allocate", now) is None

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain import rules
-from chalicelib.services import allocation, booking, team
+from chalicelib.services import allocation, team
 from chalicelib.store import registrations as registrations_store
 from chalicelib.store.models import LockRecord, Registration, SessionRecord
 
@@ -59,7 +59,7 @@ def holders():
     return sessions
 
 
-def test_end_to_end_register_allocate_show_attend(client, clinic, admin, monkeypatch):
+def test_end_to_end_register_allocate_show_attend(client, clinic, admin, monkeypatch, travel):
     reg = register(client)
     assert status_page(client, reg)["session"] is None
     result = run_scheduled(client)
@@ -78,8 +78,7 @@ def test_end_to_end_register_allocate_show_attend(client, clinic, admin, monkeyp
     too_early = admin.post(f"/staff/sessions/{listed[0]['id']}/attendance", {"status": "hadir"})
     assert too_early.status_code == 409
 
-    later = rules.parse_utc_iso(listed[0]["start"]) + timedelta(minutes=10)
-    monkeypatch.setattr(booking, "_now", lambda: later)
+    travel.move_to(rules.parse_utc_iso(listed[0]["start"]) + timedelta(minutes=10))
     done = admin.post(f"/staff/sessions/{listed[0]['id']}/attendance", {"status": "hadir"})
     assert done.status_code == 200 and done.json_body["status"] == "hadir"
     assert status_page(client, reg)["status"] == "selesai"
@@ -252,15 +251,14 @@ def test_notes_are_the_consultants_own(client, clinic, tokens, konsultan, admin)
     assert konsultan.post(f"/staff/sessions/{session_id}/cancel", {}).status_code == 403
 
 
-def test_a_slot_whose_time_has_come_is_refused_for_assign_and_move(client, clinic, admin, monkeypatch):
-    from chalicelib.services import booking
+def test_a_slot_whose_time_has_come_is_refused_for_assign_and_move(client, clinic, admin, monkeypatch, travel):
 
     a = register(client, name="Andi", phone="0813-8000-0011")
     day = first_day(client)
     slots = admin.get(f"/staff/slots?from={day}&to={day}").json_body["slots"]
     seat = next(s for s in slots if s["service"] == "koperasi")
     # The clock at the slot's start: it has begun.
-    monkeypatch.setattr(booking, "_now", lambda: rules.parse_utc_iso(seat["start"]))
+    travel.move_to(rules.parse_utc_iso(seat["start"]))
     late = admin.post("/staff/sessions", {"reference": a["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
     assert late.status_code == 409 and "sudah lewat" in late.json_body["errors"]["start"]
     assert status_page(client, a)["status"] == "menunggu"

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from chalicelib import clock
 from chalicelib.domain import rules
 from chalicelib.services import allocation, reports
 from chalicelib.services import posters as poster
@@ -107,8 +108,8 @@ def _feedback(session, satisfaction, helpfulness, recommend, answered, improve=N
     FeedbackRecord(session.session_id, reference=session.reference, consultant_id=session.consultant_id,
                    service=session.service, mode=session.mode, topics=list(reg.topics), session_day=session.day,
                    satisfaction=satisfaction, answered=answered, helpfulness=helpfulness, recommend=recommend,
-                   improve=improve, created_at=rules.to_utc_iso(rules.wib_now()),
-                   month=rules.wib_now().strftime("%Y-%m")).save()
+                   improve=improve, created_at=rules.to_utc_iso(clock.wib_now()),
+                   month=clock.wib_now().strftime("%Y-%m")).save()
 
 
 def _sheet(workbook, title):
@@ -116,7 +117,7 @@ def _sheet(workbook, title):
     return [r for r in rows if any(v is not None for v in r)]
 
 
-def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch):
+def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch, travel):
     openpyxl = pytest.importorskip("openpyxl")
     days = client.http.get("/public/options").json_body["days"]
     a = register(client, name="Andi", phone="0813-8200-0001", kecamatan="Cibinong", days=[days[0]])
@@ -129,15 +130,15 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch)
     sd = session_of(d)
     slots = admin.get(f"/staff/slots?from={sd.day}&to={sd.day}").json_body["slots"]
     seat = next(x for x in slots if x["service"] == sd.service and sd.mode in x["modes"] and not x["taken"]
-                and x["start"] > rules.to_utc_iso(rules.wib_now()))
+                and x["start"] > rules.to_utc_iso(clock.wib_now()))
     assert admin.put(f"/staff/sessions/{sd.session_id}", {"start": seat["start"], "consultant_id": seat["consultant_id"]}).status_code == 200
-    after_start(monkeypatch, sc)
+    after_start(travel, sc)
     for s, status in ((sa, "hadir"), (sb, "tidak_hadir"), (sc, "hadir")):
         assert admin.post(f"/staff/sessions/{s.session_id}/attendance", {"status": status}).status_code == 200
     _feedback(session_of(a), 5, 4, 10, "ya", "Sangat membantu")
     _feedback(session_of(c), 3, 4, 6, "sebagian")
 
-    reg_month = rules.wib_now().strftime("%Y-%m")
+    reg_month = clock.wib_now().strftime("%Y-%m")
     ses_month = days[0][:7]
     answer = admin.client.http.get(f"/staff/reports/{ses_month}.xlsx", headers={"Authorization": f"Bearer {admin.token}", "Accept": XLSX})
     assert answer.status_code == 200 and answer.headers["Content-Type"] == XLSX
@@ -187,7 +188,7 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch)
 
 def test_monthly_csv_one_table_or_all(client, clinic, admin):
     register(client, name="Andi", phone="0813-8300-0001", kecamatan="Cibinong")
-    month = rules.wib_now().strftime("%Y-%m")
+    month = clock.wib_now().strftime("%Y-%m")
     whole = admin.get(f"/staff/reports/{month}.csv")
     assert whole.status_code == 200 and whole.headers["Content-Type"].startswith("text/csv")
     text = whole.body.decode("utf-8")

@@ -6,12 +6,20 @@ from datetime import date, timedelta
 
 import pytest
 
+from chalicelib import clock
 from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
 from chalicelib.services import allocation, capacity, team
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import Registration
-from tests.support.clinic import after_start, bookable_days, make_clinic, register, session_of, visitor_headers
+from tests.support.clinic import (
+    after_start,
+    bookable_days,
+    make_clinic,
+    register,
+    session_of,
+    visitor_headers,
+)
 
 
 @pytest.fixture
@@ -86,7 +94,8 @@ def week_items(*days):
     return stats_store.read_periods([stats.week_key(d) for d in days])
 
 
-def test_counters_stay_right_through_cancel_rebook_move_and_attendance(client, clinic, admin, monkeypatch):
+def test_counters_stay_right_through_cancel_rebook_move_and_attendance(client, clinic, admin, monkeypatch, travel):
+    today = clock.today()  # the day of the registrations (the clock moves on to the sessions below)
     days = bookable_days(client)
     # Andi gave an e-mail: face to face + two messages + counters in two weeks is the largest
     # booking transaction (10 items, DynamoDB Local's limit under `make run`).
@@ -111,12 +120,11 @@ def test_counters_stay_right_through_cancel_rebook_move_and_attendance(client, c
 
     # Attendance: Andi came; Beni first recorded as no-show, then corrected to came.
     sa, sb = session_of(a), session_of(b)
-    after_start(monkeypatch, sb)
+    after_start(travel, sb)
     assert admin.post(f"/staff/sessions/{sa.session_id}/attendance", {"status": "hadir"}).status_code == 200
     assert admin.post(f"/staff/sessions/{sb.session_id}/attendance", {"status": "tidak_hadir"}).status_code == 200
     assert admin.post(f"/staff/sessions/{sb.session_id}/attendance", {"status": "hadir"}).status_code == 200
 
-    today = rules.wib_now().date()
     dates = {today, date.fromisoformat(days[0]), date.fromisoformat(days[1])}
     items = list(week_items(*dates).values())
     total = lambda name: stats.total(items, name)  # noqa: E731
@@ -143,7 +151,7 @@ def test_visitor_cancel_without_a_session_and_expiry_are_counted(client, clinic)
     team.add_exception("admin@demo.local", {"consultant_id": "K-BUDI", "day": bookable_days(client)[0], "service": "ukm", "kind": "cuti"})
     later = rules.parse_utc_iso(Registration.get(b["ref"]).created_at) + timedelta(days=10)
     assert allocation.run(now=later).expired == 1
-    items = list(week_items(rules.wib_now().date()).values())
+    items = list(week_items(clock.today()).values())
     assert stats.total(items, "cancel") == 1 and stats.total(items, "exp") == 1 and stats.total(items, "sched") == 0
 
 
@@ -154,7 +162,7 @@ def test_a_failed_booking_counts_nothing(client, clinic, admin):
     seat = next(s for s in admin.get(f"/staff/slots?from={day}&to={day}").json_body["slots"] if s["service"] == "koperasi")
     assert admin.post("/staff/sessions", {"reference": a["reference"], "start": seat["start"], "consultant_id": "K-SITI"}).status_code == 201
     assert admin.post("/staff/sessions", {"reference": b["reference"], "start": seat["start"], "consultant_id": "K-SITI"}).status_code == 409
-    items = list(week_items(rules.wib_now().date(), date.fromisoformat(day)).values())
+    items = list(week_items(clock.today(), date.fromisoformat(day)).values())
     assert stats.total(items, "seat") == 1 and stats.total(items, "sched") == 1
 
 
@@ -166,7 +174,8 @@ def _weekdays_open(start: date, end: date) -> int:
                if (start + timedelta(days=n)).weekday() < 5 and start + timedelta(days=n) not in closed)
 
 
-def test_dashboard_figures_match_a_hand_count(client, clinic, admin, monkeypatch):
+def test_dashboard_figures_match_a_hand_count(client, clinic, admin, monkeypatch, travel):
+    today = clock.today()  # the day of the registrations (the clock moves on to the sessions below)
     days = bookable_days(client)
     a = register(client, name="Andi", phone="0813-7400-0001", kecamatan="Cibinong", topics=["keuangan"], source="instagram",
                  campaign="ig-nov", days=[days[0]])
@@ -177,11 +186,10 @@ def test_dashboard_figures_match_a_hand_count(client, clinic, admin, monkeypatch
     assert admin.post("/staff/campaigns/ig-nov/posts", {"platform": "instagram", "likes": 30, "comments": 1, "questions": 2}).status_code == 201
     allocation.run()
     sa, sc = session_of(a), session_of(c)
-    after_start(monkeypatch, sc)
+    after_start(travel, sc)
     admin.post(f"/staff/sessions/{sa.session_id}/attendance", {"status": "hadir"})
     admin.post(f"/staff/sessions/{sc.session_id}/attendance", {"status": "tidak_hadir"})
 
-    today = rules.wib_now().date()
     to = date.fromisoformat(days[0]) + timedelta(days=1)
     answer = admin.get(f"/staff/dashboard?from={today}&to={to}")
     assert answer.status_code == 200, answer.json_body
@@ -219,7 +227,7 @@ def test_dashboard_figures_match_a_hand_count(client, clinic, admin, monkeypatch
 
 
 def test_dashboard_reads_do_not_grow_with_registrations(client, clinic, admin, dynamo_ops):
-    today = rules.wib_now().date()
+    today = clock.today()
     register(client, name="Andi", phone="0813-7500-0001")
     path = f"/staff/dashboard?from={today - timedelta(days=90)}&to={today}"
     dynamo_ops.clear()
@@ -227,7 +235,7 @@ def test_dashboard_reads_do_not_grow_with_registrations(client, clinic, admin, d
     few = list(dynamo_ops)
     for n in range(200):  # many more registrations' worth of counts, spread over the weeks
         stats_store.apply(stats.registration_created(created_at=rules.to_utc_iso(
-            rules.wib_now() - timedelta(days=n % 90)), service="ukm", topics=["pemasaran"], source="teman",
+            clock.wib_now() - timedelta(days=n % 90)), service="ukm", topics=["pemasaran"], source="teman",
             campaign=None, kecamatan=rules.kecamatan_list()[n % 40], mode="daring"))
     dynamo_ops.clear()
     d = admin.get(path).json_body

@@ -7,9 +7,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from chalicelib import clock
 from chalicelib.domain import rules
-from chalicelib.services import allocation, booking, feedback, team
-from chalicelib.store.models import AuditRecord, FeedbackRecord, Registration, SessionRecord
+from chalicelib.services import allocation, feedback, team
+from chalicelib.store.models import (
+    AuditRecord,
+    FeedbackRecord,
+    Registration,
+    SessionRecord,
+)
 
 ADMIN = "admin@demo.local"
 JSON = {"Content-Type": "application/json"}
@@ -44,18 +50,17 @@ def book_session(client, **kw) -> SessionRecord:
     return SessionRecord.get(Registration.get(reg["reference"].replace("-", "")).session_id)
 
 
-def mark(admin, monkeypatch, session, status):
-    later = rules.parse_utc_iso(session.start) + timedelta(minutes=35)
-    monkeypatch.setattr(booking, "_now", lambda: later)
+def mark(admin, travel, session, status):
+    travel.move_to(rules.parse_utc_iso(session.start) + timedelta(minutes=35))
     answer = admin.post(f"/staff/sessions/{session.session_id}/attendance", {"status": status})
     assert answer.status_code == 200, answer.json_body
 
 
 @pytest.fixture
-def held(client, clinic, admin, monkeypatch):
+def held(client, clinic, admin, monkeypatch, travel):
     """A session the visitor attended (the consultant marked it hadir)."""
     session = book_session(client)
-    mark(admin, monkeypatch, session, "hadir")
+    mark(admin, travel, session, "hadir")
     return session
 
 
@@ -81,7 +86,7 @@ ANSWERS = {"satisfaction": 5, "answered": "sebagian", "helpfulness": 4, "recomme
 
 
 def feedback_items():
-    return list(FeedbackRecord.by_month.query(rules.wib_now().strftime("%Y-%m")))
+    return list(FeedbackRecord.by_month.query(clock.wib_now().strftime("%Y-%m")))
 
 
 # --- the link ------------------------------------------------------------------------------------
@@ -143,16 +148,16 @@ def test_good_link_shows_the_session_and_takes_one_answer(client, held):
 def test_the_answer_is_audited_without_personal_data(client, held):
     parts = link_parts(feedback.link_for(held.session_id))
     assert send(client, held.session_id, parts).status_code == 201
-    entries = [a for a in AuditRecord.query(rules.wib_now().date().isoformat()) if a.action == "umpan_balik.kirim"]
+    entries = [a for a in AuditRecord.query(clock.today().isoformat()) if a.action == "umpan_balik.kirim"]
     assert len(entries) == 1 and entries[0].target == held.reference
     assert "Ruang" not in entries[0].details and "Nurhayati" not in entries[0].details
 
 
-def test_tampered_links_are_refused_and_nothing_is_stored(client, clinic, admin, monkeypatch):
+def test_tampered_links_are_refused_and_nothing_is_stored(client, clinic, admin, monkeypatch, travel):
     held = book_session(client)
     other = book_session(client, name="Dedi", phone="0857-1000-0003")
-    mark(admin, monkeypatch, held, "hadir")
-    mark(admin, monkeypatch, other, "hadir")
+    mark(admin, travel, held, "hadir")
+    mark(admin, travel, other, "hadir")
     parts = link_parts(feedback.link_for(held.session_id))
     theirs = link_parts(feedback.link_for(other.session_id))
     flipped = parts["t"][:-1] + ("A" if parts["t"][-1] != "A" else "B")
@@ -196,19 +201,19 @@ def test_expired_link_is_refused_and_the_period_is_configurable(client, held, mo
 
 # --- who may answer ------------------------------------------------------------------------------
 
-def test_only_a_session_that_took_place_can_be_answered(client, clinic, admin, monkeypatch):
+def test_only_a_session_that_took_place_can_be_answered(client, clinic, admin, monkeypatch, travel):
     session = book_session(client)
     parts = link_parts(feedback.link_for(session.session_id))
     not_yet = view(client, session.session_id, parts["e"], parts["t"])
     assert not_yet.status_code == 409 and "belum dicatat" in not_yet.json_body["errors"]["_form"]
 
-    mark(admin, monkeypatch, session, "tidak_hadir")
+    mark(admin, travel, session, "tidak_hadir")
     no_show = send(client, session.session_id, parts)
     assert no_show.status_code == 409 and "sudah berlangsung" in no_show.json_body["errors"]["_form"]
     assert feedback_items() == []
 
     # Staff correct a wrongly recorded no-show: the same link now works.
-    mark(admin, monkeypatch, session, "hadir")
+    mark(admin, travel, session, "hadir")
     assert send(client, session.session_id, parts).status_code == 201
 
 
@@ -358,9 +363,9 @@ def test_a_taken_reference_is_drawn_again(client, held, monkeypatch):
     assert Registration.get("ZZZ999").follow_up_of == held.reference
 
 
-def test_attendance_changed_while_answering_stores_nothing(client, clinic, admin, monkeypatch):
+def test_attendance_changed_while_answering_stores_nothing(client, clinic, admin, monkeypatch, travel):
     session = book_session(client)
-    mark(admin, monkeypatch, session, "tidak_hadir")
+    mark(admin, travel, session, "tidak_hadir")
     monkeypatch.setattr(feedback, "_check_held", lambda s: None)  # the read saw "hadir"; the write must not
     parts = link_parts(feedback.link_for(session.session_id))
     sent = send(client, session.session_id, parts, follow_up=True, days=options(client)[1:2])

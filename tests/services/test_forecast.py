@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.domain import rules
 from chalicelib.services import forecast, team
 from chalicelib.store.models import ForecastRecord
 from tests.support.clinic import ADMIN, bookable_days, make_clinic, register

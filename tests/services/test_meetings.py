@@ -198,15 +198,14 @@ def test_token_is_fetched_once_and_reused_for_many_calls(fake_zoom):
     assert fake_zoom.count("POST", "/meetings") == 5
 
 
-def test_token_is_refreshed_five_minutes_before_it_expires(fake_zoom, monkeypatch):
-    clock = [1_800_000_000.0]
-    monkeypatch.setattr(zoom, "_now", lambda: clock[0])
+def test_token_is_refreshed_five_minutes_before_it_expires(fake_zoom, travel):
+    travel.move_to(datetime.fromtimestamp(1_800_000_000, rules.UTC), tick=False)
     client = client_from_env()
     client.list_upcoming_meetings()
-    clock[0] += 3599 - 301  # just over five minutes left: still reused
+    travel.shift(3599 - 301)  # just over five minutes left: still reused
     client.list_upcoming_meetings()
     assert fake_zoom.token_calls == 1
-    clock[0] += 2  # under five minutes left: a new token before calling
+    travel.shift(2)  # under five minutes left: a new token before calling
     client.list_upcoming_meetings()
     assert fake_zoom.token_calls == 2
 
@@ -246,8 +245,8 @@ def test_zoom_user_is_configurable(fake_zoom, monkeypatch):
         assert client.create_meeting(spec()).id == "81234567890"
 
 
-def test_retry_after_is_read_as_seconds_or_date(monkeypatch):
-    monkeypatch.setattr(zoom, "_now", lambda: 1_800_000_000.0)
+def test_retry_after_is_read_as_seconds_or_date(travel):
+    travel.move_to(datetime.fromtimestamp(1_800_000_000, rules.UTC), tick=False)
     assert zoom._retry_after("120") == 120
     assert zoom._retry_after(datetime.fromtimestamp(1_800_000_600, rules.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")) == 600
     assert zoom._retry_after(datetime.fromtimestamp(1_800_003_600, rules.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) == 3600

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
+from chalicelib import clock
 from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
 from chalicelib.messages import send as outbox
@@ -17,7 +18,14 @@ from chalicelib.messages.senders.whatsapp import Inbound
 from chalicelib.services import allocation, feedback, privacy, whatsapp_inbox
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import ALL_MODELS, NoteRecord, Registration
-from tests.support.clinic import after_start, bookable_days, make_clinic, register, session_of, visitor_headers
+from tests.support.clinic import (
+    after_start,
+    bookable_days,
+    make_clinic,
+    register,
+    session_of,
+    visitor_headers,
+)
 
 NAME, PHONE, EMAIL = "Rahmat Hidayat", "0813-9900-0001", "rahmat.hidayat@contoh.id"
 NEEDLES = [NAME.casefold(), "+6281399000001", "6281399000001", "081399000001", EMAIL]
@@ -51,7 +59,7 @@ def holding(texts: dict[str, str], needles=NEEDLES) -> dict[str, list[str]]:
     return {table: [n for n in needles if n in text] for table, text in texts.items() if any(n in text for n in needles)}
 
 
-def a_full_history(client, admin, monkeypatch, *, follow_up=True) -> dict:
+def a_full_history(client, admin, monkeypatch, travel, *, follow_up=True) -> dict:
     """Rahmat registers, is booked, gets his messages, comes, the consultant writes notes, he
     answers the feedback form (asking for a follow-up) and replies BERHENTI on WhatsApp."""
     days = bookable_days(client)
@@ -59,7 +67,7 @@ def a_full_history(client, admin, monkeypatch, *, follow_up=True) -> dict:
     assert allocation.run().booked == 1
     outbox.send_due()
     session = session_of(reg)
-    after_start(monkeypatch, session)
+    after_start(travel, session)
     assert admin.post(f"/staff/sessions/{session.session_id}/attendance", {"status": "hadir"}).status_code == 200
     assert admin.put(f"/staff/sessions/{session.session_id}/notes", {
         "problem": f"Pak {NAME} ({PHONE}) belum pernah RAT.", "advice": "Susun jadwal RAT.", "follow_up": True,
@@ -78,8 +86,8 @@ def a_full_history(client, admin, monkeypatch, *, follow_up=True) -> dict:
     return reg
 
 
-def test_visitor_downloads_everything_stored_about_them(client, clinic, admin, monkeypatch):
-    reg = a_full_history(client, admin, monkeypatch)
+def test_visitor_downloads_everything_stored_about_them(client, clinic, admin, monkeypatch, travel):
+    reg = a_full_history(client, admin, monkeypatch, travel)
     answer = client.http.get(f"/registrations/{reg['reference']}/data", headers=visitor_headers(reg))
     assert answer.status_code == 200 and "attachment" in answer.headers["Content-Disposition"]
     data = json.loads(answer.body)
@@ -95,14 +103,15 @@ def test_visitor_downloads_everything_stored_about_them(client, clinic, admin, m
     assert wrong.status_code == 404 and NAME not in wrong.body.decode()
 
 
-def test_deletion_leaves_no_name_phone_or_email_in_any_table(client, clinic, admin, monkeypatch):
-    reg = a_full_history(client, admin, monkeypatch)
+def test_deletion_leaves_no_name_phone_or_email_in_any_table(client, clinic, admin, monkeypatch, travel):
+    registered_on = clock.today()  # the history below moves the clock on to the session
+    reg = a_full_history(client, admin, monkeypatch, travel)
     other = register(client, name=OTHER, phone="0813-9900-0077", kecamatan="Cibinong")
     before = holding(table_texts())
     # The test can fail: before deletion his data sits in these tables.
     for table in ("registrations", "outbox", "feedback", "notes", "optouts"):
         assert f"cleanclear-test-{table}" in before, before
-    weeks = [stats.week_key(rules.wib_now().date() + timedelta(days=n)) for n in range(0, 42, 7)]
+    weeks = [stats.week_key(registered_on + timedelta(days=n)) for n in range(0, 42, 7)]
     counters_before = stats_store.read_periods(weeks)
 
     refused = client.http.post(f"/registrations/{reg['reference']}/delete", headers=visitor_headers(reg), body="{}")
@@ -131,8 +140,8 @@ def test_deletion_leaves_no_name_phone_or_email_in_any_table(client, clinic, adm
     assert holding(table_texts(), [OTHER.casefold()]) != {}
 
 
-def test_retention_anonymises_old_finished_registrations_only(client, clinic, admin, monkeypatch):
-    reg = a_full_history(client, admin, monkeypatch, follow_up=False)
+def test_retention_anonymises_old_finished_registrations_only(client, clinic, admin, monkeypatch, travel):
+    reg = a_full_history(client, admin, monkeypatch, travel, follow_up=False)
     waiting = register(client, name=OTHER, phone="0813-9900-0077", days=[bookable_days(client)[1]])
     now = datetime.now(rules.UTC)
     monkeypatch.setenv("RETENTION_MONTHS", "24")

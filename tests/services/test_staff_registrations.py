@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain import rules
+from chalicelib import clock
 from chalicelib.services import registrations
 
 
@@ -55,7 +55,7 @@ def test_filters_combine(admin, stored):
     assert sorted(names(admin.get("/staff/registrations?kecamatan=Cibinong&service=ukm"))) == ["Ahmad Fauzi", "Euis Ratna"]
     assert sorted(names(admin.get("/staff/registrations?status=menunggu&service=koperasi"))) == ["Budi Hartono", "Citra Ayu"]
     assert names(admin.get("/staff/registrations?status=selesai")) == []
-    today = rules.wib_now().date()
+    today = clock.today()
     assert len(names(admin.get(f"/staff/registrations?from={today}&to={today}"))) == 5
     assert names(admin.get(f"/staff/registrations?from={today - timedelta(days=9)}&to={today - timedelta(days=1)}")) == []
 

@@ -1,12 +1,19 @@
 """The team and its rosters through the staff API: team, rooms, roster, closures, slots, capacity, audit."""
 from datetime import date, timedelta
 
-from chalicelib.domain import rules
+from chalicelib import clock
+from chalicelib.domain.holidays import holiday_closures
 
 
 def next_monday(after: date | None = None) -> date:
-    today = after or rules.wib_now().date()
-    return today + timedelta(days=7 - today.weekday())
+    """The Monday of the next week without a public holiday or cuti bersama (from the service
+    calendar, so that the test means the same on any day it runs)."""
+    today = after or clock.today()
+    monday = today + timedelta(days=7 - today.weekday())
+    while any(monday <= c.day < monday + timedelta(days=5) for y in {monday.year, (monday + timedelta(days=4)).year}
+              for c in holiday_closures(y)):
+        monday += timedelta(days=7)
+    return monday
 
 
 def consultant(**overrides):

@@ -8,19 +8,23 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import pytest
 import responses
 
 from chalicelib.domain import counters as stats
 from chalicelib.domain import replies, rules
-from chalicelib.messages import send as send_module
 from chalicelib.messages.senders import whatsapp
 from chalicelib.services import allocation, whatsapp_inbox
 from chalicelib.store import inbox as inbox_store
 from chalicelib.store import stats as stats_store
-from chalicelib.store.models import InboundRecord, OutboxRecord, Registration, SessionRecord
+from chalicelib.store.models import (
+    InboundRecord,
+    OutboxRecord,
+    Registration,
+    SessionRecord,
+)
 from tests.support.clinic import after_start, bookable_days, make_clinic, register
 from tests.support.messages import GRAPH_URL, WA_ENV, webhook_messages, webhook_text
 
@@ -355,12 +359,12 @@ def test_payloads_cannot_be_altered(aws):
         assert replies.decode(changed, links.reply_signature) is None, changed
 
 
-def test_the_dashboard_counts_taps_refills_and_no_shows_of_confirmed_and_unconfirmed(client, clinic, graph, admin, monkeypatch):
+def test_the_dashboard_counts_taps_refills_and_no_shows_of_confirmed_and_unconfirmed(client, clinic, graph, admin, monkeypatch, travel):
     confirmer, confirmed_session, confirmation = booked_and_confirmed(client, graph)
     silent, silent_session, _ = booked_and_confirmed(client, graph, name="Ahmad Fauzi", phone="0813-2000-0002")
     tap_button(client, confirmation, "Saya hadir")
     # The visitor who confirmed does not come; the one who did not confirm does.
-    after_start(monkeypatch, max(confirmed_session, silent_session, key=lambda s: s.start))
+    after_start(travel, max(confirmed_session, silent_session, key=lambda s: s.start))
     assert admin.post(f"/staff/sessions/{confirmed_session.session_id}/attendance", {"status": "tidak_hadir"}).status_code == 200
     assert admin.post(f"/staff/sessions/{silent_session.session_id}/attendance", {"status": "hadir"}).status_code == 200
     day = confirmed_session.day
@@ -416,16 +420,20 @@ def test_the_conversation_reads_in_the_order_it_happened_even_within_one_second(
     assert admin.get("/staff/outbox/conversations/bukan-kode").status_code == 400
 
 
-def test_the_messages_a_change_makes_later_in_the_request_still_go_at_once(client, clinic, graph, monkeypatch):
+def test_the_messages_a_change_makes_later_in_the_request_still_go_at_once(client, clinic, graph, monkeypatch, travel):
     """The change's own messages are made after the handling began (a slow request crosses a
     second): they are due by the time they are sent, and go in the same request."""
-    from chalicelib.services import booking, self_service
+    from chalicelib.services import booking
 
     reg, session, confirmation = booked_and_confirmed(client, graph)
     tap_button(client, confirmation, "Batalkan")
-    later = datetime.now(timezone.utc) + timedelta(seconds=2)
-    monkeypatch.setattr(self_service, "_now", lambda: later)
-    monkeypatch.setattr(send_module, "_now", lambda: later + timedelta(seconds=1))
+    cancel = booking.visitor_cancel
+
+    def slow_cancel(*args, **kwargs):
+        travel.shift(2)  # the request has been going on for two seconds when the change is made
+        return cancel(*args, **kwargs)
+
+    monkeypatch.setattr(booking, "visitor_cancel", slow_cancel)
     tap_reply(client, answers(graph, "interactive")[-1], "Ya, batalkan")
     assert [m["template"]["name"] for m in graph if m.get("template") and m["to"] == PHONE][-1] == "cc_sesi_dibatalkan"
 

@@ -6,10 +6,12 @@ from datetime import date
 
 import pytest
 
+from chalicelib import clock
 from chalicelib.domain import rules, validation
 from chalicelib.services import allocation, registrations, team
 from chalicelib.store import models, tables
 from infra.local import dynamodb
+
 
 @pytest.fixture(scope="module")
 def dynamodb_local():
@@ -35,7 +37,7 @@ def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
                                    "modes": ["tatap_muka", "daring"]}, consultant_id="K-SITI")
     team.create_room(actor, {"name": "Ruang 1"}, room_id="R-1")
     team.set_weekly_pattern(actor, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
-    today = rules.wib_now().date()
+    today = clock.today()
     day = validation.bookable_days(today, registrations.closed_days(today))[0]
     for i in range(10):
         outcome = registrations.create_registration({
@@ -69,7 +71,7 @@ def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
 
 def test_twenty_parallel_registrations_of_one_new_number_keep_the_limit(dynamodb_local):
     """The per-number limit (3) under real concurrency: 20 requests for one fresh number at once."""
-    today = rules.wib_now().date()
+    today = clock.today()
     day = validation.bookable_days(today, registrations.closed_days(today))[0]
     start, answers, errors = threading.Barrier(20), [], []
 

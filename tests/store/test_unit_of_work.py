@@ -5,10 +5,10 @@ from types import SimpleNamespace
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain import rules
+from chalicelib import clock
 from chalicelib.store import audit, connection, stats
 from chalicelib.store import unit_of_work as uow_module
-from chalicelib.store.models import ConsultantRecord, RoomRecord, TEAM
+from chalicelib.store.models import TEAM, ConsultantRecord, RoomRecord
 from chalicelib.store.unit_of_work import MAX_ITEMS, Cancelled, UnitOfWork
 
 
@@ -20,7 +20,7 @@ def test_a_change_and_its_audit_entry_are_written_together(aws):
     uow = UnitOfWork("admin@demo.local", "ruang.tambah", "R-1", {"name": "Ruang R-1"})
     uow.put(_room("R-1"), RoomRecord.room_id.does_not_exist(), label="room")
     uow.commit()
-    entries = audit.list_day(rules.wib_now().date().isoformat())
+    entries = audit.list_day(clock.today().isoformat())
     assert [(e["actor"], e["action"], e["target"]) for e in entries] == [("admin@demo.local", "ruang.tambah", "R-1")]
 
     again = UnitOfWork("admin@demo.local", "ruang.tambah", "R-1", {})
@@ -29,7 +29,7 @@ def test_a_change_and_its_audit_entry_are_written_together(aws):
         again.commit()
     assert refused.value.failed == {"room"}
     # Nothing of the refused transaction was written: still one entry.
-    assert len(audit.list_day(rules.wib_now().date().isoformat())) == 1
+    assert len(audit.list_day(clock.today().isoformat())) == 1
 
 
 def test_the_labels_name_exactly_the_writes_whose_condition_failed(aws):

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from chalicelib.domain import rules
-from chalicelib.services import booking, team
+from chalicelib.services import team
 from chalicelib.store.models import Registration
 
 ADMIN = "admin@demo.local"
@@ -54,10 +54,9 @@ def session_of(reg: dict):
     return SessionRecord.get(Registration.get(reg["ref"]).session_id)
 
 
-def after_start(monkeypatch, session, minutes=10) -> None:
+def after_start(travel, session, minutes=10) -> None:
     """Let attendance be recorded: the clock moves to just after the session started."""
-    later = rules.parse_utc_iso(session.start) + timedelta(minutes=minutes)
-    monkeypatch.setattr(booking, "_now", lambda: later)
+    travel.move_to(rules.parse_utc_iso(session.start) + timedelta(minutes=minutes))
 
 
 def visitor_headers(reg: dict) -> dict:

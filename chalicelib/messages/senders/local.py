@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from datetime import datetime, timezone
 from pathlib import Path
 
+from ... import clock
 from ..render import site
 from .errors import LOCAL_PREFIX
 from .ses import build_mime
@@ -31,7 +31,7 @@ class LocalOutbox:
 
     def send(self, to: str, to_name: str | None, rendered, message_id: str, timeout: float | None = None) -> str:
         provider_id = LOCAL_PREFIX + secrets.token_hex(8)
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         self.directory.mkdir(parents=True, exist_ok=True)
         stem = f"{now:%Y%m%dT%H%M%S%fZ}_{message_id}_{rendered.channel}"
         record = {

@@ -31,9 +31,9 @@ import email.policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
+from datetime import datetime
 
-from ... import settings
+from ... import clock, settings
 from .errors import OUTBOX_TAG, Permanent, Retryable, Unknown
 
 SENDER_NAME = "Clean & Clear Diskopukm Kab. Bogor"
@@ -69,7 +69,7 @@ def build_mime(*, from_address: str, to_address: str, to_name: str | None, subje
     if reply_to:
         msg["Reply-To"] = _address(reply_to, SENDER_NAME)
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(now or clock.now())
     msg["Message-ID"] = make_msgid(idstring=message_id, domain=from_address.rpartition("@")[2] or None)
     msg["Content-Language"] = "id"
     msg.set_content(text, subtype="plain", charset="utf-8", cte=_text_cte(text))

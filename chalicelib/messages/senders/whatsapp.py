@@ -31,7 +31,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from ... import settings
+from ... import clock, settings
 from .errors import Paused, Permanent, Retryable, Unknown
 
 CONNECT_TIMEOUT = 3.05
@@ -104,7 +104,7 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        return max(0.0, (parsedate_to_datetime(value) - clock.now()).total_seconds())
     except (TypeError, ValueError):
         return None
 

@@ -92,9 +92,9 @@ def _visitors(first: int, count: int, day: str, now: datetime) -> list[str]:
 
 
 def _signed(raw: bytes) -> dict:
-    from chalicelib.messages.senders import whatsapp
+    from chalicelib.adapters import whatsapp_inbound
 
-    return {"Content-Type": "application/json", "X-Hub-Signature-256": whatsapp.signature_for(raw, APP_SECRET)}
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": whatsapp_inbound.signature_for(raw, APP_SECRET)}
 
 
 def _webhook(value: dict) -> bytes:
@@ -165,7 +165,7 @@ def run(n: int) -> dict:
                 return replies.encode(replies.Payload(action, sessions[ref], carrier(ref).message_id), links.reply_signature)
 
             times: dict[str, list[float]] = {"status": [], "send": [], "hadir": [], "batalkan": [], "ya": []}
-            from chalicelib.messages.senders import whatsapp
+            from chalicelib.adapters import whatsapp_cloud as whatsapp
 
             provider = whatsapp.WhatsAppClient("bench", "1098765432")
             for i in range(n):  # the second baseline: one bare text send to the provider, nothing stored

@@ -3,7 +3,7 @@
 The feedback link
     ``<SITE_URL>/umpan-balik.html#s=<session id>&e=<expiry>&t=<signature>``: the expiry is a Unix
     time (seconds), the signature HMAC-SHA256 over ``feedback-link|v1|<session id>|<expiry>`` with
-    the server's signing key (``secrets_store.get("APP", ("signing_key",))``: Secrets Manager via
+    the server's signing key (``secrets_manager.get("APP", ("signing_key",))``: Secrets Manager via
     ``APP_SECRET_ARN`` in AWS, ``APP_SIGNING_KEY`` locally), base64url without padding. Everything
     rides in the URL fragment, which browsers never send to a server or a log; the page passes it
     to the API. A link is good for that one session and for ``FEEDBACK_LINK_DAYS`` days (14).
@@ -20,7 +20,8 @@ import re
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from . import clock, secrets_store, settings
+from . import clock, settings
+from .adapters import secrets_manager
 from .domain.references import format_reference
 from .domain.errors import InputError
 
@@ -41,7 +42,7 @@ class NotConfigured(RuntimeError):
 
 
 def signing_key() -> bytes:
-    secret = secrets_store.get("APP", ("signing_key",))
+    secret = secrets_manager.get("APP", ("signing_key",))
     if secret is None:
         # Fail closed: without a key no link can be made or checked.
         raise NotConfigured("APP signing_key is not configured (APP_SECRET_ARN / APP_SIGNING_KEY)")

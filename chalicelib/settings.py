@@ -4,7 +4,7 @@ Values are read when asked for (not at import), so a test or the local stack can
 environment between calls. A malformed number falls back to its default and is logged once by
 name (never by value: a value may be a secret pasted into the wrong variable).
 
-Secrets (Zoom, WhatsApp, the app's signing key) are not read here: chalicelib/secrets_store.py
+Secrets (Zoom, WhatsApp, the app's signing key) are not read here: chalicelib/adapters/secrets_manager.py
 reads them from Secrets Manager in AWS and from `<NAME>_<KEY>` variables locally.
 """
 from __future__ import annotations

@@ -38,14 +38,41 @@ from . import rules
 ALL = "ALL"
 OTHER = "lainnya"
 APPLY_CHUNK = 50
-WAIT_MAX_DAYS = 60  # wait|0 .. wait|60, then wait|61+
-WAIT_OVER = f"wait|{WAIT_MAX_DAYS + 1}+"
+WAIT_MAX_DAYS = 60
 FEEDBACK_FIELDS = ("n", "sat", "help", "rec", "prom", "pas", "det", "ans_ya", "ans_sebagian", "ans_tidak")
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 Changes = dict[str, dict[str, int]]  # period key -> counter -> delta
+
+
+# --- the counters' names: written here only, read through these by every layer ------------------
+
+REG, SCHED, ATT, FB, CANCEL, EXP, SEAT = "reg", "sched", "att", "fb", "cancel", "exp", "seat"
+REG_FOLLOW_UP = "reg|fu"
+S_ATT, S_NOSHOW, S_ATT_CONF, S_NOSHOW_CONF = "s|att", "s|noshow", "s|att_conf", "s|noshow_conf"
+S_CANCEL_VISITOR, S_CANCEL_OFFICE, S_CANCEL_WHATSAPP = "s|cancel_v", "s|cancel_o", "s|cancel_wa"
+S_WA_CONFIRM, S_REFILL, S_REFILL_MS = "s|wa_confirm", "s|refill", "s|refill_ms"
+WAIT_PREFIX = "wait|"  # wait|0 .. wait|60, then wait|61+
+WAIT_OVER = f"{WAIT_PREFIX}{WAIT_MAX_DAYS + 1}+"
+# The dimensions a registration (reg|...) or a seat (seat|...) is counted by.
+BY_SERVICE, BY_SOURCE, BY_KECAMATAN, BY_MODE, BY_TOPIC, BY_CAMPAIGN = "svc", "src", "kec", "mode", "top", "camp"
+
+
+def reg_key(dimension: str, value: str = "") -> str:
+    """`reg|svc|koperasi`; with no value, the prefix of the dimension (for `by_prefix`)."""
+    return f"{REG}|{dimension}|{value}"
+
+
+def seat_key(dimension: str, value: str = "") -> str:
+    return f"{SEAT}|{dimension}|{value}"
+
+
+def feedback_key(scope: str, key: str = "", name: str | None = None) -> str:
+    """`fb|con|K-SITI|sat`; without `name`, the prefix of a scope (and key)."""
+    prefix = f"{FB}|{scope}|{key}" if key else f"{FB}|{scope}|"
+    return f"{prefix}|{name}" if name else prefix
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -94,7 +121,7 @@ def _ident(value: object) -> str:
 
 
 def wait_bucket(days: int) -> str:
-    return f"wait|{max(0, days)}" if days <= WAIT_MAX_DAYS else WAIT_OVER
+    return f"{WAIT_PREFIX}{max(0, days)}" if days <= WAIT_MAX_DAYS else WAIT_OVER
 
 
 def waiting_days(registration_created_at: str, session_day: str | date) -> int:
@@ -119,25 +146,26 @@ def merge(*changes: Changes) -> Changes:
 def registration_created(*, created_at: str, service: str, topics, source: str, campaign: str | None,
                          kecamatan: str, mode: str, follow_up: bool = False) -> Changes:
     week = week_key(wib_day(created_at))
-    counters = {"reg": 1, f"reg|svc|{_pick(service, rules.SERVICES)}": 1,
-                f"reg|src|{_pick(source, rules.SOURCE_LABELS)}": 1,
-                f"reg|kec|{_pick(kecamatan, rules.kecamatan_list())}": 1,
-                f"reg|mode|{_pick(mode, rules.MODES)}": 1}
+    counters = {REG: 1, reg_key(BY_SERVICE, _pick(service, rules.SERVICES)): 1,
+                reg_key(BY_SOURCE, _pick(source, rules.SOURCE_LABELS)): 1,
+                reg_key(BY_KECAMATAN, _pick(kecamatan, rules.kecamatan_list())): 1,
+                reg_key(BY_MODE, _pick(mode, rules.MODES)): 1}
     for topic in sorted(set(topics or ())):
-        counters[f"reg|top|{_pick(topic, rules.TOPICS)}"] = counters.get(f"reg|top|{_pick(topic, rules.TOPICS)}", 0) + 1
+        name = reg_key(BY_TOPIC, _pick(topic, rules.TOPICS))
+        counters[name] = counters.get(name, 0) + 1
     if follow_up:
-        counters["reg|fu"] = 1
+        counters[REG_FOLLOW_UP] = 1
     code = _code(campaign)
     out: Changes = {week: counters}
     if code:  # the all-time item only when there is a campaign: fewer writes on a shared item
-        counters[f"reg|camp|{code}"] = 1
-        out[ALL] = {f"reg|camp|{code}": 1}
+        counters[reg_key(BY_CAMPAIGN, code)] = 1
+        out[ALL] = {reg_key(BY_CAMPAIGN, code): 1}
     return out
 
 
 def _seat_counters(sign: int, *, registration_created_at: str, day: str, service: str, mode: str) -> dict:
-    return {"seat": sign, f"seat|svc|{_pick(service, rules.SERVICES)}": sign,
-            f"seat|mode|{_pick(mode, rules.MODES)}": sign,
+    return {SEAT: sign, seat_key(BY_SERVICE, _pick(service, rules.SERVICES)): sign,
+            seat_key(BY_MODE, _pick(mode, rules.MODES)): sign,
             wait_bucket(waiting_days(registration_created_at, day)): sign}
 
 
@@ -149,10 +177,10 @@ def session_booked(*, registration_created_at: str, first: bool, day: str, servi
     once, this many milliseconds after (``s|refill``, ``s|refill_ms``)."""
     seat = _seat_counters(1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
     if refill_ms is not None:
-        seat.update({"s|refill": 1, "s|refill_ms": max(0, int(refill_ms))})
+        seat.update({S_REFILL: 1, S_REFILL_MS: max(0, int(refill_ms))})
     out: Changes = {week_key(date.fromisoformat(day)): seat}
     if first:
-        out = merge(out, {week_key(wib_day(registration_created_at)): {"sched": 1}})
+        out = merge(out, {week_key(wib_day(registration_created_at)): {SCHED: 1}})
     return out
 
 
@@ -162,10 +190,10 @@ def session_released(*, registration_created_at: str, day: str, service: str, mo
     the visitor did it from WhatsApp (``s|cancel_wa``, besides ``s|cancel_v``)."""
     counters = _seat_counters(-1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
     if not moving:
-        kind = "v" if new_status == rules.SESSION_CANCELLED_VISITOR else "o"
-        counters[f"s|cancel_{kind}"] = 1
-        if whatsapp and kind == "v":
-            counters["s|cancel_wa"] = 1
+        by_visitor = new_status == rules.SESSION_CANCELLED_VISITOR
+        counters[S_CANCEL_VISITOR if by_visitor else S_CANCEL_OFFICE] = 1
+        if whatsapp and by_visitor:
+            counters[S_CANCEL_WHATSAPP] = 1
     out: Changes = {week_key(date.fromisoformat(day)): counters}
     if registration_status == rules.STATUS_CANCELLED:
         out = merge(out, registration_cancelled(registration_created_at=registration_created_at))
@@ -180,29 +208,29 @@ def attendance_changed(*, registration_created_at: str, day: str, old: str, new:
     cohort: dict[str, int] = defaultdict(int)
     for status, sign in ((old, -1), (new, 1)):
         if status == rules.SESSION_ATTENDED:
-            session["s|att"] += sign
-            cohort["att"] += sign
+            session[S_ATT] += sign
+            cohort[ATT] += sign
             if confirmed:
-                session["s|att_conf"] += sign
+                session[S_ATT_CONF] += sign
         elif status == rules.SESSION_NO_SHOW:
-            session["s|noshow"] += sign
+            session[S_NOSHOW] += sign
             if confirmed:
-                session["s|noshow_conf"] += sign
+                session[S_NOSHOW_CONF] += sign
     return merge({week_key(date.fromisoformat(day)): dict(session)},
                  {week_key(wib_day(registration_created_at)): dict(cohort)})
 
 
 def visitor_confirmed(*, day: str) -> Changes:
     """The visitor tapped "Saya hadir" for a session on `day`."""
-    return {week_key(date.fromisoformat(day)): {"s|wa_confirm": 1}}
+    return {week_key(date.fromisoformat(day)): {S_WA_CONFIRM: 1}}
 
 
 def registration_cancelled(*, registration_created_at: str) -> Changes:
-    return {week_key(wib_day(registration_created_at)): {"cancel": 1}}
+    return {week_key(wib_day(registration_created_at)): {CANCEL: 1}}
 
 
 def registration_expired(*, registration_created_at: str) -> Changes:
-    return {week_key(wib_day(registration_created_at)): {"exp": 1}}
+    return {week_key(wib_day(registration_created_at)): {EXP: 1}}
 
 
 def feedback_scores(satisfaction: int, helpfulness: int, recommend: int, answered: str) -> dict[str, int]:
@@ -223,9 +251,9 @@ def feedback_given(*, registration_created_at: str, day: str, consultant_id: str
     scopes += [("top", _pick(t, rules.TOPICS)) for t in sorted(set(topics or ()))]
     for scope, key in scopes:
         for name, value in scores.items():
-            counters[f"fb|{scope}|{key}|{name}"] = counters.get(f"fb|{scope}|{key}|{name}", 0) + value
+            counters[feedback_key(scope, key, name)] = counters.get(feedback_key(scope, key, name), 0) + value
     return merge({week_key(date.fromisoformat(day)): counters},
-                 {week_key(wib_day(registration_created_at)): {"fb": 1}})
+                 {week_key(wib_day(registration_created_at)): {FB: 1}})
 
 
 def total(items: list[dict[str, int]], name: str) -> int:
@@ -244,7 +272,7 @@ def by_prefix(items: list[dict[str, int]], prefix: str) -> dict[str, int]:
 
 def percentile_days(histogram: dict[str, int], q: float) -> int | None:
     """Nearest-rank percentile of the waiting-time histogram, in days (61 = "more than 60")."""
-    counts = [(int(k.removeprefix("wait|").rstrip("+")), v) for k, v in histogram.items() if v > 0]
+    counts = [(int(k.removeprefix(WAIT_PREFIX).rstrip("+")), v) for k, v in histogram.items() if v > 0]
     n = sum(v for _, v in counts)
     if n == 0:
         return None

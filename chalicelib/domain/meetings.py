@@ -49,15 +49,8 @@ STATE_LABELS = {
 DUE_STATES = (TO_CREATE, CREATING, TO_UPDATE, TO_DELETE)
 
 MAX_ATTEMPTS = 8  # backoff 1, 2, 4, ... 60 min: about three hours of Zoom trouble
-BASE_BACKOFF_SECONDS = 60
-MAX_BACKOFF_SECONDS = 3600
 CLAIM_SECONDS = 120  # > the Lambda timeout: a live run never loses its claim
 HANDOVER_GRACE_SECONDS = 120  # a move's old session waits this long before its meeting is deleted
-
-
-def backoff_seconds(attempts: int) -> int:
-    """Seconds before the next try after `attempts` failed ones: 60, 120, 240, ... at most 3600."""
-    return min(BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS)
 
 
 def marker(session_id: str) -> str:

@@ -34,6 +34,31 @@ LANGUAGE = "id"
 SITE_CONSTANTS = ("program", "office_short", "contact_whatsapp")
 
 
+# Template names: each written once, here; code names a message by these constants.
+BALAS_BANTUAN = "cc_balas_bantuan"
+BALAS_BATAL_PILIH = "cc_balas_batal_pilih"
+BALAS_BATAL_TANYA = "cc_balas_batal_tanya"
+BALAS_BATAL_TIDAK = "cc_balas_batal_tidak"
+BALAS_HADIR = "cc_balas_hadir"
+BALAS_KEADAAN = "cc_balas_keadaan"
+BALAS_PILIH_TANGGAL = "cc_balas_pilih_tanggal"
+BALAS_TAUTAN = "cc_balas_tautan"
+JADWAL_KONSULTAN = "cc_jadwal_konsultan"
+PENDAFTARAN_DIBATALKAN = "cc_pendaftaran_dibatalkan"
+PENDAFTARAN_DITERIMA = "cc_pendaftaran_diterima"
+PENGINGAT_BESOK = "cc_pengingat_besok"
+PENGINGAT_SEJAM = "cc_pengingat_sejam"
+SESI_DIBATALKAN = "cc_sesi_dibatalkan"
+SESI_DIUBAH = "cc_sesi_diubah"
+SESI_TERJADWAL = "cc_sesi_terjadwal"
+SIARAN_ACARA = "cc_siaran_acara"
+SIARAN_LAYANAN = "cc_siaran_layanan"
+TANGGAL_BARU_DITERIMA = "cc_tanggal_baru_diterima"
+TANGGAL_TIDAK_TERSEDIA = "cc_tanggal_tidak_tersedia"
+TAUTAN_STATUS = "cc_tautan_status"
+UMPAN_BALIK = "cc_umpan_balik"
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # the WhatsApp template name (and the file stem)
@@ -52,50 +77,50 @@ class Kind:
 SESSION_BUTTONS = tuple(title for _, title in replies.TEMPLATE_BUTTONS)
 
 KINDS: tuple[Kind, ...] = (
-    Kind("cc_pendaftaran_diterima", "Pendaftaran diterima", VISITOR,
+    Kind(PENDAFTARAN_DITERIMA, "Pendaftaran diterima", VISITOR,
          ("nama", "kode", "layanan", "tanggal_pilihan", "perkiraan", "tautan_status"), True,
          "Segera setelah pengunjung mendaftar."),
-    Kind("cc_sesi_terjadwal", "Sesi terjadwal", VISITOR,
+    Kind(SESI_TERJADWAL, "Sesi terjadwal", VISITOR,
          ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), True,
          "Saat sesi dijadwalkan (penjadwal otomatis atau petugas). Sesi daring menunggu tautan Zoom "
          "siap (paling lama 6 jam, atau sampai 2 jam sebelum sesi; setelah itu terkirim dengan "
          "keterangan tautan menyusul lewat pengingat).", calendar="REQUEST", session=True, buttons=SESSION_BUTTONS),
-    Kind("cc_sesi_diubah", "Jadwal sesi diubah", VISITOR,
+    Kind(SESI_DIUBAH, "Jadwal sesi diubah", VISITOR,
          ("nama", "kode", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), True,
          "Saat petugas memindahkan sesi ke jam atau narasumber lain.", calendar="REQUEST", session=True,
          buttons=SESSION_BUTTONS),
-    Kind("cc_sesi_dibatalkan", "Sesi dibatalkan", VISITOR,
+    Kind(SESI_DIBATALKAN, "Sesi dibatalkan", VISITOR,
          ("nama", "kode", "tanggal", "jam", "keterangan", "tautan_status"), True,
          "Saat sesi dibatalkan oleh kantor (termasuk narasumber berhalangan) atau oleh pengunjung. "
          "Tidak dikirim bila jadwal sesi itu belum pernah terkirim, atau bila pemindahan sesi "
          "langsung berhasil (pesan \"Jadwal sesi diubah\" menggantikannya).",
          calendar="CANCEL", session=True),
-    Kind("cc_tanggal_baru_diterima", "Tanggal baru diterima", VISITOR,
+    Kind(TANGGAL_BARU_DITERIMA, "Tanggal baru diterima", VISITOR,
          ("nama", "kode", "keterangan", "tanggal_pilihan", "tautan_status"), True,
          "Saat pengunjung memilih tanggal lain lewat tautan statusnya.", calendar="CANCEL"),
-    Kind("cc_pendaftaran_dibatalkan", "Pendaftaran dibatalkan", VISITOR,
+    Kind(PENDAFTARAN_DIBATALKAN, "Pendaftaran dibatalkan", VISITOR,
          ("nama", "kode", "tautan_status"), True,
          "Saat pengunjung membatalkan pendaftaran yang belum punya jadwal."),
-    Kind("cc_tanggal_tidak_tersedia", "Tanggal tidak tersedia", VISITOR,
+    Kind(TANGGAL_TIDAK_TERSEDIA, "Tanggal tidak tersedia", VISITOR,
          ("nama", "tanggal_pilihan", "kode", "tautan_status"), True,
          "Saat semua tanggal pilihan lewat tanpa jadwal (antrean penuh): pengunjung diajak memilih "
          "tanggal baru."),
-    Kind("cc_pengingat_besok", "Pengingat H-1", VISITOR,
+    Kind(PENGINGAT_BESOK, "Pengingat H-1", VISITOR,
          ("nama", "tanggal", "jam", "tempat", "petunjuk", "tautan_status"), False,
          "Sehari sebelum sesi, pukul 16.00 WIB (tidak dikirim bila sesi baru dijadwalkan setelah itu)."
          , session=True, buttons=SESSION_BUTTONS),
-    Kind("cc_pengingat_sejam", "Pengingat 1 jam", VISITOR,
+    Kind(PENGINGAT_SEJAM, "Pengingat 1 jam", VISITOR,
          ("nama", "jam_mulai", "tempat"), False,
          "Sekitar satu jam sebelum sesi (tidak dikirim bila sudah kurang dari 15 menit sebelum mulai).",
          session=True),
-    Kind("cc_umpan_balik", "Permintaan umpan balik", VISITOR,
+    Kind(UMPAN_BALIK, "Permintaan umpan balik", VISITOR,
          ("nama", "tanggal", "tautan"), False,
          "Setelah sesi selesai dan petugas mencatat pengunjung hadir.", session=True),
-    Kind("cc_tautan_status", "Tautan status dikirim ulang", VISITOR,
+    Kind(TAUTAN_STATUS, "Tautan status dikirim ulang", VISITOR,
          ("nama", "kode", "tautan_status"), True,
          "Saat pengunjung yang kehilangan tautan statusnya memintanya lagi di halaman status (kode "
          "pendaftaran dan nomor WhatsApp cocok); paling banyak 3 kali sehari per pendaftaran."),
-    Kind("cc_jadwal_konsultan", "Jadwal narasumber besok", CONSULTANT,
+    Kind(JADWAL_KONSULTAN, "Jadwal narasumber besok", CONSULTANT,
          ("nama", "tanggal", "jumlah", "daftar"), False,
          "Pukul 16.00 WIB sehari sebelumnya, ke setiap narasumber yang punya sesi besok."),
 )
@@ -105,21 +130,21 @@ BY_NAME = {k.name: k for k in KINDS}
 # (WhatsApp allows them for 24 hours after the visitor wrote), WhatsApp only, never to be registered.
 REPLY_WINDOW_HOURS = 24
 REPLY_KINDS: tuple[Kind, ...] = (
-    Kind("cc_balas_hadir", "Balasan: terima kasih sudah konfirmasi", VISITOR, (), True,
+    Kind(BALAS_HADIR, "Balasan: terima kasih sudah konfirmasi", VISITOR, (), True,
          "Setelah pengunjung menekan \"Saya hadir\".", session=True, reply="text"),
-    Kind("cc_balas_batal_tanya", "Balasan: yakin membatalkan?", VISITOR, (), True,
+    Kind(BALAS_BATAL_TANYA, "Balasan: yakin membatalkan?", VISITOR, (), True,
          "Setelah pengunjung menekan \"Batalkan\" atau menulis BATAL.", reply="buttons"),
-    Kind("cc_balas_batal_pilih", "Balasan: pendaftaran mana yang dibatalkan?", VISITOR, (), True,
+    Kind(BALAS_BATAL_PILIH, "Balasan: pendaftaran mana yang dibatalkan?", VISITOR, (), True,
          "Setelah pengunjung yang punya beberapa pendaftaran menulis BATAL.", reply="buttons"),
-    Kind("cc_balas_batal_tidak", "Balasan: sesi tetap", VISITOR, (), True,
+    Kind(BALAS_BATAL_TIDAK, "Balasan: sesi tetap", VISITOR, (), True,
          "Setelah pengunjung menekan \"Tidak\" pada pertanyaan pembatalan.", reply="text"),
-    Kind("cc_balas_pilih_tanggal", "Balasan: daftar tanggal", VISITOR, (), True,
+    Kind(BALAS_PILIH_TANGGAL, "Balasan: daftar tanggal", VISITOR, (), True,
          "Setelah pengunjung menekan \"Minta jadwal lain\".", reply="list"),
-    Kind("cc_balas_tautan", "Balasan: tautan status", VISITOR, (), True,
+    Kind(BALAS_TAUTAN, "Balasan: tautan status", VISITOR, (), True,
          "Setelah pengunjung menulis STATUS atau LINK.", reply="text"),
-    Kind("cc_balas_bantuan", "Balasan: petunjuk", VISITOR, (), True,
+    Kind(BALAS_BANTUAN, "Balasan: petunjuk", VISITOR, (), True,
          "Setelah pesan lain dari pengunjung; paling banyak sekali sehari per nomor.", reply="text"),
-    Kind("cc_balas_keadaan", "Balasan: keadaan terkini", VISITOR, (), True,
+    Kind(BALAS_KEADAAN, "Balasan: keadaan terkini", VISITOR, (), True,
          "Setelah tombol atau pesan tentang sesi/pendaftaran yang sudah berubah.", reply="text"),
 )
 BY_NAME.update({k.name: k for k in REPLY_KINDS})
@@ -172,11 +197,11 @@ def whatsapp_param(value: object) -> str:
 # --- broadcasts to past clients (services/broadcasts.py) -------------------------------------------
 # Not in KINDS: WhatsApp only (no e-mail part), category MARKETING, composed by staff. "nama" and
 # "tautan" are filled per recipient; the other parameters are the staff's text.
-BROADCAST_PREFIX = "cc_siaran_"
+BROADCAST_PREFIX = "cc_siaran_"  # the broadcast templates' names begin so
 BROADCAST_KINDS: tuple[Kind, ...] = (
-    Kind("cc_siaran_layanan", "Kabar layanan", VISITOR, ("nama", "keterangan", "tautan"), False,
+    Kind(SIARAN_LAYANAN, "Kabar layanan", VISITOR, ("nama", "keterangan", "tautan"), False,
          "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
-    Kind("cc_siaran_acara", "Undangan acara", VISITOR, ("nama", "acara", "tanggal", "tempat", "tautan"), False,
+    Kind(SIARAN_ACARA, "Undangan acara", VISITOR, ("nama", "acara", "tanggal", "tempat", "tautan"), False,
          "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
 )
 BY_NAME.update({k.name: k for k in BROADCAST_KINDS})

@@ -22,10 +22,12 @@ from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import team as team_store
+from . import catalog
 from . import ical, timing
 from .catalog import (BROADCAST_PREFIX, BY_NAME, CONSULTANT, DAYS, EMAIL, MONTHS, REPLY_WINDOW_HOURS, WHATSAPP,
                       ConfigError, Defer, Kind, Skip, days_text, format_reference, long_date, session_times)
-from .records import TOLD, dedupe_key, message_id_for
+from ..domain.message_status import TOLD
+from .records import dedupe_key, message_id_for
 from .render import Rendered, phrase, render_email, render_whatsapp, site
 
 LINK_WAIT = timedelta(hours=6)  # an online confirmation waits this long for the Zoom link...
@@ -164,7 +166,7 @@ def _visitor_context(reg, params: dict) -> dict:
 def _told(session_id: str, channel: str) -> bool:
     """Was the visitor told about this session on this channel (confirmation or change sent)?"""
     return any(outbox_store.status_of(message_id_for(dedupe_key(t, session_id, channel))) in TOLD
-               for t in ("cc_sesi_terjadwal", "cc_sesi_diubah"))
+               for t in (catalog.SESI_TERJADWAL, catalog.SESI_DIUBAH))
 
 
 def feedback_link(session_id: str, now: datetime) -> str:
@@ -364,29 +366,29 @@ def _state(i: Inputs, ctx: dict) -> None:
 
 
 ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {
-    "cc_balas_hadir": lambda i, ctx: None,
-    "cc_balas_batal_tanya": _confirm_cancel,
-    "cc_balas_batal_pilih": _pick_registration,
-    "cc_balas_batal_tidak": lambda i, ctx: None,
-    "cc_balas_pilih_tanggal": _day_list,
-    "cc_balas_tautan": _links,
-    "cc_balas_bantuan": lambda i, ctx: None,
-    "cc_balas_keadaan": _state,
+    catalog.BALAS_HADIR: lambda i, ctx: None,
+    catalog.BALAS_BATAL_TANYA: _confirm_cancel,
+    catalog.BALAS_BATAL_PILIH: _pick_registration,
+    catalog.BALAS_BATAL_TIDAK: lambda i, ctx: None,
+    catalog.BALAS_PILIH_TANGGAL: _day_list,
+    catalog.BALAS_TAUTAN: _links,
+    catalog.BALAS_BANTUAN: lambda i, ctx: None,
+    catalog.BALAS_KEADAAN: _state,
 }
 
 
 BUILDERS: dict[str, Callable[[Inputs], None]] = {
-    "cc_pendaftaran_diterima": _plain,
-    "cc_sesi_terjadwal": _scheduled,
-    "cc_sesi_diubah": _scheduled,
-    "cc_sesi_dibatalkan": _cancelled,
-    "cc_tanggal_baru_diterima": _new_days,
-    "cc_pendaftaran_dibatalkan": _plain,
-    "cc_tanggal_tidak_tersedia": _dates_unavailable,
-    "cc_pengingat_besok": _reminder,
-    "cc_pengingat_sejam": _reminder,
-    "cc_umpan_balik": _feedback_request,
-    "cc_jadwal_konsultan": _consultant_schedule,
+    catalog.PENDAFTARAN_DITERIMA: _plain,
+    catalog.SESI_TERJADWAL: _scheduled,
+    catalog.SESI_DIUBAH: _scheduled,
+    catalog.SESI_DIBATALKAN: _cancelled,
+    catalog.TANGGAL_BARU_DITERIMA: _new_days,
+    catalog.PENDAFTARAN_DIBATALKAN: _plain,
+    catalog.TANGGAL_TIDAK_TERSEDIA: _dates_unavailable,
+    catalog.PENGINGAT_BESOK: _reminder,
+    catalog.PENGINGAT_SEJAM: _reminder,
+    catalog.UMPAN_BALIK: _feedback_request,
+    catalog.JADWAL_KONSULTAN: _consultant_schedule,
 }
 
 
@@ -432,7 +434,7 @@ def build(record, data: Data, now: datetime) -> Built:
             raise Skip("pengunjung tidak memberi alamat e-mail" if email else "pengunjung tidak punya nomor WhatsApp")
         built = Built(kind, to, reg.name, reg.phone, _visitor_context(reg, params))
         session = data.session(record.session_id)
-        if kind.session and session is None and kind.name != "cc_tanggal_baru_diterima":
+        if kind.session and session is None and kind.name != catalog.TANGGAL_BARU_DITERIMA:
             raise Skip("sesi sudah tidak ada")
         builder_for(kind.name)(Inputs(built, record, params, data, now, reg, session))
 

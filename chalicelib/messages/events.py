@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from .. import clock
 from ..domain import rules
+from . import catalog
 from .catalog import EMAIL, VISITOR, WHATSAPP
 from .records import new_record
 
@@ -40,19 +41,19 @@ def on_registration_received(reg, now: datetime | None = None, estimate: str | N
     params = {"days": list(reg.days)}
     if estimate:
         params["estimate"] = estimate
-    return _visitor("cc_pendaftaran_diterima", reg, reg.reference, now, params=params)
+    return _visitor(catalog.PENDAFTARAN_DITERIMA, reg, reg.reference, now, params=params)
 
 
 def on_link_requested(reg, slot: str, now: datetime | None = None) -> list:
     """The private status link, sent again on the visitor's request; `slot` makes the id (one
     message per slot: the day's allowance is a condition of the write)."""
-    return _visitor("cc_tautan_status", reg, f"{reg.reference}#{slot}", now)
+    return _visitor(catalog.TAUTAN_STATUS, reg, f"{reg.reference}#{slot}", now)
 
 
 def on_session_scheduled(session, reg, now: datetime | None = None,
                          *, moved: bool = False) -> list:
     """A booking: "scheduled", or "changed" when it is the new half of a move by staff."""
-    template = "cc_sesi_diubah" if moved else "cc_sesi_terjadwal"
+    template = catalog.SESI_DIUBAH if moved else catalog.SESI_TERJADWAL
     return _visitor(template, reg, session.session_id, now, session_id=session.session_id)
 
 
@@ -64,7 +65,7 @@ def on_session_cancelled(session, reg, by: str, *, requeue: bool,
     params = {"by": by, "requeue": requeue}
     if moving:
         params["moving"] = True
-    return _visitor("cc_sesi_dibatalkan", reg, session.session_id, now, session_id=session.session_id,
+    return _visitor(catalog.SESI_DIBATALKAN, reg, session.session_id, now, session_id=session.session_id,
                     params=params, not_before=now + MOVE_GRACE if moving else None)
 
 
@@ -76,19 +77,19 @@ def on_new_days(reg, days: list[str], now: datetime | None = None,
                 released=None) -> list:
     """The visitor offered other dates (a scheduled session, if any, was released for them)."""
     now = now or clock.now()
-    return _visitor("cc_tanggal_baru_diterima", reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
+    return _visitor(catalog.TANGGAL_BARU_DITERIMA, reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
                     session_id=released.session_id if released else None, params={"days": list(days)})
 
 
 def on_registration_cancelled(reg, now: datetime | None = None) -> list:
     """The visitor cancelled a registration that had no session."""
-    return _visitor("cc_pendaftaran_dibatalkan", reg, reg.reference, now)
+    return _visitor(catalog.PENDAFTARAN_DIBATALKAN, reg, reg.reference, now)
 
 
 def on_expired(reg, now: datetime | None = None) -> list:
     """No offered day could be served: invite the visitor to offer new dates."""
     now = now or clock.now()
-    return _visitor("cc_tanggal_tidak_tersedia", reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
+    return _visitor(catalog.TANGGAL_TIDAK_TERSEDIA, reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
                     params={"days": list(reg.days)})
 
 

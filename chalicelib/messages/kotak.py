@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 
 from .. import clock
+from ..adapters.senders import provider_label
 from ..domain import replies, rules
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.references import normalize_reference
@@ -15,8 +16,8 @@ from ..store.paging import decode_cursor, encode_cursor
 from ..store.unit_of_work import Cancelled, UnitOfWork
 from .catalog import AUDIENCE_LABELS, BY_NAME, CHANNEL_LABELS, Defer, Skip, format_reference
 from .compose import Data, build, render
-from .records import FAILED, PENDING, STATUS_LABELS, UNKNOWN, UNKNOWN_WAIT_SECONDS
-from .senders import provider_label
+from ..domain.message_status import FAILED, PENDING, STATUS_LABELS, UNKNOWN
+from .records import UNKNOWN_WAIT_SECONDS
 
 PAGE_MAX = 100
 

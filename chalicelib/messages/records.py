@@ -32,7 +32,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from ..domain.message_status import DELIVERED, FAILED, READ, SENT, SKIPPED
 from ..store import outbox as store
+from . import catalog
 from .catalog import BY_NAME, CHANNELS
 
 PENDING = "pending"
@@ -57,16 +59,9 @@ UNKNOWN_WAIT_SECONDS = 15 * 60  # how long a status may take before an unknown s
 RETENTION_DAYS = store.RETENTION_DAYS
 
 MAX_ATTEMPTS = 6
-BASE_BACKOFF_SECONDS = 60
-MAX_BACKOFF_SECONDS = 3600
 
 # A broadcast message's status -> the broadcast counter it adds to (services/broadcasts.py).
 BROADCAST_COUNTERS = {SENT: "sent", DELIVERED: "delivered", READ: "read", FAILED: "failed", SKIPPED: "not_sent"}
-
-
-def backoff_seconds(attempts: int) -> int:
-    """Wait after `attempts` failed tries: 60, 120, 240, 480, 960 s ... at most an hour."""
-    return min(BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS)
 
 
 def dedupe_key(template: str, subject: str, channel: str) -> str:
@@ -93,7 +88,7 @@ def broadcast_counts(record, status: str, before: str | None = None) -> tuple[st
     """(broadcast id, counters to ADD) when a broadcast message moves to `status`, else None."""
     import json
 
-    if not (record.template or "").startswith("cc_siaran_") or status not in BROADCAST_COUNTERS:
+    if not (record.template or "").startswith(catalog.BROADCAST_PREFIX) or status not in BROADCAST_COUNTERS:
         return None
     try:
         broadcast_id = json.loads(record.params or "{}").get("broadcast")

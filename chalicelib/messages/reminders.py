@@ -18,6 +18,7 @@ from .. import clock
 from ..budget import Deadline
 from ..domain import rules
 from ..store import outbox as outbox_store
+from . import catalog
 from .catalog import CONSULTANT, EMAIL, VISITOR, WHATSAPP
 from .compose import Data
 from .records import new_record
@@ -58,14 +59,14 @@ def queue(now: datetime | None = None, *, deadline: Deadline | None = None) -> Q
         for s in data.sessions_of_day(day.isoformat()):
             summary.sessions += 1
             if s.status == rules.SESSION_SCHEDULED:
-                for kind in ("cc_pengingat_besok", "cc_pengingat_sejam"):
+                for kind in (catalog.PENGINGAT_BESOK, catalog.PENGINGAT_SEJAM):
                     at = moment(kind, s)
                     if now >= at - LOOKAHEAD and reminder_skip_reason(kind, s, max(now, at)) is None:
                         candidates.append((kind, s, at))
             elif s.status == rules.SESSION_ATTENDED:
                 end = session_end(s)
                 if end <= now <= end + FEEDBACK_LATE:
-                    candidates.append(("cc_umpan_balik", s, now))
+                    candidates.append((catalog.UMPAN_BALIK, s, now))
 
     data.prefetch_registrations(s.reference for _, s, _ in candidates)
     for kind, s, at in candidates:
@@ -85,7 +86,7 @@ def queue(now: datetime | None = None, *, deadline: Deadline | None = None) -> Q
                 continue
             channels = ([WHATSAPP] if c.phone else []) + ([EMAIL] if c.email else [])
             for channel in channels:
-                records.append(new_record("cc_jadwal_konsultan", channel, f"{consultant_id}#{tomorrow.isoformat()}",
+                records.append(new_record(catalog.JADWAL_KONSULTAN, channel, f"{consultant_id}#{tomorrow.isoformat()}",
                                           recipient_kind=CONSULTANT, now=now, consultant_id=consultant_id,
                                           params={"day": tomorrow.isoformat()}, not_before=at))
     _put_all(records, summary, deadline)

@@ -79,6 +79,7 @@ class Rendered:
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (title, payload): a template's quick replies
     interactive: dict | None = None  # a free-form answer's buttons or list (WhatsApp "interactive")
     reply: bool = False  # a free-form answer (text or interactive), not a template
+    reply_to: str | None = None  # an e-mail's Reply-To: the office's contact address
 
     def preview(self) -> dict:
         """What staff see of a sent message (stored on its record): the visitor's private status
@@ -148,7 +149,7 @@ def render_email(kind: Kind, ctx: dict, calendar: str | None = None) -> Rendered
     html = env().get_template("_email.html.j2").render(
         subject=subject, body=text_to_html(text), **site_context())
     return Rendered(kind.name, EMAIL, text + "\n", subject=subject, html=html, calendar=calendar,
-                    calendar_method=kind.calendar if calendar else None)
+                    calendar_method=kind.calendar if calendar else None, reply_to=site_context()["contact_email"])
 
 
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")

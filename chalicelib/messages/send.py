@@ -34,16 +34,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import clock, metrics, settings
+from .. import clock, settings
+from ..adapters import metrics, senders as providers
+from ..adapters.ports import MessageSender
+from ..adapters.send_errors import Paused, Retryable, SendError, Unknown
 from ..budget import Deadline
 from ..domain import rules
 from ..store import outbox as store
 from .catalog import ConfigError, Defer, Skip
 from .compose import Data, build, render
-from .records import (FAILED, MAX_ATTEMPTS, SENT, SKIPPED, UNKNOWN, UNKNOWN_WAIT_SECONDS, backoff_seconds,
-                      broadcast_counts)
+from ..domain.message_status import FAILED, SENT, SKIPPED, UNKNOWN
+from ..domain.retry import backoff_seconds
+from .records import MAX_ATTEMPTS, UNKNOWN_WAIT_SECONDS, broadcast_counts
 from .catalog import BROADCAST_KINDS
-from .senders import Paused, Retryable, SendError, Unknown, sender as sender_for
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +98,7 @@ class Channel:
     gone through, sends go one at a time, so a provider in trouble (429, 5xx, timeouts) gets one
     call at a time instead of a burst."""
 
-    def __init__(self, sender, workers: int):
+    def __init__(self, sender: MessageSender, workers: int):
         self.sender = sender
         self.slots = threading.BoundedSemaphore(workers)
         self.first = threading.Lock()
@@ -116,7 +119,7 @@ class Run:
     def channel(self, name: str) -> Channel:
         with self.lock:
             if name not in self.channels:
-                self.channels[name] = Channel(self.given.get(name) or sender_for(name), settings.send_workers(name))
+                self.channels[name] = Channel(self.given.get(name) or providers.for_channel(name), settings.send_workers(name))
             return self.channels[name]
 
 
@@ -191,9 +194,9 @@ def _send_in_time(record, run: Run, channel: Channel) -> str:
     if channel.throttled:
         return "deferred"
     sender = channel.sender
-    own = getattr(sender, "timeout_seconds", 15.0)
+    own = sender.timeout_seconds
     timeout = run.deadline.call_timeout(own, STORE_RESERVE_SECONDS)
-    if timeout is None or (not getattr(sender, "adjustable_timeout", False) and timeout < own):
+    if timeout is None or (not sender.adjustable_timeout and timeout < own):
         return "deferred"  # not enough time left to be sure of the answer: the next run sends it
     if record.claim:  # a run claimed it and died (a first send, or a send again after an unknown one)
         return _abandoned(record, run.now)
@@ -261,10 +264,7 @@ def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: f
         return _retry_or_fail(record, token, Retryable(f"pesan tidak dapat disiapkan: {type(exc).__name__}"), now)
 
     try:
-        if getattr(sender, "adjustable_timeout", False):
-            provider_id = sender.send(built.to, built.to_name, rendered, record.message_id, timeout=timeout)
-        else:
-            provider_id = sender.send(built.to, built.to_name, rendered, record.message_id)
+        provider_id = sender.send(built.to, built.to_name, rendered, record.message_id, timeout=timeout)
     except Unknown as exc:
         return _unknown(record, token, exc, now)
     except Paused as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..domain import rules
+from . import catalog
 from .catalog import (BROADCAST_KINDS, KINDS, LANGUAGE, AUDIENCE_LABELS, REPLY_KINDS, VISITOR, Kind, broadcast_sample,
                       days_text, long_date)
 from .render import phrase, render_whatsapp, whatsapp_body_for_meta
@@ -114,7 +115,7 @@ def sample_context(kind: Kind, *, online: bool = False) -> dict:
                          tautan_zoom="https://us06web.zoom.us/j/81234567890?pwd=abc" if online else None),
         "petunjuk": phrase("petunjuk", daring=online),
         "keterangan": phrase("keterangan_batal", oleh="kantor", antre=True)
-        if kind.name == "cc_sesi_dibatalkan" else phrase("keterangan_tanggal_baru", sesi_lama=None),
+        if kind.name == catalog.SESI_DIBATALKAN else phrase("keterangan_tanggal_baru", sesi_lama=None),
         "oleh": "kantor",
         "antre": True,
         "sesi_lama": None,

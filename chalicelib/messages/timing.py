@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from ..domain import rules
+from . import catalog
 
 DAY_BEFORE_AT = time(16, 0)  # WIB
 LOOKAHEAD = timedelta(minutes=30)  # > the 15-minute schedule: every moment is seen before it comes
@@ -39,9 +40,9 @@ def day_before_moment(day: date) -> datetime:
 
 
 def moment(kind: str, session) -> datetime:
-    if kind == "cc_pengingat_besok":
+    if kind == catalog.PENGINGAT_BESOK:
         return day_before_moment(date.fromisoformat(session.day))
-    if kind == "cc_pengingat_sejam":
+    if kind == catalog.PENGINGAT_SEJAM:
         return _start(session) - HOUR_BEFORE
     raise ValueError(kind)
 
@@ -49,7 +50,7 @@ def moment(kind: str, session) -> datetime:
 def reminder_skip_reason(kind: str, session, now: datetime) -> str | None:
     """Why a reminder should not go out at `now` (None: it may)."""
     at = moment(kind, session)
-    if kind == "cc_pengingat_besok":
+    if kind == catalog.PENGINGAT_BESOK:
         if rules.parse_utc_iso(session.created_at) > at:
             return "sesi dijadwalkan setelah waktu pengingat (konfirmasinya baru terkirim)"
         if now > at + DAY_BEFORE_LATE or now > _start(session) - DAY_BEFORE_MIN_LEAD:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from .. import clock, metrics
+from .. import clock
+from ..adapters import metrics, whatsapp_inbound
+from ..adapters.send_errors import OUTBOX_TAG
 from ..domain import json_input, rules
 from ..domain.errors import InputError
 from ..store import outbox as store
-from .records import DELIVERED, DELIVERY_RANK, FAILED, PENDING, READ, SENT, UNKNOWN, broadcast_counts
-from .senders import whatsapp
-from .senders.errors import OUTBOX_TAG
+from ..domain.message_status import DELIVERED, DELIVERY_RANK, FAILED, PENDING, READ, SENT, UNKNOWN
+from .records import broadcast_counts
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +67,21 @@ def apply_status(provider_message_id: str, status: str, error: str | None = None
     return "updated"
 
 
-def read_whatsapp(raw_body: bytes | None, signature: str | None) -> whatsapp.Parsed:
+def read_whatsapp(raw_body: bytes | None, signature: str | None) -> whatsapp_inbound.Parsed:
     """A signed WhatsApp webhook POST, checked and parsed: its statuses and the visitors' messages
     (services/whatsapp_inbox.py handles those). A malformed item is skipped and counted, so Meta
     never resends a whole batch for one odd item."""
-    app_secret, _ = whatsapp.webhook_settings()
-    if not whatsapp.verify_signature(raw_body, signature, app_secret):
+    app_secret, _ = whatsapp_inbound.webhook_settings()
+    if not whatsapp_inbound.verify_signature(raw_body, signature, app_secret):
         raise InputError({"_form": "Tanda tangan webhook tidak valid."}, 403)
     payload = json_input.loads(raw_body, json_input.WEBHOOK)  # not JSON, or absurdly deep or wide: 400
-    parsed = whatsapp.parse_webhook(payload)
+    parsed = whatsapp_inbound.parse_webhook(payload)
     if parsed.skipped:
         logger.warning("whatsapp webhook: %d malformed item(s) skipped", parsed.skipped)
     return parsed
 
 
-def apply_statuses(parsed: whatsapp.Parsed, now: datetime | None = None) -> int:
+def apply_statuses(parsed: whatsapp_inbound.Parsed, now: datetime | None = None) -> int:
     """Apply every delivery status; how many moved a record forward."""
     return sum(1 for s in parsed.statuses
                if apply_status(s.provider_message_id, s.status, s.error, now, record_id=s.record_id) == "updated")
@@ -114,8 +115,8 @@ def ses_event(detail: object, now: datetime | None = None) -> str:
 
 
 def whatsapp_handshake(mode: str | None, token: str | None, challenge: str | None) -> str:
-    _, verify_token = whatsapp.webhook_settings()
-    answer = whatsapp.handshake(mode, token, challenge, verify_token)
+    _, verify_token = whatsapp_inbound.webhook_settings()
+    answer = whatsapp_inbound.handshake(mode, token, challenge, verify_token)
     if answer is None:
         raise InputError({"_form": "Verifikasi webhook ditolak."}, 403)
     return answer

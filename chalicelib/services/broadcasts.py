@@ -39,7 +39,7 @@ from datetime import date, datetime, timedelta
 
 from .. import clock, settings
 from ..budget import Deadline
-from ..domain import counters, rules, validation
+from ..domain import counters, periods, rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..messages import catalog
 from ..messages.catalog import VISITOR, WHATSAPP
@@ -148,7 +148,7 @@ def _page(d: Draft, part: tuple[str, str], since: str, last_key: dict | None, si
 
 
 def _since(now: datetime) -> str:
-    return rules.to_utc_iso(privacy._months_back(now, privacy.retention_months()))
+    return rules.to_utc_iso(periods.months_back(now, privacy.retention_months()))
 
 
 def _opted_out(phones: set[str]) -> set[str]:
@@ -284,7 +284,7 @@ def list_view(start: date | None = None, end: date | None = None, all_time: dict
     items = store.between(f"B{start:%Y%m%d}", f"B{end:%Y%m%d}99") if start and end else store.between(None, None)
     if all_time is None:
         all_time = stats_store.read_periods([counters.ALL]).get(counters.ALL, {})
-    return [view(b, all_time.get(f"reg|camp|{campaign_code(b.broadcast_id)}", 0)) for b in items]
+    return [view(b, all_time.get(counters.reg_key(counters.BY_CAMPAIGN, campaign_code(b.broadcast_id)), 0)) for b in items]
 
 
 # --- the paced runner -------------------------------------------------------------------------------------

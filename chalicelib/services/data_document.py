@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ..domain import rules, validation
 from ..domain.references import format_reference
 from ..messages.catalog import BY_NAME, CHANNEL_LABELS, long_date
-from ..messages.records import STATUS_LABELS as MESSAGE_STATUSES
+from ..domain.message_status import STATUS_LABELS as MESSAGE_STATUSES
 from ..messages.render import site
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"

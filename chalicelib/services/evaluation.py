@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ..domain import counters as stats
-from ..domain import rules
+from ..domain import periods, rules
 from ..domain.counters import feedback_summary
 from ..domain.errors import InputError
 from ..store import campaigns as campaigns_store
@@ -53,25 +53,17 @@ def _labelled(counts: dict[str, int], labels: dict[str, str], keep_all: bool = T
 
 def _feedback_scopes(items: list[dict], scope: str) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    for key_field, value in stats.by_prefix(items, f"fb|{scope}|").items():
+    for key_field, value in stats.by_prefix(items, stats.feedback_key(scope)).items():
         key, field = key_field.rsplit("|", 1)
         out.setdefault(key, {})[field] = value
     return out
-
-
-def _months(start: date, end: date) -> list[str]:
-    months, y, m = [], end.year, end.month
-    while (y, m) >= (start.year, start.month):
-        months.append(f"{y:04d}-{m:02d}")
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return months
 
 
 def latest_comments(start: date, end: date, names: dict[str, str]) -> list[dict]:
     lo = rules.to_utc_iso(datetime.combine(start, datetime.min.time(), tzinfo=rules.WIB))
     hi = rules.to_utc_iso(datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=rules.WIB))
     out: list[dict] = []
-    for month in _months(start, end)[:COMMENT_MONTHS]:
+    for month in periods.months_desc(start, end)[:COMMENT_MONTHS]:
         for f in feedback_store.comments_page(month, lo, hi, COMMENT_PAGE):
             if f.improve:
                 out.append({"at": f.created_at, "session_day": f.session_day, "consultant_id": f.consultant_id,
@@ -97,19 +89,19 @@ def build(start: date, end: date) -> dict:
     campaign_records = campaigns_store.all()
 
     per_week = [{"week": stats.week_label(m), "start": m.isoformat(), "end": (m + timedelta(days=6)).isoformat(),
-                 "total": w.get("reg", 0),
-                 "by_service": {s: w.get(f"reg|svc|{s}", 0) for s in rules.SERVICES},
-                 "sessions": w.get("seat", 0), "attended": w.get("s|att", 0), "no_show": w.get("s|noshow", 0)}
+                 "total": w.get(stats.REG, 0),
+                 "by_service": {s: w.get(stats.reg_key(stats.BY_SERVICE, s), 0) for s in rules.SERVICES},
+                 "sessions": w.get(stats.SEAT, 0), "attended": w.get(stats.S_ATT, 0), "no_show": w.get(stats.S_NOSHOW, 0)}
                 for m, w in zip(mondays, weeks)]
 
-    by_campaign = stats.by_prefix(weeks, "reg|camp|")
+    by_campaign = stats.by_prefix(weeks, stats.reg_key(stats.BY_CAMPAIGN))
     campaign_names = {c.code: c.name for c in campaign_records}
-    kec = stats.by_prefix(weeks, "reg|kec|")
-    registered = stats.total(weeks, "reg")
+    kec = stats.by_prefix(weeks, stats.reg_key(stats.BY_KECAMATAN))
+    registered = stats.total(weeks, stats.REG)
 
-    attended_s, no_show_s = stats.total(weeks, "s|att"), stats.total(weeks, "s|noshow")
-    histogram = stats.by_prefix(weeks, "wait|")
-    taken = stats.total(weeks, "seat")
+    attended_s, no_show_s = stats.total(weeks, stats.S_ATT), stats.total(weeks, stats.S_NOSHOW)
+    histogram = stats.by_prefix(weeks, stats.WAIT_PREFIX)
+    taken = stats.total(weeks, stats.SEAT)
     offered = len(capacity.slots(first, last))
 
     fb_all = _feedback_scopes(weeks, "all").get("-", {})
@@ -120,11 +112,11 @@ def build(start: date, end: date) -> dict:
     campaign_rows = []
     for c in sorted(campaign_records, key=lambda c: c.created_at, reverse=True):
         row = campaigns.view(c, registrations=by_campaign.get(c.code, 0))
-        row["registrations_all_time"] = all_time.get(f"reg|camp|{c.code}", 0)
+        row["registrations_all_time"] = all_time.get(stats.reg_key(stats.BY_CAMPAIGN, c.code), 0)
         campaign_rows.append(row)
     for code in sorted(set(by_campaign) - set(campaign_names)):
         campaign_rows.append({"code": code, "name": None, "channel": None, "registrations": by_campaign[code],
-                              "registrations_all_time": all_time.get(f"reg|camp|{code}", 0), "posts": [],
+                              "registrations_all_time": all_time.get(stats.reg_key(stats.BY_CAMPAIGN, code), 0), "posts": [],
                               "interaction": {"likes": 0, "comments": 0, "questions": 0}, "unknown": True})
 
     return {
@@ -133,13 +125,13 @@ def build(start: date, end: date) -> dict:
         "registrations": {
             "total": registered,
             "per_week": per_week,
-            "by_service": _labelled(stats.by_prefix(weeks, "reg|svc|"), rules.SERVICES),
-            "by_mode": _labelled(stats.by_prefix(weeks, "reg|mode|"), rules.MODES),
-            "by_topic": _labelled(stats.by_prefix(weeks, "reg|top|"), rules.TOPICS),
-            "by_source": _labelled(stats.by_prefix(weeks, "reg|src|"), rules.SOURCE_LABELS),
+            "by_service": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_SERVICE)), rules.SERVICES),
+            "by_mode": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_MODE)), rules.MODES),
+            "by_topic": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_TOPIC)), rules.TOPICS),
+            "by_source": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_SOURCE)), rules.SOURCE_LABELS),
             "by_campaign": [{"code": code, "name": campaign_names.get(code), "count": n}
                             for code, n in sorted(by_campaign.items(), key=lambda kv: (-kv[1], kv[0]))],
-            "follow_ups": stats.total(weeks, "reg|fu"),
+            "follow_ups": stats.total(weeks, stats.REG_FOLLOW_UP),
         },
         "reach": {
             "kecamatan": [{"name": k, "count": kec.get(k, 0)} for k in rules.kecamatan_list()],
@@ -148,21 +140,21 @@ def build(start: date, end: date) -> dict:
         },
         "funnel": {
             "registered": registered,
-            "scheduled": stats.total(weeks, "sched"),
-            "attended": stats.total(weeks, "att"),
-            "feedback": stats.total(weeks, "fb"),
-            "cancelled": stats.total(weeks, "cancel"),
-            "expired_events": stats.total(weeks, "exp"),
+            "scheduled": stats.total(weeks, stats.SCHED),
+            "attended": stats.total(weeks, stats.ATT),
+            "feedback": stats.total(weeks, stats.FB),
+            "cancelled": stats.total(weeks, stats.CANCEL),
+            "expired_events": stats.total(weeks, stats.EXP),
         },
         "sessions": {
             "held_seats": taken,
             "attended": attended_s,
             "no_show": no_show_s,
             "no_show_rate": _ratio(no_show_s, attended_s + no_show_s),
-            "cancelled_by_visitor": stats.total(weeks, "s|cancel_v"),
-            "cancelled_by_office": stats.total(weeks, "s|cancel_o"),
-            "by_service": {s: stats.total(weeks, f"seat|svc|{s}") for s in rules.SERVICES},
-            "by_mode": {m: stats.total(weeks, f"seat|mode|{m}") for m in rules.MODES},
+            "cancelled_by_visitor": stats.total(weeks, stats.S_CANCEL_VISITOR),
+            "cancelled_by_office": stats.total(weeks, stats.S_CANCEL_OFFICE),
+            "by_service": {s: stats.total(weeks, stats.seat_key(stats.BY_SERVICE, s)) for s in rules.SERVICES},
+            "by_mode": {m: stats.total(weeks, stats.seat_key(stats.BY_MODE, m)) for m in rules.MODES},
             "waiting_days": {
                 "count": sum(histogram.values()),
                 "median": stats.percentile_days(histogram, 0.5),
@@ -195,13 +187,13 @@ def whatsapp_summary(weeks: list[dict]) -> dict:
     """What the visitors did from WhatsApp (services/whatsapp_inbox.py), in the sessions' weeks:
     confirmations, cancellations, seats given back and refilled from the queue at once (and how
     long that took), and the no-show rate of sessions confirmed vs not confirmed."""
-    att, noshow = stats.total(weeks, "s|att"), stats.total(weeks, "s|noshow")
-    att_c, noshow_c = stats.total(weeks, "s|att_conf"), stats.total(weeks, "s|noshow_conf")
-    refilled, refill_ms = stats.total(weeks, "s|refill"), stats.total(weeks, "s|refill_ms")
+    att, noshow = stats.total(weeks, stats.S_ATT), stats.total(weeks, stats.S_NOSHOW)
+    att_c, noshow_c = stats.total(weeks, stats.S_ATT_CONF), stats.total(weeks, stats.S_NOSHOW_CONF)
+    refilled, refill_ms = stats.total(weeks, stats.S_REFILL), stats.total(weeks, stats.S_REFILL_MS)
     return {
-        "confirmed": stats.total(weeks, "s|wa_confirm"),
-        "cancelled": stats.total(weeks, "s|cancel_wa"),
-        "cancelled_by_visitor": stats.total(weeks, "s|cancel_v"),
+        "confirmed": stats.total(weeks, stats.S_WA_CONFIRM),
+        "cancelled": stats.total(weeks, stats.S_CANCEL_WHATSAPP),
+        "cancelled_by_visitor": stats.total(weeks, stats.S_CANCEL_VISITOR),
         "refilled": refilled,
         "refill_seconds_avg": round(refill_ms / refilled / 1000, 1) if refilled else None,
         "confirmed_recorded": att_c + noshow_c,

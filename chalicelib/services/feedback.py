@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock, links
-from ..domain import counters, rules
+from ..domain import counters, periods, rules
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.feedback import ANSWERED, IMPROVE_MAX, validate_answers
 from ..domain.references import format_reference, new_reference, token_matches
@@ -174,7 +174,7 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
             session_day=session.day, satisfaction=answers.satisfaction, answered=answers.answered,
             helpfulness=answers.helpfulness, recommend=answers.recommend, improve=answers.improve,
             follow_up=follow_up.reference if follow_up is not None else None, created_at=created,
-            month=rules.wib_now(now).strftime("%Y-%m"))
+            month=periods.month_key(rules.wib_now(now)))
         uow = UnitOfWork("pengunjung", "umpan_balik.kirim", session.reference,
                          {"session": session_id, "follow_up": record.follow_up})
         sessions_store.check_status(uow, session_id, rules.SESSION_ATTENDED)

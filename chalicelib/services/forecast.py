@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .. import clock
-from ..domain import counters, rules, seats, validation
+from ..domain import counters, periods, rules, seats, validation
 from ..domain import forecast as fc
 from ..domain.allocation import allocate, earliest_start, request_priority
 from ..domain.errors import InputError
@@ -64,7 +64,7 @@ def _holidays(start: date, end: date) -> set[date]:
 
 def _patterns(today: date, holidays: set[date]) -> tuple:
     """How recent visitors chose: the positions of their days among the working days offered to them."""
-    months = {today.strftime("%Y-%m"), (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")}
+    months = {periods.month_key(today), periods.month_key(today.replace(day=1) - timedelta(days=1))}
     recent = sorted((r for m in months for r in registrations_store.of_month(m)),
                     key=lambda r: r.created_at, reverse=True)[:PATTERN_SAMPLE]
     out = []
@@ -84,18 +84,18 @@ def _rates(today: date, working_per_week: int = 5) -> tuple[float, dict]:
     monday = counters.week_start(today)
     weeks = {n: counters.week_key(monday - timedelta(days=7 * n)) for n in set(LEAVE_WEEKS) | set(ARRIVAL_WEEKS)}
     items = stats_store.read_periods(list(weeks.values()))
-    leave_reg = sum(items.get(weeks[n], {}).get("reg", 0) for n in LEAVE_WEEKS)
+    leave_reg = sum(items.get(weeks[n], {}).get(counters.REG, 0) for n in LEAVE_WEEKS)
     # Cancellations only: most registrations that expire offer new dates and wait on (the
     # forecast lets them), so counting expiries as leaving would promise too short a wait.
-    left = sum(items.get(weeks[n], {}).get("cancel", 0) for n in LEAVE_WEEKS)
+    left = sum(items.get(weeks[n], {}).get(counters.CANCEL, 0) for n in LEAVE_WEEKS)
     leave_rate = min(0.5, left / leave_reg) if leave_reg else 0.0
     arrivals = [items.get(weeks[n], {}) for n in ARRIVAL_WEEKS]
-    total = sum(a.get("reg", 0) for a in arrivals)
+    total = sum(a.get(counters.REG, 0) for a in arrivals)
     rates = {}
     for service in rules.SERVICES:
-        by_service = sum(a.get(f"reg|svc|{service}", 0) for a in arrivals)
+        by_service = sum(a.get(counters.reg_key(counters.BY_SERVICE, service), 0) for a in arrivals)
         for mode in rules.MODES:
-            share = sum(a.get(f"reg|mode|{mode}", 0) for a in arrivals) / total if total else 0.0
+            share = sum(a.get(counters.reg_key(counters.BY_MODE, mode), 0) for a in arrivals) / total if total else 0.0
             rates[(service, mode)] = by_service * share / (len(ARRIVAL_WEEKS) * working_per_week)
     return leave_rate, rates
 

@@ -2,17 +2,17 @@
 
 Each job works within a deadline (the Lambda invocation's time left, or the budget below outside
 Lambda), returns its summary as a dict (ids and counts only, never personal data), logs it, and
-emits the metrics its alarms watch (chalicelib/metrics.py).
+emits the metrics its alarms watch (chalicelib/adapters/metrics.py).
 """
 from __future__ import annotations
 
 import json
 import logging
 
-from .. import metrics
+from ..adapters import launcher, metrics
 from ..budget import Deadline
 from ..messages import reminders, send
-from . import allocation, broadcasts, forecast, launcher, meetings, privacy
+from . import allocation, broadcasts, forecast, meetings, privacy
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Booking only writes attributes of the session item, inside its own transaction (the states and
 rules are in domain/meetings.py). `run(now)` (the scheduled function `sync_meetings`) Queries the
-sparse GSI by_meeting_state for due work and talks to Zoom (services/zoom.py).
+sparse GSI by_meeting_state for due work and talks to Zoom (adapters/zoom.py).
 
 A session never gets two meetings:
   * a run claims the session with a conditional update (state and next-try exactly as it read
@@ -21,16 +21,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import clock, metrics, settings
+from .. import clock, settings
+from ..adapters import metrics, zoom
 from ..budget import Deadline
 from ..domain import rules
 from ..domain.errors import Conflict, NotFound
 from ..domain.meetings import (CLAIM_SECONDS, CREATING, DELETED, DUE_STATES, FAILED, READY, STATE_LABELS, TO_CREATE,
-                               TO_DELETE, TO_UPDATE, MAX_ATTEMPTS, backoff_seconds, join_link, marker, session_end)
+                               TO_DELETE, TO_UPDATE, MAX_ATTEMPTS, join_link, marker, session_end)
+from ..domain.retry import backoff_seconds
 from ..store import sessions as store
 from ..store import zoom_quota
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from . import team, zoom
+from . import team
 
 logger = logging.getLogger(__name__)
 
@@ -163,8 +165,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
             metrics.emit("ZoomFailures")
             summary.not_configured = True
             return summary
-    if hasattr(client, "deadline"):
-        client.deadline = deadline  # each Zoom call's timeout ends before the invocation does
+    client.deadline = deadline  # each Zoom call's timeout ends before the invocation does
     consultants = {c.consultant_id: c for c in team.list_consultants()}  # who hosts what, read once
     throttled = threading.Event()
     opened = threading.Event()  # slow start: one at a time until a call went through
@@ -259,7 +260,7 @@ def _matching(client, session, host: str | None = None) -> list[zoom.Meeting]:
 
 def _quota(client, host: Host, now: datetime) -> bool:
     """One of the host's create/update calls of the day (Zoom: 100 per user), as a write condition."""
-    if getattr(client, "local", False):
+    if client.local:
         return True
     return zoom_quota.take(host.user, now, zoom.DAILY_USER_LIMIT)
 
@@ -331,7 +332,7 @@ def _update(session, client, now: datetime, consultants: dict | None = None) -> 
         return "skipped"
     host = host_for(session, consultants)
     try:
-        if zoom.is_local_meeting(session.meeting_id) and not getattr(client, "local", False):
+        if zoom.is_local_meeting(session.meeting_id) and not client.local:
             raise zoom.MeetingGone("update: local demo meeting", status=404, code=3001)
         if not _quota(client, Host(session.meeting_host or "me"), now):
             return _tomorrow(session, now, token, TO_UPDATE, TO_UPDATE)
@@ -361,7 +362,7 @@ def _delete(session, client, now: datetime) -> str:
         return "skipped"
     try:
         if session.meeting_id:
-            if not zoom.is_local_meeting(session.meeting_id) or getattr(client, "local", False):
+            if not zoom.is_local_meeting(session.meeting_id) or client.local:
                 client.delete_meeting(session.meeting_id)
         else:
             for meeting in _matching(client, session):

@@ -43,10 +43,10 @@ from datetime import date, datetime, timedelta
 
 from .. import clock, settings
 from ..budget import Deadline
-from ..domain import replies, rules
+from ..domain import periods, replies, rules
 from ..domain.errors import Conflict, InputError
 from ..messages.catalog import VISITOR
-from ..messages.records import PENDING, SKIPPED
+from ..domain.message_status import PENDING, SKIPPED
 from ..store import audit as audit_store
 from ..store import broadcasts as broadcasts_store
 from ..store import feedback as feedback_store
@@ -338,12 +338,6 @@ def delete_for_visitor(r, payload: object, now: datetime | None = None) -> dict:
 
 # --- retention ---------------------------------------------------------------------------------------------
 
-def _months_back(moment: datetime, months: int) -> datetime:
-    y, m = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    day = min(moment.day, 28)
-    return moment.replace(year=y, month=m + 1, day=day)
-
-
 @dataclass
 class RetentionSummary:
     cutoff: str = ""
@@ -365,7 +359,7 @@ def run_retention(now: datetime | None = None, *, batch: int = RETENTION_BATCH,
     At most `batch` registrations per run: the next run goes on.
     """
     now = now or clock.now()
-    cutoff = rules.to_utc_iso(_months_back(now, retention_months()))
+    cutoff = rules.to_utc_iso(periods.months_back(now, retention_months()))
     summary = RetentionSummary(cutoff=cutoff)
     through = stats_store.watermark(RETENTION_KEY)
     lo = rules.to_utc_iso(rules.parse_utc_iso(through) - RETENTION_OVERLAP) if through else "0000"

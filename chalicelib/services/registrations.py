@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .. import clock, links, settings
-from ..domain import counters, rules, validation
+from ..domain import counters, periods, rules, validation
 from ..domain.errors import InputError, NotFound
 from ..domain.references import format_reference, hash_token, new_reference, normalize_reference, token_matches
 from ..messages import events
@@ -293,14 +293,6 @@ def staff_detail(raw_reference: str) -> dict:
     }
 
 
-def _months_desc(start: date, end: date) -> list[str]:
-    months, y, m = [], end.year, end.month
-    while (y, m) >= (start.year, start.month):
-        months.append(f"{y:04d}-{m:02d}")
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return months
-
-
 def staff_search(params: dict) -> dict:
     """`staff_list` from the fields of a query string or a JSON body (strings, or a number for limit)."""
     def text(name):
@@ -374,7 +366,7 @@ def staff_list(*, status=None, service=None, kecamatan=None, start: date | None 
     elif service:
         index, partitions, filters = "by_service", [service], {}
     else:
-        index, partitions, filters = "by_month", _months_desc(start, end), {}
+        index, partitions, filters = "by_month", periods.months_desc(start, end), {}
 
     state = decode_cursor(cursor) if cursor else {"p": 0, "k": None}
     items: list[dict] = []

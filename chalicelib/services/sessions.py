@@ -13,7 +13,8 @@ from ..store import feedback as feedback_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store.unit_of_work import UnitOfWork
-from . import booking, capacity, meetings, registrations, team, zoom
+from ..adapters import zoom
+from . import booking, capacity, meetings, registrations, team
 
 logger = logging.getLogger(__name__)
 

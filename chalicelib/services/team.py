@@ -25,7 +25,7 @@ from ..domain.service_calendar import (
 from ..domain.validation import parse_day
 from ..store import team as store
 from ..store.unit_of_work import MAX_ITEMS, Cancelled, UnitOfWork
-from . import cognito_users
+from ..adapters import cognito
 
 WEEKDAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat"]
 ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -134,7 +134,7 @@ def update_consultant(actor: str, consultant_id: str, payload: dict):
     uow.commit()
     if bool(before.active) != bool(record.active) or (not record.active and before.staff_email != record.staff_email):
         # Deactivated: their staff account is disabled and signed out everywhere (reactivated: enabled).
-        cognito_users.set_enabled(record.staff_email or before.staff_email, bool(record.active))
+        cognito.set_enabled(record.staff_email or before.staff_email, bool(record.active))
     return record
 
 

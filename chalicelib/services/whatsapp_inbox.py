@@ -28,12 +28,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .. import clock, links, metrics
+from .. import clock, links
+from ..adapters import metrics
+from ..adapters.whatsapp_inbound import Inbound
 from ..domain import counters, replies, rules
 from ..domain.errors import Conflict, InputError
+from ..messages import catalog
 from ..messages import events, send
 from ..messages.records import dedupe_key, message_id_for
-from ..messages.senders.whatsapp import Inbound
 from ..store import inbox as inbox_store
 from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
@@ -129,7 +131,7 @@ def _state(r: Reply, action: str, code: str, reg, session=None, **params) -> str
     reference = reg.reference if reg is not None else None
     session_id = session.session_id if session is not None else None
     return _only(r, r.record(action, "keadaan", reference=reference, session_id=session_id),
-                 [r.answer("cc_balas_keadaan", reference=reference, session_id=session_id, keadaan=code, **params)])
+                 [r.answer(catalog.BALAS_KEADAAN, reference=reference, session_id=session_id, keadaan=code, **params)])
 
 
 # --- buttons ---------------------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ def _confirm(r: Reply, p, reg, session, *, again: bool = False) -> str:
     uow = UnitOfWork(ACTOR, "sesi.konfirmasi_hadir", reg.reference, {"session": session.session_id, "lewat": "WhatsApp"})
     sessions_store.confirm_by_visitor(uow, session, rules.to_utc_iso(r.now))
     stats_store.add(uow, counters.visitor_confirmed(day=session.day))
-    outcome = _commit(r, uow, record, [r.answer("cc_balas_hadir", reference=reg.reference,
+    outcome = _commit(r, uow, record, [r.answer(catalog.BALAS_HADIR, reference=reg.reference,
                                                 session_id=session.session_id)])
     if outcome is not None:
         return outcome
@@ -197,7 +199,7 @@ def _ask_cancel(r: Reply, p, reg, session) -> str:
         session = sessions_store.get(reg.session_id, consistent=True)  # ask about the session it has now
     session_id = session.session_id if session is not None else None
     return _only(r, r.record(replies.BATAL, "ditanya", reference=reg.reference, session_id=session_id),
-                 [r.answer("cc_balas_batal_tanya", reference=reg.reference, session_id=session_id)])
+                 [r.answer(catalog.BALAS_BATAL_TANYA, reference=reg.reference, session_id=session_id)])
 
 
 def _cancel(r: Reply, p, reg, session) -> str:
@@ -223,7 +225,7 @@ def _cancel(r: Reply, p, reg, session) -> str:
 def _keep(r: Reply, p, reg, session) -> str:
     session_id = session.session_id if session is not None and session.status == rules.SESSION_SCHEDULED else None
     return _only(r, r.record(replies.BATAL_TIDAK, "tetap", reference=reg.reference, session_id=session_id),
-                 [r.answer("cc_balas_batal_tidak", reference=reg.reference, session_id=session_id)])
+                 [r.answer(catalog.BALAS_BATAL_TIDAK, reference=reg.reference, session_id=session_id)])
 
 
 def offered_days(reg, now: datetime) -> list[dict]:
@@ -244,7 +246,7 @@ def _list_days(r: Reply, p, reg, session) -> str:
         return changed
     session_id = session.session_id if session is not None else None
     return _only(r, r.record(replies.LAIN, "daftar_tanggal", reference=reg.reference, session_id=session_id),
-                 [r.answer("cc_balas_pilih_tanggal", reference=reg.reference, session_id=session_id,
+                 [r.answer(catalog.BALAS_PILIH_TANGGAL, reference=reg.reference, session_id=session_id,
                            offer=offered_days(reg, r.now))])
 
 
@@ -279,7 +281,7 @@ def _new_days(r: Reply, action: str, reg, picked: list[str], *, add: bool, in_re
     return _only(r, record)  # "Tanggal baru diterima" is the answer
 
 
-TOLD_AT_ONCE = ("cc_sesi_dibatalkan", "cc_pendaftaran_dibatalkan", "cc_tanggal_baru_diterima")
+TOLD_AT_ONCE = (catalog.SESI_DIBATALKAN, catalog.PENDAFTARAN_DIBATALKAN, catalog.TANGGAL_BARU_DITERIMA)
 
 
 def _send_told_at_once(r: Reply, reg, session=None) -> None:
@@ -287,9 +289,9 @@ def _send_told_at_once(r: Reply, reg, session=None) -> None:
     cancellation's own ids, and what the registration's index shows from the last minute (a
     message the index does not show yet goes at the next run)."""
     since = rules.to_utc_iso(r.now - timedelta(minutes=1))
-    ids = [message_id_for(dedupe_key("cc_pendaftaran_dibatalkan", reg.reference, "whatsapp"))]
+    ids = [message_id_for(dedupe_key(catalog.PENDAFTARAN_DIBATALKAN, reg.reference, "whatsapp"))]
     if session is not None:
-        ids.append(message_id_for(dedupe_key("cc_sesi_dibatalkan", session.session_id, "whatsapp")))
+        ids.append(message_id_for(dedupe_key(catalog.SESI_DIBATALKAN, session.session_id, "whatsapp")))
     ids += [x.message_id for x in outbox_store.of_reference(reg.reference)
             if x.due and x.channel == "whatsapp" and x.created_at >= since and x.template in TOLD_AT_ONCE]
     r.answers += list(dict.fromkeys(ids))
@@ -317,7 +319,7 @@ def _text(r: Reply) -> str:
         return _only(r, r.record(word, "mulai", reference=latest.reference if latest else None))
     if word == replies.STATUS:
         return _only(r, r.record(word, "tautan", reference=latest.reference if latest else None),
-                     [r.answer("cc_balas_tautan", reference=latest.reference if latest else None,
+                     [r.answer(catalog.BALAS_TAUTAN, reference=latest.reference if latest else None,
                                references=[x.reference for x in live[:MAX_CHOICES]])])
     if word == replies.BATAL:
         if not live:
@@ -327,7 +329,7 @@ def _text(r: Reply) -> str:
         choices = [{"reference": x.reference, "subject": x.session_id if x.status == rules.STATUS_SCHEDULED and
                     x.session_id else x.reference} for x in live[:MAX_CHOICES]]
         return _only(r, r.record(word, "ditanya", reference=latest.reference),
-                     [r.answer("cc_balas_batal_pilih", reference=latest.reference, choices=choices)])
+                     [r.answer(catalog.BALAS_BATAL_PILIH, reference=latest.reference, choices=choices)])
     for reg in live:
         if _asked_for_days(reg, r.now):
             words = replies.day_words(r.m.text, [date.fromisoformat(d["day"]) for d in offered_days(reg, r.now)])
@@ -352,7 +354,7 @@ def _help(r: Reply, reg) -> str:
     subject = f"{links.mac('wa-help:' + r.m.phone, 12)}#{day}"
     record = r.record(replies.BANTUAN, "bantuan", reference=reference)
     uow = UnitOfWork()
-    outcome = _commit(r, uow, record, [r.answer("cc_balas_bantuan", subject=subject, reference=reference)])
+    outcome = _commit(r, uow, record, [r.answer(catalog.BALAS_BANTUAN, subject=subject, reference=reference)])
     if outcome is not None:
         return outcome
     record.outcome = "bantuan_sudah"

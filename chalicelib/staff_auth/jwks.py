@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-import requests
-
+from ..adapters import jwks as jwks_http
 from .lazy import jwt
 from .errors import AuthError
 
@@ -99,7 +98,7 @@ class RemoteJwks:
         failure_backoff: float = JWKS_FAILURE_BACKOFF_SECONDS,
         algorithms: Sequence[str] = DEFAULT_ALGORITHMS,
         clock: Callable[[], float] = time.monotonic,
-        session: requests.Session | None = None,
+        fetch: Callable[[str, float], object] = jwks_http.fetch,
     ) -> None:
         self.url = url
         self.timeout = timeout
@@ -107,7 +106,7 @@ class RemoteJwks:
         self.failure_backoff = failure_backoff
         self.algorithms = tuple(algorithms)
         self._clock = clock
-        self._http = session if session is not None else requests
+        self._get = fetch
         self._keys: dict[str, jwt.PyJWK] | None = None
         self._last_attempt: float | None = None  # any fetch attempt
         self._last_refetch: float | None = None  # refetches caused by an unknown kid
@@ -117,15 +116,13 @@ class RemoteJwks:
         """Try to (re)load the key set; True on success. Caller holds the lock."""
         self._last_attempt = self._clock()
         try:
-            response = self._http.get(self.url, timeout=self.timeout, allow_redirects=False)
-            if response.status_code != 200:
-                raise ValueError(f"HTTP {response.status_code}")
-            keys = _usable_keys(response.json(), self.algorithms)
+            keys = _usable_keys(self._get(self.url, self.timeout), self.algorithms)
             if not keys:
                 raise ValueError("no usable keys")
-        except (requests.RequestException, ValueError) as exc:
+        except (jwks_http.Unavailable, ValueError) as exc:
             # The URL is public configuration; the exception type/short text is enough.
-            logger.warning("JWKS fetch from %s failed: %s", self.url, type(exc).__name__)
+            logger.warning("JWKS fetch from %s failed: %s", self.url,
+                           exc if isinstance(exc, jwks_http.Unavailable) else type(exc).__name__)
             return False
         self._keys = keys
         return True

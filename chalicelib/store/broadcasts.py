@@ -19,10 +19,7 @@ def all() -> list[BroadcastRecord]:  # noqa: A001 - the aggregate's "every broad
 
 
 def get(broadcast_id: str) -> BroadcastRecord | None:
-    try:
-        return BroadcastRecord.get(TEAM, broadcast_id)
-    except BroadcastRecord.DoesNotExist:
-        return None
+    return BroadcastRecord.get_or_none(TEAM, broadcast_id)
 
 
 def created_since(prefix: str) -> list[BroadcastRecord]:

@@ -12,10 +12,7 @@ def all() -> list[CampaignRecord]:  # noqa: A001 - the aggregate's "every campai
 
 
 def get(code: str) -> CampaignRecord | None:
-    try:
-        return CampaignRecord.get(TEAM, code)
-    except CampaignRecord.DoesNotExist:
-        return None
+    return CampaignRecord.get_or_none(TEAM, code)
 
 
 def build(code: str, **fields) -> CampaignRecord:

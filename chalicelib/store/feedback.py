@@ -10,10 +10,7 @@ LABEL = "feedback"
 
 
 def get(session_id: str, *, consistent: bool = True) -> FeedbackRecord | None:
-    try:
-        return FeedbackRecord.get(session_id, consistent_read=consistent)
-    except FeedbackRecord.DoesNotExist:
-        return None
+    return FeedbackRecord.get_or_none(session_id, consistent=consistent)
 
 
 def get_many(session_ids: Iterable[str]) -> dict[str, FeedbackRecord]:

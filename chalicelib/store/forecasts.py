@@ -20,8 +20,7 @@ def public_text(service: str, mode: str) -> str | None:
 
 
 def load(key: str) -> dict | None:
-    try:
-        item = ForecastRecord.get(key)
-    except ForecastRecord.DoesNotExist:
+    item = ForecastRecord.get_or_none(key)
+    if item is None:
         return None
     return {**json.loads(item.payload), "computed_at": item.computed_at}

@@ -31,10 +31,7 @@ def build(message_id: str, *, kind: str, text: str | None, action: str, outcome:
 
 
 def get(message_id: str) -> InboundRecord | None:
-    try:
-        return InboundRecord.get(message_id, consistent_read=True)
-    except InboundRecord.DoesNotExist:
-        return None
+    return InboundRecord.get_or_none(message_id, consistent=True)
 
 
 def add(uow: UnitOfWork, record: InboundRecord) -> None:

@@ -19,19 +19,15 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain import rules
+from ..domain.message_status import FAILED, PENDING, UNKNOWN
+from .conditions import failed_condition
 from .connection import connection
 from .models import TEAM, BroadcastRecord, OptOutRecord, OutboxRecord
 from .unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-PENDING = "pending"
-UNKNOWN = "unknown"
 RETENTION_DAYS = 180
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _actions(fields: dict) -> list:
@@ -85,7 +81,7 @@ def put_new(record: OutboxRecord) -> bool:
         record.save(condition=OutboxRecord.message_id.does_not_exist())
         return True
     except PutError as exc:
-        if _conditional_failed(exc):
+        if failed_condition(exc):
             return False
         raise
 
@@ -93,10 +89,7 @@ def put_new(record: OutboxRecord) -> bool:
 # --- reading ---------------------------------------------------------------------------------------------
 
 def get(message_id: str, *, consistent: bool = False) -> OutboxRecord | None:
-    try:
-        return OutboxRecord.get(message_id, consistent_read=consistent)
-    except OutboxRecord.DoesNotExist:
-        return None
+    return OutboxRecord.get_or_none(message_id, consistent=consistent)
 
 
 def status_of(message_id: str) -> str | None:
@@ -164,7 +157,7 @@ def claim(record: OutboxRecord, now: datetime, until: datetime, token: str) -> b
             & OutboxRecord.status.is_in(PENDING, UNKNOWN) & OutboxRecord.claim.does_not_exist()
             & (OutboxRecord.next_attempt_at == seen) & (OutboxRecord.next_attempt_at <= rules.to_utc_iso(now)))
     except UpdateError as exc:
-        if _conditional_failed(exc):
+        if failed_condition(exc):
             return False
         raise
     return True
@@ -184,7 +177,7 @@ def _change(record: OutboxRecord, fields: dict, condition, broadcast: tuple[str,
             record.update(actions=actions, condition=condition)
             return True
         except UpdateError as exc:
-            if _conditional_failed(exc):
+            if failed_condition(exc):
                 return False
             raise
     try:
@@ -221,7 +214,7 @@ def advance(record: OutboxRecord, fields: dict, allowed_from: tuple[str, ...],
     condition = OutboxRecord.status.is_in(*allowed_from)
     if in_flight:
         condition = (condition | ((OutboxRecord.status == PENDING) & (OutboxRecord.attempts > 0))
-                     | ((OutboxRecord.status == "failed") & OutboxRecord.provider_message_id.does_not_exist()))
+                     | ((OutboxRecord.status == FAILED) & OutboxRecord.provider_message_id.does_not_exist()))
     return _change(record, fields, condition, broadcast)
 
 
@@ -240,11 +233,7 @@ def scrub(record: OutboxRecord, fields: dict) -> None:
 # --- opt-outs ------------------------------------------------------------------------------------------
 
 def opted_out(phone: str) -> bool:
-    try:
-        OptOutRecord.get(phone)
-        return True
-    except OptOutRecord.DoesNotExist:
-        return False
+    return OptOutRecord.get_or_none(phone) is not None
 
 
 def opted_out_among(phones: Iterable[str]) -> set[str]:

@@ -51,11 +51,11 @@ def reconcile(phone_key: str, phone: str, now: datetime) -> int:
     Reads alone when nothing closed (the usual answer to a burst for one number: "full")."""
     still_open: set[str] = set()
     for attempt in range(RECONCILE_ATTEMPTS):
-        try:
-            record = PhoneLimitRecord.get(phone_key, consistent_read=True)
+        record = PhoneLimitRecord.get_or_none(phone_key, consistent=True)
+        if record is not None:
             version, condition = record.version, PhoneLimitRecord.version == record.version
             listed, counted = set(record.refs or ()), record.n
-        except PhoneLimitRecord.DoesNotExist:
+        else:
             version, condition = 0, PhoneLimitRecord.phone_key.does_not_exist()
             listed, counted = set(), None
         still_open = {ref for ref in listed if _is_open(ref)} | _open_by_index(phone)
@@ -79,10 +79,8 @@ def forget(phone_key: str) -> None:
 
 
 def _is_open(reference: str) -> bool:
-    try:
-        return Registration.get(reference, consistent_read=True).status in rules.OPEN_STATUSES
-    except Registration.DoesNotExist:
-        return False
+    record = Registration.get_or_none(reference, consistent=True)
+    return record is not None and record.status in rules.OPEN_STATUSES
 
 
 def _open_by_index(phone: str) -> set[str]:

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from pynamodb.attributes import UnicodeAttribute
 
-from ..domain import rules
+from ..domain import periods, rules
 from ..domain.references import hash_token
 from .models import IdempotencyRecord, Registration
 from .unit_of_work import UnitOfWork
@@ -34,7 +34,7 @@ def build(reference: str, token: str, now: datetime, *, days, **fields) -> Regis
     created = rules.to_utc_iso(now)
     return Registration(
         reference, token_hash=hash_token(token), status=rules.STATUS_WAITING, created_at=created,
-        created_month=rules.wib_now(now).strftime("%Y-%m"), queued_at=rules.to_utc_iso_precise(now),
+        created_month=periods.month_key(rules.wib_now(now)), queued_at=rules.to_utc_iso_precise(now),
         updated_at=created, name_search=fields["name"].casefold(), days=[d.isoformat() for d in days], **fields)
 
 
@@ -51,10 +51,8 @@ def add_idempotency(uow: UnitOfWork, key: str, answer: dict, now: datetime, labe
 
 def replay(key: str) -> dict | None:
     """The first answer stored under an idempotency key, or None."""
-    try:
-        return json.loads(IdempotencyRecord.get(key, consistent_read=True).response)
-    except IdempotencyRecord.DoesNotExist:
-        return None
+    record = IdempotencyRecord.get_or_none(key, consistent=True)
+    return json.loads(record.response) if record else None
 
 
 # --- changing ----------------------------------------------------------------------------------------
@@ -94,10 +92,7 @@ def anonymise(registration: Registration, stamp: str, removed: str) -> None:
 def get(reference: str | None, *, consistent: bool = False) -> Registration | None:
     if not reference:
         return None
-    try:
-        return Registration.get(reference, consistent_read=consistent)
-    except Registration.DoesNotExist:
-        return None
+    return Registration.get_or_none(reference, consistent=consistent)
 
 
 def get_many(references: Iterable[str]) -> dict[str, Registration]:

@@ -7,14 +7,11 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DeleteError, PutError
 
 from ..domain import rules
+from .conditions import failed_condition
 from .models import RunRecord
 
 KEEP = timedelta(days=30)
 COUNTS = ("waiting", "booked", "conflicts", "expired")
-
-
-def failed_condition(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def create(run_id: str, kind: str, requested_by: str | None, status: str, now: datetime) -> RunRecord:
@@ -26,10 +23,7 @@ def create(run_id: str, kind: str, requested_by: str | None, status: str, now: d
 
 
 def get(run_id: str) -> RunRecord | None:
-    try:
-        return RunRecord.get(run_id, consistent_read=True)
-    except RunRecord.DoesNotExist:
-        return None
+    return RunRecord.get_or_none(run_id, consistent=True)
 
 
 def record_progress(run_id: str, kind: str, status: str, counts: dict, now: datetime, *, finished: bool = False,

@@ -15,6 +15,7 @@ from pynamodb.exceptions import UpdateError
 
 from ..domain import meetings, rules
 from ..domain.audit_text import when
+from .conditions import failed_condition
 from .models import LockRecord, NoteRecord, SessionRecord
 from .unit_of_work import UnitOfWork
 
@@ -31,10 +32,7 @@ def _actions(fields: dict) -> list:
 def get(session_id: str | None, *, consistent: bool = False) -> SessionRecord | None:
     if not session_id:
         return None
-    try:
-        return SessionRecord.get(session_id, consistent_read=consistent)
-    except SessionRecord.DoesNotExist:
-        return None
+    return SessionRecord.get_or_none(session_id, consistent=consistent)
 
 
 def get_many(session_ids: Iterable[str]) -> list[SessionRecord]:
@@ -147,7 +145,7 @@ def change_meeting(session: SessionRecord, fields: dict, *, as_read: bool = Fals
         session.update(actions=_actions(fields), condition=condition)
         return True
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if failed_condition(exc):
             return False
         raise
 
@@ -161,10 +159,7 @@ def retry_failed_meeting(uow: UnitOfWork, session: SessionRecord, state: str, st
 # --- notes -------------------------------------------------------------------------------------------------
 
 def note(session_id: str) -> NoteRecord | None:
-    try:
-        return NoteRecord.get(session_id)
-    except NoteRecord.DoesNotExist:
-        return None
+    return NoteRecord.get_or_none(session_id)
 
 
 def notes_of(session_ids: Iterable[str]) -> list[NoteRecord]:

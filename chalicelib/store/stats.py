@@ -63,10 +63,8 @@ def read_periods(periods: list[str]) -> dict[str, dict[str, int]]:
 
 def watermark(period: str) -> str | None:
     """The `through` mark of a bookkeeping item (e.g. RETENTION), or None."""
-    try:
-        return StatsRecord.get(period, consistent_read=True).through
-    except StatsRecord.DoesNotExist:
-        return None
+    record = StatsRecord.get_or_none(period, consistent=True)
+    return record.through if record else None
 
 
 def set_watermark(period: str, through: str) -> None:

@@ -21,10 +21,7 @@ def consultants() -> list[ConsultantRecord]:
 
 
 def consultant(consultant_id: str) -> ConsultantRecord | None:
-    try:
-        return ConsultantRecord.get(TEAM, consultant_id)
-    except ConsultantRecord.DoesNotExist:
-        return None
+    return ConsultantRecord.get_or_none(TEAM, consultant_id)
 
 
 def build_consultant(consultant_id: str, **fields) -> ConsultantRecord:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import UpdateError
 
 from ..domain import rules
+from .conditions import failed_condition
 from .models import RunRecord
-from .runs import failed_condition
 
 KIND = "zoomquota"
 
@@ -38,7 +38,5 @@ def take(host: str, now: datetime, limit: int) -> bool:
 
 
 def used(host: str, now: datetime) -> int:
-    try:
-        return int(RunRecord.get(_key(host, now)).n or 0)
-    except RunRecord.DoesNotExist:
-        return 0
+    record = RunRecord.get_or_none(_key(host, now))
+    return int(record.n or 0) if record else 0

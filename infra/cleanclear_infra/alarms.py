@@ -10,7 +10,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 
 from .settings import StageSettings
 
-# Custom metrics the app emits (chalicelib/metrics.py: CloudWatch embedded metric format), with
+# Custom metrics the app emits (chalicelib/adapters/metrics.py: CloudWatch embedded metric format), with
 # exactly one dimension Stage. Each of these raises an alarm at any value >= 1 in 5 minutes.
 CUSTOM_METRIC_NAMESPACE = "CleanClear"
 CUSTOM_METRICS = {

@@ -45,7 +45,7 @@ def app_access_policy(stack, table_arns: list[str], email_identity_arn: str, mai
             # SES v2 SendEmail; raw content (the iCalendar invitations) is authorised as
             # SendRawEmail. Only from SES_FROM_ADDRESS (pass it as FromEmailAddress).
             # A consultant deactivated on the team page loses their account at once
-            # (services/cognito_users.py): disabled, signed out everywhere; enabled again
+            # (adapters/cognito.py): disabled, signed out everywhere; enabled again
             # when reactivated. Only on this pool.
             iam.PolicyStatement(
                 sid="DisableDeactivatedStaff",

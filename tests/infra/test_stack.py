@@ -622,7 +622,7 @@ def test_alarms_on_every_function_and_on_the_app_metrics(template):
     # The paused-WhatsApp alarm says what to do, not only what happened.
     assert "new System User token" in custom["WhatsAppPaused"]["AlarmDescription"]
     for alarm in custom.values():
-        # exactly the dimension chalicelib/metrics.py writes, or the alarm never sees the metric
+        # exactly the dimension chalicelib/adapters/metrics.py writes, or the alarm never sees the metric
         assert alarm["Dimensions"] == [{"Name": "Stage", "Value": "prod"}]
         assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
@@ -717,12 +717,12 @@ def test_secrets_are_placeholders_with_a_generated_verify_token_and_signing_key(
 
 
 def test_the_functions_read_the_secrets_under_the_names_the_app_uses():
-    """secrets_store.get(NAME, …) reads <NAME>_SECRET_ARN: every NAME the app asks for has one."""
+    """secrets_manager.get(NAME, …) reads <NAME>_SECRET_ARN: every NAME the app asks for has one."""
     import re
 
     names = set()
     for path in [REPO / "app.py", *sorted((REPO / "chalicelib").rglob("*.py"))]:
-        names |= set(re.findall(r"secrets_store\.get\(\s*[\"']([A-Z_]+)[\"']", path.read_text()))
+        names |= set(re.findall(r"secrets_manager\.get\(\s*[\"']([A-Z_]+)[\"']", path.read_text()))
     assert {"ZOOM", "WHATSAPP", "APP"} <= names
     assert {f"{n}_SECRET_ARN" for n in names} <= set(APP_ENV)
 
@@ -877,7 +877,7 @@ def test_every_emitted_metric_is_alarmed_or_deliberately_not():
     _infra_importable()
     from cleanclear_infra import stack
 
-    from chalicelib import metrics
+    from chalicelib.adapters import metrics
 
     emitted = _emitted_metrics()
     assert {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused"} <= set(emitted)
@@ -893,7 +893,7 @@ def test_every_emitted_metric_is_alarmed_or_deliberately_not():
 
 
 def test_metrics_emit_writes_the_metric_the_alarm_watches(monkeypatch, capsys):
-    from chalicelib import metrics
+    from chalicelib.adapters import metrics
 
     monkeypatch.setenv("STAGE", "prod")
     metrics.emit("ZoomFailures")

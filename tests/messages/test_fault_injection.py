@@ -24,7 +24,7 @@ from chalicelib import clock
 from chalicelib.domain import rules
 from chalicelib.messages import events
 from chalicelib.messages import send as outbox
-from chalicelib.messages.senders import whatsapp
+from chalicelib.adapters import whatsapp_inbound
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store.models import OutboxRecord
 from tests.support.messages import (
@@ -147,7 +147,7 @@ def _deliver(client, channel: str, record_id: str, provider_id: str) -> None:
                 {"id": provider_id, "status": status, "timestamp": "1794000000", "recipient_id": "6281300000000",
                  "biz_opaque_callback_data": record_id} for status in ("sent", "delivered")]}}]}]}).encode()
         headers = {"Content-Type": "application/json",
-                   "X-Hub-Signature-256": whatsapp.signature_for(raw, WA_ENV["WHATSAPP_APP_SECRET"])}
+                   "X-Hub-Signature-256": whatsapp_inbound.signature_for(raw, WA_ENV["WHATSAPP_APP_SECRET"])}
         assert client.http.post("/webhooks/whatsapp", headers=headers, body=raw).status_code == 200
     else:
         for kind, detail_type in (("Send", "Email Sent"), ("Delivery", "Email Delivered")):
@@ -207,7 +207,7 @@ def providers_env(monkeypatch, tmp_path):
 
 
 def _run(client, monkeypatch, seed: int, lose_statuses: float):
-    from chalicelib.messages.senders import ses as email_ses
+    from chalicelib.adapters import ses as email_ses
 
     providers = Providers(seed, lose_statuses=lose_statuses)
     monkeypatch.setattr(email_ses.SesSender, "client", property(lambda self: providers))

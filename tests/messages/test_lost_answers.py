@@ -13,7 +13,7 @@ from chalicelib.domain import rules
 from chalicelib.messages import events
 from chalicelib.messages import records as outbox_records
 from chalicelib.messages import send as outbox
-from chalicelib.messages.senders import whatsapp
+from chalicelib.adapters import whatsapp_inbound
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store.models import BroadcastRecord, OutboxRecord
 from tests.support.messages import (
@@ -48,7 +48,7 @@ def _statuses(*items) -> bytes:
 
 def _post(client, raw):
     headers = {"Content-Type": "application/json",
-               "X-Hub-Signature-256": whatsapp.signature_for(raw, WA_ENV["WHATSAPP_APP_SECRET"])}
+               "X-Hub-Signature-256": whatsapp_inbound.signature_for(raw, WA_ENV["WHATSAPP_APP_SECRET"])}
     return client.http.post("/webhooks/whatsapp", headers=headers, body=raw)
 
 
@@ -84,7 +84,7 @@ def _accepted_then_timeout(request):
 
 def test_an_accepted_send_whose_answer_was_lost_is_settled_by_its_status(client, aws, wa_env, monkeypatch):
     emitted = []
-    monkeypatch.setattr("chalicelib.metrics.emit", lambda name, *a, **k: emitted.append(name))
+    monkeypatch.setattr("chalicelib.adapters.metrics.emit", lambda name, *a, **k: emitted.append(name))
     message_id = _one_pending()
     summary, bodies = _send_with(_accepted_then_timeout)
     assert summary.unknown == 1 and summary.retry == 0
@@ -240,7 +240,7 @@ class TimingOutSes:
 ])
 def test_ses_events_settle_an_email_whose_answer_was_lost(client, aws, monkeypatch, tmp_path, kind, detail_type,
                                                            extra, status):
-    from chalicelib.messages.senders import ses as email_ses
+    from chalicelib.adapters import ses as email_ses
 
     monkeypatch.setenv("SES_FROM_ADDRESS", "klinik@cleanclear.example.go.id")
     monkeypatch.setenv("SES_CONFIGURATION_SET", "cleanclear-dev")

@@ -10,7 +10,8 @@ import pytest
 import requests
 import responses
 
-from chalicelib import clock, metrics
+from chalicelib import clock
+from chalicelib.adapters import metrics
 from chalicelib.budget import Deadline
 from chalicelib.domain import meetings as zoom_sync
 from chalicelib.domain import rules
@@ -352,7 +353,7 @@ class FakeSes:
     (["timeout"], "unknown", outbox_records.MAX_ATTEMPTS),
 ])
 def test_ses_faults_end_sent_once_or_failed(aws, monkeypatch, tmp_path, script, status, calls, failed_metric):
-    from chalicelib.messages.senders import ses as email_ses
+    from chalicelib.adapters import ses as email_ses
 
     monkeypatch.setenv("SES_FROM_ADDRESS", "klinik@cleanclear.example.go.id")
     monkeypatch.setenv("LOCAL_OUTBOX_DIR", str(tmp_path))
@@ -374,8 +375,10 @@ def test_overlapping_runs_send_each_message_once(aws, local_outbox):
     _visitors(4, now)
     sends = []
 
-    class Counting:
-        def send(self, to, to_name, rendered, message_id):
+    class Counting:  # a ports.MessageSender
+        label, timeout_seconds, adjustable_timeout = "counting", 1.0, False
+
+        def send(self, to, to_name, rendered, message_id, timeout=None):
             sends.append(message_id)
             return f"wamid.{len(sends)}"
 
@@ -619,9 +622,9 @@ def test_feedback_request_after_an_attended_session_but_not_to_an_opted_out_numb
 # --- webhooks through the API ---------------------------------------------------------------------------
 
 def _signed(raw, secret=WA_ENV["WHATSAPP_APP_SECRET"]):
-    from chalicelib.messages.senders import whatsapp
+    from chalicelib.adapters import whatsapp_inbound
 
-    return {"Content-Type": "application/json", "X-Hub-Signature-256": whatsapp.signature_for(raw, secret)}
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": whatsapp_inbound.signature_for(raw, secret)}
 
 
 def test_webhook_handshake(client, wa_env):

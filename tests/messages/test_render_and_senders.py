@@ -13,9 +13,11 @@ import requests
 import responses
 from jinja2 import UndefinedError
 
-from chalicelib.messages import catalog, ical, render, senders, templates_doc
-from chalicelib.messages.senders import whatsapp
-from chalicelib.messages.senders.ses import build_mime
+from chalicelib.adapters import send_errors, senders
+from chalicelib.messages import catalog, ical, render, templates_doc
+from chalicelib.adapters import whatsapp_cloud as whatsapp
+from chalicelib.adapters import whatsapp_inbound
+from chalicelib.adapters.ses import build_mime
 from tests.support.messages import GRAPH_URL, WA_ENV, wa_error, wa_ok
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,13 +194,13 @@ def test_whatsapp_template_request_shape_and_success():
 
 
 @pytest.mark.parametrize("status,body,headers,kind,retry_after,throttled", [
-    (400, wa_error(131026, "Message undeliverable"), {}, senders.Permanent, None, False),
-    (400, wa_error(132001, "Template name does not exist in the translation"), {}, senders.Permanent, None, False),
-    (401, wa_error(190, "Error validating access token: Session has expired"), {}, senders.Paused, None, False),
-    (429, wa_error(130429, "Rate limit hit"), {"Retry-After": "120"}, senders.Retryable, 120.0, True),
-    (400, wa_error(131056, "(Business Account, Consumer Account) pair rate limit hit"), {}, senders.Retryable, None, True),
-    (500, wa_error(131000, "Something went wrong"), {}, senders.Retryable, None, False),
-    (503, {"error": {"message": "Service unavailable", "code": 2}}, {}, senders.Retryable, None, False),
+    (400, wa_error(131026, "Message undeliverable"), {}, send_errors.Permanent, None, False),
+    (400, wa_error(132001, "Template name does not exist in the translation"), {}, send_errors.Permanent, None, False),
+    (401, wa_error(190, "Error validating access token: Session has expired"), {}, send_errors.Paused, None, False),
+    (429, wa_error(130429, "Rate limit hit"), {"Retry-After": "120"}, send_errors.Retryable, 120.0, True),
+    (400, wa_error(131056, "(Business Account, Consumer Account) pair rate limit hit"), {}, send_errors.Retryable, None, True),
+    (500, wa_error(131000, "Something went wrong"), {}, send_errors.Retryable, None, False),
+    (503, {"error": {"message": "Service unavailable", "code": 2}}, {}, send_errors.Retryable, None, False),
 ])
 @responses.activate
 def test_whatsapp_errors_are_classified(status, body, headers, kind, retry_after, throttled):
@@ -213,16 +215,16 @@ def test_whatsapp_errors_are_classified(status, body, headers, kind, retry_after
 def test_whatsapp_no_answer_after_sending_is_unknown_but_no_connection_is_retryable():
     client = whatsapp.WhatsAppClient("t", "1098765432")
     responses.post(GRAPH_URL, body=requests.ReadTimeout("read timed out"))
-    with pytest.raises(senders.Unknown, match="ReadTimeout"):
+    with pytest.raises(send_errors.Unknown, match="ReadTimeout"):
         client.send_template("+62813", "cc_umpan_balik", ["x"])
     responses.replace(responses.POST, GRAPH_URL, body=requests.ConnectionError("connection reset by peer"))
-    with pytest.raises(senders.Unknown):
+    with pytest.raises(send_errors.Unknown):
         client.send_template("+62813", "cc_umpan_balik", ["x"])
     responses.replace(responses.POST, GRAPH_URL, json={"messaging_product": "whatsapp"})  # 200, but no id
-    with pytest.raises(senders.Unknown):
+    with pytest.raises(send_errors.Unknown):
         client.send_template("+62813", "cc_umpan_balik", ["x"])
     responses.replace(responses.POST, GRAPH_URL, body=requests.ConnectTimeout("connect timed out"))
-    with pytest.raises(senders.Retryable):
+    with pytest.raises(send_errors.Retryable):
         client.send_template("+62813", "cc_umpan_balik", ["x"])
 
 
@@ -236,7 +238,7 @@ def test_whatsapp_refused_connection_is_retryable():
     client = whatsapp.WhatsAppClient("t", "1098765432")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WHATSAPP_API_BASE", f"http://127.0.0.1:{port}")
-        with pytest.raises(senders.Retryable, match="tidak terhubung"):
+        with pytest.raises(send_errors.Retryable, match="tidak terhubung"):
             client.send_template("+62813", "cc_umpan_balik", ["x"])
 
 
@@ -249,7 +251,7 @@ def test_every_whatsapp_message_names_its_outbox_record():
 
 
 def test_error_texts_carry_no_phone_numbers_or_addresses():
-    err = senders.Permanent("WhatsApp: recipient +62 813-2000-0001 (nur@example.org) not allowed", status=400, code=131030)
+    err = send_errors.Permanent("WhatsApp: recipient +62 813-2000-0001 (nur@example.org) not allowed", status=400, code=131030)
     assert "813" not in err.short() and "@" not in err.short()
 
 
@@ -259,18 +261,18 @@ def test_the_local_provider_is_used_only_without_credentials(monkeypatch, tmp_pa
     monkeypatch.delenv("WHATSAPP_SECRET_ARN", raising=False)
     monkeypatch.delenv("SES_FROM_ADDRESS", raising=False)
     monkeypatch.setenv("LOCAL_OUTBOX_DIR", str(tmp_path))
-    assert type(senders.sender("whatsapp")).__name__ == "LocalOutbox"
-    assert type(senders.sender("email")).__name__ == "LocalOutbox"
+    assert type(senders.for_channel("whatsapp")).__name__ == "LocalOutbox"
+    assert type(senders.for_channel("email")).__name__ == "LocalOutbox"
     monkeypatch.setenv("SES_FROM_ADDRESS", "klinik@cleanclear.example.go.id")
-    assert type(senders.sender("email")).__name__ == "SesSender"
+    assert type(senders.for_channel("email")).__name__ == "SesSender"
     for key, value in WA_ENV.items():
         monkeypatch.setenv(key, value)
-    assert isinstance(senders.sender("whatsapp"), whatsapp.WhatsAppClient)
+    assert isinstance(senders.for_channel("whatsapp"), whatsapp.WhatsAppClient)
     for key in WA_ENV:
         monkeypatch.delenv(key)
     monkeypatch.delenv("LOCAL_OUTBOX_DIR")
-    with pytest.raises(senders.Retryable, match="belum dikonfigurasi"):
-        senders.sender("whatsapp").send("+62813", "x", None, "M-1")
+    with pytest.raises(send_errors.Retryable, match="belum dikonfigurasi"):
+        senders.for_channel("whatsapp").send("+62813", "x", None, "M-1")
 
 
 # --- webhook signature and handshake (pure) ------------------------------------------------------------
@@ -278,18 +280,18 @@ def test_the_local_provider_is_used_only_without_credentials(monkeypatch, tmp_pa
 def test_signature_is_the_hmac_of_the_raw_body():
     raw = b'{"object":"whatsapp_business_account","entry":[]}'
     good = "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
-    assert whatsapp.verify_signature(raw, good, "s3cret")
-    assert not whatsapp.verify_signature(raw + b" ", good, "s3cret")
-    assert not whatsapp.verify_signature(raw, good.replace("sha256=", "sha1="), "s3cret")
-    assert not whatsapp.verify_signature(raw, None, "s3cret")
-    assert not whatsapp.verify_signature(raw, good, None)
+    assert whatsapp_inbound.verify_signature(raw, good, "s3cret")
+    assert not whatsapp_inbound.verify_signature(raw + b" ", good, "s3cret")
+    assert not whatsapp_inbound.verify_signature(raw, good.replace("sha256=", "sha1="), "s3cret")
+    assert not whatsapp_inbound.verify_signature(raw, None, "s3cret")
+    assert not whatsapp_inbound.verify_signature(raw, good, None)
 
 
 def test_handshake_echoes_the_challenge_only_for_the_right_token():
-    assert whatsapp.handshake("subscribe", "tok", "1158201444", "tok") == "1158201444"
-    assert whatsapp.handshake("subscribe", "wrong", "1158201444", "tok") is None
-    assert whatsapp.handshake("unsubscribe", "tok", "1", "tok") is None
-    assert whatsapp.handshake("subscribe", "tok", "1", None) is None
+    assert whatsapp_inbound.handshake("subscribe", "tok", "1158201444", "tok") == "1158201444"
+    assert whatsapp_inbound.handshake("subscribe", "wrong", "1158201444", "tok") is None
+    assert whatsapp_inbound.handshake("unsubscribe", "tok", "1", "tok") is None
+    assert whatsapp_inbound.handshake("subscribe", "tok", "1", None) is None
 
 
 def test_webhook_parsing_reads_statuses_texts_and_buttons():
@@ -312,7 +314,7 @@ def test_webhook_parsing_reads_statuses_texts_and_buttons():
                      {"from": "6281320000005", "id": "wamid.T5", "timestamp": "1796130004", "type": "image",
                       "image": {"id": "1"}},
                      {"from": "6281320000006", "type": "text", "text": {"body": "tanpa id"}}]}}]}]}
-    parsed = whatsapp.parse_webhook(payload)
+    parsed = whatsapp_inbound.parse_webhook(payload)
     statuses, inbound = parsed.statuses, parsed.inbound
     assert [(s.provider_message_id, s.status) for s in statuses] == [("wamid.A", "delivered"), ("wamid.B", "failed")]
     assert "131026" in statuses[1].error
@@ -324,7 +326,7 @@ def test_webhook_parsing_reads_statuses_texts_and_buttons():
         ("+6281320000005", "wamid.T5", "text", "", None, None)]
     assert inbound[0].received_at == datetime(2026, 12, 1, 13, 0, tzinfo=timezone.utc)
     assert parsed.skipped == 1
-    nothing = whatsapp.parse_webhook({"entry": "nonsense"})
+    nothing = whatsapp_inbound.parse_webhook({"entry": "nonsense"})
     assert (nothing.statuses, nothing.inbound) == ([], [])
 
 

@@ -167,7 +167,7 @@ def test_meta_refusing_a_broadcast_is_counted_apart_from_failed_messages(client,
     good but raises BroadcastRefusals, not the FailedMessages alarm meant for the clinic's own."""
     import responses
 
-    from chalicelib import metrics
+    from chalicelib.adapters import metrics
     from tests.support.messages import GRAPH_URL, WA_ENV, wa_error
 
     for key, value in WA_ENV.items():

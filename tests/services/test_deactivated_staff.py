@@ -6,7 +6,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.services import cognito_users, team
+from chalicelib.adapters import cognito as cognito_users
+from chalicelib.services import team
 from tests.support.clinic import ADMIN
 
 POOL = "ap-southeast-3_AbCdEf123"

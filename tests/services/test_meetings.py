@@ -13,10 +13,13 @@ import pytest
 import requests
 import responses
 
-from chalicelib import metrics
+from chalicelib.adapters import metrics
 from chalicelib.domain import meetings as meeting_rules
 from chalicelib.domain import rules
-from chalicelib.services import allocation, booking, zoom
+from chalicelib.adapters import zoom
+from chalicelib.adapters.http import retry_after_seconds
+from chalicelib.domain.retry import backoff_seconds
+from chalicelib.services import allocation, booking
 from chalicelib.services import meetings as zoom_sync
 from chalicelib.store.models import Registration, SessionRecord
 from tests.services.test_booking import clinic, first_day, register, status_page  # noqa: F401 - fixture
@@ -247,10 +250,10 @@ def test_zoom_user_is_configurable(fake_zoom, monkeypatch):
 
 def test_retry_after_is_read_as_seconds_or_date(travel):
     travel.move_to(datetime.fromtimestamp(1_800_000_000, rules.UTC), tick=False)
-    assert zoom._retry_after("120") == 120
-    assert zoom._retry_after(datetime.fromtimestamp(1_800_000_600, rules.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")) == 600
-    assert zoom._retry_after(datetime.fromtimestamp(1_800_003_600, rules.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) == 3600
-    assert zoom._retry_after(None) is None and zoom._retry_after("soon") is None
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds(datetime.fromtimestamp(1_800_000_600, rules.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")) == 600
+    assert retry_after_seconds(datetime.fromtimestamp(1_800_003_600, rules.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) == 3600
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
 
 
 # --- the sync job ------------------------------------------------------------------------------
@@ -302,7 +305,7 @@ def test_retryable_failures_are_retried_later_and_end_with_one_meeting(client, c
     summary = zoom_sync.run(t0)
     assert summary.retry + summary.throttled == 1
     failed = fresh(session)
-    wait = 900 if fault.get("status") == 429 else meeting_rules.backoff_seconds(1)
+    wait = 900 if fault.get("status") == 429 else backoff_seconds(1)
     assert failed.meeting_state == "perlu_dibuat" and failed.meeting_attempts == 1 and failed.meeting_error
     assert failed.meeting_next_try == rules.to_utc_iso(t0 + timedelta(seconds=wait))
 
@@ -353,7 +356,7 @@ def test_too_many_retryable_failures_end_failed(client, clinic, fake_zoom, emitt
     for attempt in range(1, meeting_rules.MAX_ATTEMPTS + 1):
         fake_zoom.fail("POST", 502, body={"code": 502, "message": "Bad gateway"})
         summary = zoom_sync.run(at)
-        at = at + timedelta(seconds=meeting_rules.backoff_seconds(attempt))
+        at = at + timedelta(seconds=backoff_seconds(attempt))
     assert summary.failed == 1 and emitted == ["ZoomFailures"]
     assert fresh(session).meeting_state == "gagal" and fresh(session).meeting_attempts == meeting_rules.MAX_ATTEMPTS
     assert fake_zoom.meetings == {}

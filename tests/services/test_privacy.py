@@ -14,7 +14,7 @@ from chalicelib import clock
 from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
 from chalicelib.messages import send as outbox
-from chalicelib.messages.senders.whatsapp import Inbound
+from chalicelib.adapters.whatsapp_inbound import Inbound
 from chalicelib.services import allocation, feedback, privacy, whatsapp_inbox
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import ALL_MODELS, NoteRecord, Registration

@@ -15,7 +15,7 @@ import responses
 
 from chalicelib.domain import counters as stats
 from chalicelib.domain import replies, rules
-from chalicelib.messages.senders import whatsapp
+from chalicelib.adapters import whatsapp_inbound
 from chalicelib.services import allocation, whatsapp_inbox
 from chalicelib.store import inbox as inbox_store
 from chalicelib.store import stats as stats_store
@@ -61,7 +61,7 @@ def clinic(aws):
 
 def post(client, raw: bytes):
     headers = {"Content-Type": "application/json",
-               "X-Hub-Signature-256": whatsapp.signature_for(raw, WA_ENV["WHATSAPP_APP_SECRET"])}
+               "X-Hub-Signature-256": whatsapp_inbound.signature_for(raw, WA_ENV["WHATSAPP_APP_SECRET"])}
     return client.http.post("/webhooks/whatsapp", headers=headers, body=raw)
 
 

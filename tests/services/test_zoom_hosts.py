@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 
 import responses
 
-from chalicelib.services import team, zoom
+from chalicelib.adapters import zoom
+from chalicelib.services import team
 from chalicelib.services import meetings as zoom_sync
 from chalicelib.store import zoom_quota
 from chalicelib.store.models import SessionRecord

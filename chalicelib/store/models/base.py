@@ -28,10 +28,22 @@ class BaseModel(Model):
         table = super()._get_connection()
         shared = connection()
         if table.connection is not shared:
-            # The schema pynamodb derived from the model, so no DescribeTable is needed.
-            shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
+            # The schema pynamodb derived from the model, so no DescribeTable is needed. Another
+            # model of the same table (the infra's copy of the models) may have added it already.
+            try:
+                shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
+            except ValueError:
+                pass
             table.connection = shared
         return table
+
+    @classmethod
+    def get_or_none(cls, hash_key, range_key=None, *, consistent: bool = False):
+        """The item with these keys, or None: the one way the store reads "maybe there is one"."""
+        try:
+            return cls.get(hash_key, range_key, consistent_read=consistent)
+        except cls.DoesNotExist:
+            return None
 
 
 def _meta(name: str):

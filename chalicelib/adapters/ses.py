@@ -33,8 +33,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from datetime import datetime
 
-from ... import clock, settings
-from .errors import OUTBOX_TAG, Permanent, Retryable, Unknown
+from .. import clock, settings
+from .ports import OutgoingMessage
+from .send_errors import OUTBOX_TAG, Permanent, Retryable, Unknown
 
 SENDER_NAME = "Clean & Clear Diskopukm Kab. Bogor"
 # SMTP line ends; headers are folded only past 998 octets (Python's folding at 78 leaves a doubled
@@ -107,15 +108,15 @@ class SesSender:
             )
         return self._client
 
-    def mime(self, to: str, to_name: str | None, rendered, message_id: str) -> bytes:
-        from ..render import site
-
+    def mime(self, to: str, to_name: str | None, rendered: OutgoingMessage, message_id: str) -> bytes:
         return build_mime(from_address=self.from_address, to_address=to, to_name=to_name,
                           subject=rendered.subject, text=rendered.text, html=rendered.html,
                           calendar=rendered.calendar, calendar_method=rendered.calendar_method,
-                          reply_to=site()["contact_email"], message_id=message_id)
+                          reply_to=rendered.reply_to, message_id=message_id)
 
-    def send(self, to: str, to_name: str | None, rendered, message_id: str, timeout: float | None = None) -> str:
+    def send(self, to: str, to_name: str | None, rendered: OutgoingMessage, message_id: str,
+             timeout: float | None = None) -> str:
+        """`timeout` is not used: the client's own timeouts are fixed (adjustable_timeout False)."""
         from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
                                          EndpointConnectionError, ReadTimeoutError)
 

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from . import clock
+from .. import clock
 
 NAMESPACE = "CleanClear"
 

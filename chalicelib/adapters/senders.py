@@ -1,28 +1,28 @@
-"""Who delivers a rendered message on each channel.
+"""Which adapter delivers a rendered message on each channel, in this environment.
 
-`sender(channel)` picks, per run:
-  - WhatsApp: the Cloud API (`whatsapp.WhatsAppClient`) when the WHATSAPP secret has an
+`for_channel(channel)` picks, per run:
+  - WhatsApp: the Cloud API (`whatsapp_cloud.WhatsAppClient`) when the WHATSAPP secret has an
     access_token and a phone_number_id (Secrets Manager via WHATSAPP_SECRET_ARN in AWS,
     WHATSAPP_ACCESS_TOKEN / WHATSAPP_PHONE_NUMBER_ID locally);
   - e-mail: Amazon SES v2 (`ses.SesSender`) when SES_FROM_ADDRESS is set;
   - otherwise, when LOCAL_OUTBOX_DIR is set (the local demo), the clearly labelled LOCAL
-    provider (`local.LocalOutbox`): it writes the message to a file and sends nothing;
+    provider (`local_outbox.LocalOutbox`): it writes the message to a file and sends nothing;
   - otherwise `NotConfigured`: every try fails as retryable, so a missing secret in AWS shows up
     as failed messages (and the FailedMessages alarm), never as messages quietly "sent".
 
-Every sender has `send(to, to_name, rendered, message_id) -> provider message id` and raises
-`errors.Retryable`, `errors.Unknown` or `errors.Permanent`; `message_id` (the outbox record's id)
-travels with the message so that the provider's statuses name the record.
+Each is a `ports.MessageSender`; `message_id` (the outbox record's id) travels with the message
+so that the provider's statuses name the record.
 """
 from __future__ import annotations
 
 import os
 
-from ... import secrets_store, settings
-from ..catalog import WHATSAPP
-from .errors import LOCAL_PREFIX, Paused, Permanent, Retryable, SendError, Unknown
+from .. import settings
+from . import secrets_manager
+from .ports import MessageSender, OutgoingMessage
+from .send_errors import LOCAL_PREFIX, Retryable
 
-__all__ = ["Paused", "Permanent", "Retryable", "SendError", "Unknown", "sender", "provider_label", "NotConfigured"]
+WHATSAPP, EMAIL = "whatsapp", "email"
 
 
 class NotConfigured:
@@ -35,36 +35,37 @@ class NotConfigured:
     def __init__(self, what: str):
         self.what = what
 
-    def send(self, to, to_name, rendered, message_id, timeout=None):
+    def send(self, to: str, to_name: str | None, rendered: OutgoingMessage, message_id: str,
+             timeout: float | None = None) -> str:
         raise Retryable(f"{self.what} belum dikonfigurasi")
 
 
-def whatsapp_sender(env=os.environ):
-    creds = secrets_store.get("WHATSAPP", ("access_token", "phone_number_id"), env)
-    if creds:
-        from .whatsapp import WhatsAppClient
-
-        return WhatsAppClient(creds["access_token"], creds["phone_number_id"])
+def _local(env) -> MessageSender | None:
     if settings.local_outbox_dir(env):
-        from .local import LocalOutbox
+        from .local_outbox import LocalOutbox
 
         return LocalOutbox(settings.local_outbox_dir(env))
-    return NotConfigured("WhatsApp")
+    return None
 
 
-def email_sender(env=os.environ):
+def whatsapp_sender(env=os.environ) -> MessageSender:
+    creds = secrets_manager.get("WHATSAPP", ("access_token", "phone_number_id"), env)
+    if creds:
+        from .whatsapp_cloud import WhatsAppClient
+
+        return WhatsAppClient(creds["access_token"], creds["phone_number_id"])
+    return _local(env) or NotConfigured("WhatsApp")
+
+
+def email_sender(env=os.environ) -> MessageSender:
     if settings.ses_from_address(env):
         from .ses import SesSender
 
         return SesSender(settings.ses_from_address(env))
-    if settings.local_outbox_dir(env):
-        from .local import LocalOutbox
-
-        return LocalOutbox(settings.local_outbox_dir(env))
-    return NotConfigured("E-mail (SES_FROM_ADDRESS)")
+    return _local(env) or NotConfigured("E-mail (SES_FROM_ADDRESS)")
 
 
-def sender(channel: str, env=os.environ):
+def for_channel(channel: str, env=os.environ) -> MessageSender:
     return whatsapp_sender(env) if channel == WHATSAPP else email_sender(env)
 
 

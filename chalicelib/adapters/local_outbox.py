@@ -13,9 +13,9 @@ import os
 import secrets
 from pathlib import Path
 
-from ... import clock
-from ..render import site
-from .errors import LOCAL_PREFIX
+from .. import clock
+from .ports import OutgoingMessage
+from .send_errors import LOCAL_PREFIX
 from .ses import build_mime
 
 LOCAL_FROM = "no-reply@cleanclear.local"
@@ -29,7 +29,8 @@ class LocalOutbox:
     def __init__(self, directory: str | os.PathLike):
         self.directory = Path(directory)
 
-    def send(self, to: str, to_name: str | None, rendered, message_id: str, timeout: float | None = None) -> str:
+    def send(self, to: str, to_name: str | None, rendered: OutgoingMessage, message_id: str,
+             timeout: float | None = None) -> str:
         provider_id = LOCAL_PREFIX + secrets.token_hex(8)
         now = clock.now()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -56,7 +57,7 @@ class LocalOutbox:
         if rendered.channel == "email":
             raw = build_mime(from_address=LOCAL_FROM, to_address=to, to_name=to_name, subject=rendered.subject,
                              text=rendered.text, html=rendered.html, calendar=rendered.calendar,
-                             calendar_method=rendered.calendar_method, reply_to=site()["contact_email"],
+                             calendar_method=rendered.calendar_method, reply_to=rendered.reply_to,
                              message_id=message_id)
             self._write(self.directory / f"{stem}.eml", raw)
         return provider_id

@@ -21,14 +21,14 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from .. import clock, secrets_store, settings
+from .. import clock, settings
 from ..domain import rules
+from . import secrets_manager
+from .http import pooled_session, retry_after_seconds
 
 OAUTH_URL = "https://zoom.us/oauth/token"  # the defaults of settings.zoom_oauth_url / zoom_api_base
 API_BASE = "https://api.zoom.us/v2"
@@ -147,26 +147,6 @@ def is_local_meeting(meeting_id: str | None) -> bool:
     return bool(meeting_id) and meeting_id.startswith(LOCAL_PREFIX)
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds from now: delta-seconds, an HTTP date or an ISO 8601 instant."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    for parse in (parsedate_to_datetime, lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))):
-        try:
-            at = parse(value)
-        except (TypeError, ValueError):
-            continue
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=timezone.utc)
-        return max(0.0, at.timestamp() - clock.epoch_seconds())
-    return None
-
-
 def _error_code(response: requests.Response) -> tuple[int | None, str]:
     try:
         data = response.json()
@@ -184,19 +164,12 @@ def _classify(response: requests.Response, what: str) -> ZoomError:
     status = response.status_code
     text = f"{what}: {message}"
     if status == 429:
-        return ZoomRetryable(text, status=status, code=code, retry_after=_retry_after(response.headers.get("Retry-After")))
+        return ZoomRetryable(text, status=status, code=code, retry_after=retry_after_seconds(response.headers.get("Retry-After")))
     if status >= 500:
         return ZoomRetryable(text, status=status, code=code)
     if status == 404 and code == 3001:
         return MeetingGone(text, status=status, code=code)
     return ZoomPermanent(text, status=status, code=code)
-
-
-def _session() -> requests.Session:
-    http = requests.Session()
-    http.mount("https://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
-    http.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
-    return http
 
 
 class ZoomClient:
@@ -209,7 +182,7 @@ class ZoomClient:
                  http: requests.Session | None = None, timeout=TIMEOUT):
         self.account_id, self.client_id, self._secret = account_id, client_id, client_secret
         self.user_id = user_id or "me"
-        self.http = http or _session()
+        self.http = http or pooled_session(16, hosts=2)
         self.timeout = timeout
         self.deadline = None  # set by the sync run: no call may outlive the invocation
 
@@ -316,6 +289,7 @@ class LocalZoom:
 
     label = LOCAL_LABEL
     local = True
+    deadline = None  # no network: nothing to time
 
     def create_meeting(self, spec: MeetingSpec) -> Meeting:
         digest = hashlib.sha256(spec.session_id.encode()).hexdigest()[:11]
@@ -342,9 +316,9 @@ def provider(env=os.environ):
     that is an error (visitors must never get fake links) unless a non-prod stage says
     `ZOOM_PROVIDER=local`; elsewhere (make run, tests) the local provider.
     """
-    creds = secrets_store.get("ZOOM", ("account_id", "client_id", "client_secret"), env)
+    creds = secrets_manager.get("ZOOM", ("account_id", "client_id", "client_secret"), env)
     if creds:
-        user = (secrets_store.get("ZOOM", ("user_id",), env) or {}).get("user_id") or "me"
+        user = (secrets_manager.get("ZOOM", ("user_id",), env) or {}).get("user_id") or "me"
         return ZoomClient(creds["account_id"], creds["client_id"], creds["client_secret"], user)
     if settings.is_prod_stage(env):
         raise ZoomNotConfigured("ZOOM credentials missing on prod")

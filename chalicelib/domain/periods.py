@@ -1,0 +1,23 @@
+"""Calendar months as the evaluation, the lists and retention count them ("2026-12", WIB)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+
+def month_key(day: date | datetime) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_desc(start: date, end: date) -> list[str]:
+    """The months from `end`'s back to `start`'s, newest first: ["2026-12", "2026-11", ...]."""
+    months, y, m = [], end.year, end.month
+    while (y, m) >= (start.year, start.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return months
+
+
+def months_back(moment: datetime, months: int) -> datetime:
+    """`moment` so many calendar months earlier (the day kept, at most the 28th)."""
+    y, m = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    return moment.replace(year=y, month=m + 1, day=min(moment.day, 28))

@@ -26,6 +26,7 @@ from chalicelib.store.models import (
     Registration,
     SessionRecord,
 )
+from tests.support.clinic import after_its_days
 from tests.support.messages import (
     ADMIN,
     GRAPH_URL,
@@ -514,11 +515,12 @@ def test_a_session_cancelled_before_its_confirmation_went_out_sends_neither(clie
     assert statuses == {"cc_pendaftaran_diterima": "sent", "cc_sesi_terjadwal": "skipped", "cc_sesi_dibatalkan": "skipped"}
 
 
+@pytest.mark.instants
 def test_expired_registration_is_invited_to_offer_new_dates(client, clinic, local_outbox):
     reg = register(client, email="")
     reference = reg["reference"].replace("-", "")
     team.add_exception(ADMIN, {"consultant_id": "K-SITI", "day": Registration.get(reference).days[0], "service": "koperasi", "kind": "cuti"})
-    later = rules.parse_utc_iso(Registration.get(reference).created_at) + timedelta(days=10)
+    later = after_its_days(reference)
     assert allocation.run(now=later).expired == 1
     outbox.send_due(later)
     (expired,) = records("cc_tanggal_tidak_tersedia", reference)
@@ -530,6 +532,7 @@ def test_expired_registration_is_invited_to_offer_new_dates(client, clinic, loca
     assert f"status.html#ref={reg['reference']}&t={reg['token']}" in sent
 
 
+@pytest.mark.instants
 def test_visitor_new_days_and_cancel_are_confirmed(client, clinic, local_outbox):
     days = client.http.get("/public/options").json_body["days"]
     reg = register(client, email="", days=[days[0]])
@@ -546,6 +549,7 @@ def test_visitor_new_days_and_cancel_are_confirmed(client, clinic, local_outbox)
 
 # --- reminders, feedback, consultants' schedule ---------------------------------------------------------
 
+@pytest.mark.instants
 def test_reminders_are_queued_once_and_sent_on_time_even_when_the_job_runs_twice_and_late(aws, local_outbox):
     make_clinic()
     reg = make_registration(email="nur@example.org")

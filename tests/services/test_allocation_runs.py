@@ -44,6 +44,7 @@ def test_days_changed_during_a_run_are_not_booked_on(client, clinic, monkeypatch
     assert [s.day for s in scheduled_sessions()] == [days[3]]
 
 
+@pytest.mark.instants
 def test_a_registration_given_new_days_during_a_run_is_not_expired(client, clinic, monkeypatch):
     days = bookable(client)
     reg = register(client, days=[days[0]])

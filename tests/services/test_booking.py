@@ -9,6 +9,7 @@ from chalicelib.domain import rules
 from chalicelib.services import allocation, team
 from chalicelib.store import registrations as registrations_store
 from chalicelib.store.models import LockRecord, Registration, SessionRecord
+from tests.support.clinic import after_its_days
 
 ADMIN = "admin@demo.local"
 
@@ -59,6 +60,7 @@ def holders():
     return sessions
 
 
+@pytest.mark.instants
 def test_end_to_end_register_allocate_show_attend(client, clinic, admin, monkeypatch, travel):
     reg = register(client)
     assert status_page(client, reg)["session"] is None
@@ -223,12 +225,13 @@ def test_cancelled_day_puts_sessions_back_ahead_of_newer_registrations(client, c
     assert sum(status_page(client, n)["status"] == "terjadwal" for n in newer) == 5
 
 
+@pytest.mark.instants
 def test_registrations_expire_when_their_days_pass(client, clinic, monkeypatch):
     reg = register(client, service="ukm", mode="daring", phone="0813-1300-0001")
     reference = reg["reference"].replace("-", "")
     # Nobody can serve it before its day has passed: Budi is on leave that day.
     team.add_exception(ADMIN, {"consultant_id": "K-BUDI", "day": first_day(client), "service": "ukm", "kind": "cuti"})
-    later = rules.parse_utc_iso(Registration.get(reference).created_at) + timedelta(days=10)
+    later = after_its_days(reference)
     summary = allocation.run(now=later)
     assert summary.expired == 1
     assert status_page(client, reg)["status"] == "kedaluwarsa"
@@ -251,6 +254,7 @@ def test_notes_are_the_consultants_own(client, clinic, tokens, konsultan, admin)
     assert konsultan.post(f"/staff/sessions/{session_id}/cancel", {}).status_code == 403
 
 
+@pytest.mark.instants
 def test_a_slot_whose_time_has_come_is_refused_for_assign_and_move(client, clinic, admin, monkeypatch, travel):
 
     a = register(client, name="Andi", phone="0813-8000-0011")

@@ -117,8 +117,10 @@ def _sheet(workbook, title):
     return [r for r in rows if any(v is not None for v in r)]
 
 
+@pytest.mark.instants
 def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch, travel):
     openpyxl = pytest.importorskip("openpyxl")
+    reg_month = clock.wib_now().strftime("%Y-%m")  # the clock moves on to the sessions below
     days = client.http.get("/public/options").json_body["days"]
     a = register(client, name="Andi", phone="0813-8200-0001", kecamatan="Cibinong", days=[days[0]])
     b = register(client, name="Beni", phone="0813-8200-0002", kecamatan="Cibinong", days=[days[0]])
@@ -138,7 +140,6 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch,
     _feedback(session_of(a), 5, 4, 10, "ya", "Sangat membantu")
     _feedback(session_of(c), 3, 4, 6, "sebagian")
 
-    reg_month = clock.wib_now().strftime("%Y-%m")
     ses_month = days[0][:7]
     answer = admin.client.http.get(f"/staff/reports/{ses_month}.xlsx", headers={"Authorization": f"Bearer {admin.token}", "Accept": XLSX})
     assert answer.status_code == 200 and answer.headers["Content-Type"] == XLSX

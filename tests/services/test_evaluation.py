@@ -11,15 +11,8 @@ from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
 from chalicelib.services import allocation, capacity, team
 from chalicelib.store import stats as stats_store
-from chalicelib.store.models import Registration
-from tests.support.clinic import (
-    after_start,
-    bookable_days,
-    make_clinic,
-    register,
-    session_of,
-    visitor_headers,
-)
+from tests.support.clinic import (after_its_days, after_start, bookable_days, make_clinic, register, session_of,
+                                  visitor_headers)
 
 
 @pytest.fixture
@@ -94,6 +87,7 @@ def week_items(*days):
     return stats_store.read_periods([stats.week_key(d) for d in days])
 
 
+@pytest.mark.instants
 def test_counters_stay_right_through_cancel_rebook_move_and_attendance(client, clinic, admin, monkeypatch, travel):
     today = clock.today()  # the day of the registrations (the clock moves on to the sessions below)
     days = bookable_days(client)
@@ -143,13 +137,14 @@ def test_counters_stay_right_through_cancel_rebook_move_and_attendance(client, c
     assert len(held) == total("seat")
 
 
+@pytest.mark.instants
 def test_visitor_cancel_without_a_session_and_expiry_are_counted(client, clinic):
     a = register(client, name="Andi", phone="0813-7200-0001", service="ukm", mode="daring")
     ok = client.http.post(f"/registrations/{a['reference']}/cancel", headers=visitor_headers(a), body="{}")
     assert ok.status_code == 200
     b = register(client, name="Beni", phone="0813-7200-0002", service="ukm", mode="daring")
     team.add_exception("admin@demo.local", {"consultant_id": "K-BUDI", "day": bookable_days(client)[0], "service": "ukm", "kind": "cuti"})
-    later = rules.parse_utc_iso(Registration.get(b["ref"]).created_at) + timedelta(days=10)
+    later = after_its_days(b["ref"])
     assert allocation.run(now=later).expired == 1
     items = list(week_items(clock.today()).values())
     assert stats.total(items, "cancel") == 1 and stats.total(items, "exp") == 1 and stats.total(items, "sched") == 0
@@ -174,6 +169,7 @@ def _weekdays_open(start: date, end: date) -> int:
                if (start + timedelta(days=n)).weekday() < 5 and start + timedelta(days=n) not in closed)
 
 
+@pytest.mark.instants
 def test_dashboard_figures_match_a_hand_count(client, clinic, admin, monkeypatch, travel):
     today = clock.today()  # the day of the registrations (the clock moves on to the sessions below)
     days = bookable_days(client)

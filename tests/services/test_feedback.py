@@ -114,6 +114,7 @@ def test_no_signing_key_means_no_link(aws, monkeypatch):
         feedback.link_for("S-ABC123DEF456")
 
 
+@pytest.mark.instants
 def test_good_link_shows_the_session_and_takes_one_answer(client, held):
     parts = link_parts(feedback.link_for(held.session_id))
     shown = view(client, held.session_id, parts["e"], parts["t"])
@@ -330,6 +331,7 @@ def test_follow_up_creates_one_linked_waiting_registration_even_when_retried(cli
     assert shown["answered"] is True and shown["follow_up"] == follow
 
 
+@pytest.mark.instants
 def test_follow_up_is_served_by_the_allocator(client, held):
     parts = link_parts(feedback.link_for(held.session_id))
     sent = send(client, held.session_id, parts, follow_up=True, days=options(client)[1:2])

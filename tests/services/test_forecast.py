@@ -48,6 +48,7 @@ def test_the_scheduled_function_publishes_what_the_signup_page_reads(client, cli
     assert ForecastRecord.get("public").computed_at.endswith("Z")
 
 
+@pytest.mark.instants
 def test_a_queue_pushes_the_estimate_back(client, clinic):
     run_schedule(client)
     before = published(client)["ukm"]["daring"]
@@ -63,6 +64,7 @@ def test_a_queue_pushes_the_estimate_back(client, clinic):
     assert staff["waiting"] == 40
 
 
+@pytest.mark.instants
 def test_coordinator_sees_needs_and_asks_what_one_more_block_does(client, clinic, admin, konsultan):
     days = bookable_days(client)
     for n in range(30):

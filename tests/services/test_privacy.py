@@ -103,6 +103,7 @@ def test_visitor_downloads_everything_stored_about_them(client, clinic, admin, m
     assert wrong.status_code == 404 and NAME not in wrong.body.decode()
 
 
+@pytest.mark.instants
 def test_deletion_leaves_no_name_phone_or_email_in_any_table(client, clinic, admin, monkeypatch, travel):
     registered_on = clock.today()  # the history below moves the clock on to the session
     reg = a_full_history(client, admin, monkeypatch, travel)
@@ -140,6 +141,7 @@ def test_deletion_leaves_no_name_phone_or_email_in_any_table(client, clinic, adm
     assert holding(table_texts(), [OTHER.casefold()]) != {}
 
 
+@pytest.mark.instants
 def test_retention_anonymises_old_finished_registrations_only(client, clinic, admin, monkeypatch, travel):
     reg = a_full_history(client, admin, monkeypatch, travel, follow_up=False)
     waiting = register(client, name=OTHER, phone="0813-9900-0077", days=[bookable_days(client)[1]])

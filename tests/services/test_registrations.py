@@ -51,6 +51,7 @@ def registrations_for(phone):
     return list(Registration.by_phone.query(phone))
 
 
+@pytest.mark.instants
 def test_registration_is_stored_waiting_with_e164_phone(client, days):
     answer = post(client, payload(days), key=uuid.uuid4().hex)
     assert answer.status_code == 201
@@ -163,6 +164,7 @@ def test_idempotency_record_expires(client, days):
     assert record.expires_at is not None
 
 
+@pytest.mark.instants
 def test_public_options_offer_only_working_days(client, days):
     from datetime import date
 

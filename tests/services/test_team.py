@@ -1,6 +1,8 @@
 """The team and its rosters through the staff API: team, rooms, roster, closures, slots, capacity, audit."""
 from datetime import date, timedelta
 
+import pytest
+
 from chalicelib import clock
 from chalicelib.domain.holidays import holiday_closures
 
@@ -53,6 +55,7 @@ def test_rooms(admin):
     assert admin.post("/staff/rooms", {"name": ""}).json_body["errors"]["name"]
 
 
+@pytest.mark.instants
 def test_roster_pattern_exceptions_and_week_grid(admin):
     cid = admin.post("/staff/consultants", consultant()).json_body["id"]
     saved = admin.put(f"/staff/roster/rules/{cid}", {"entries": [{"weekday": 0, "service": "koperasi"}, {"weekday": 3, "service": "ukm"}]})
@@ -104,6 +107,7 @@ def test_copy_week_forward_reproduces_the_duty(admin):
     assert duty(monday) == duty(monday + timedelta(days=7)) != set()
 
 
+@pytest.mark.instants
 def test_closures_hide_days_from_signup_and_slots(admin, client):
     monday = next_monday()
     cid = admin.post("/staff/consultants", consultant()).json_body["id"]
@@ -140,6 +144,7 @@ def _holidays(day):
     return {d for d, _ in public_holidays(day.year)}
 
 
+@pytest.mark.instants
 def test_capacity_counts_seats_per_mode(admin):
     monday = next_monday()
     a = admin.post("/staff/consultants", consultant(name="Ani Tatap", modes=["tatap_muka"])).json_body["id"]
@@ -171,6 +176,7 @@ def test_every_write_is_audited_with_its_actor(admin):
     assert all(e["actor"] == "admin@demo.local" for e in entries)
 
 
+@pytest.mark.instants
 def test_a_full_week_pattern_and_a_big_copy_fit_the_transaction_limit(admin):
     """Ten rules (every block of the week) and a copy with many changes are stored whole."""
     cids = [admin.post("/staff/consultants", consultant(name=f"Konsultan {n}")).json_body["id"] for n in range(3)]

@@ -161,6 +161,7 @@ def test_batalkan_asks_first_and_tidak_keeps_the_session(client, clinic, graph):
     assert "tetap" in answers(graph, "text")[-1]["text"]["body"]
 
 
+@pytest.mark.instants
 def test_ya_batalkan_cancels_like_the_status_page_and_the_seat_goes_to_the_queue_at_once(client, clinic, graph):
     first, session, confirmation = booked_and_confirmed(client, graph)
     # A second visitor asks for the same day after the run: they wait for the next run.
@@ -228,6 +229,7 @@ def test_two_deliveries_at_once_confirm_and_answer_once(client, clinic, graph, m
     assert len(answers(graph)) == 1 and counters(session).get("s|wa_confirm") == 1
 
 
+@pytest.mark.instants
 def test_minta_jadwal_lain_lists_days_and_each_pick_is_kept_in_the_queue(client, clinic, graph):
     reg, session, confirmation = booked_and_confirmed(client, graph)
     queued_at = Registration.get(reg["ref"]).queued_at
@@ -248,6 +250,7 @@ def test_minta_jadwal_lain_lists_days_and_each_pick_is_kept_in_the_queue(client,
     assert Registration.get(reg["ref"]).days == [days[2], days[4]]
 
 
+@pytest.mark.instants
 def test_day_names_written_after_the_list_are_understood(client, clinic, graph):
     reg, session, confirmation = booked_and_confirmed(client, graph)
     tap_button(client, confirmation, "Minta jadwal lain")

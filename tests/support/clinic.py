@@ -59,5 +59,14 @@ def after_start(travel, session, minutes=10) -> None:
     travel.move_to(rules.parse_utc_iso(session.start) + timedelta(minutes=minutes))
 
 
+def after_its_days(reference: str):
+    """09.00 WIB the day after the registration's last offered day: its days have all passed
+    (a fixed number of days later may not be, around a long holiday)."""
+    from datetime import date, time
+
+    last = max(date.fromisoformat(d) for d in Registration.get(reference.replace("-", "")).days)
+    return rules.wib_datetime(last + timedelta(days=1), time(9, 0)).astimezone(rules.UTC)
+
+
 def visitor_headers(reg: dict) -> dict:
     return {"X-Registration-Token": reg["token"], "Content-Type": "application/json"}

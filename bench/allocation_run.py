@@ -71,7 +71,7 @@ class Recorder:
 
 def seed(size: int) -> int:
     from chalicelib.domain import rules, validation
-    from chalicelib.services import registrations, team
+    from chalicelib.services import registrations, roster, team
 
     today = clock.today()
     days = [d.isoformat() for d in validation.bookable_days(today, registrations.closed_days(today))][:OFFERED_DAYS]
@@ -81,7 +81,7 @@ def seed(size: int) -> int:
         team.create_consultant("bench", {"name": f"Konsultan {i:02d}", "services": ["koperasi", "ukm"],
                                          "topics": ["keuangan", "pemasaran"], "modes": ["tatap_muka", "daring"]},
                                consultant_id=f"K-{i:02d}")
-        team.set_weekly_pattern("bench", f"K-{i:02d}", [{"weekday": d, "service": s} for d in range(5)
+        roster.set_weekly_pattern("bench", f"K-{i:02d}", [{"weekday": d, "service": s} for d in range(5)
                                                        for s in ("koperasi", "ukm")])
         team.create_room("bench", {"name": f"Ruang {i:02d}"}, room_id=f"R-{i:02d}")
     for n in range(size):

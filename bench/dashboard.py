@@ -43,7 +43,7 @@ from pynamodb.connection.base import Connection  # noqa: E402
 from chalicelib.domain import counters as stats  # noqa: E402
 from chalicelib.domain import rules  # noqa: E402
 from chalicelib.services import evaluation as dashboard  # noqa: E402
-from chalicelib.services import team  # noqa: E402
+from chalicelib.services import roster, team  # noqa: E402
 from chalicelib.store.models import (  # noqa: E402
     TEAM,
     CampaignPost,
@@ -97,7 +97,7 @@ def make_team(rng: random.Random) -> None:
         team.create_consultant(ADMIN, {"name": f"Konsultan {n + 1}", "services": services,
                                        "topics": rng.sample(topics, 3), "modes": ["tatap_muka", "daring"]},
                                consultant_id=f"K-{n + 1:02d}")
-        team.set_weekly_pattern(ADMIN, f"K-{n + 1:02d}", [{"weekday": d, "service": s} for s in services
+        roster.set_weekly_pattern(ADMIN, f"K-{n + 1:02d}", [{"weekday": d, "service": s} for s in services
                                                          for d in sorted(rng.sample(range(5), 3))])
     for n in range(2):
         team.create_room(ADMIN, {"name": f"Ruang {n + 1}"}, room_id=f"R-{n + 1}")

@@ -53,7 +53,7 @@ def _clinic(n: int) -> str:
     """Consultants (and rooms) for n face-to-face sessions on the first day the allocator may book; that day."""
     from chalicelib.domain import rules
     from chalicelib.domain.allocation import earliest_start
-    from chalicelib.services import booking, team
+    from chalicelib.services import booking, roster, team
 
     now = clock.now()
     day = earliest_start(now, set()).astimezone(rules.WIB).date()
@@ -61,7 +61,7 @@ def _clinic(n: int) -> str:
         cid = f"K-{i:03d}"
         team.create_consultant(ADMIN, {"name": f"Konsultan {i}", "services": ["ukm"], "topics": ["pemasaran"],
                                        "modes": ["tatap_muka"]}, consultant_id=cid)
-        team.set_weekly_pattern(ADMIN, cid, [{"weekday": d, "service": "ukm"} for d in range(5)])
+        roster.set_weekly_pattern(ADMIN, cid, [{"weekday": d, "service": "ukm"} for d in range(5)])
         team.create_room(ADMIN, {"name": f"Ruang {i}"}, room_id=f"R-{i:03d}")
 
     add(0)

@@ -22,8 +22,8 @@ from urllib.parse import quote
 
 from . import clock, settings
 from .adapters import secrets_manager
-from .domain.references import format_reference
 from .domain.errors import InputError
+from .domain.references import format_reference
 
 FEEDBACK_PAGE = "umpan-balik.html"
 

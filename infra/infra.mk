@@ -1,19 +1,20 @@
-# --- Infrastructure (issue 7): AWS CDK in infra/ ------------------------------------------------
+# --- Infrastructure: AWS CDK in infra/ ------------------------------------------------
 # Included by the top-level Makefile (after VENV, PY, PIP, APT_GET, the
 # $(VENV)/.installed rule and the `site` target).
 
 #
 #   make infra-deps                 aws-cdk-lib + cfn-lint into .venv, the CDK CLI into infra/node_modules
 #   make synth [STAGE=dev|prod]     build the site, `cdk synth` offline, cfn-lint the template
-#   make deploy STAGE=prod SITE_URL=https://… CERTIFICATE_ARN=…   build the site and deploy (needs AWS credentials)
+#   make deploy STAGE=prod SITE_URL=https://… CERTIFICATE_ARN=… CONTACT_EMAIL=… CONTACT_WHATSAPP="0812-…"
+#                                   build the site and deploy (needs AWS credentials)
 #   make deploy STAGE=dev           the same on the CloudFront address (found by itself, see below)
 #   make diff STAGE=prod …          what a deploy would change (needs AWS credentials)
 #   make bootstrap ACCOUNT=123456789012   once per account and region (needs AWS credentials)
 #   make test-infra                 only the CDK assertion tests (tests/infra, part of `make test`)
 # Options (CDK context, see infra/app.py): SITE_URL CERTIFICATE_ARN MAIL_DOMAIN MAIL_FROM
 #   ALARM_EMAIL ZOOM_PROVIDER FEEDBACK_LINK_DAYS RETENTION_MONTHS BROADCAST_PER_MINUTE
-#   BROADCAST_DAILY_LIMIT AUTH_DOMAIN_PREFIX WAF WAF_REGISTRATION_LIMIT REGION. prod needs SITE_URL and
-#   CERTIFICATE_ARN. WAF (on in prod) lives in the us-east-1 stack CleanClearEdge-<stage>, deployed first.
+#   BROADCAST_DAILY_LIMIT AUTH_DOMAIN_PREFIX WAF WAF_REGISTRATION_LIMIT CONTACT_EMAIL CONTACT_WHATSAPP REGION.
+#   prod needs SITE_URL, CERTIFICATE_ARN, CONTACT_EMAIL and CONTACT_WHATSAPP. WAF (on in prod) lives in the us-east-1 stack CleanClearEdge-<stage>, deployed first.
 # SITE_URL on dev: the functions need the site's address for the links in messages, but the
 # CloudFront address exists only after the first deploy and cannot be wired in the same one (a
 # dependency cycle). So `make deploy`/`make diff` on a non-prod stage without SITE_URL take the
@@ -32,8 +33,9 @@ CDK_OPTIONS := MAIL_DOMAIN:mail_domain MAIL_FROM:mail_from ALARM_EMAIL:alarm_ema
 	CONTACT_EMAIL:contact_email CONTACT_WHATSAPP:contact_whatsapp
 _opt_var = $(word 1,$(subst :, ,$(1)))
 _opt_key = $(word 2,$(subst :, ,$(1)))
+# Each value quoted: a number written "+62 812-3456-7890" reaches the CDK as one value.
 CDK_CONTEXT := -c stage=$(STAGE) -c region=$(REGION) \
-	$(foreach o,$(CDK_OPTIONS),$(if $($(call _opt_var,$(o))),-c $(call _opt_key,$(o))=$($(call _opt_var,$(o)))))
+	$(foreach o,$(CDK_OPTIONS),$(if $($(call _opt_var,$(o))),-c "$(call _opt_key,$(o))=$($(call _opt_var,$(o)))"))
 SITE_URL_HELPER := $(abspath $(PY)) $(abspath infra/site_url.py)
 # Shell snippet: url = SITE_URL, else (not prod) the deployed stack's SiteUrl output, else empty.
 RESOLVE_SITE_URL = url="$(SITE_URL)"; \

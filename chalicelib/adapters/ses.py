@@ -28,10 +28,10 @@ accepted it); everything else (rejected message, unverified sender, bad request)
 from __future__ import annotations
 
 import email.policy
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 
 from .. import clock, settings
 from .ports import OutgoingMessage
@@ -117,8 +117,14 @@ class SesSender:
     def send(self, to: str, to_name: str | None, rendered: OutgoingMessage, message_id: str,
              timeout: float | None = None) -> str:
         """`timeout` is not used: the client's own timeouts are fixed (adjustable_timeout False)."""
-        from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
-                                         EndpointConnectionError, ReadTimeoutError)
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectionClosedError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            ReadTimeoutError,
+        )
 
         raw = self.mime(to, to_name, rendered, message_id)
         request = {"FromEmailAddress": self.from_address, "Destination": {"ToAddresses": [to]},

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from chalice import Response
 
 from .. import clock
-from ..domain.errors import InputError
 from ..domain import json_input
+from ..domain.errors import InputError
 from ..domain.validation import parse_day
 
 __all__ = ["JSON_TYPES", "NO_STORE", "respond", "error", "body", "query", "limit", "parse_json_object", "parse_day",

@@ -23,12 +23,12 @@ def _status(registration) -> Response:
 
 
 @bp.route("/health", methods=["GET"])
-def health():
+def health() -> dict:
     return {"ok": True}
 
 
 @bp.route("/public/options", methods=["GET"])
-def public_options():
+def public_options() -> Response:
     """Days a visitor may offer right now (working days, no holidays), for the signup page."""
     today = clock.today()
     days = registrations.bookable_days(today)
@@ -36,13 +36,13 @@ def public_options():
 
 
 @bp.route("/public/forecast", methods=["GET"])
-def public_forecast():
+def public_forecast() -> Response:
     """How long a new visitor may wait, per service and mode: one item, cached at the edge."""
     return Response(body=forecast.public_view(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @http.public_route(bp, "/registrations", methods=["POST"], json_body=True)
-def create_registration():
+def create_registration() -> Response:
     request = bp.current_request
     payload = http.body(request)
     key = http.header(request, "idempotency-key") or payload.get("idempotency_key")
@@ -53,31 +53,31 @@ def create_registration():
 
 
 @http.public_route(bp, "/registration-link", methods=["POST"], json_body=True)
-def request_registration_link():
+def request_registration_link() -> Response:
     """A lost private link, sent again to the registration's own WhatsApp number (202 whatever the pair)."""
     return http.respond(202, registrations.request_link(http.body(bp.current_request)))
 
 
 @http.public_route(bp, "/registrations/{reference}")
-def get_registration(reference):
+def get_registration(reference) -> Response:
     return _status(_visitor_registration(reference))
 
 
 @http.public_route(bp, "/registrations/{reference}/cancel", methods=["POST"], json_body=True)
-def visitor_cancel(reference):
+def visitor_cancel(reference) -> Response:
     self_service.cancel(_visitor_registration(reference))
     return _status(_visitor_registration(reference))
 
 
 @http.public_route(bp, "/registrations/{reference}/days", methods=["POST"], json_body=True)
-def visitor_new_days(reference):
+def visitor_new_days(reference) -> Response:
     self_service.new_days(_visitor_registration(reference), http.body(bp.current_request).get("days"))
     return _status(_visitor_registration(reference))
 
 
 # Data rights (UU PDP) from the private link.
 @http.public_route(bp, "/registrations/{reference}/data")
-def visitor_data(reference):
+def visitor_data(reference) -> Response:
     registration = _visitor_registration(reference)
     logger.info("data export %s", registration.reference)
     if http.query(bp.current_request, "format") == "html":  # a readable document that prints well
@@ -90,7 +90,7 @@ def visitor_data(reference):
 
 
 @http.public_route(bp, "/registrations/{reference}/delete", methods=["POST"], json_body=True)
-def visitor_delete(reference):
+def visitor_delete(reference) -> Response:
     registration = _visitor_registration(reference)
     answer = privacy.delete_for_visitor(registration, http.body(bp.current_request))
     logger.info("data deleted on request %s", registration.reference)
@@ -100,13 +100,13 @@ def visitor_delete(reference):
 # Feedback: the signed link (?e=<expiry>&t=<signature>, from the page's URL fragment) is the only
 # credential. 403 forged/altered link, 410 expired, 409 already answered or session not held.
 @http.public_route(bp, "/feedback/{session_id}")
-def feedback_view(session_id):
+def feedback_view(session_id) -> Response:
     request = bp.current_request
     return http.respond(200, feedback.view_for_visitor(session_id, http.query(request, "e"), http.query(request, "t")))
 
 
 @http.public_route(bp, "/feedback/{session_id}", methods=["POST"], json_body=True)
-def feedback_submit(session_id):
+def feedback_submit(session_id) -> Response:
     answer = feedback.submit(session_id, http.body(bp.current_request))
     logger.info("feedback stored for session %s", session_id)
     return http.respond(201, answer)

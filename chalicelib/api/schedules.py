@@ -23,7 +23,7 @@ def _deadline(event, job: str) -> Deadline:
 
 
 @bp.schedule(ALLOCATION_CRON, name="allocate")
-def allocate_on_schedule(event):
+def allocate_on_schedule(event) -> dict:
     """Also started by staff ("run now") with {"run_id": ...} in the event's detail."""
     detail = event.detail if isinstance(event.detail, dict) else {}
     run_id = detail.get("run_id") if isinstance(detail.get("run_id"), str) else None
@@ -32,31 +32,31 @@ def allocate_on_schedule(event):
 
 
 @bp.schedule(MEETINGS_CRON, name="sync_meetings")
-def sync_meetings(event):
+def sync_meetings(event) -> dict:
     return jobs.sync_meetings(_deadline(event, "sync_meetings"))
 
 
 @bp.schedule(EVERY_MINUTE, name="send_messages")
-def send_messages(event):
+def send_messages(event) -> dict:
     return jobs.send_messages(_deadline(event, "send_messages"))
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="queue_reminders")
-def queue_reminders(event):
+def queue_reminders(event) -> dict:
     return jobs.queue_reminders(_deadline(event, "queue_reminders"))
 
 
 @bp.schedule(EVERY_MINUTE, name="send_broadcasts")
-def send_broadcasts(event):
+def send_broadcasts(event) -> dict:
     return jobs.send_broadcasts(_deadline(event, "send_broadcasts"))
 
 
 @bp.schedule(RETENTION_CRON, name="anonymise_old_data")
-def anonymise_old_data(event):
+def anonymise_old_data(event) -> dict:
     return jobs.anonymise_old_data(_deadline(event, "anonymise_old_data"))
 
 
 @bp.schedule(Rate(30, unit=Rate.MINUTES), name="forecast")
-def publish_forecast(event):
+def publish_forecast(event) -> dict:
     """Every 30 minutes: the waiting-time estimate the signup page shows (services/forecast.py)."""
     return jobs.publish_forecast(_deadline(event, "forecast"))

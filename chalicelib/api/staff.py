@@ -1,12 +1,12 @@
 """Who the signed-in staff member is, the labels the admin page needs, and the local sign-in."""
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from .. import settings
 from ..domain import rules
 from ..domain.errors import InputError
-from ..services import team
+from ..services import roster, team
 from ..staff_auth import setup as auth_setup
 from . import http
 from .guard import ALL_STAFF, staff_route, verifier
@@ -33,7 +33,7 @@ def local_login():
 
 
 @staff_route(bp, "/staff/me", roles=ALL_STAFF)
-def staff_me(principal):
+def staff_me(principal) -> Response:
     name = None
     if principal.consultant_id:
         try:
@@ -45,12 +45,12 @@ def staff_me(principal):
 
 
 @staff_route(bp, "/staff/meta", roles=ALL_STAFF)
-def staff_meta(principal):
+def staff_meta(principal) -> Response:
     blocks = {s: f"{a:%H.%M}–{b:%H.%M}" for s, (a, b) in rules.DEFAULT_RULES.blocks.items()}
     return http.respond(200, {
         "services": rules.SERVICES, "modes": rules.MODES, "topics": rules.TOPICS,
         "coop_only_topics": sorted(rules.COOPERATIVE_ONLY_TOPICS), "kecamatan": list(rules.kecamatan_list()),
         "statuses": rules.REGISTRATION_STATUSES, "session_statuses": rules.SESSION_STATUSES,
         "coop_statuses": rules.COOPERATIVE_STATUSES, "sectors": rules.BUSINESS_SECTORS,
-        "sources": rules.SOURCES, "weekdays": team.WEEKDAYS, "blocks": blocks,
+        "sources": rules.SOURCES, "weekdays": roster.WEEKDAYS, "blocks": blocks,
     })

@@ -1,7 +1,7 @@
 """Registrations as staff see them, and the audit trail (admins)."""
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from .. import clock
 from ..services import audit, registrations, sessions
@@ -15,7 +15,7 @@ FILTERS = ("status", "service", "kecamatan", "q", "cursor", "from", "to", "limit
 
 
 @staff_route(bp, "/staff/registrations")
-def staff_registrations(principal):
+def staff_registrations(principal) -> Response:
     """Lists by filters only: a name or number to search for never travels in a URL (access logs)."""
     params = dict(bp.current_request.query_params or {})
     if params.get("q"):
@@ -25,17 +25,17 @@ def staff_registrations(principal):
 
 
 @staff_route(bp, "/staff/registration-search", methods=["POST"])
-def staff_registration_search(principal):
+def staff_registration_search(principal) -> Response:
     """The same list, with the search text (and the cursor, which may hold a number) in the body."""
     return http.respond(200, registrations.staff_search(http.body(bp.current_request)))
 
 
 @staff_route(bp, "/staff/registrations/{reference}")
-def staff_registration(principal, reference):
+def staff_registration(principal, reference) -> Response:
     return http.respond(200, sessions.registration_detail(reference))
 
 
 @staff_route(bp, "/staff/audit")
-def staff_audit(principal):
+def staff_audit(principal) -> Response:
     day = http.parse_day(http.query(bp.current_request, "day"), "day", required=False) or clock.today()
     return http.respond(200, {"items": audit.list_day(day)})

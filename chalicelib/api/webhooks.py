@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..services import messaging
+from ..services import webhooks
 from . import http
 
 bp = Blueprint(__name__)
 
 
 @http.public_route(bp, "/webhooks/whatsapp")
-def whatsapp_verify():
+def whatsapp_verify() -> Response:
     request = bp.current_request
-    challenge = messaging.whatsapp_handshake(http.query(request, "hub.mode"), http.query(request, "hub.verify_token"),
+    challenge = webhooks.whatsapp_handshake(http.query(request, "hub.mode"), http.query(request, "hub.verify_token"),
                                              http.query(request, "hub.challenge"))
     return Response(body=challenge, status_code=200,
                     headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"})
 
 
 @http.public_route(bp, "/webhooks/whatsapp", methods=["POST"], json_body=True)
-def whatsapp_webhook():
+def whatsapp_webhook() -> Response:
     request = bp.current_request
-    return http.respond(200, messaging.whatsapp_webhook(request.raw_body, http.header(request, "x-hub-signature-256")))
+    return http.respond(200, webhooks.whatsapp_webhook(request.raw_body, http.header(request, "x-hub-signature-256")))
 
 
 # SES publishes these through the configuration set's EventBridge destination (infra/).
@@ -31,5 +31,5 @@ SES_EVENTS = {"source": ["aws.ses"], "detail-type": ["Email Sent", "Email Delive
 
 
 @bp.on_cw_event(SES_EVENTS, name="ses_events")
-def ses_events(event):
-    return {"outcome": messaging.ses_event(event.detail)}
+def ses_events(event) -> dict:
+    return {"outcome": webhooks.ses_event(event.detail)}

@@ -12,32 +12,27 @@ Vocabulary
 * A *request* is a waiting registration (`Request`). Its priority is `(queued_at, reference)`:
   earlier first, ties by reference.
 
-How it works (see `allocate` for the guarantees)
-------------------------------------------------
-Seats with identical (service, WIB day, mode set) are interchangeable for feasibility, so the
-matching is done against capacity *buckets* keyed by exactly that. Requests are processed in
-priority order; each one searches an augmenting path (breadth first) over the buckets, moving
-already-matched requests between buckets but never dropping one (Kuhn's algorithm in priority
-order on the compressed graph). A search that fails proves that the buckets it reached are full
-and closed (no request in them can go anywhere else), so they are marked dead and never searched
-again; that keeps 10k requests against a quarter of seats well under a second. Each matched
-request also holds a concrete seat of its bucket (the best free one for it whenever it enters
-a bucket); afterwards a local improvement pass moves and swaps seats for topic match, day
-preference and start time without changing who is served.
+How it works
+------------
+`allocate` runs named phases (domain/matching.py): the queue in priority order, the usable
+seats grouped into capacity buckets, each request's choices, phase A (who is served: a
+priority-order matching with augmenting paths over the buckets; dead buckets are never searched
+again, which keeps 10k requests against a quarter of seats well under a second) and phase B
+(which seat each holds: moves and swaps for topic match, day preference and start time, without
+changing who is served). `allocate`'s docstring states the guarantees.
 """
 from __future__ import annotations
 
-from bisect import insort
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from .rules import MODE_DARING, MODE_TATAP_MUKA, WIB
+from .matching import Choices, Matching, Seats, require_aware
+from .rules import MODE_TATAP_MUKA, WIB
 from .service_calendar import Slot
 
 __all__ = ["Request", "Assignment", "allocate", "earliest_start", "request_priority"]
 
 _UTC = timezone.utc
-_KNOWN_MODES = (MODE_TATAP_MUKA, MODE_DARING)
 
 
 @dataclass(frozen=True)
@@ -89,11 +84,6 @@ def request_priority(request: Request) -> tuple:
     )
 
 
-def _require_aware(dt: datetime, what: str) -> None:
-    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
-        raise ValueError(f"{what} must be timezone-aware, got naive {dt!r}")
-
-
 def earliest_start(
     now: datetime, closures_days: set, notice_working_days: int = 1
 ) -> datetime:
@@ -108,7 +98,7 @@ def earliest_start(
 
     `now` must be timezone-aware; `notice_working_days` must be >= 1.
     """
-    _require_aware(now, "now")
+    require_aware(now, "now")
     if notice_working_days < 1:
         raise ValueError("notice_working_days must be >= 1")
     closed = {d for d in closures_days}
@@ -122,16 +112,6 @@ def earliest_start(
             if found == notice_working_days:
                 return datetime.combine(day, time(0, 0), tzinfo=WIB).astimezone(_UTC)
     raise ValueError("no working day found")  # pragma: no cover - unreachable
-
-
-def _slot_sort_key(slot: Slot) -> tuple:
-    return (
-        slot.start,
-        slot.consultant_id,
-        slot.service,
-        tuple(sorted(slot.modes)),
-        slot.room_id or "",
-    )
 
 
 def allocate(
@@ -189,290 +169,31 @@ def allocate(
     Output: list of `Assignment` in request priority order. Deterministic: the result depends
     only on the input values, not on their order or on set/hash iteration order.
     """
-    _require_aware(not_before, "not_before")
-
-    # ---- requests, in priority order, de-duplicated by reference -----------------------
-    ordered = sorted(requests, key=request_priority)
-    reqs: list[Request] = []
-    seen_refs: set = set()
-    for r in ordered:
-        if r.reference in seen_refs:
-            continue
-        seen_refs.add(r.reference)
-        reqs.append(r)
-    if not reqs:
+    require_aware(not_before, "not_before")
+    queue = _in_priority_order(requests)
+    if not queue:
         return []
-    services = {r.service for r in reqs}
-
-    # ---- seats: filtered, de-duplicated, sorted --------------------------------------
-    seat_list: list[Slot] = []
-    seat_modes: list[frozenset] = []
-    seen_seats: set = set()
-    for s in sorted(free_slots, key=_slot_sort_key):
-        _require_aware(s.start, "slot.start")
-        if s.service not in services or s.start < not_before:
-            continue
-        ident = (s.start, s.consultant_id)
-        if ident in seen_seats:
-            continue
-        modes = frozenset(m for m in s.modes if m in _KNOWN_MODES)
-        if MODE_TATAP_MUKA in modes and not s.room_id:
-            modes = modes - {MODE_TATAP_MUKA}
-        if not modes:
-            continue
-        seen_seats.add(ident)
-        seat_list.append(s)
-        seat_modes.append(modes)
-    n_seats = len(seat_list)
-    if n_seats == 0:
+    seats = Seats(free_slots, {r.service for r in queue}, not_before)
+    if not seats.slots:
         return []
-
-    # ---- buckets: (service, WIB day, mode set) ----------------------------------------
-    seat_day = [s.start.astimezone(WIB).date() for s in seat_list]
-    # Integer seconds: cheap to compare. Seats are sorted by start, so index order is start order.
-    seat_start = [int(s.start.timestamp()) for s in seat_list]
-    bucket_keys = sorted(
-        {(seat_list[i].service, seat_day[i], tuple(sorted(seat_modes[i]))) for i in range(n_seats)}
-    )
-    bucket_index = {k: b for b, k in enumerate(bucket_keys)}
-    n_buckets = len(bucket_keys)
-    seat_bucket = [
-        bucket_index[(seat_list[i].service, seat_day[i], tuple(sorted(seat_modes[i])))]
-        for i in range(n_seats)
-    ]
-    bucket_seats: list[list[int]] = [[] for _ in range(n_buckets)]
-    for i in range(n_seats):  # seat indices are in start order already
-        bucket_seats[seat_bucket[i]].append(i)
-    cap = [len(x) for x in bucket_seats]
-    # (service, day) -> buckets of that day, single-mode sets before the two-mode set: on equal
-    # preference a request takes a seat that nobody of the other mode could use.
-    day_buckets: dict = {}
-    for b in sorted(range(n_buckets), key=lambda b: (bucket_keys[b][0], bucket_keys[b][1],
-                                                     len(bucket_keys[b][2]), bucket_keys[b][2])):
-        day_buckets.setdefault((bucket_keys[b][0], bucket_keys[b][1]), []).append(b)
-
-    # Consultants as small ints; per request the set of expert consultants.
-    consultant_ids = sorted({s.consultant_id for s in seat_list})
-    cons_index = {c: k for k, c in enumerate(consultant_ids)}
-    seat_cons = [cons_index[s.consultant_id] for s in seat_list]
-    topic_experts: dict = {}
-    for c in consultant_ids:
-        for t in consultant_topics.get(c, ()) or ():
-            topic_experts.setdefault(t, set()).add(cons_index[c])
-
-    n_req = len(reqs)
-    # feas[r]: list of usable buckets in preference order; rank[r]: bucket -> day position.
-    feas: list[list[int]] = []
-    rank: list[dict] = []
-    experts: list[frozenset] = []
-    for r in reqs:
-        fl: list[int] = []
-        rk: dict = {}
-        pos = 0
-        seen_days = set()
-        for d in r.days:
-            if d in seen_days:
-                continue
-            seen_days.add(d)
-            for b in day_buckets.get((r.service, d), ()):
-                if r.mode in bucket_keys[b][2]:
-                    fl.append(b)
-                    rk[b] = pos
-            pos += 1
-        feas.append(fl)
-        rank.append(rk)
-        ex: set = set()
-        for t in r.topics:
-            ex |= topic_experts.get(t, set())
-        experts.append(frozenset(ex))
-
-    # ---- phase A: priority-order augmenting paths on buckets --------------------------
-    # Every matched request also holds a concrete seat of its bucket (the best free one for
-    # it when it enters), so the matching doubles as a first, preference-aware placement.
-    load = [0] * n_buckets
-    dead = bytearray(n_buckets)
-    where = [-1] * n_req  # bucket of each matched request
-    holder = [-1] * n_seats
-    seat_of = [-1] * n_req
-    free_seats = [list(x) for x in bucket_seats]  # sorted by start (= by seat index)
-    # by[b][b2]: requests currently in b that could also use b2 (insertion-ordered dicts).
-    by: list[dict] = [{} for _ in range(n_buckets)]
-
-    def best_free(q: int, b: int) -> int:
-        ex = experts[q]
-        fs = free_seats[b]
-        for i in fs:  # earliest expert seat, else the earliest seat
-            if seat_cons[i] in ex:
-                return i
-        return fs[0]
-
-    def enter(q: int, dst: int, i: int) -> None:
-        where[q] = dst
-        load[dst] += 1
-        free_seats[dst].remove(i)
-        holder[i] = q
-        seat_of[q] = i
-        tbl = by[dst]
-        for f in feas[q]:
-            if f != dst:
-                d = tbl.get(f)
-                if d is None:
-                    tbl[f] = {q: None}
-                else:
-                    d[q] = None
-
-    def leave(q: int, src: int) -> None:
-        load[src] -= 1
-        i = seat_of[q]
-        holder[i] = -1
-        insort(free_seats[src], i)
-        tbl = by[src]
-        for f in feas[q]:
-            if f != src:
-                d = tbl[f]
-                del d[q]
-                if not d:
-                    del tbl[f]
-
-    for r in range(n_req):
-        start_buckets = [b for b in feas[r] if not dead[b]]
-        if not start_buckets:
-            continue
-        # Direct: the best free seat by (topic, day position, start) in a non-full bucket.
-        best_key = None
-        best_seat = -1
-        for b in start_buckets:
-            if load[b] < cap[b]:
-                i = best_free(r, b)
-                k = (0 if seat_cons[i] in experts[r] else 1, rank[r][b], seat_start[i])
-                if best_key is None or k < best_key:
-                    best_key, best_seat = k, i
-        if best_seat >= 0:
-            enter(r, seat_bucket[best_seat], best_seat)
-            continue
-        parent = {b: -1 for b in start_buckets}
-        queue = list(start_buckets)
-        qi = 0
-        found = -1
-        while qi < len(queue) and found < 0:
-            b = queue[qi]
-            qi += 1
-            for b2 in by[b]:
-                if b2 in parent or dead[b2]:
-                    continue
-                parent[b2] = b
-                if load[b2] < cap[b2]:
-                    found = b2
-                    break
-                queue.append(b2)
-        if found < 0:
-            # Every bucket reached is full and no request in it can leave the reached set:
-            # no later augmenting path can pass through them either.
-            for b in queue:
-                dead[b] = 1
-            continue
-        b2 = found
-        while parent[b2] != -1:
-            b1 = parent[b2]
-            q = next(iter(by[b1][b2]))
-            leave(q, b1)
-            enter(q, b2, best_free(q, b2))
-            b2 = b1
-        enter(r, b2, best_free(r, b2))
-
-    matched = [r for r in range(n_req) if where[r] >= 0]
-
-    # ---- phase B: local improvement (moves to free seats, pairwise swaps) -------------
-    # Each accepted step strictly lowers the potential (total without topic match, total day
-    # position, total start), lexicographically, so the loop ends. A request is re-examined
-    # only when something changed in one of its buckets since its last examination: whether
-    # it can improve depends only on the seats of its own buckets and their holders.
-    def key(r: int, i: int) -> tuple:
-        return (0 if seat_cons[i] in experts[r] else 1, rank[r][seat_bucket[i]], seat_start[i])
-
-    stamp = 1
-    bucket_stamp = [1] * n_buckets
-    seen_stamp = [0] * n_req
-
-    def improve(r: int) -> bool:
-        a = seat_of[r]
-        ka = key(r, a)
-        ta, ra, sa = ka
-        cands = []
-        ex = experts[r]
-        rk = rank[r]
-        for b in feas[r]:
-            rb = rk[b]
-            if ta == 0 and rb > ra:
-                continue
-            for i in bucket_seats[b]:
-                if ta == 0 and rb == ra and seat_start[i] >= sa:
-                    break  # seats are in start order
-                t = 0 if seat_cons[i] in ex else 1
-                if t > ta:
-                    continue
-                k = (t, rb, seat_start[i])
-                if k < ka:
-                    cands.append((k, i))
-        if not cands:
-            return False
-        cands.sort()
-        ba = seat_bucket[a]
-        ca = seat_cons[a]
-        for k, i in cands:
-            q = holder[i]
-            if q < 0:
-                holder[a] = -1
-                holder[i] = r
-                seat_of[r] = i
-                return True
-            rq = rank[q].get(ba)
-            if rq is None:
-                continue  # q cannot use r's seat
-            exq = experts[q]
-            d_topic = k[0] - ta + (0 if ca in exq else 1) - (0 if seat_cons[i] in exq else 1)
-            d_rank = k[1] - ra + rq - rank[q][seat_bucket[i]]
-            # Starts do not enter: a swap keeps the same two seats taken.
-            if d_topic < 0 or (d_topic == 0 and d_rank < 0):
-                holder[a] = q
-                seat_of[q] = a
-                holder[i] = r
-                seat_of[r] = i
-                return True
-        return False
-
-    changed = True
-    while changed:
-        changed = False
-        for r in matched:
-            seen = seen_stamp[r]
-            for b in feas[r]:
-                if bucket_stamp[b] > seen:
-                    break
-            else:
-                continue
-            seen_stamp[r] = stamp
-            a = seat_of[r]
-            if improve(r):
-                stamp += 1
-                bucket_stamp[seat_bucket[a]] = stamp
-                bucket_stamp[seat_bucket[seat_of[r]]] = stamp
-                changed = True
-                seen_stamp[r] = 0  # look at r again, it may improve further
-
-    # ---- output ------------------------------------------------------------------------
+    matching = Matching(Choices(queue, seats, consultant_topics))
+    matching.serve_in_priority_order()
+    matching.improve_seats()
     out = []
-    for r in matched:
-        i = seat_of[r]
-        req = reqs[r]
-        slot = seat_list[i]
-        out.append(
-            Assignment(
-                reference=req.reference,
-                slot=slot,
-                mode=req.mode,
-                room_id=slot.room_id if req.mode == MODE_TATAP_MUKA else None,
-                topic_match=seat_cons[i] in experts[r],
-            )
-        )
+    for r, i in matching.placements():
+        req, slot = queue[r], seats.slots[i]
+        out.append(Assignment(reference=req.reference, slot=slot, mode=req.mode,
+                              room_id=slot.room_id if req.mode == MODE_TATAP_MUKA else None,
+                              topic_match=matching.topic_match(r, i)))
+    return out
+
+
+def _in_priority_order(requests) -> list[Request]:
+    """The queue in priority order, one request per reference (the earliest)."""
+    out: list[Request] = []
+    seen: set = set()
+    for r in sorted(requests, key=request_priority):
+        if r.reference not in seen:
+            seen.add(r.reference)
+            out.append(r)
     return out

@@ -259,54 +259,60 @@ def generate_slots(
     rooms = list(rooms)
     _check_unique_ids("consultant", (c.id for c in consultants))
     _check_unique_ids("room", (r.id for r in rooms))
-
     by_id = {c.id: c for c in consultants if c.active}
     room_ids = sorted(r.id for r in rooms if r.active)
-
-    pattern: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for rule in roster_rules:
-        if rule.weekday not in range(7):
-            raise ValueError(f"roster weekday must be 0..6, got {rule.weekday!r}")
-        pattern[(rule.weekday, rule.service)].add(rule.consultant_id)
-
-    extra: dict[tuple[date, str], set[str]] = defaultdict(set)
-    off: dict[tuple[date, str], set[str]] = defaultdict(set)
-    for exc in exceptions:
-        if exc.kind == EXCEPTION_EXTRA:
-            extra[(exc.day, exc.service)].add(exc.consultant_id)
-        elif exc.kind == EXCEPTION_OFF:
-            off[(exc.day, exc.service)].add(exc.consultant_id)
-        else:
-            raise ValueError(f"unknown roster exception kind {exc.kind!r}")
-
+    duty = _Duty(roster_rules, exceptions)
     closed_by_day = _closure_index(closures)
-    empty: set = set()
     # Services in the order that settles a consultant on duty in two overlapping blocks.
     services = sorted(rules.blocks, key=lambda s: (rules.blocks[s][0], s))
-
     slots: list[Slot] = []
     for day in _days(start_day, end_day):
-        closed = closed_by_day.get(day, empty)
-        # start instant -> consultant id -> service, first service wins.
-        seats: dict[datetime, dict[str, str]] = defaultdict(dict)
-        for service in services:
-            if not _service_open(day, service, closed, rules):
-                continue
-            key = (day, service)
-            on_duty = pattern.get((day.weekday(), service), empty) | extra.get(key, empty)
-            on_duty = on_duty - off.get(key, empty)  # cuti wins over pattern and tambahan
-            eligible = [
-                cid for cid in on_duty if cid in by_id and service in by_id[cid].services
-            ]
-            if not eligible:
-                continue
-            for start in session_starts(day, service, rules):
-                at_start = seats[start]
-                for cid in eligible:
-                    at_start.setdefault(cid, service)
+        seats = _day_seats(day, services, closed_by_day.get(day, set()), duty, by_id, rules)
         for start in sorted(seats):
             slots.extend(_seats_at(start, seats[start], by_id, room_ids))
     return slots
+
+
+class _Duty:
+    """The weekly pattern and the dated exceptions, indexed for one question: who is on duty?"""
+
+    def __init__(self, roster_rules: Iterable[RosterRule], exceptions: Iterable[RosterException]):
+        self.pattern: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for rule in roster_rules:
+            if rule.weekday not in range(7):
+                raise ValueError(f"roster weekday must be 0..6, got {rule.weekday!r}")
+            self.pattern[(rule.weekday, rule.service)].add(rule.consultant_id)
+        self.extra: dict[tuple[date, str], set[str]] = defaultdict(set)
+        self.off: dict[tuple[date, str], set[str]] = defaultdict(set)
+        for exc in exceptions:
+            if exc.kind == EXCEPTION_EXTRA:
+                self.extra[(exc.day, exc.service)].add(exc.consultant_id)
+            elif exc.kind == EXCEPTION_OFF:
+                self.off[(exc.day, exc.service)].add(exc.consultant_id)
+            else:
+                raise ValueError(f"unknown roster exception kind {exc.kind!r}")
+
+    def on(self, day: date, service: str) -> set[str]:
+        key, empty = (day, service), set()
+        on_duty = self.pattern.get((day.weekday(), service), empty) | self.extra.get(key, empty)
+        return on_duty - self.off.get(key, empty)  # cuti wins over pattern and tambahan
+
+
+def _day_seats(day: date, services: list[str], closed: set, duty: _Duty, by_id: dict[str, Consultant],
+               rules: ServiceRules) -> dict[datetime, dict[str, str]]:
+    """start instant -> consultant id -> service on `day`; the first service wins a consultant."""
+    seats: dict[datetime, dict[str, str]] = defaultdict(dict)
+    for service in services:
+        if not _service_open(day, service, closed, rules):
+            continue
+        eligible = [cid for cid in duty.on(day, service) if cid in by_id and service in by_id[cid].services]
+        if not eligible:
+            continue
+        for start in session_starts(day, service, rules):
+            at_start = seats[start]
+            for cid in eligible:
+                at_start.setdefault(cid, service)
+    return seats
 
 
 def _seats_at(

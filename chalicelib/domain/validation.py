@@ -267,7 +267,6 @@ def validate_registration(payload: object, *, today: date, closed: set[date], ru
     if not isinstance(payload, dict):
         errors.add("_form", "Data formulir tidak valid.")
         return None, errors
-
     name = text_field(payload, errors, "name", NAME_MIN, NAME_MAX, required=True, what="Nama")
     phone, msg = normalize_phone(payload.get("whatsapp"))
     if msg:
@@ -275,30 +274,60 @@ def validate_registration(payload: object, *, today: date, closed: set[date], ru
     email, msg = normalize_email(payload.get("email"))
     if msg:
         errors.add("email", msg)
+    kecamatan = _kecamatan(payload, errors)
+    desa = text_field(payload, errors, "desa", 2, DESA_MAX, required=False, what="Desa/kelurahan")
+    service = _choice(payload, errors, "service", rules.SERVICES, "Pilih layanan: koperasi atau UKM.")
+    org = _organisation(payload, errors, service)
+    topics = _topics(payload, errors, service)
+    description = text_field(payload, errors, "description", DESCRIPTION_MIN, DESCRIPTION_MAX,
+                             required=True, what="Uraian masalah", multiline=True)
+    mode = _choice(payload, errors, "mode", rules.MODES, "Pilih cara konsultasi: tatap muka atau daring (Zoom).")
+    days, msg = validate_days(payload.get("days"), today, closed, rules_)
+    if msg:
+        errors.add("days", msg)
+    source = rules.SOURCE_UNSAID  # optional: most visitors skip it
+    if payload.get("source") not in (None, ""):
+        source = _choice(payload, errors, "source", rules.SOURCES, "Pilih salah satu, atau kosongkan.")
+    campaign_raw = payload.get("campaign")
+    campaign = campaign_raw if isinstance(campaign_raw, str) and CAMPAIGN_RE.match(campaign_raw) else None
+    if payload.get("consent") is not True:
+        errors.add("consent", "Anda perlu menyetujui pemrosesan data pribadi agar kami dapat menjadwalkan konsultasi.")
+    if errors:
+        return None, errors
+    return RegistrationInput(name=name, phone=phone, email=email, kecamatan=kecamatan, desa=desa, service=service,
+                             **org, topics=tuple(topics), description=description, mode=mode, days=tuple(days),
+                             source=source, campaign=campaign), errors
 
+
+def _kecamatan(payload: dict, errors: Errors) -> str | None:
     kecamatan = payload.get("kecamatan")
     if not kecamatan:
         errors.add("kecamatan", "Pilih kecamatan tempat Anda/usaha Anda berada.")
     elif not isinstance(kecamatan, str) or kecamatan not in rules.kecamatan_list():
         errors.add("kecamatan", "Kecamatan tidak dikenal; pilih dari daftar 40 kecamatan Kabupaten Bogor.")
-    desa = text_field(payload, errors, "desa", 2, DESA_MAX, required=False, what="Desa/kelurahan")
+    return kecamatan
 
-    service = _choice(payload, errors, "service", rules.SERVICES, "Pilih layanan: koperasi atau UKM.")
-    coop_status = business_sector = nib = None
+
+def _organisation(payload: dict, errors: Errors, service: str | None) -> dict:
+    """The cooperative's or the business's name and the fields its service asks for."""
+    out = {"coop_status": None, "business_sector": None, "nib": None}
     org_what = "Nama koperasi" if service == rules.SERVICE_KOPERASI else "Nama usaha"
-    org_name = text_field(payload, errors, "org_name", ORG_MIN, ORG_MAX, required=True, what=org_what)
+    out["org_name"] = text_field(payload, errors, "org_name", ORG_MIN, ORG_MAX, required=True, what=org_what)
     if service == rules.SERVICE_KOPERASI:
-        coop_status = _choice(payload, errors, "coop_status", rules.COOPERATIVE_STATUSES, "Pilih status koperasi.")
+        out["coop_status"] = _choice(payload, errors, "coop_status", rules.COOPERATIVE_STATUSES, "Pilih status koperasi.")
     elif service == rules.SERVICE_UKM:
-        business_sector = _choice(payload, errors, "business_sector", rules.BUSINESS_SECTORS, "Pilih sektor usaha.")
+        out["business_sector"] = _choice(payload, errors, "business_sector", rules.BUSINESS_SECTORS, "Pilih sektor usaha.")
         raw_nib = payload.get("nib")
         if raw_nib not in (None, ""):
             nib_text = re.sub(r"[\s-]", "", raw_nib) if isinstance(raw_nib, str) else None
             if nib_text is None or not NIB_RE.match(nib_text):
                 errors.add("nib", "NIB terdiri dari 13 angka; kosongkan jika belum punya.")
             else:
-                nib = nib_text
+                out["nib"] = nib_text
+    return out
 
+
+def _topics(payload: dict, errors: Errors, service: str | None) -> list[str]:
     topics_raw = payload.get("topics")
     topics: list[str] = []
     if not isinstance(topics_raw, list) or not topics_raw:
@@ -313,37 +342,7 @@ def validate_registration(payload: object, *, today: date, closed: set[date], ru
                 topics.append(t)
         if len(topics) > 4:
             errors.add("topics", "Pilih paling banyak 4 topik.")
-
-    description = text_field(
-        payload, errors, "description", DESCRIPTION_MIN, DESCRIPTION_MAX,
-        required=True, what="Uraian masalah", multiline=True,
-    )
-    mode = _choice(payload, errors, "mode", rules.MODES, "Pilih cara konsultasi: tatap muka atau daring (Zoom).")
-    days, msg = validate_days(payload.get("days"), today, closed, rules_)
-    if msg:
-        errors.add("days", msg)
-    source = rules.SOURCE_UNSAID  # optional: most visitors skip it
-    if payload.get("source") not in (None, ""):
-        source = _choice(payload, errors, "source", rules.SOURCES, "Pilih salah satu, atau kosongkan.")
-
-    campaign_raw = payload.get("campaign")
-    campaign = campaign_raw if isinstance(campaign_raw, str) and CAMPAIGN_RE.match(campaign_raw) else None
-
-    if payload.get("consent") is not True:
-        errors.add("consent", "Anda perlu menyetujui pemrosesan data pribadi agar kami dapat menjadwalkan konsultasi.")
-
-    if errors:
-        return None, errors
-    return (
-        RegistrationInput(
-            name=name, phone=phone, email=email, kecamatan=kecamatan, desa=desa,
-            service=service, org_name=org_name, coop_status=coop_status,
-            business_sector=business_sector, nib=nib, topics=tuple(topics),
-            description=description, mode=mode, days=tuple(days), source=source,
-            campaign=campaign,
-        ),
-        errors,
-    )
+    return topics
 
 
 def parse_day(value: object, field: str, *, required: bool = True) -> date | None:

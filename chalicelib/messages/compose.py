@@ -13,22 +13,40 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import links, settings
 from ..domain import meetings, replies, rules
+from ..domain.message_status import TOLD
 from ..domain.references import token_matches
 from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import team as team_store
-from . import catalog
-from . import ical, timing
-from .catalog import (BROADCAST_PREFIX, BY_NAME, CONSULTANT, DAYS, EMAIL, MONTHS, REPLY_WINDOW_HOURS, WHATSAPP,
-                      ConfigError, Defer, Kind, Skip, days_text, format_reference, long_date, session_times)
-from ..domain.message_status import TOLD
+from . import catalog, ical, timing
+from .catalog import (
+    BROADCAST_PREFIX,
+    BY_NAME,
+    CONSULTANT,
+    DAYS,
+    EMAIL,
+    MONTHS,
+    REPLY_WINDOW_HOURS,
+    WHATSAPP,
+    ConfigError,
+    Defer,
+    Kind,
+    Skip,
+    days_text,
+    format_reference,
+    long_date,
+    session_times,
+)
 from .records import dedupe_key, message_id_for
 from .render import Rendered, phrase, render_email, render_whatsapp, site
+
+if TYPE_CHECKING:
+    from ..store.models import OutboxRecord, Registration, SessionRecord
 
 LINK_WAIT = timedelta(hours=6)  # an online confirmation waits this long for the Zoom link...
 LINK_WAIT_BEFORE_START = timedelta(hours=2)  # ...but never closer than this to the session
@@ -123,7 +141,7 @@ class Inputs:
 
 # --- shared context -------------------------------------------------------------------------------------
 
-def session_context(s, data: Data, link: str | None) -> dict:
+def session_context(s: SessionRecord, data: Data, link: str | None) -> dict:
     day, jam, jam_mulai = session_times(s.start)
     daring = s.mode == rules.MODE_DARING
     ruang = data.room_name(s.room_id)
@@ -137,7 +155,7 @@ def session_context(s, data: Data, link: str | None) -> dict:
     }
 
 
-def status_link_for(reg) -> str:
+def status_link_for(reg: Registration) -> str:
     """The visitor's private status link; for a registration whose token was random (made before
     tokens were derived from the reference) the status page, where the link can be asked for again."""
     token = links.status_token(reg.reference)  # no signing key: an error, retried like any other
@@ -152,7 +170,7 @@ def status_link_for(reg) -> str:
 NO_ESTIMATE = "Perkiraan waktu tunggu belum tersedia; jadwal kami kirim secepatnya."
 
 
-def _visitor_context(reg, params: dict) -> dict:
+def _visitor_context(reg: Registration, params: dict) -> dict:
     return {
         "nama": reg.name, "kode": format_reference(reg.reference), "tautan_status": status_link_for(reg),
         "layanan": rules.SERVICES.get(reg.service, reg.service), "cara": rules.MODES.get(reg.mode, reg.mode),
@@ -177,11 +195,11 @@ def feedback_link(session_id: str, now: datetime) -> str:
         raise ConfigError(str(exc)) from None
 
 
-def _session_link(session) -> str | None:
+def _session_link(session: SessionRecord) -> str | None:
     return meetings.join_link(session) if session.mode == rules.MODE_DARING else None
 
 
-def payload(action: str, subject: str, record, extra: str = "") -> str:
+def payload(action: str, subject: str, record: OutboxRecord, extra: str = "") -> str:
     """A button's signed payload (domain/replies.py), bound to the record that carries it."""
     try:
         return replies.encode(replies.Payload(action, subject, record.message_id, extra), links.reply_signature)
@@ -402,7 +420,7 @@ def builder_for(name: str) -> Callable[[Inputs], None]:
 
 # --- building and rendering ----------------------------------------------------------------------------
 
-def build(record, data: Data, now: datetime) -> Built:
+def build(record: OutboxRecord, data: Data, now: datetime) -> Built:
     """Who gets it and what it says now; raises Skip, Defer or ConfigError."""
     kind = BY_NAME.get(record.template)
     if kind is None:
@@ -443,7 +461,7 @@ def build(record, data: Data, now: datetime) -> Built:
     return built
 
 
-def render(record, built: Built, now: datetime) -> Rendered:
+def render(record: OutboxRecord, built: Built, now: datetime) -> Rendered:
     if record.channel != EMAIL:
         return render_whatsapp(built.kind, built.ctx)
     calendar = _calendar(record, built) if built.session is not None and built.calendar_method else None
@@ -454,7 +472,7 @@ def _mail_domain() -> str:
     return (settings.ses_from_address() or "").rpartition("@")[2] or "cleanclear.local"
 
 
-def _calendar(record, built: Built) -> str:
+def _calendar(record: OutboxRecord, built: Built) -> str:
     s = built.session
     start = rules.parse_utc_iso(s.start)
     changed = rules.parse_utc_iso(record.created_at)

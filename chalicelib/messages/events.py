@@ -16,6 +16,7 @@ transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock
 from ..domain import rules
@@ -23,11 +24,14 @@ from . import catalog
 from .catalog import EMAIL, VISITOR, WHATSAPP
 from .records import new_record
 
+if TYPE_CHECKING:
+    from ..store.models import Registration, SessionRecord
+
 MOVE_GRACE = timedelta(minutes=2)  # a move's cancellation waits for the new booking's message
 
 
 
-def _visitor(template: str, reg, subject: str, now: datetime | None, *, session_id: str | None = None,
+def _visitor(template: str, reg: Registration, subject: str, now: datetime | None, *, session_id: str | None = None,
              params: dict | None = None, not_before: datetime | None = None) -> list:
     now = now or clock.now()
     channels = [WHATSAPP] + ([EMAIL] if reg.email else [])
@@ -36,7 +40,7 @@ def _visitor(template: str, reg, subject: str, now: datetime | None, *, session_
             for channel in channels]
 
 
-def on_registration_received(reg, now: datetime | None = None, estimate: str | None = None) -> list:
+def on_registration_received(reg: Registration, now: datetime | None = None, estimate: str | None = None) -> list:
     """`estimate`: the words of the waiting-time estimate published when the visitor registered."""
     params = {"days": list(reg.days)}
     if estimate:
@@ -44,20 +48,20 @@ def on_registration_received(reg, now: datetime | None = None, estimate: str | N
     return _visitor(catalog.PENDAFTARAN_DITERIMA, reg, reg.reference, now, params=params)
 
 
-def on_link_requested(reg, slot: str, now: datetime | None = None) -> list:
+def on_link_requested(reg: Registration, slot: str, now: datetime | None = None) -> list:
     """The private status link, sent again on the visitor's request; `slot` makes the id (one
     message per slot: the day's allowance is a condition of the write)."""
     return _visitor(catalog.TAUTAN_STATUS, reg, f"{reg.reference}#{slot}", now)
 
 
-def on_session_scheduled(session, reg, now: datetime | None = None,
+def on_session_scheduled(session: SessionRecord, reg: Registration, now: datetime | None = None,
                          *, moved: bool = False) -> list:
     """A booking: "scheduled", or "changed" when it is the new half of a move by staff."""
     template = catalog.SESI_DIUBAH if moved else catalog.SESI_TERJADWAL
     return _visitor(template, reg, session.session_id, now, session_id=session.session_id)
 
 
-def on_session_cancelled(session, reg, by: str, *, requeue: bool,
+def on_session_cancelled(session: SessionRecord, reg: Registration, by: str, *, requeue: bool,
                          moving: bool = False, now: datetime | None = None) -> list:
     """A released session. `moving`: the first half of a move; the message waits a little and is
     skipped when the new booking's "changed" message took its place."""
@@ -69,24 +73,24 @@ def on_session_cancelled(session, reg, by: str, *, requeue: bool,
                     params=params, not_before=now + MOVE_GRACE if moving else None)
 
 
-def on_session_moved(session, reg, now: datetime | None = None) -> list:
+def on_session_moved(session: SessionRecord, reg: Registration, now: datetime | None = None) -> list:
     return on_session_scheduled(session, reg, now, moved=True)
 
 
-def on_new_days(reg, days: list[str], now: datetime | None = None,
-                released=None) -> list:
+def on_new_days(reg: Registration, days: list[str], now: datetime | None = None,
+                released: SessionRecord | None=None) -> list:
     """The visitor offered other dates (a scheduled session, if any, was released for them)."""
     now = now or clock.now()
     return _visitor(catalog.TANGGAL_BARU_DITERIMA, reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
                     session_id=released.session_id if released else None, params={"days": list(days)})
 
 
-def on_registration_cancelled(reg, now: datetime | None = None) -> list:
+def on_registration_cancelled(reg: Registration, now: datetime | None = None) -> list:
     """The visitor cancelled a registration that had no session."""
     return _visitor(catalog.PENDAFTARAN_DIBATALKAN, reg, reg.reference, now)
 
 
-def on_expired(reg, now: datetime | None = None) -> list:
+def on_expired(reg: Registration, now: datetime | None = None) -> list:
     """No offered day could be served: invite the visitor to offer new dates."""
     now = now or clock.now()
     return _visitor(catalog.TANGGAL_TIDAK_TERSEDIA, reg, f"{reg.reference}#{rules.to_utc_iso_precise(now)}", now,
@@ -100,7 +104,7 @@ RELEASE_ACTIONS = {
 }
 
 
-def on_release(session, reg, *, action: str, requeue: bool, moving: bool,
+def on_release(session: SessionRecord, reg: Registration, *, action: str, requeue: bool, moving: bool,
                details: dict | None = None, now: datetime | None = None) -> list:
     """The messages of a released session (services/booking.release), chosen by its action."""
     if action == "sesi.minta_tanggal_lain":

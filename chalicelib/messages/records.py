@@ -31,11 +31,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..domain.message_status import DELIVERED, FAILED, READ, SENT, SKIPPED
 from ..store import outbox as store
 from . import catalog
 from .catalog import BY_NAME, CHANNELS
+
+if TYPE_CHECKING:
+    from ..store.models import OutboxRecord
 
 PENDING = "pending"
 SENT = "sent"
@@ -84,7 +88,7 @@ def new_record(template: str, channel: str, subject: str, *, recipient_kind: str
                        consultant_id=consultant_id, params=params or {}, not_before=not_before)
 
 
-def broadcast_counts(record, status: str, before: str | None = None) -> tuple[str, list[str]] | None:
+def broadcast_counts(record: OutboxRecord, status: str, before: str | None = None) -> tuple[str, list[str]] | None:
     """(broadcast id, counters to ADD) when a broadcast message moves to `status`, else None."""
     import json
 

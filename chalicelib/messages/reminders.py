@@ -13,6 +13,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock
 from ..budget import Deadline
@@ -22,8 +23,18 @@ from . import catalog
 from .catalog import CONSULTANT, EMAIL, VISITOR, WHATSAPP
 from .compose import Data
 from .records import new_record
-from .timing import (FEEDBACK_LATE, LOOKAHEAD, day_before_moment, moment, reminder_skip_reason, schedule_skip_reason,
-                     session_end)
+from .timing import (
+    FEEDBACK_LATE,
+    LOOKAHEAD,
+    day_before_moment,
+    moment,
+    reminder_skip_reason,
+    schedule_skip_reason,
+    session_end,
+)
+
+if TYPE_CHECKING:
+    from ..store.models import OutboxRecord, Registration
 
 
 PUT_WORKERS = 8  # conditional puts in flight at once
@@ -41,7 +52,7 @@ class QueueSummary:
         return self.__dict__.copy()
 
 
-def _visitor_channels(reg) -> list[str]:
+def _visitor_channels(reg: Registration) -> list[str]:
     if reg is None:
         return []
     return [WHATSAPP] + ([EMAIL] if reg.email else [])
@@ -94,7 +105,7 @@ def queue(now: datetime | None = None, *, deadline: Deadline | None = None) -> Q
 
 
 def _put_all(records: list, summary: QueueSummary, deadline: Deadline) -> None:
-    def put(record) -> str:
+    def put(record: OutboxRecord) -> str:
         if not deadline.allows(PUT_RESERVE_SECONDS):
             return "deferred"
         return "queued" if outbox_store.put_new(record) else "already"

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_
 from markupsafe import Markup, escape
 
 from .. import settings
-from .catalog import WHATSAPP, EMAIL, Kind, whatsapp_param
+from .catalog import EMAIL, WHATSAPP, Kind, whatsapp_param
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = PACKAGE / "templates" / "messages"

@@ -33,20 +33,24 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, settings
-from ..adapters import metrics, senders as providers
+from ..adapters import metrics
+from ..adapters import senders as providers
 from ..adapters.ports import MessageSender
 from ..adapters.send_errors import Paused, Retryable, SendError, Unknown
 from ..budget import Deadline
 from ..domain import rules
-from ..store import outbox as store
-from .catalog import ConfigError, Defer, Skip
-from .compose import Data, build, render
 from ..domain.message_status import FAILED, SENT, SKIPPED, UNKNOWN
 from ..domain.retry import backoff_seconds
+from ..store import outbox as store
+from .catalog import BROADCAST_KINDS, ConfigError, Defer, Skip
+from .compose import Data, build, render
 from .records import MAX_ATTEMPTS, UNKNOWN_WAIT_SECONDS, broadcast_counts
-from .catalog import BROADCAST_KINDS
+
+if TYPE_CHECKING:
+    from ..store.models import OutboxRecord
 
 logger = logging.getLogger(__name__)
 
@@ -165,19 +169,19 @@ def send_now(message_ids, now: datetime | None = None, *, budget_seconds: float 
     return summary
 
 
-def _settle(record, token: str, fields: dict, status: str | None = None) -> bool:
+def _settle(record: OutboxRecord, token: str, fields: dict, status: str | None = None) -> bool:
     counts = broadcast_counts(record, status) if status else None
     return store.settle(record, token, fields, counts)
 
 
-def claim(record, now: datetime) -> str | None:
+def claim(record: OutboxRecord, now: datetime) -> str | None:
     """Take the record for this run (see the module docstring); its token, or None when another
     run holds it or it changed since it was read."""
     token = secrets.token_hex(8)
     return token if store.claim(record, now, now + timedelta(seconds=CLAIM_SECONDS), token) else None
 
 
-def send_one(record, run: Run) -> str:
+def send_one(record: OutboxRecord, run: Run) -> str:
     channel = run.channel(record.channel)
     if channel.open:
         with channel.slots:
@@ -190,7 +194,7 @@ def send_one(record, run: Run) -> str:
         return outcome
 
 
-def _send_in_time(record, run: Run, channel: Channel) -> str:
+def _send_in_time(record: OutboxRecord, run: Run, channel: Channel) -> str:
     if channel.throttled:
         return "deferred"
     sender = channel.sender
@@ -211,7 +215,7 @@ def _send_in_time(record, run: Run, channel: Channel) -> str:
     return _prepare_and_send(record, token, run, channel, timeout)
 
 
-def _abandoned(record, now: datetime) -> str:
+def _abandoned(record: OutboxRecord, now: datetime) -> str:
     """A run died (or hit its deadline) between claiming the record and storing the result: the
     provider may have the message. Wait for its status like after a lost answer."""
     if not _settle(record, record.claim, _unknown_fields(record, "Putaran pengiriman sebelumnya terhenti di tengah "
@@ -221,7 +225,7 @@ def _abandoned(record, now: datetime) -> str:
     return "unknown"
 
 
-def _unknown_fields(record, reason: str, now: datetime) -> dict:
+def _unknown_fields(record: OutboxRecord, reason: str, now: datetime) -> dict:
     final = int(record.attempts or 0) >= MAX_ATTEMPTS
     fields = {"status": UNKNOWN, "error": reason[:300], "updated_at": _iso(now)}
     if final:  # no more tries: it stays "unknown" (it may well have arrived), never "failed"
@@ -231,7 +235,7 @@ def _unknown_fields(record, reason: str, now: datetime) -> dict:
     return fields
 
 
-def _unknown(record, token: str, exc: SendError, now: datetime) -> str:
+def _unknown(record: OutboxRecord, token: str, exc: SendError, now: datetime) -> str:
     minutes = UNKNOWN_WAIT_SECONDS // 60
     reason = f"{exc.short()} · status belum diketahui; dikirim lagi bila dalam {minutes} menit tidak ada kabar"
     fields = _unknown_fields(record, reason, now)
@@ -241,7 +245,7 @@ def _unknown(record, token: str, exc: SendError, now: datetime) -> str:
     return "unknown"
 
 
-def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: float) -> str:
+def _prepare_and_send(record: OutboxRecord, token: str, run: Run, channel: Channel, timeout: float) -> str:
     sender = channel.sender
     now = run.now
     stamp = _iso(now)
@@ -286,7 +290,7 @@ def _prepare_and_send(record, token: str, run: Run, channel: Channel, timeout: f
     return "sent"
 
 
-def _retry_or_fail(record, token: str, exc: SendError, now: datetime) -> str:
+def _retry_or_fail(record: OutboxRecord, token: str, exc: SendError, now: datetime) -> str:
     attempts = int(record.attempts or 0)  # already counts this try (the claim added it)
     if not exc.retryable or attempts >= MAX_ATTEMPTS:
         return _failed(record, token, exc.short(), now)
@@ -301,7 +305,7 @@ PAUSE_SECONDS = 15 * 60
 BROADCAST_TEMPLATES = frozenset(k.name for k in BROADCAST_KINDS)
 
 
-def _paused(record, token: str, exc: SendError, now: datetime) -> str:
+def _paused(record: OutboxRecord, token: str, exc: SendError, now: datetime) -> str:
     """The token was refused: the message waits (its try does not count) and staff are alarmed;
     the next run tries one message again, so sending resumes by itself once the token is renewed."""
     _settle(record, token, {"next_attempt_at": _iso(now + timedelta(seconds=PAUSE_SECONDS)), "+attempts": -1,
@@ -311,7 +315,7 @@ def _paused(record, token: str, exc: SendError, now: datetime) -> str:
     return "paused"
 
 
-def _failed(record, token: str, reason: str, now: datetime) -> str:
+def _failed(record: OutboxRecord, token: str, reason: str, now: datetime) -> str:
     _settle(record, token, {"status": FAILED, "due": None, "error": reason[:300], "updated_at": _iso(now)}, FAILED)
     # Meta refusing a marketing broadcast (a number that blocks them, a quality limit) is counted
     # apart: it is not a visitor missing a confirmation.

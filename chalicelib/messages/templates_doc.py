@@ -9,8 +9,18 @@ from datetime import date, timedelta
 
 from ..domain import rules
 from . import catalog
-from .catalog import (BROADCAST_KINDS, KINDS, LANGUAGE, AUDIENCE_LABELS, REPLY_KINDS, VISITOR, Kind, broadcast_sample,
-                      days_text, long_date)
+from .catalog import (
+    AUDIENCE_LABELS,
+    BROADCAST_KINDS,
+    KINDS,
+    LANGUAGE,
+    REPLY_KINDS,
+    VISITOR,
+    Kind,
+    broadcast_sample,
+    days_text,
+    long_date,
+)
 from .render import phrase, render_whatsapp, whatsapp_body_for_meta
 
 

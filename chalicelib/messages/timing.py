@@ -13,9 +13,13 @@ messages/reminders.py queues them; messages/compose.py checks the same rules aga
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from ..domain import rules
 from . import catalog
+
+if TYPE_CHECKING:
+    from ..store.models import SessionRecord
 
 DAY_BEFORE_AT = time(16, 0)  # WIB
 LOOKAHEAD = timedelta(minutes=30)  # > the 15-minute schedule: every moment is seen before it comes
@@ -27,11 +31,11 @@ FEEDBACK_LATE = timedelta(days=2)
 SCHEDULE_LAST = time(8, 0)  # WIB, on the day itself
 
 
-def _start(session) -> datetime:
+def _start(session: SessionRecord) -> datetime:
     return rules.parse_utc_iso(session.start)
 
 
-def session_end(session) -> datetime:
+def session_end(session: SessionRecord) -> datetime:
     return _start(session) + timedelta(minutes=rules.DEFAULT_RULES.session_minutes)
 
 
@@ -39,7 +43,7 @@ def day_before_moment(day: date) -> datetime:
     return rules.wib_datetime(day - timedelta(days=1), DAY_BEFORE_AT)
 
 
-def moment(kind: str, session) -> datetime:
+def moment(kind: str, session: SessionRecord) -> datetime:
     if kind == catalog.PENGINGAT_BESOK:
         return day_before_moment(date.fromisoformat(session.day))
     if kind == catalog.PENGINGAT_SEJAM:
@@ -47,7 +51,7 @@ def moment(kind: str, session) -> datetime:
     raise ValueError(kind)
 
 
-def reminder_skip_reason(kind: str, session, now: datetime) -> str | None:
+def reminder_skip_reason(kind: str, session: SessionRecord, now: datetime) -> str | None:
     """Why a reminder should not go out at `now` (None: it may)."""
     at = moment(kind, session)
     if kind == catalog.PENGINGAT_BESOK:

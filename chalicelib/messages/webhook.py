@@ -19,8 +19,8 @@ from ..adapters import metrics, whatsapp_inbound
 from ..adapters.send_errors import OUTBOX_TAG
 from ..domain import json_input, rules
 from ..domain.errors import InputError
-from ..store import outbox as store
 from ..domain.message_status import DELIVERED, DELIVERY_RANK, FAILED, PENDING, READ, SENT, UNKNOWN
+from ..store import outbox as store
 from .records import broadcast_counts
 
 logger = logging.getLogger(__name__)

@@ -1,2 +1,16 @@
 """The use cases: what a visitor, a staff member or a scheduled function asks for, built from the
-rules (domain), the storage (store) and the messages."""
+rules (domain), the storage (store), the messages and the outside systems (adapters).
+
+They stand in floors; a module imports only the floors below it (the `services-order` contract
+in .importlinter, checked by `make test`):
+
+    jobs | evaluation | webhooks | kotak          the unattended runs, the staff's read-outs
+    broadcasts | whatsapp_inbox | reports | audit the visitor's channels, the office's reports
+    privacy | forecast                            data rights, the capacity forecast
+    self_service | sessions                       what a visitor changes, what staff see and do
+    allocation | feedback                         the allocation run and refill, feedback
+    booking                                       the one path to a seat (and out of it)
+    registrations | capacity | meetings | ...     the queue, free seats, Zoom meetings
+    roster | campaigns                            who is on duty when, outreach
+    team                                          consultants and rooms
+"""

@@ -19,6 +19,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock
 from ..budget import Deadline
@@ -27,7 +28,10 @@ from ..domain.allocation import Assignment, Request, allocate, earliest_start
 from ..domain.errors import Conflict, NotFound
 from ..store import registrations as registrations_store
 from ..store import runs as runs_store
-from . import booking, team
+from . import booking, roster, team
+
+if TYPE_CHECKING:
+    from ..store.models import Registration, RunRecord, SessionRecord
 
 ALLOCATOR = "penjadwal-otomatis"
 KIND = "allocate"
@@ -68,7 +72,7 @@ class RunSummary:
         return json.dumps(self.as_dict())
 
 
-def as_request(r) -> Request:
+def as_request(r: Registration) -> Request:
     return Request(r.reference, r.queued_at, r.service, r.mode,
                    tuple(date.fromisoformat(d) for d in r.days), tuple(r.topics))
 
@@ -77,7 +81,7 @@ def booking_window(now: datetime, notice_working_days: int = 1) -> tuple[date, d
     """(the last day the allocator looks at, the earliest start it may book) at `now`."""
     today = rules.wib_now(now).date()
     horizon = today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days + 7)
-    return horizon, earliest_start(now, team.closed_days(today, horizon), notice_working_days)
+    return horizon, earliest_start(now, roster.closed_days(today, horizon), notice_working_days)
 
 
 def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice_working_days: int = 1,
@@ -161,7 +165,7 @@ def run_job(deadline: Deadline, *, run_id: str | None = None, continuation: int 
 
 # --- a seat given back: to the queue at once -------------------------------------------------------
 
-def refill(released, released_at: datetime, now: datetime | None = None):
+def refill(released: SessionRecord | None, released_at: datetime, now: datetime | None = None):
     """Offer the seat of a session a visitor just gave back to the waiting list AT ONCE (not at the
     next run), with the run's own rules: the same notice, the same order of the queue, the same
     allocator on that one seat. Returns the new session, or None (the seat's time is too near,
@@ -217,7 +221,7 @@ def get_run(run_id: object) -> dict:
     return run_view(record)
 
 
-def run_view(r) -> dict:
+def run_view(r: RunRecord) -> dict:
     return {"run_id": r.run_id, "status": r.status, "status_label": STATUS_LABELS.get(r.status, r.status),
             "finished": r.status in (DONE, FAILED), "started_at": r.started_at, "updated_at": r.updated_at,
             "finished_at": r.finished_at, "requested_by": r.requested_by, "error": r.error,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import clock
 from ..domain import counters, meetings, rules, validation
@@ -29,7 +30,10 @@ from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from . import capacity, registrations, team
+from . import capacity, registrations, roster, team
+
+if TYPE_CHECKING:
+    from ..store.models import Registration, SessionRecord
 
 VISITOR = "pengunjung"
 
@@ -58,7 +62,7 @@ def free_slots(start, end, sessions=None) -> list[Slot]:
 
 # --- booking ------------------------------------------------------------------------------------
 
-def book(registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False,
+def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False,
          allowed_from: tuple[str, ...] = (rules.STATUS_WAITING,), now: datetime | None = None,
          audit_action: str = "sesi.jadwalkan", meeting_from=None, refill_of: datetime | None = None):
     """Write one session in one transaction, or raise Conflict naming what was taken.
@@ -119,7 +123,7 @@ def _conflict_reasons(exc: Cancelled) -> dict:
     return {"_form": "Sesi tidak dapat disimpan karena bentrok; muat ulang lalu coba lagi."}
 
 
-def release(session, new_status: str, reg_status: str, *, actor: str, action: str, details: dict,
+def release(session: SessionRecord, new_status: str, reg_status: str, *, actor: str, action: str, details: dict,
             extra_fields: dict | None = None, now: datetime | None = None, moving: bool = False,
             whatsapp: bool = False) -> None:
     """End a session's hold on its seat: status change, locks deleted, registration updated,
@@ -144,7 +148,7 @@ def release(session, new_status: str, reg_status: str, *, actor: str, action: st
         raise Conflict({"_form": "Sesi ini sudah tidak terjadwal; muat ulang halaman."}) from None
 
 
-def expire(registration, now: datetime) -> bool:
+def expire(registration: Registration, now: datetime) -> bool:
     """No offered day can be served any more: kedaluwarsa, and the visitor is invited to offer
     new dates. False when the registration changed meanwhile (the next run looks again)."""
     uow = UnitOfWork()
@@ -252,7 +256,7 @@ def cancel_consultant_day(actor: str, consultant_id: str, day_text: object, serv
             raise InputError({"service": "Layanan tidak dikenal."})
     for s in services:
         try:
-            team.add_exception(actor, {"consultant_id": consultant_id, "day": day.isoformat(), "service": s, "kind": "cuti"})
+            roster.add_exception(actor, {"consultant_id": consultant_id, "day": day.isoformat(), "service": s, "kind": "cuti"})
         except InputError:
             pass  # a weekend or unknown service: nothing to mark
     cancelled = 0
@@ -280,7 +284,7 @@ def _via(inbound_id: str | None) -> tuple[dict, dict]:
     return ({"lewat": "WhatsApp"}, {"inbound_id": inbound_id}) if inbound_id else ({}, {})
 
 
-def visitor_cancel(registration, *, inbound_id: str | None = None, now: datetime | None = None):
+def visitor_cancel(registration: Registration, *, inbound_id: str | None = None, now: datetime | None = None):
     """The visitor cancels: the session (if any) ends and frees its seat; nothing is queued.
     Returns the released session (None when there was none), for services/self_service.py to
     offer its seat to the queue."""
@@ -307,7 +311,7 @@ def visitor_cancel(registration, *, inbound_id: str | None = None, now: datetime
     return None
 
 
-def visitor_new_days(registration, raw_days: object, now: datetime | None = None, *,
+def visitor_new_days(registration: Registration, raw_days: object, now: datetime | None = None, *,
                      inbound_id: str | None = None):
     """The visitor offers other dates: back to waiting with their place kept (queued_at).
     Returns the released session (None when there was none)."""

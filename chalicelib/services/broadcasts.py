@@ -36,6 +36,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, settings
 from ..budget import Deadline
@@ -52,6 +53,9 @@ from ..store import registrations as registrations_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
 from . import campaigns, privacy
+
+if TYPE_CHECKING:
+    from ..store.models import BroadcastRecord, Registration
 
 RUNNING, DONE, CANCELLED = store.RUNNING, "selesai", "dibatalkan"
 STATUS_LABELS = {RUNNING: "Sedang dikirim", DONE: "Selesai", CANCELLED: "Dibatalkan"}
@@ -259,7 +263,7 @@ def running() -> list:
     return store.running()
 
 
-def view(b, registrations: int | None = None) -> dict:
+def view(b: BroadcastRecord, registrations: int | None = None) -> dict:
     kind = next((k for k in catalog.BROADCAST_KINDS if k.name == b.template), None)
     queued = int(b.queued or 0)
     created = rules.parse_utc_iso(b.created_at).astimezone(rules.WIB)
@@ -321,7 +325,7 @@ def _daily_count(day: str) -> int:
     return stats_store.read_periods([DAILY_KEY.format(day=day)]).get(DAILY_KEY.format(day=day), {}).get("queued", 0)
 
 
-def _enqueue(b, reg, now: datetime, day: str, *, opted_out: bool = False) -> str:
+def _enqueue(b: BroadcastRecord, reg: Registration, now: datetime, day: str, *, opted_out: bool = False) -> str:
     """One outbox record + the counters, in one transaction, within the pace and the daily limit
     (conditions of that write): queued | duplicate (this number already has it) | limited.
 

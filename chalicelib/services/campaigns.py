@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from .. import clock, settings
 from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..store import campaigns as store
 from ..store.unit_of_work import Cancelled, UnitOfWork
+
+if TYPE_CHECKING:
+    from ..store.models import CampaignRecord
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # the same rule the signup page and validation apply
 POST_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -53,7 +57,7 @@ def get(code: str):
     return record
 
 
-def interaction(c) -> dict:
+def interaction(c: CampaignRecord) -> dict:
     return {k: sum(int(getattr(p, k) or 0) for p in c.posts or []) for k in ("likes", "comments", "questions")}
 
 
@@ -63,7 +67,7 @@ def post_view(p) -> dict:
             "questions": int(p.questions or 0), "updated_at": p.updated_at, "updated_by": p.updated_by}
 
 
-def view(c, registrations: int | None = None) -> dict:
+def view(c: CampaignRecord, registrations: int | None = None) -> dict:
     return {
         "code": c.code, "name": c.name, "channel": c.channel, "channel_label": rules.SOURCES.get(c.channel, c.channel),
         "link": link(c.code), "short_link": short_link(c.code),

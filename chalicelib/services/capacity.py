@@ -9,7 +9,7 @@ from ..domain import rules, seats
 from ..domain.errors import InputError
 from ..domain.service_calendar import Slot, generate_slots
 from ..store import sessions as sessions_store
-from . import team
+from . import roster, team
 
 MAX_RANGE_DAYS = 31
 
@@ -31,7 +31,7 @@ def taken_seats(sessions) -> set[str]:
 
 
 def slots(start: date, end: date) -> list[Slot]:
-    return generate_slots(start_day=start, end_day=end, **team.calendar_inputs(start, end))
+    return generate_slots(start_day=start, end_day=end, **roster.calendar_inputs(start, end))
 
 
 def free_slots(start: date, end: date, sessions=None) -> list[Slot]:
@@ -44,7 +44,7 @@ def free_slots(start: date, end: date, sessions=None) -> list[Slot]:
 
 def slots_view(start: date, end: date) -> list[dict]:
     parse_range(start, end)
-    inputs = team.calendar_inputs(start, end)
+    inputs = roster.calendar_inputs(start, end)
     names = {c.id: c.name for c in inputs["consultants"]}
     rooms = {r.id: r.name for r in inputs["rooms"]}
     taken = taken_seats(sessions_between(start, end))

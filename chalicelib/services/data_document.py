@@ -9,9 +9,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..domain import rules, validation
+from ..domain.message_status import STATUS_LABELS as MESSAGE_STATUSES
 from ..domain.references import format_reference
 from ..messages.catalog import BY_NAME, CHANNEL_LABELS, long_date
-from ..domain.message_status import STATUS_LABELS as MESSAGE_STATUSES
 from ..messages.render import site
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"

@@ -13,6 +13,7 @@ cover it, and the answer says which weeks (`range.from`/`range.to` are the widen
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..domain import counters as stats
@@ -75,112 +76,153 @@ def latest_comments(start: date, end: date, names: dict[str, str]) -> list[dict]
     return sorted(out, key=lambda c: c["at"], reverse=True)[:LATEST_COMMENTS]
 
 
+@dataclass
+class Weeks:
+    """The counters of the whole ISO weeks (WIB) covering a requested range, read at once."""
+
+    start: date  # as requested
+    end: date
+    mondays: list[date]
+    weeks: list[dict]  # one counter item per week, in order
+    all_time: dict
+
+    @property
+    def first(self) -> date:
+        return self.mondays[0]
+
+    @property
+    def last(self) -> date:
+        return self.mondays[-1] + timedelta(days=6)
+
+    def total(self, name: str) -> int:
+        return stats.total(self.weeks, name)
+
+    def by(self, prefix: str) -> dict[str, int]:
+        return stats.by_prefix(self.weeks, prefix)
+
+    @classmethod
+    def read(cls, start: date, end: date) -> "Weeks":
+        mondays = stats.weeks_covering(start, end)
+        keys = [stats.week_key(m) for m in mondays]
+        stored = stats_store.read_periods(keys + [stats.ALL])
+        return cls(start, end, mondays, [stored.get(k, {}) for k in keys], stored.get(stats.ALL, {}))
+
+
 def build(start: date, end: date) -> dict:
     """The dashboard for start..end (WIB dates), widened to whole ISO weeks."""
-    mondays = stats.weeks_covering(start, end)
-    first, last = mondays[0], mondays[-1] + timedelta(days=6)
-    keys = [stats.week_key(m) for m in mondays]
-    stored = stats_store.read_periods(keys + [stats.ALL])
-    weeks = [stored.get(k, {}) for k in keys]
-    all_time = stored.get(stats.ALL, {})
-
-    consultants = team.list_consultants()
-    names = {c.consultant_id: c.name for c in consultants}
+    w = Weeks.read(start, end)
+    names = {c.consultant_id: c.name for c in team.list_consultants()}
     campaign_records = campaigns_store.all()
+    return {
+        "range": {"requested_from": start.isoformat(), "requested_to": end.isoformat(), "from": w.first.isoformat(),
+                  "to": w.last.isoformat(), "weeks": [stats.week_label(m) for m in w.mondays], "unit": "week"},
+        "registrations": _registrations(w, {c.code: c.name for c in campaign_records}),
+        "reach": _reach(w),
+        "funnel": _funnel(w),
+        "sessions": _sessions(w),
+        "feedback": _feedback(w, names),
+        "whatsapp": whatsapp_summary(w.weeks),
+        "campaigns": _campaigns(w, campaign_records),
+        "broadcasts": broadcasts.list_view(w.first, w.last, w.all_time),
+    }
 
+
+def _registrations(w: Weeks, campaign_names: dict[str, str]) -> dict:
     per_week = [{"week": stats.week_label(m), "start": m.isoformat(), "end": (m + timedelta(days=6)).isoformat(),
-                 "total": w.get(stats.REG, 0),
-                 "by_service": {s: w.get(stats.reg_key(stats.BY_SERVICE, s), 0) for s in rules.SERVICES},
-                 "sessions": w.get(stats.SEAT, 0), "attended": w.get(stats.S_ATT, 0), "no_show": w.get(stats.S_NOSHOW, 0)}
-                for m, w in zip(mondays, weeks)]
+                 "total": item.get(stats.REG, 0),
+                 "by_service": {s: item.get(stats.reg_key(stats.BY_SERVICE, s), 0) for s in rules.SERVICES},
+                 "sessions": item.get(stats.SEAT, 0), "attended": item.get(stats.S_ATT, 0),
+                 "no_show": item.get(stats.S_NOSHOW, 0)}
+                for m, item in zip(w.mondays, w.weeks)]
+    by_campaign = w.by(stats.reg_key(stats.BY_CAMPAIGN))
+    return {
+        "total": w.total(stats.REG),
+        "per_week": per_week,
+        "by_service": _labelled(w.by(stats.reg_key(stats.BY_SERVICE)), rules.SERVICES),
+        "by_mode": _labelled(w.by(stats.reg_key(stats.BY_MODE)), rules.MODES),
+        "by_topic": _labelled(w.by(stats.reg_key(stats.BY_TOPIC)), rules.TOPICS),
+        "by_source": _labelled(w.by(stats.reg_key(stats.BY_SOURCE)), rules.SOURCE_LABELS),
+        "by_campaign": [{"code": code, "name": campaign_names.get(code), "count": n}
+                        for code, n in sorted(by_campaign.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "follow_ups": w.total(stats.REG_FOLLOW_UP),
+    }
 
-    by_campaign = stats.by_prefix(weeks, stats.reg_key(stats.BY_CAMPAIGN))
-    campaign_names = {c.code: c.name for c in campaign_records}
-    kec = stats.by_prefix(weeks, stats.reg_key(stats.BY_KECAMATAN))
-    registered = stats.total(weeks, stats.REG)
 
-    attended_s, no_show_s = stats.total(weeks, stats.S_ATT), stats.total(weeks, stats.S_NOSHOW)
-    histogram = stats.by_prefix(weeks, stats.WAIT_PREFIX)
-    taken = stats.total(weeks, stats.SEAT)
-    offered = len(capacity.slots(first, last))
+def _reach(w: Weeks) -> dict:
+    kec = w.by(stats.reg_key(stats.BY_KECAMATAN))
+    return {
+        "kecamatan": [{"name": k, "count": kec.get(k, 0)} for k in rules.kecamatan_list()],
+        "reached": sum(1 for k in rules.kecamatan_list() if kec.get(k, 0)),
+        "total": len(rules.kecamatan_list()),
+    }
 
-    fb_all = _feedback_scopes(weeks, "all").get("-", {})
-    fb_con = _feedback_scopes(weeks, "con")
-    fb_top = _feedback_scopes(weeks, "top")
-    fb_svc = _feedback_scopes(weeks, "svc")
 
-    campaign_rows = []
+def _funnel(w: Weeks) -> dict:
+    return {
+        "registered": w.total(stats.REG),
+        "scheduled": w.total(stats.SCHED),
+        "attended": w.total(stats.ATT),
+        "feedback": w.total(stats.FB),
+        "cancelled": w.total(stats.CANCEL),
+        "expired_events": w.total(stats.EXP),
+    }
+
+
+def _sessions(w: Weeks) -> dict:
+    attended, no_show = w.total(stats.S_ATT), w.total(stats.S_NOSHOW)
+    histogram = w.by(stats.WAIT_PREFIX)
+    taken = w.total(stats.SEAT)
+    offered = len(capacity.slots(w.first, w.last))
+    return {
+        "held_seats": taken,
+        "attended": attended,
+        "no_show": no_show,
+        "no_show_rate": _ratio(no_show, attended + no_show),
+        "cancelled_by_visitor": w.total(stats.S_CANCEL_VISITOR),
+        "cancelled_by_office": w.total(stats.S_CANCEL_OFFICE),
+        "by_service": {s: w.total(stats.seat_key(stats.BY_SERVICE, s)) for s in rules.SERVICES},
+        "by_mode": {m: w.total(stats.seat_key(stats.BY_MODE, m)) for m in rules.MODES},
+        "waiting_days": {
+            "count": sum(histogram.values()),
+            "median": stats.percentile_days(histogram, 0.5),
+            "p90": stats.percentile_days(histogram, 0.9),
+            # "days": "0".."60", then "61+" (a string, as the admin page reads it)
+            "histogram": [{"days": k, "count": v, "over_limit": k.endswith("+")} for k, v in
+                          sorted(histogram.items(), key=lambda kv: int(kv[0].rstrip("+"))) if v],
+            "over_limit_label": f"lebih dari {stats.WAIT_MAX_DAYS} hari",
+        },
+        "utilisation": {"offered": offered, "taken": taken, "rate": _ratio(taken, offered)},
+    }
+
+
+def _feedback(w: Weeks, names: dict[str, str]) -> dict:
+    fb_con, fb_top, fb_svc = (_feedback_scopes(w.weeks, s) for s in ("con", "top", "svc"))
+    return {
+        "overall": feedback_summary(_feedback_scopes(w.weeks, "all").get("-", {})),
+        "per_consultant": sorted(
+            [{"id": cid, "name": names.get(cid, cid), **feedback_summary(v)} for cid, v in fb_con.items()],
+            key=lambda r: (-r["count"], r["name"])),
+        "per_topic": [{"key": t, "label": rules.TOPICS.get(t, t), **feedback_summary(fb_top[t])}
+                      for t in list(rules.TOPICS) + sorted(set(fb_top) - set(rules.TOPICS)) if t in fb_top],
+        "per_service": [{"key": s, "label": rules.SERVICES.get(s, s), **feedback_summary(fb_svc[s])}
+                        for s in rules.SERVICES if s in fb_svc],
+        "latest_comments": latest_comments(w.first, w.last, names),
+    }
+
+
+def _campaigns(w: Weeks, campaign_records: list) -> list[dict]:
+    by_campaign = w.by(stats.reg_key(stats.BY_CAMPAIGN))
+    known = {c.code for c in campaign_records}
+    rows = []
     for c in sorted(campaign_records, key=lambda c: c.created_at, reverse=True):
         row = campaigns.view(c, registrations=by_campaign.get(c.code, 0))
-        row["registrations_all_time"] = all_time.get(stats.reg_key(stats.BY_CAMPAIGN, c.code), 0)
-        campaign_rows.append(row)
-    for code in sorted(set(by_campaign) - set(campaign_names)):
-        campaign_rows.append({"code": code, "name": None, "channel": None, "registrations": by_campaign[code],
-                              "registrations_all_time": all_time.get(stats.reg_key(stats.BY_CAMPAIGN, code), 0), "posts": [],
-                              "interaction": {"likes": 0, "comments": 0, "questions": 0}, "unknown": True})
-
-    return {
-        "range": {"requested_from": start.isoformat(), "requested_to": end.isoformat(), "from": first.isoformat(),
-                  "to": last.isoformat(), "weeks": [stats.week_label(m) for m in mondays], "unit": "week"},
-        "registrations": {
-            "total": registered,
-            "per_week": per_week,
-            "by_service": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_SERVICE)), rules.SERVICES),
-            "by_mode": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_MODE)), rules.MODES),
-            "by_topic": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_TOPIC)), rules.TOPICS),
-            "by_source": _labelled(stats.by_prefix(weeks, stats.reg_key(stats.BY_SOURCE)), rules.SOURCE_LABELS),
-            "by_campaign": [{"code": code, "name": campaign_names.get(code), "count": n}
-                            for code, n in sorted(by_campaign.items(), key=lambda kv: (-kv[1], kv[0]))],
-            "follow_ups": stats.total(weeks, stats.REG_FOLLOW_UP),
-        },
-        "reach": {
-            "kecamatan": [{"name": k, "count": kec.get(k, 0)} for k in rules.kecamatan_list()],
-            "reached": sum(1 for k in rules.kecamatan_list() if kec.get(k, 0)),
-            "total": len(rules.kecamatan_list()),
-        },
-        "funnel": {
-            "registered": registered,
-            "scheduled": stats.total(weeks, stats.SCHED),
-            "attended": stats.total(weeks, stats.ATT),
-            "feedback": stats.total(weeks, stats.FB),
-            "cancelled": stats.total(weeks, stats.CANCEL),
-            "expired_events": stats.total(weeks, stats.EXP),
-        },
-        "sessions": {
-            "held_seats": taken,
-            "attended": attended_s,
-            "no_show": no_show_s,
-            "no_show_rate": _ratio(no_show_s, attended_s + no_show_s),
-            "cancelled_by_visitor": stats.total(weeks, stats.S_CANCEL_VISITOR),
-            "cancelled_by_office": stats.total(weeks, stats.S_CANCEL_OFFICE),
-            "by_service": {s: stats.total(weeks, stats.seat_key(stats.BY_SERVICE, s)) for s in rules.SERVICES},
-            "by_mode": {m: stats.total(weeks, stats.seat_key(stats.BY_MODE, m)) for m in rules.MODES},
-            "waiting_days": {
-                "count": sum(histogram.values()),
-                "median": stats.percentile_days(histogram, 0.5),
-                "p90": stats.percentile_days(histogram, 0.9),
-                # "days": "0".."60", then "61+" (a string, as the admin page reads it)
-                "histogram": [{"days": k, "count": v, "over_limit": k.endswith("+")} for k, v in
-                              sorted(histogram.items(), key=lambda kv: int(kv[0].rstrip("+"))) if v],
-                "over_limit_label": f"lebih dari {stats.WAIT_MAX_DAYS} hari",
-            },
-            "utilisation": {"offered": offered, "taken": taken, "rate": _ratio(taken, offered)},
-        },
-        "feedback": {
-            "overall": feedback_summary(fb_all),
-            "per_consultant": sorted(
-                [{"id": cid, "name": names.get(cid, cid), **feedback_summary(v)} for cid, v in fb_con.items()],
-                key=lambda r: (-r["count"], r["name"])),
-            "per_topic": [{"key": t, "label": rules.TOPICS.get(t, t), **feedback_summary(fb_top[t])}
-                          for t in list(rules.TOPICS) + sorted(set(fb_top) - set(rules.TOPICS)) if t in fb_top],
-            "per_service": [{"key": s, "label": rules.SERVICES.get(s, s), **feedback_summary(fb_svc[s])}
-                            for s in rules.SERVICES if s in fb_svc],
-            "latest_comments": latest_comments(first, last, names),
-        },
-        "whatsapp": whatsapp_summary(weeks),
-        "campaigns": campaign_rows,
-        "broadcasts": broadcasts.list_view(first, last, all_time),
-    }
+        row["registrations_all_time"] = w.all_time.get(stats.reg_key(stats.BY_CAMPAIGN, c.code), 0)
+        rows.append(row)
+    for code in sorted(set(by_campaign) - known):
+        rows.append({"code": code, "name": None, "channel": None, "registrations": by_campaign[code],
+                     "registrations_all_time": w.all_time.get(stats.reg_key(stats.BY_CAMPAIGN, code), 0), "posts": [],
+                     "interaction": {"likes": 0, "comments": 0, "questions": 0}, "unknown": True})
+    return rows
 
 
 def whatsapp_summary(weeks: list[dict]) -> dict:

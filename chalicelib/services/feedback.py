@@ -23,6 +23,7 @@ One answer per session
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import clock, links
 from ..domain import counters, periods, rules
@@ -36,6 +37,9 @@ from ..store import sessions as sessions_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork, conflict_pause
 from . import registrations, team
+
+if TYPE_CHECKING:
+    from ..store.models import FeedbackRecord, Registration, SessionRecord
 
 __all__ = ["ANSWERED", "IMPROVE_MAX", "view_for_visitor", "submit", "link_for", "verify"]
 
@@ -52,7 +56,7 @@ verify = links.verify_feedback
 class Answered(Conflict):
     """A second answer for a session: 409, and the page still shows a follow-up's link."""
 
-    def __init__(self, record):
+    def __init__(self, record: FeedbackRecord):
         super().__init__({"_form": MSG_ALREADY})
         self.extra = {"answered": True, "follow_up": _follow_up_view(record)}
 
@@ -70,7 +74,7 @@ def _existing(session_id: str):
     return store.get(session_id)
 
 
-def _check_held(session) -> None:
+def _check_held(session: SessionRecord) -> None:
     if session.status == rules.SESSION_ATTENDED:
         return
     if session.status == rules.SESSION_SCHEDULED:
@@ -78,7 +82,7 @@ def _check_held(session) -> None:
     raise Conflict({"_form": MSG_NOT_HELD})
 
 
-def _follow_up_view(record) -> dict | None:
+def _follow_up_view(record: FeedbackRecord) -> dict | None:
     if not record.follow_up:
         return None
     follow_up = registrations_store.get(record.follow_up)
@@ -88,7 +92,7 @@ def _follow_up_view(record) -> dict | None:
     return {"reference": format_reference(record.follow_up), "token": token}
 
 
-def _session_view(session) -> dict:
+def _session_view(session: SessionRecord) -> dict:
     start = rules.parse_utc_iso(session.start).astimezone(rules.WIB)
     try:
         consultant = team.get_consultant(session.consultant_id).name
@@ -120,7 +124,7 @@ def view_for_visitor(session_id: str, expiry: object, sig: object, now: datetime
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _follow_up_registration(original, days, now: datetime):
+def _follow_up_registration(original: Registration, days, now: datetime):
     # The visitor agreed to processing "to schedule and follow up the consultation"; the
     # follow-up keeps that consent's time and version with the rest of what they told us.
     fields = {name: getattr(original, name) for name in registrations.VISITOR_FIELDS}
@@ -209,7 +213,7 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
     raise Conflict({"_form": registrations.BUSY}, 503)
 
 
-def _counters(session, registration, record, follow_up) -> counters.Changes:
+def _counters(session: SessionRecord, registration: Registration, record: FeedbackRecord, follow_up: Registration | None) -> counters.Changes:
     """The evaluation counters of this answer, for the same transaction."""
     changes = counters.feedback_given(
         registration_created_at=registration.created_at if registration is not None else session.created_at,

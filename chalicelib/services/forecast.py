@@ -26,7 +26,7 @@ from ..domain.service_calendar import EXCEPTION_EXTRA, RosterException, Slot, ge
 from ..store import forecasts as store
 from ..store import registrations as registrations_store
 from ..store import stats as stats_store
-from . import allocation, capacity, team
+from . import allocation, capacity, roster, team
 
 HORIZON_DAYS = 42  # six weeks of seats: past the booking window, for those asked for new dates
 EVERY_MINUTES = 30  # the schedule (api/schedules.py): how long one published estimate is shown
@@ -101,7 +101,7 @@ def _rates(today: date, working_per_week: int = 5) -> tuple[float, dict]:
 
 
 def _free_slots(first: date, last: date, extra: tuple = ()) -> list[Slot]:
-    inputs = team.calendar_inputs(first, last)
+    inputs = roster.calendar_inputs(first, last)
     inputs["exceptions"] = list(inputs["exceptions"]) + list(extra)
     all_slots = generate_slots(start_day=first, end_day=last, **inputs)
     sessions = capacity.sessions_between(first, last)
@@ -113,7 +113,7 @@ def build(now: datetime, extra: tuple = ()) -> Built:
     today = rules.wib_now(now).date()
     last = today + timedelta(days=HORIZON_DAYS)
     holidays = _holidays(today, last)
-    closed_all = team.closed_days(today, last)
+    closed_all = roster.closed_days(today, last)
     not_before = earliest_start(now, closed_all)
     first = not_before.astimezone(rules.WIB).date()
     slots = [s for s in _free_slots(first, last, extra) if s.start >= not_before]

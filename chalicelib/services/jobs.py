@@ -74,6 +74,12 @@ def anonymise_old_data(deadline: Deadline | None = None) -> dict:
     return _logged("retention", privacy.run_retention(deadline=_deadline("anonymise_old_data", deadline)))
 
 
+def run_messages_now() -> dict:
+    """The Kotak keluar's "run now": queue due reminders and send what is due (the two scheduled
+    functions, at once)."""
+    return {"reminders": queue_reminders(), "sent": send_messages()}
+
+
 def publish_forecast(deadline: Deadline | None = None) -> dict:
     """The capacity forecast (services/forecast.py): one computation, two small items."""
     summary = forecast.publish()

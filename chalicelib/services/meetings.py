@@ -20,19 +20,37 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, settings
 from ..adapters import metrics, zoom
 from ..budget import Deadline
 from ..domain import rules
 from ..domain.errors import Conflict, NotFound
-from ..domain.meetings import (CLAIM_SECONDS, CREATING, DELETED, DUE_STATES, FAILED, READY, STATE_LABELS, TO_CREATE,
-                               TO_DELETE, TO_UPDATE, MAX_ATTEMPTS, join_link, marker, session_end)
+from ..domain.meetings import (
+    CLAIM_SECONDS,
+    CREATING,
+    DELETED,
+    DUE_STATES,
+    FAILED,
+    MAX_ATTEMPTS,
+    READY,
+    STATE_LABELS,
+    TO_CREATE,
+    TO_DELETE,
+    TO_UPDATE,
+    join_link,
+    marker,
+    session_end,
+)
 from ..domain.retry import backoff_seconds
 from ..store import sessions as store
 from ..store import zoom_quota
 from ..store.unit_of_work import Cancelled, UnitOfWork
 from . import team
+
+if TYPE_CHECKING:
+    from ..store.models import ConsultantRecord, SessionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +67,11 @@ def _iso(dt: datetime) -> str:
 
 # --- what others read ------------------------------------------------------------------------
 
-def provider_label(session) -> str:
+def provider_label(session: SessionRecord) -> str:
     return zoom.LOCAL_LABEL if zoom.is_local_meeting(session.meeting_id) else zoom.ZOOM_LABEL
 
 
-def meeting_view(session, *, staff: bool = False) -> dict | None:
+def meeting_view(session: SessionRecord, *, staff: bool = False) -> dict | None:
     if session.mode != rules.MODE_DARING or not session.meeting_state:
         return None
     view = {
@@ -78,19 +96,19 @@ class Host:
     alternative_hosts: tuple = ()
 
     @classmethod
-    def of(cls, consultant) -> "Host":
+    def of(cls, consultant: ConsultantRecord) -> "Host":
         if consultant is not None and consultant.zoom_user:
             return cls(consultant.zoom_user)
         staff = getattr(consultant, "staff_email", None)
         return cls("me", (staff,) if staff else ())
 
 
-def host_for(session, consultants: dict | None = None) -> Host:
+def host_for(session: SessionRecord, consultants: dict | None = None) -> Host:
     consultants = consultants if consultants is not None else {c.consultant_id: c for c in team.list_consultants()}
     return Host.of(consultants.get(session.consultant_id))
 
 
-def meeting_spec(session, host: Host | None = None) -> zoom.MeetingSpec:
+def meeting_spec(session: SessionRecord, host: Host | None = None) -> zoom.MeetingSpec:
     """What Zoom is told: no visitor's personal data, the session id as the marker."""
     tag = marker(session.session_id)
     service = rules.SERVICES.get(session.service, session.service)
@@ -171,7 +189,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
     opened = threading.Event()  # slow start: one at a time until a call went through
     first = threading.Lock()
 
-    def work(session) -> str:
+    def work(session: SessionRecord) -> str:
         if throttled.is_set() or not deadline.allows(WORK_SECONDS):
             return "deferred"
         outcome = process(session, client, now, consultants)
@@ -181,7 +199,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
             opened.set()
         return outcome
 
-    def step(session) -> str:
+    def step(session: SessionRecord) -> str:
         if opened.is_set():
             return work(session)
         with first:
@@ -193,7 +211,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
     return summary
 
 
-def process(session, client, now: datetime, consultants: dict | None = None) -> str:
+def process(session: SessionRecord, client, now: datetime, consultants: dict | None = None) -> str:
     if session.meeting_state in (TO_CREATE, CREATING):
         return _create(session, client, now, host_for(session, consultants))
     if session.meeting_state == TO_UPDATE:
@@ -203,19 +221,19 @@ def process(session, client, now: datetime, consultants: dict | None = None) -> 
     return "skipped"
 
 
-def _claim(session, now: datetime, token: str, *, creating: bool = False) -> bool:
+def _claim(session: SessionRecord, now: datetime, token: str, *, creating: bool = False) -> bool:
     fields = {"meeting_claim": token, "meeting_next_try": _iso(now + timedelta(seconds=CLAIM_SECONDS))}
     if creating:
         fields.update(meeting_state=CREATING, meeting_claimed_at=_iso(now))
     return store.change_meeting(session, fields, as_read=True)
 
 
-def _done(session, token: str, held_state: str, new_state: str, extra: dict | None = None) -> bool:
+def _done(session: SessionRecord, token: str, held_state: str, new_state: str, extra: dict | None = None) -> bool:
     return store.change_meeting(session, {"meeting_state": new_state, "meeting_next_try": None, "meeting_claim": None,
                                           "meeting_error": None, **(extra or {})}, held=(token, held_state))
 
 
-def _fail(session, now: datetime, token: str, held_state: str, error: str, attempts: int) -> str:
+def _fail(session: SessionRecord, now: datetime, token: str, held_state: str, error: str, attempts: int) -> str:
     """Give up: "gagal" stays in the index (next try = when it failed) for staff, and alarms."""
     if store.change_meeting(session, {"meeting_state": FAILED, "meeting_next_try": _iso(now),
                                       "meeting_attempts": attempts, "meeting_error": error[:300],
@@ -226,7 +244,7 @@ def _fail(session, now: datetime, token: str, held_state: str, error: str, attem
     return "skipped"
 
 
-def _after_error(session, now: datetime, token: str, held_state: str, retry_state: str,
+def _after_error(session: SessionRecord, now: datetime, token: str, held_state: str, retry_state: str,
                  exc: zoom.ZoomError, deadline: datetime | None = None) -> str:
     if isinstance(exc, zoom.ZoomOutOfTime):  # never started: back in line for the next run, no attempt counted
         ok = store.change_meeting(session, {"meeting_state": retry_state, "meeting_next_try": _iso(now),
@@ -251,7 +269,7 @@ def _after_error(session, now: datetime, token: str, held_state: str, retry_stat
     return "throttled" if exc.status == 429 else "retry"
 
 
-def _matching(client, session, host: str | None = None) -> list[zoom.Meeting]:
+def _matching(client, session: SessionRecord, host: str | None = None) -> list[zoom.Meeting]:
     tag = marker(session.session_id)
     user = host or session.meeting_host
     meetings = client.list_upcoming_meetings(None if user in (None, "me") else user)
@@ -265,7 +283,7 @@ def _quota(client, host: Host, now: datetime) -> bool:
     return zoom_quota.take(host.user, now, zoom.DAILY_USER_LIMIT)
 
 
-def _tomorrow(session, now: datetime, token: str, held_state: str, retry_state: str) -> str:
+def _tomorrow(session: SessionRecord, now: datetime, token: str, held_state: str, retry_state: str) -> str:
     """The host's calls of the day are used up: the session waits until Zoom's day turns (UTC)."""
     nxt = datetime.combine(now.astimezone(rules.UTC).date() + timedelta(days=1), datetime.min.time(), rules.UTC)
     ok = store.change_meeting(session, {"meeting_state": retry_state, "meeting_next_try": _iso(nxt + timedelta(minutes=5)),
@@ -275,7 +293,7 @@ def _tomorrow(session, now: datetime, token: str, held_state: str, retry_state: 
     return "over_quota" if ok else "skipped"
 
 
-def _create(session, client, now: datetime, host: Host | None = None) -> str:
+def _create(session: SessionRecord, client, now: datetime, host: Host | None = None) -> str:
     created_before = bool(session.meeting_claimed_at)  # Zoom may hold a meeting we never stored
     host = host or host_for(session)
     token = secrets.token_hex(8)
@@ -304,13 +322,13 @@ def _create(session, client, now: datetime, host: Host | None = None) -> str:
     return "skipped"
 
 
-def store_meeting(session, token: str, meeting: zoom.Meeting, host: str = "me") -> bool:
+def store_meeting(session: SessionRecord, token: str, meeting: zoom.Meeting, host: str = "me") -> bool:
     """Record the meeting (and whose it is), only while this run still holds the claim."""
     return _done(session, token, CREATING, READY, {"meeting_id": meeting.id, "join_url": meeting.join_url,
                                                    "meeting_host": host})
 
 
-def _lost_claim(session, meeting: zoom.Meeting, client) -> None:
+def _lost_claim(session: SessionRecord, meeting: zoom.Meeting, client) -> None:
     """Zoom made a meeting but the session changed meanwhile (released, mostly)."""
     session = store.get(session.session_id, consistent=True)
     if session is None:
@@ -326,7 +344,7 @@ def _lost_claim(session, meeting: zoom.Meeting, client) -> None:
             logger.warning("zoom sync: spare meeting %s of session %s not deleted", meeting.id, session.session_id)
 
 
-def _update(session, client, now: datetime, consultants: dict | None = None) -> str:
+def _update(session: SessionRecord, client, now: datetime, consultants: dict | None = None) -> str:
     token = secrets.token_hex(8)
     if not _claim(session, now, token):
         return "skipped"
@@ -348,7 +366,7 @@ def _update(session, client, now: datetime, consultants: dict | None = None) -> 
     return "updated" if _done(session, token, TO_UPDATE, READY) else "skipped"
 
 
-def _delete(session, client, now: datetime) -> str:
+def _delete(session: SessionRecord, client, now: datetime) -> str:
     if not session.meeting_id:
         if not session.meeting_claimed_at:  # creation never started: nothing exists in Zoom
             done = store.change_meeting(session, {"meeting_state": DELETED, "meeting_next_try": None}, as_read=True)

@@ -40,13 +40,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, settings
 from ..budget import Deadline
 from ..domain import periods, replies, rules
 from ..domain.errors import Conflict, InputError
-from ..messages.catalog import VISITOR
 from ..domain.message_status import PENDING, SKIPPED
+from ..messages.catalog import VISITOR
 from ..store import audit as audit_store
 from ..store import broadcasts as broadcasts_store
 from ..store import feedback as feedback_store
@@ -57,6 +58,9 @@ from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
 from . import registrations, self_service, team
+
+if TYPE_CHECKING:
+    from ..store.models import Registration
 
 REMOVED = "(data dihapus)"
 AFTER_LAST_CHANGE = timedelta(days=21)  # feedback requests and reminders follow the last change
@@ -80,7 +84,7 @@ def _days(start: date, end: date):
         d += timedelta(days=1)
 
 
-def is_anonymised(r) -> bool:
+def is_anonymised(r: Registration) -> bool:
     return r.name == REMOVED and r.phone is None
 
 
@@ -98,7 +102,7 @@ class Trail:
     replies: list = field(default_factory=list)  # the visitor's WhatsApp messages (store/inbox.py)
 
 
-def _personal_strings(r) -> list[str]:
+def _personal_strings(r: Registration) -> list[str]:
     values = [r.name, r.phone, r.email, (r.phone or "").replace("+62", "0", 1) if r.phone else None]
     return [v for v in values if v and v != REMOVED and len(v) >= 4]
 
@@ -110,7 +114,7 @@ def _mentions(text: str | None, needles: list[str]) -> bool:
     return any(n.casefold() in folded for n in needles)
 
 
-def trail(r, now: datetime | None = None) -> Trail:
+def trail(r: Registration, now: datetime | None = None) -> Trail:
     """Everything keyed to one registration (Queries and BatchGets only)."""
     now = now or clock.now()
     today = rules.wib_now(now).date()
@@ -167,7 +171,7 @@ REGISTRATION_FIELDS = ("reference", "status", "created_at", "updated_at", "name"
                        "days", "source", "campaign", "consent_at", "consent_version", "session_id", "follow_up_of")
 
 
-def _registration_data(r) -> dict:
+def _registration_data(r: Registration) -> dict:
     out = {}
     for name in REGISTRATION_FIELDS:
         value = getattr(r, name, None)
@@ -176,7 +180,7 @@ def _registration_data(r) -> dict:
     return out
 
 
-def export(r, now: datetime | None = None) -> dict:
+def export(r: Registration, now: datetime | None = None) -> dict:
     """Everything stored about this registration (and its follow-ups), as the visitor may read it."""
     now = now or clock.now()
     names = {c.consultant_id: c.name for c in team.list_consultants()}
@@ -224,7 +228,7 @@ def export(r, now: datetime | None = None) -> dict:
     }
 
 
-def export_document(r, now: datetime | None = None) -> str:
+def export_document(r: Registration, now: datetime | None = None) -> str:
     """The same export as a readable HTML document (services/data_document.py)."""
     from . import data_document
 
@@ -283,7 +287,7 @@ def _forget_phone(phone: str | None, keep: set[str]) -> None:
         phone_limits.forget(registrations.PhoneLimit(phone, clock.now()).key)
 
 
-def anonymise(r, now: datetime | None = None, *, on_request: bool = False) -> Outcome:
+def anonymise(r: Registration, now: datetime | None = None, *, on_request: bool = False) -> Outcome:
     """Remove personal fields of a registration and everything keyed to it (and of its
     follow-ups). Each step is idempotent: a run that dies half-way is finished by the next.
 
@@ -313,7 +317,7 @@ def anonymise(r, now: datetime | None = None, *, on_request: bool = False) -> Ou
     return outcome
 
 
-def _close(reg) -> None:
+def _close(reg: Registration) -> None:
     """An open registration is cancelled first, as if the visitor had cancelled it: its session
     (if any) frees its seat and the counters record a cancellation."""
     try:
@@ -324,7 +328,7 @@ def _close(reg) -> None:
             raise
 
 
-def delete_for_visitor(r, payload: object, now: datetime | None = None) -> dict:
+def delete_for_visitor(r: Registration, payload: object, now: datetime | None = None) -> dict:
     if not isinstance(payload, dict) or payload.get("confirm") is not True:
         raise InputError({"confirm": "Centang persetujuan penghapusan data untuk melanjutkan."})
     outcome = anonymise(r, now, on_request=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, links, settings
 from ..domain import counters, periods, rules, validation
@@ -16,7 +17,10 @@ from ..store import registrations as store
 from ..store import stats as stats_store
 from ..store.paging import decode_cursor, encode_cursor
 from ..store.unit_of_work import Cancelled, UnitOfWork, conflict_pause
-from . import team
+from . import roster
+
+if TYPE_CHECKING:
+    from ..store.models import Registration
 
 # What a visitor tells us about themselves and their request: copied as a whole by a follow-up.
 VISITOR_FIELDS = ("name", "phone", "email", "kecamatan", "desa", "service", "org_name", "coop_status",
@@ -40,7 +44,7 @@ class Outcome:
 
 def closed_days(today: date) -> set[date]:
     """Whole days with no service up to the booking horizon (holidays, office closures)."""
-    return team.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days))
+    return roster.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days))
 
 
 def bookable_days(today: date) -> list[date]:
@@ -194,7 +198,7 @@ def request_link(payload: object, now: datetime | None = None) -> dict:
     return {"message": LINK_SENT}
 
 
-def _send_link(registration, now: datetime) -> None:
+def _send_link(registration: Registration, now: datetime) -> None:
     day = rules.wib_now(now).date().isoformat()
     token = links.status_token(registration.reference)
     for n in range(1, LINK_REQUESTS_PER_DAY + 1):
@@ -231,7 +235,7 @@ def for_visitor(raw_reference: str, token: str | None):
     return registration
 
 
-def visitor_view(registration) -> dict:
+def visitor_view(registration: Registration) -> dict:
     """What the visitor may see of their own registration."""
     return {
         "reference": format_reference(registration.reference),
@@ -255,7 +259,7 @@ PAGE_MAX = 100
 MAX_READS = 10
 
 
-def staff_item(r) -> dict:
+def staff_item(r: Registration) -> dict:
     return {
         "reference": format_reference(r.reference),
         "name": r.name,

@@ -117,91 +117,110 @@ def _fb_row(label: str, records) -> list:
 
 
 def tables(data: dict) -> list[Table]:
-    month = data["month"]
+    """The month's sheets: a summary first, then registrations, sessions, feedback, reach, consultants."""
     regs = sorted(data["registrations"], key=lambda r: r.created_at)
     sessions = sorted(data["sessions"], key=lambda s: (s.start, s.consultant_id))
-    feedback = data["feedback"]
-    names, rooms, session_regs = data["consultants"], data["rooms"], data["session_regs"]
+    feedback, names = data["feedback"], data["consultants"]
+    answers = [feedback[s.session_id] for s in sessions if s.session_id in feedback]
+    reg_by_kec = Counter(r.kecamatan for r in regs)
+    return [_summary_table(data["month"], regs, sessions, answers, reg_by_kec), _registration_table(regs),
+            _session_table(sessions, feedback, names, data["rooms"]), _feedback_table(answers),
+            _reach_table(reg_by_kec, sessions, data["session_regs"]), _consultant_table(sessions, feedback, names)]
 
-    reg_table = Table("pendaftaran", "Pendaftaran", [
+
+def _registration_table(regs: list) -> Table:
+    table = Table("pendaftaran", "Pendaftaran", [
         "Kode", "Tanggal daftar (WIB)", "Layanan", "Cara", "Kecamatan", "Koperasi / usaha", "Topik", "Sumber",
         "Kampanye", "Status", "Lanjutan dari"], widths=[10, 18, 20, 12, 20, 30, 40, 16, 16, 18, 12])
     for r in regs:
-        reg_table.rows.append([
+        table.rows.append([
             _fmt_ref(r.reference), _wib(r.created_at), rules.SERVICES.get(r.service, r.service),
             "Tatap muka" if r.mode == rules.MODE_TATAP_MUKA else "Daring", r.kecamatan, r.org_name,
             "; ".join(rules.TOPICS.get(t, t) for t in r.topics or []), rules.SOURCE_LABELS.get(r.source, r.source),
             r.campaign or "", rules.REGISTRATION_STATUSES.get(r.status, r.status),
             _fmt_ref(r.follow_up_of) if r.follow_up_of else ""])
+    return table
 
-    sess_table = Table("sesi", "Sesi dan kehadiran", [
+
+def _session_table(sessions: list, feedback: dict, names: dict, rooms: dict) -> Table:
+    table = Table("sesi", "Sesi dan kehadiran", [
         "Tanggal", "Jam (WIB)", "Kode pendaftaran", "Layanan", "Cara", "Konsultan", "Ruang", "Status",
         "Umpan balik"], widths=[12, 10, 16, 20, 12, 24, 18, 22, 12])
     for s in sessions:
         start = rules.parse_utc_iso(s.start).astimezone(rules.WIB)
-        sess_table.rows.append([
-            date.fromisoformat(s.day), time(start.hour, start.minute), _fmt_ref(s.reference), rules.SERVICES.get(s.service, s.service),
-            "Tatap muka" if s.mode == rules.MODE_TATAP_MUKA else "Daring", names.get(s.consultant_id, s.consultant_id),
-            rooms.get(s.room_id, s.room_id or "") if s.room_id else "", rules.SESSION_STATUSES.get(s.status, s.status),
-            "ya" if s.session_id in feedback else ""])
+        table.rows.append([
+            date.fromisoformat(s.day), time(start.hour, start.minute), _fmt_ref(s.reference),
+            rules.SERVICES.get(s.service, s.service), "Tatap muka" if s.mode == rules.MODE_TATAP_MUKA else "Daring",
+            names.get(s.consultant_id, s.consultant_id), rooms.get(s.room_id, s.room_id or "") if s.room_id else "",
+            rules.SESSION_STATUSES.get(s.status, s.status), "ya" if s.session_id in feedback else ""])
+    return table
 
-    held = [s for s in sessions if s.status in rules.SEAT_HOLDING_STATUSES]
-    attended = [s for s in sessions if s.status == rules.SESSION_ATTENDED]
-    no_show = [s for s in sessions if s.status == rules.SESSION_NO_SHOW]
-    # A move frees one seat and takes another: it is not a cancellation (as on the dashboard).
-    cancelled = [s for s in sessions if s.status in rules.SESSION_CANCELLED_STATUSES]
-    moved = [s for s in sessions if s.status == rules.SESSION_MOVED]
-    answers = [feedback[s.session_id] for s in sessions if s.session_id in feedback]
 
-    fb_header = ["Kelompok", "Jumlah jawaban", "Rata-rata kepuasan (1-5)", "Rata-rata kebermanfaatan (1-5)",
-                 "Rata-rata rekomendasi (0-10)", "NPS", "Terjawab: ya", "Terjawab: sebagian", "Terjawab: tidak",
-                 "Porsi terjawab (ya)"]
-    fb_table = Table("umpan_balik", "Umpan balik", fb_header, widths=[36, 10, 12, 12, 12, 8, 10, 10, 10, 10])
-    fb_table.rows.append(_fb_row("Semua sesi", answers))
+def _feedback_table(answers: list) -> Table:
+    header = ["Kelompok", "Jumlah jawaban", "Rata-rata kepuasan (1-5)", "Rata-rata kebermanfaatan (1-5)",
+              "Rata-rata rekomendasi (0-10)", "NPS", "Terjawab: ya", "Terjawab: sebagian", "Terjawab: tidak",
+              "Porsi terjawab (ya)"]
+    table = Table("umpan_balik", "Umpan balik", header, widths=[36, 10, 12, 12, 12, 8, 10, 10, 10, 10])
+    table.rows.append(_fb_row("Semua sesi", answers))
     for svc, label in rules.SERVICES.items():
-        fb_table.rows.append(_fb_row(label, [f for f in answers if f.service == svc]))
+        table.rows.append(_fb_row(label, [f for f in answers if f.service == svc]))
     for topic, label in rules.TOPICS.items():
         group = [f for f in answers if topic in (f.topics or [])]
         if group:
-            fb_table.rows.append(_fb_row(f"Topik: {label}", group))
+            table.rows.append(_fb_row(f"Topik: {label}", group))
+    return table
 
-    reg_by_kec = Counter(r.kecamatan for r in regs)
+
+def _reach_table(reg_by_kec: Counter, sessions: list, session_regs: dict) -> Table:
+    attended = [s for s in sessions if s.status == rules.SESSION_ATTENDED]
     att_by_kec = Counter(session_regs[s.reference].kecamatan for s in attended if s.reference in session_regs)
-    reach = Table("jangkauan", "Jangkauan kecamatan", ["Kecamatan", "Pendaftar", "Sesi hadir"], widths=[24, 10, 10])
+    table = Table("jangkauan", "Jangkauan kecamatan", ["Kecamatan", "Pendaftar", "Sesi hadir"], widths=[24, 10, 10])
     for k in rules.kecamatan_list():
-        reach.rows.append([k, reg_by_kec.get(k, 0), att_by_kec.get(k, 0)])
+        table.rows.append([k, reg_by_kec.get(k, 0), att_by_kec.get(k, 0)])
+    return table
 
-    per_con = Table("konsultan", "Per konsultan", [
+
+def _consultant_table(sessions: list, feedback: dict, names: dict) -> Table:
+    table = Table("konsultan", "Per konsultan", [
         "Konsultan", "Sesi terjadwal", "Hadir", "Tidak hadir", "Dibatalkan", "Umpan balik", "Rata-rata kepuasan",
         "Rata-rata kebermanfaatan", "NPS"], widths=[24, 10, 8, 10, 10, 10, 12, 12, 8])
     for cid in sorted({s.consultant_id for s in sessions}, key=lambda c: names.get(c, c).casefold()):
         mine = [s for s in sessions if s.consultant_id == cid]
         s_fb = _summary([feedback[s.session_id] for s in mine if s.session_id in feedback])
-        per_con.rows.append([
+        table.rows.append([
             names.get(cid, cid), sum(s.status in rules.SEAT_HOLDING_STATUSES for s in mine),
             sum(s.status == rules.SESSION_ATTENDED for s in mine), sum(s.status == rules.SESSION_NO_SHOW for s in mine),
             sum(s.status in rules.SESSION_CANCELLED_STATUSES for s in mine),
             s_fb["count"], s_fb["avg_satisfaction"], s_fb["avg_helpfulness"], s_fb["nps"]])
+    return table
 
+
+def _summary_table(month: str, regs: list, sessions: list, answers: list, reg_by_kec: Counter) -> Table:
+    def count(*statuses) -> int:
+        return sum(s.status in statuses for s in sessions)
+
+    attended, no_show = count(rules.SESSION_ATTENDED), count(rules.SESSION_NO_SHOW)
     overall = _summary(answers)
-    summary = Table("ringkasan", "Ringkasan", ["Ukuran", "Nilai"], widths=[44, 20])
-    summary.rows = [
+    table = Table("ringkasan", "Ringkasan", ["Ukuran", "Nilai"], widths=[44, 20])
+    table.rows = [
         ["Bulan", month_words(month)],
         ["Pendaftar", len(regs)],
         *[[f"Pendaftar {label.lower()}", sum(r.service == s for r in regs)] for s, label in rules.SERVICES.items()],
         ["Pendaftaran lanjutan", sum(bool(r.follow_up_of) for r in regs)],
-        ["Sesi terjadwal (memakai slot)", len(held)],
-        ["Sesi hadir", len(attended)],
-        ["Sesi tidak hadir", len(no_show)],
-        ["Tingkat ketidakhadiran", Percent(len(no_show) / (len(attended) + len(no_show))) if attended or no_show else None],
-        ["Sesi dibatalkan", len(cancelled)],
-        ["Sesi dipindah ke jadwal lain (bukan pembatalan)", len(moved)],
+        ["Sesi terjadwal (memakai slot)", count(*rules.SEAT_HOLDING_STATUSES)],
+        ["Sesi hadir", attended],
+        ["Sesi tidak hadir", no_show],
+        ["Tingkat ketidakhadiran", Percent(no_show / (attended + no_show)) if attended or no_show else None],
+        # A move frees one seat and takes another: it is not a cancellation (as on the dashboard).
+        ["Sesi dibatalkan", count(*rules.SESSION_CANCELLED_STATUSES)],
+        ["Sesi dipindah ke jadwal lain (bukan pembatalan)", count(rules.SESSION_MOVED)],
         ["Jawaban umpan balik", overall["count"]],
         ["Rata-rata kepuasan (1-5)", overall["avg_satisfaction"]],
         ["NPS", overall["nps"]],
-        ["Kecamatan terjangkau (pendaftar)", f"{sum(1 for k in rules.kecamatan_list() if reg_by_kec.get(k))} dari {len(rules.kecamatan_list())}"],
+        ["Kecamatan terjangkau (pendaftar)",
+         f"{sum(1 for k in rules.kecamatan_list() if reg_by_kec.get(k))} dari {len(rules.kecamatan_list())}"],
     ]
-    return [summary, reg_table, sess_table, fb_table, reach, per_con]
+    return table
 
 
 # --- formats -------------------------------------------------------------------------------------------

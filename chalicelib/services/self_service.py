@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import clock
 from . import allocation, booking
+
+if TYPE_CHECKING:
+    from ..store.models import Registration, SessionRecord
 
 logger = logging.getLogger(__name__)
 
 
 
-def _refill(released, released_at: datetime):
+def _refill(released: SessionRecord | None, released_at: datetime):
     if released is None:
         return None
     try:
@@ -25,13 +29,13 @@ def _refill(released, released_at: datetime):
         return None
 
 
-def cancel(registration, *, inbound_id: str | None = None):
+def cancel(registration: Registration, *, inbound_id: str | None = None):
     """Cancel the registration (and its session); returns the session that took the freed seat, if any."""
     now = clock.now()
     return _refill(booking.visitor_cancel(registration, inbound_id=inbound_id, now=now), now)
 
 
-def new_days(registration, raw_days: object, *, inbound_id: str | None = None):
+def new_days(registration: Registration, raw_days: object, *, inbound_id: str | None = None):
     """Back to the queue with other dates and the place kept; returns the session that took the
     freed seat, if any."""
     now = clock.now()

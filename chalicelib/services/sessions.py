@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, links
+from ..adapters import zoom
 from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.meetings import READY
@@ -13,14 +15,16 @@ from ..store import feedback as feedback_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store.unit_of_work import UnitOfWork
-from ..adapters import zoom
 from . import booking, capacity, meetings, registrations, team
+
+if TYPE_CHECKING:
+    from ..store.models import NoteRecord, Registration, SessionRecord
 
 logger = logging.getLogger(__name__)
 
 
 
-def session_view(s, names: dict | None = None, rooms: dict | None = None, registration=None) -> dict:
+def session_view(s: SessionRecord, names: dict | None = None, rooms: dict | None = None, registration: Registration=None) -> dict:
     start = rules.parse_utc_iso(s.start).astimezone(rules.WIB)
     out = {
         "id": s.session_id, "reference": format_reference(s.reference), "start": s.start,
@@ -46,7 +50,7 @@ def _labels() -> tuple[dict, dict]:
             {r.room_id: r.name for r in team.list_rooms()})
 
 
-def staff_view(s) -> dict:
+def staff_view(s: SessionRecord) -> dict:
     """One session as staff see it after a change: consultant, room and visitor by name."""
     names, rooms = _labels()
     return session_view(s, names, rooms, registrations_store.get(s.reference))
@@ -91,7 +95,7 @@ def my_sessions(consultant_id: str, start: date, end: date) -> list[dict]:
     return out
 
 
-def visitor_session(registration) -> dict | None:
+def visitor_session(registration: Registration) -> dict | None:
     s = sessions_store.get(registration.session_id)
     if s is None or s.status not in rules.SEAT_HOLDING_STATUSES:
         return None
@@ -172,6 +176,6 @@ def get_notes(consultant_id: str | None, is_admin: bool, session_id: str) -> dic
     return note_view(note)
 
 
-def note_view(n) -> dict:
+def note_view(n: NoteRecord) -> dict:
     return {"problem": n.problem, "advice": n.advice, "follow_up": bool(n.follow_up), "referral": n.referral,
             "updated_at": n.updated_at, "updated_by": n.updated_by}

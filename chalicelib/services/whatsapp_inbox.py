@@ -27,14 +27,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, links
 from ..adapters import metrics
 from ..adapters.whatsapp_inbound import Inbound
 from ..domain import counters, replies, rules
 from ..domain.errors import Conflict, InputError
-from ..messages import catalog
-from ..messages import events, send
+from ..messages import catalog, events, send
 from ..messages.records import dedupe_key, message_id_for
 from ..store import inbox as inbox_store
 from ..store import outbox as outbox_store
@@ -44,6 +44,9 @@ from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
 from . import capacity, registrations, self_service
 from .booking import VISITOR as ACTOR
+
+if TYPE_CHECKING:
+    from ..store.models import InboundRecord, Registration, SessionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ def handle(m: Inbound, now: datetime | None = None) -> str:
 
 # --- storing what a message did --------------------------------------------------------------------
 
-def _commit(r: Reply, uow: UnitOfWork, record, answers: list) -> str | None:
+def _commit(r: Reply, uow: UnitOfWork, record: InboundRecord, answers: list) -> str | None:
     """Write the message's record, its change and its answers together. Returns the outcome,
     "duplikat" when another delivery of the same message was first, or None when the change's
     own condition failed (the caller looks again)."""
@@ -115,7 +118,7 @@ def _commit(r: Reply, uow: UnitOfWork, record, answers: list) -> str | None:
     return record.outcome
 
 
-def _only(r: Reply, record, answers: list | None = None) -> str:
+def _only(r: Reply, record: InboundRecord, answers: list | None = None) -> str:
     """A message that changes nothing but its own record (and perhaps an answer)."""
     return _commit(r, UnitOfWork(), record, answers or []) or "duplikat"
 
@@ -126,7 +129,7 @@ def _refuse(r: Reply, outcome: str, reference=None) -> str:
     return _only(r, r.record(replies.BANTUAN, outcome, reference=reference))
 
 
-def _state(r: Reply, action: str, code: str, reg, session=None, **params) -> str:
+def _state(r: Reply, action: str, code: str, reg: Registration, session: SessionRecord=None, **params) -> str:
     """The polite answer saying what is true now."""
     reference = reg.reference if reg is not None else None
     session_id = session.session_id if session is not None else None
@@ -152,7 +155,7 @@ def _tap(r: Reply, p: replies.Payload) -> str:
     return TAPS[p.action](r, p, reg, session)
 
 
-def _session_moved_on(r: Reply, action: str, reg, session) -> str | None:
+def _session_moved_on(r: Reply, action: str, reg: Registration, session: SessionRecord) -> str | None:
     """The answer when the session is no longer what the button was about, else None."""
     started = rules.parse_utc_iso(session.start) <= r.now
     rebooked = bool(reg.session_id and reg.session_id != session.session_id)
@@ -160,7 +163,7 @@ def _session_moved_on(r: Reply, action: str, reg, session) -> str | None:
     return _state(r, action, code, reg, session) if code else None
 
 
-def _no_longer(r: Reply, action: str, reg, session) -> str | None:
+def _no_longer(r: Reply, action: str, reg: Registration, session: SessionRecord) -> str | None:
     """The answer when what a button was about changed since (the session moved on, or the
     registration without a session is closed), else None."""
     if session is not None:
@@ -170,7 +173,7 @@ def _no_longer(r: Reply, action: str, reg, session) -> str | None:
     return None
 
 
-def _confirm(r: Reply, p, reg, session, *, again: bool = False) -> str:
+def _confirm(r: Reply, p, reg: Registration, session: SessionRecord, *, again: bool = False) -> str:
     moved_on = _session_moved_on(r, replies.HADIR, reg, session)
     if moved_on:
         return moved_on
@@ -191,7 +194,7 @@ def _confirm(r: Reply, p, reg, session, *, again: bool = False) -> str:
     return _confirm(r, p, reg, sessions_store.get(session.session_id, consistent=True), again=True)
 
 
-def _ask_cancel(r: Reply, p, reg, session) -> str:
+def _ask_cancel(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
     changed = _no_longer(r, replies.BATAL, reg, session)
     if changed:
         return changed
@@ -202,7 +205,7 @@ def _ask_cancel(r: Reply, p, reg, session) -> str:
                  [r.answer(catalog.BALAS_BATAL_TANYA, reference=reg.reference, session_id=session_id)])
 
 
-def _cancel(r: Reply, p, reg, session) -> str:
+def _cancel(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
     record = r.record(replies.BATAL_YA, "dibatalkan", reference=reg.reference,
                       session_id=session.session_id if session else None)
     if reg.inbound_id == r.m.message_id:
@@ -222,13 +225,13 @@ def _cancel(r: Reply, p, reg, session) -> str:
     return _only(r, record)  # the cancellation's own messages are the answer
 
 
-def _keep(r: Reply, p, reg, session) -> str:
+def _keep(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
     session_id = session.session_id if session is not None and session.status == rules.SESSION_SCHEDULED else None
     return _only(r, r.record(replies.BATAL_TIDAK, "tetap", reference=reg.reference, session_id=session_id),
                  [r.answer(catalog.BALAS_BATAL_TIDAK, reference=reg.reference, session_id=session_id)])
 
 
-def offered_days(reg, now: datetime) -> list[dict]:
+def offered_days(reg: Registration, now: datetime) -> list[dict]:
     """The coming bookable days (at most 10) and whether a seat of the visitor's service and
     mode is still free on each."""
     today = rules.wib_now(now).date()
@@ -240,7 +243,7 @@ def offered_days(reg, now: datetime) -> list[dict]:
     return [{"day": d.isoformat(), "free": d in free} for d in days]
 
 
-def _list_days(r: Reply, p, reg, session) -> str:
+def _list_days(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
     changed = _no_longer(r, replies.LAIN, reg, session)
     if changed:
         return changed
@@ -250,14 +253,14 @@ def _list_days(r: Reply, p, reg, session) -> str:
                            offer=offered_days(reg, r.now))])
 
 
-def _pick_day(r: Reply, p, reg, session) -> str:
+def _pick_day(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
     earlier = [x for x in inbox_store.latest_of_reference(reg.reference, rules.to_utc_iso(r.now - TEXT_DAYS_WINDOW))
                if x.action in (replies.HARI, replies.HARI_TEKS) and x.outcome == "tanggal_baru"
                and x.in_reply_to == p.message_id]
     return _new_days(r, replies.HARI, reg, [p.extra], add=bool(earlier), in_reply_to=p.message_id)
 
 
-def _new_days(r: Reply, action: str, reg, picked: list[str], *, add: bool, in_reply_to: str | None) -> str:
+def _new_days(r: Reply, action: str, reg: Registration, picked: list[str], *, add: bool, in_reply_to: str | None) -> str:
     record = r.record(action, "tanggal_baru", reference=reg.reference, in_reply_to=in_reply_to)
     if reg.inbound_id == r.m.message_id:
         return _only(r, record)
@@ -284,7 +287,7 @@ def _new_days(r: Reply, action: str, reg, picked: list[str], *, add: bool, in_re
 TOLD_AT_ONCE = (catalog.SESI_DIBATALKAN, catalog.PENDAFTARAN_DIBATALKAN, catalog.TANGGAL_BARU_DITERIMA)
 
 
-def _send_told_at_once(r: Reply, reg, session=None) -> None:
+def _send_told_at_once(r: Reply, reg: Registration, session: SessionRecord=None) -> None:
     """The WhatsApp messages the change just queued for this visitor go out with the answers: the
     cancellation's own ids, and what the registration's index shows from the last minute (a
     message the index does not show yet goes at the next run)."""
@@ -341,12 +344,12 @@ def _text(r: Reply) -> str:
     return _help(r, latest)
 
 
-def _asked_for_days(reg, now: datetime) -> bool:
+def _asked_for_days(reg: Registration, now: datetime) -> bool:
     recent = inbox_store.latest_of_reference(reg.reference, rules.to_utc_iso(now - TEXT_DAYS_WINDOW))
     return any(x.action == replies.LAIN and x.outcome == "daftar_tanggal" for x in recent)
 
 
-def _help(r: Reply, reg) -> str:
+def _help(r: Reply, reg: Registration) -> str:
     """The short help, at most once a day per number: its outbox id is made of the number's
     keyed hash and the day, so a second one today is refused by the write itself."""
     reference = reg.reference if reg is not None else None

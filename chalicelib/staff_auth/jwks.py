@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..adapters import jwks as jwks_http
-from .lazy import jwt
 from .errors import AuthError
+from .lazy import jwt
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,18 @@ import os
 import re
 from collections.abc import Mapping
 
-from .tokens import (COGNITO_CONSULTANT_ID_CLAIM, LOCAL_CONSULTANT_ID_CLAIM, TOKEN_USE_ACCESS, TOKEN_USE_ID,
-                     StaticJwks, TokenVerifier, cognito_issuer, cognito_jwks_url, is_prod_stage, shared_remote_jwks)
+from .tokens import (
+    COGNITO_CONSULTANT_ID_CLAIM,
+    LOCAL_CONSULTANT_ID_CLAIM,
+    TOKEN_USE_ACCESS,
+    TOKEN_USE_ID,
+    StaticJwks,
+    TokenVerifier,
+    cognito_issuer,
+    cognito_jwks_url,
+    is_prod_stage,
+    shared_remote_jwks,
+)
 
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 

@@ -26,12 +26,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-
 from .. import settings
-from .lazy import jwt
 from .errors import AuthError, Forbidden
-from .jwks import (DEFAULT_ALGORITHMS, JwksSource, RemoteJwks, StaticJwks, clear_jwks_cache, cognito_issuer,
-                   cognito_jwks_url, shared_remote_jwks)
+from .jwks import (
+    DEFAULT_ALGORITHMS,
+    JwksSource,
+    RemoteJwks,
+    StaticJwks,
+    clear_jwks_cache,
+    cognito_issuer,
+    cognito_jwks_url,
+    shared_remote_jwks,
+)
+from .lazy import jwt
 
 __all__ = ["AuthError", "Forbidden", "Principal", "TokenVerifier", "RemoteJwks", "StaticJwks", "JwksSource",
            "bearer_token", "require_role", "clear_jwks_cache", "cognito_issuer", "cognito_jwks_url",
@@ -201,13 +208,18 @@ class TokenVerifier:
             raise
 
     def _verify(self, token: str) -> Principal:
+        key = self._key_for(token)
+        claims = self._decode(token, key)
+        return self._principal(claims)
+
+    def _key_for(self, token: str):
+        """The public key the token names, after its shape and algorithm were checked."""
         if not isinstance(token, str) or not token.strip():
             raise AuthError("missing token")
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthError("token too long")
         if token.count(".") != 2:
             raise AuthError("malformed token")
-
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -220,14 +232,16 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError("token has no key id")
-
         key = self.jwks.get_key(kid)
         if key is None:
             raise AuthError("unknown key id")
+        return key
 
+    def _decode(self, token: str, key) -> dict:
+        """The claims, with signature, expiry, issuer and audience checked by PyJWT."""
         verify_aud = self.expected_token_use == TOKEN_USE_ID
         try:
-            claims = jwt.decode(
+            return jwt.decode(
                 token,
                 key=key,  # a PyJWK: PyJWT also checks alg against the key's algorithm
                 algorithms=list(self.algorithms),
@@ -236,34 +250,19 @@ class TokenVerifier:
                 leeway=self.leeway,
                 options={
                     "require": ["exp", "iat", "iss", "sub", "token_use"],
-                    "verify_signature": True,
-                    "verify_exp": True,
-                    "verify_iat": True,
-                    "verify_nbf": True,
-                    "verify_iss": True,
-                    "verify_aud": verify_aud,
-                    "strict_aud": True,
+                    "verify_signature": True, "verify_exp": True, "verify_iat": True, "verify_nbf": True,
+                    "verify_iss": True, "verify_aud": verify_aud, "strict_aud": True,
                 },
             )
-        except jwt.ExpiredSignatureError:
-            raise AuthError("token expired") from None
-        except jwt.ImmatureSignatureError:
-            raise AuthError("token not yet valid") from None
-        except jwt.InvalidSignatureError:
-            raise AuthError("bad signature") from None
-        except jwt.InvalidIssuerError:
-            raise AuthError("wrong issuer") from None
-        except jwt.InvalidAudienceError:
-            raise AuthError("wrong audience") from None
         except jwt.MissingRequiredClaimError as exc:
             # exc.claim is a claim *name* from our own list, safe to include.
             raise AuthError(f"missing claim {exc.claim}") from None
-        except jwt.InvalidAlgorithmError:
-            raise AuthError("algorithm not allowed") from None
-        except jwt.PyJWTError:
-            raise AuthError("invalid token") from None
+        except jwt.PyJWTError as exc:
+            reason = next((r for kind, r in _decode_errors() if isinstance(exc, kind)), "invalid token")
+            raise AuthError(reason) from None
 
-        # Belt and braces on top of PyJWT's own checks.
+    def _principal(self, claims: dict) -> Principal:
+        """Who the claims say the caller is; belt and braces on top of PyJWT's own checks."""
         if claims.get("iss") != self.issuer:
             raise AuthError("wrong issuer")
         if claims.get("token_use") != self.expected_token_use:
@@ -273,7 +272,6 @@ class TokenVerifier:
                 raise AuthError("wrong client_id")
         elif claims.get("aud") != self.audience:
             raise AuthError("wrong audience")
-
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise AuthError("bad subject")
@@ -285,13 +283,8 @@ class TokenVerifier:
         consultant_id = claims.get(self.consultant_id_claim)
         if consultant_id is not None and not isinstance(consultant_id, str):
             raise AuthError("bad consultant_id claim")
-
-        return Principal(
-            subject=subject,
-            email=email,
-            roles=_roles_from_groups(claims.get(COGNITO_GROUPS_CLAIM)),
-            consultant_id=consultant_id or None,
-        )
+        return Principal(subject=subject, email=email, roles=_roles_from_groups(claims.get(COGNITO_GROUPS_CLAIM)),
+                         consultant_id=consultant_id or None)
 
 
 def _roles_from_groups(groups: Any) -> frozenset:
@@ -318,3 +311,9 @@ def stage_of(env: Mapping[str, str]) -> str:
 def is_prod_stage(env: Mapping[str, str]) -> bool:
     """True if either STAGE or APP_STAGE names the prod stage (fail closed on conflict)."""
     return settings.is_prod_stage(env)
+
+
+def _decode_errors():
+    return ((jwt.ExpiredSignatureError, "token expired"), (jwt.ImmatureSignatureError, "token not yet valid"),
+            (jwt.InvalidSignatureError, "bad signature"), (jwt.InvalidIssuerError, "wrong issuer"),
+            (jwt.InvalidAudienceError, "wrong audience"), (jwt.InvalidAlgorithmError, "algorithm not allowed"))

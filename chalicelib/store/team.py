@@ -13,7 +13,6 @@ from datetime import date
 from .models import TEAM, ClosureRecord, ConsultantRecord, RoomRecord, RosterRecord
 from .unit_of_work import UnitOfWork
 
-
 # --- consultants ------------------------------------------------------------------------------------
 
 def consultants() -> list[ConsultantRecord]:

@@ -52,7 +52,6 @@ _CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-
 _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _SECTION_DOMAIN = "infra/README.md, step 3"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$", re.I)
-_PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,20}$")
 
 
 def _placeholder_email(address: str) -> bool:
@@ -133,10 +132,36 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
     if stage not in STAGES:
         raise SettingsError(f"stage={stage!r}: use one of {', '.join(STAGES)}")
     prod = stage == "prod"
+    site_url, certificate_arn = _site(get("site_url"), get("certificate_arn"), prod)
+    zoom_provider = _zoom_provider(get("zoom_provider", "zoom" if prod else "local"), prod)
+    contact_email, contact_whatsapp = _contacts(get("contact_email"), get("contact_whatsapp"), prod)
+    app_options = tuple(
+        (env_name, _positive_int(key, value))
+        for key, (env_name, _) in APP_OPTIONS.items()
+        if (value := get(key)) is not None
+    )
+    waf, waf_limit = _waf(get("waf", "on" if prod else "off"), get("waf_registration_limit", "100"))
+    mail_domain = get("mail_domain", DEFAULT_MAIL_DOMAIN)
+    settings = StageSettings(
+        stage=stage,
+        mail_domain=mail_domain,
+        mail_from=get("mail_from", f"cleanandclear@{mail_domain}"),
+        alarm_email=get("alarm_email"),
+        site_url=site_url,
+        certificate_arn=certificate_arn,
+        auth_domain_prefix=get("auth_domain_prefix"),
+        zoom_provider=zoom_provider,
+        contact_email=contact_email,
+        contact_whatsapp=contact_whatsapp,
+        app_options=app_options,
+        waf=waf,
+        waf_registration_limit=waf_limit,
+    )
+    return settings, get("region", DEFAULT_REGION)
 
-    site_url = get("site_url")
-    site_url = normalise_site_url(site_url) if site_url else None
-    certificate_arn = get("certificate_arn")
+
+def _site(raw_url: str | None, certificate_arn: str | None, prod: bool) -> tuple[str | None, str | None]:
+    site_url = normalise_site_url(raw_url) if raw_url else None
     if prod and not site_url:
         raise SettingsError(
             "prod needs the site's own domain name: SITE_URL=https://<domain> (e.g. "
@@ -163,8 +188,10 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
             )
     elif certificate_arn:
         raise SettingsError("certificate_arn is only for a site with its own domain: give SITE_URL=https://<domain> too")
+    return site_url, certificate_arn
 
-    zoom_provider = get("zoom_provider", "zoom" if prod else "local")
+
+def _zoom_provider(zoom_provider: str, prod: bool) -> str:
     if zoom_provider not in ZOOM_PROVIDERS:
         raise SettingsError(f"zoom_provider={zoom_provider!r}: use one of {', '.join(ZOOM_PROVIDERS)}")
     if prod and zoom_provider == "local":
@@ -172,46 +199,42 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
             "zoom_provider=local is refused for prod: visitors would get stand-in meeting links. "
             "Fill in the Zoom secret instead (infra/README.md, step 6)."
         )
+    return zoom_provider
 
-    contact_email, contact_whatsapp = get("contact_email"), get("contact_whatsapp")
+
+def office_number(raw: str) -> str | None:
+    """The office's WhatsApp number as people read it ("+62 812-3456-7890"), from any way of
+    writing it ("0812 3456 7890", "+62 812-3456-7890", "6281234567890", "(0812) 3456-7890");
+    None when it is not an Indonesian mobile number."""
+    from chalicelib.domain.validation import normalize_phone
+
+    e164, problem = normalize_phone(raw)
+    if problem or not e164:
+        return None
+    rest = e164[3:]  # after +62
+    return f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}"
+
+
+def _contacts(contact_email: str | None, raw_whatsapp: str | None, prod: bool) -> tuple[str | None, str | None]:
     if contact_email and not _EMAIL.match(contact_email):
         raise SettingsError(f"contact_email={contact_email!r}: give the office's e-mail address")
-    if contact_whatsapp and not _PHONE.match(contact_whatsapp):
-        raise SettingsError(f"contact_whatsapp={contact_whatsapp!r}: give the office's WhatsApp number, e.g. +62 812-3456-7890")
+    contact_whatsapp = office_number(raw_whatsapp) if raw_whatsapp else None
+    if raw_whatsapp and contact_whatsapp is None:
+        raise SettingsError(f"contact_whatsapp={raw_whatsapp!r}: give the office's WhatsApp number, e.g. "
+                            "0812-3456-7890 or +62 812-3456-7890")
     if prod and (not contact_email or _placeholder_email(contact_email)):
         raise SettingsError("prod needs the office's real contact address: CONTACT_EMAIL=<address> (not an example.* "
                             "placeholder); it is on the privacy page and in every message")
     if prod and (not contact_whatsapp or _placeholder_phone(contact_whatsapp)):
-        raise SettingsError("prod needs the office's WhatsApp number: CONTACT_WHATSAPP=+62 8xx-xxxx-xxxx (not the "
+        raise SettingsError("prod needs the office's WhatsApp number: CONTACT_WHATSAPP=0812-3456-7890 (not the "
                             "placeholder of site.json)")
+    return contact_email, contact_whatsapp
 
-    app_options = tuple(
-        (env_name, _positive_int(key, value))
-        for key, (env_name, _) in APP_OPTIONS.items()
-        if (value := get(key)) is not None
-    )
-    waf = get("waf", "on" if prod else "off")
+
+def _waf(waf: str, raw_limit: str) -> tuple[bool, int]:
     if waf not in ("on", "off"):
         raise SettingsError(f"waf={waf!r}: on or off")
-    raw_limit = get("waf_registration_limit", "100")
     if not re.fullmatch(r"[0-9]{2,6}", raw_limit) or int(raw_limit) < 10:  # AWS WAF's smallest rate limit is 10
         raise SettingsError(f"waf_registration_limit={raw_limit!r}: a whole number of at least 10 "
                             "(signups per client IP per 5 minutes)")
-    waf_limit = int(raw_limit)
-    mail_domain = get("mail_domain", DEFAULT_MAIL_DOMAIN)
-    settings = StageSettings(
-        stage=stage,
-        mail_domain=mail_domain,
-        mail_from=get("mail_from", f"cleanandclear@{mail_domain}"),
-        alarm_email=get("alarm_email"),
-        site_url=site_url,
-        certificate_arn=certificate_arn,
-        auth_domain_prefix=get("auth_domain_prefix"),
-        zoom_provider=zoom_provider,
-        contact_email=contact_email,
-        contact_whatsapp=contact_whatsapp,
-        app_options=app_options,
-        waf=waf == "on",
-        waf_registration_limit=waf_limit,
-    )
-    return settings, get("region", DEFAULT_REGION)
+    return waf == "on", int(raw_limit)

@@ -78,17 +78,31 @@ class CleanClearStack(cdk.Stack):
         super().__init__(scope, id, **kwargs)
         self.web_acl_arn = web_acl_arn  # AWS WAF (edge.py), None when off
         self.settings = settings
-        stage = settings.stage
-        prefix = table_prefix(stage)
-        retain = cdk.RemovalPolicy.RETAIN if settings.prod else cdk.RemovalPolicy.DESTROY
         cdk.Tags.of(self).add("project", "clean-and-clear")
-        cdk.Tags.of(self).add("stage", stage)
-
-        # --- DynamoDB: one table per PynamoDB model -------------------------------------------
-        self.table_specs = table_specs(load_models(stage), prefix)
+        cdk.Tags.of(self).add("stage", settings.stage)
+        # DynamoDB: one table per PynamoDB model.
+        self.table_specs = table_specs(load_models(settings.stage), table_prefix(settings.stage))
         self.tables = ModelTables(self, "Tables", specs=self.table_specs, protect=settings.prod)
+        self.add_secrets()
+        self.add_mail()
+        self.add_staff_sign_in()
+        self.add_app()
+        self.configure_functions()
+        self.grant_access()
+        self.drop_late_schedules()
+        self.configure_api()
+        add_site(self, settings)  # private bucket behind CloudFront, /api/* to API Gateway
+        add_alarms(self, settings)  # alarms to the office
+        self.add_outputs()
 
-        # --- Secrets (filled in by hand after the first deploy; see README) --------------------
+    @property
+    def retain(self) -> cdk.RemovalPolicy:
+        return cdk.RemovalPolicy.RETAIN if self.settings.prod else cdk.RemovalPolicy.DESTROY
+
+    def add_secrets(self) -> None:
+        """The outside systems' credentials (filled in by hand after the first deploy; see README)
+        and the app's own generated keys."""
+        stage, retain = self.settings.stage, self.retain
         self.zoom_secret = secretsmanager.Secret(
             self,
             "ZoomSecret",
@@ -142,13 +156,15 @@ class CleanClearStack(cdk.Stack):
             removal_policy=retain,
         )
 
-        # --- SES sending identity --------------------------------------------------------------
+    def add_mail(self) -> None:
+        """The SES sending identity and the configuration set whose events settle e-mails."""
+        settings, stage = self.settings, self.settings.stage
         self.email_identity = ses.EmailIdentity(
             self,
             "MailDomain",
             identity=ses.Identity.domain(settings.mail_domain),
         )
-        email_identity_arn = self.format_arn(
+        self.email_identity_arn = self.format_arn(
             service="ses", resource="identity", resource_name=settings.mail_domain
         )
         # Every e-mail goes through this configuration set: its Send, Delivery, Bounce, Reject and
@@ -165,11 +181,13 @@ class CleanClearStack(cdk.Stack):
             events=[ses.EmailSendingEvent.SEND, ses.EmailSendingEvent.DELIVERY, ses.EmailSendingEvent.BOUNCE,
                     ses.EmailSendingEvent.REJECT, ses.EmailSendingEvent.RENDERING_FAILURE],
         )
-        mail_events_arn = self.format_arn(
+        self.mail_events_arn = self.format_arn(
             service="ses", resource="configuration-set", resource_name=f"cleanclear-{stage}"
         )
 
-        # --- Cognito: staff sign-in --------------------------------------------------------------
+    def add_staff_sign_in(self) -> None:
+        """Cognito: the staff user pool, its groups (roles), the hosted sign-in and the admin page's client."""
+        settings, stage, retain = self.settings, self.settings.stage, self.retain
         self.user_pool = cognito.UserPool(
             self,
             "StaffUserPool",
@@ -220,6 +238,11 @@ class CleanClearStack(cdk.Stack):
                 precedence=precedence,
                 description=description,
             )
+        self.add_admin_page_client()
+
+    def add_admin_page_client(self) -> None:
+        """The admin page's sign-in: the Cognito hosted UI and the page's app client."""
+        settings, stage = self.settings, self.settings.stage
         # The admin page signs staff in through the Cognito hosted UI (authorization code + PKCE,
         # no client secret) and sends the ID token to the API.
         domain_prefix = settings.auth_domain_prefix or cdk.Fn.join(
@@ -265,7 +288,9 @@ class CleanClearStack(cdk.Stack):
             self.user_pool_client.add_property_override(key, value)
         self.user_pool_client_id = self.user_pool_client.ref
 
-        # --- The Chalice app (Lambda functions, REST API, schedules) ------------------------------
+    def add_app(self) -> None:
+        """The Chalice app (Lambda functions, REST API, schedules), packaged for this stage."""
+        stage, prefix = self.settings.stage, table_prefix(self.settings.stage)
         # chalice.cdk packages into ./chalice.out: give each synth its own working directory so
         # parallel synths (make synth, the tests) never share one. app.py removes it after synth.
         self.chalice_workdir = tempfile.mkdtemp(prefix="cleanclear-chalice-")
@@ -312,6 +337,9 @@ class CleanClearStack(cdk.Stack):
         # the allocation run in the background, and a run that reaches its deadline continues itself.
         self.function_names = {fid: f"cleanclear-{stage}-{fid}" for fid in self.function_ids}
 
+    def configure_functions(self) -> None:
+        """Every function's environment, name and log group."""
+        settings, stage, retain, prefix = self.settings, self.settings.stage, self.retain, table_prefix(self.settings.stage)
         environment = {
             "ALLOCATE_FUNCTION": self.function_names.get("Allocate", ""),
             "TABLE_PREFIX": prefix,
@@ -361,12 +389,15 @@ class CleanClearStack(cdk.Stack):
                                   "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
             )
 
+    def grant_access(self) -> None:
+        """Least privilege, one inline policy per function role."""
+        settings = self.settings
         # Least privilege: Chalice creates one role per function (autogen_policy is false); each
         # gets exactly this inline policy plus the AWS basic execution role (CloudWatch Logs).
         table_arns: list[str] = []
         for table in self.tables.tables.values():
             table_arns += [table.table_arn, f"{table.table_arn}/index/*"]
-        app_policy = app_access_policy(self, table_arns, email_identity_arn, mail_events_arn, settings)
+        app_policy = app_access_policy(self, table_arns, self.email_identity_arn, self.mail_events_arn, settings)
         basic_execution = iam.ManagedPolicy.from_aws_managed_policy_name(
             "service-role/AWSLambdaBasicExecutionRole"
         )
@@ -386,6 +417,8 @@ class CleanClearStack(cdk.Stack):
             role.add_property_override("Policies", policies)
             role.add_property_override("ManagedPolicyArns", [basic_execution.managed_policy_arn])
 
+    def drop_late_schedules(self) -> None:
+        """Scheduled invocations that could not start in time are dropped, never queued."""
         # Scheduled functions: an invocation that could not start in time (throttled, or a run
         # still going) is dropped, never queued behind the next one: the next schedule does it.
         for function_id in self.scheduled_ids:
@@ -395,6 +428,9 @@ class CleanClearStack(cdk.Stack):
                 maximum_retry_attempts=0, maximum_event_age_in_seconds=SCHEDULED_EVENT_MAX_AGE,
             ).add_dependency(self.chalice.get_resource(function_id))
 
+    def configure_api(self) -> None:
+        """API Gateway: stage throttling, access logs, and its own answers in the API's shape."""
+        settings = self.settings
         # API Gateway stage throttling (blunts spam and runaway clients).
         self.rest_api = self.chalice.get_resource("RestAPI")
         add_api_access_logs(self, self.rest_api, settings)
@@ -423,13 +459,9 @@ class CleanClearStack(cdk.Stack):
             gateway_responses[response_type] = response
         self.rest_api.add_property_override("GatewayResponses", gateway_responses)
 
-        # --- Static site: private bucket behind CloudFront, /api/* to API Gateway ------------------
-        add_site(self, settings)
-
-        # --- Alarms to the office -----------------------------------------------------------------
-        add_alarms(self, settings)
-
-        # --- Outputs ------------------------------------------------------------------------------
+    def add_outputs(self) -> None:
+        """What the deploy prints: addresses, ids, the secrets' names, the DNS records to add."""
+        settings, stage = self.settings, self.settings.stage
         cdk.CfnOutput(self, "SiteUrl", value=self.site_url, description="The public site")
         cdk.CfnOutput(self, "ApiUrl", value=f"{self.site_url}/api", description="The API, same origin")
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)

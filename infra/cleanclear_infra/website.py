@@ -69,7 +69,20 @@ def log_days(settings: StageSettings) -> int:
 
 def add_site(stack, settings: StageSettings) -> None:
     """Adds site_bucket, distribution and site_url to `stack` (the CleanClearStack)."""
-    stage = settings.stage
+    _add_buckets(stack, settings)
+    _add_distribution(stack, settings, _security_headers(stack, settings))
+    stack.site_url = (
+        settings.site_url.rstrip("/")
+        if settings.site_url
+        else f"https://{stack.distribution.distribution_domain_name}"
+    )
+    admin_url = f"{stack.site_url}/admin/"
+    if not settings.site_url:
+        _set_sign_in_callback_later(stack, settings, admin_url)
+    _deploy_pages(stack, settings, admin_url)
+
+
+def _add_buckets(stack, settings: StageSettings) -> None:
     # Who called what: CloudFront's standard logs and the site bucket's access logs, private,
     # encrypted, kept LOG_DAYS then deleted by S3 (CloudFront writes with an ACL: object writer).
     stack.log_bucket = s3.Bucket(
@@ -96,7 +109,11 @@ def add_site(stack, settings: StageSettings) -> None:
         # a stack deletion never fails on a non-empty bucket.
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
-    headers = cloudfront.ResponseHeadersPolicy(
+
+
+def _security_headers(stack, settings: StageSettings) -> cloudfront.ResponseHeadersPolicy:
+    stage = settings.stage
+    return cloudfront.ResponseHeadersPolicy(
         stack,
         "SecurityHeaders",
         response_headers_policy_name=f"cleanclear-{stage}-security-headers",
@@ -126,6 +143,11 @@ def add_site(stack, settings: StageSettings) -> None:
             ]
         ),
     )
+
+
+def _add_distribution(stack, settings: StageSettings, headers: cloudfront.ResponseHeadersPolicy) -> None:
+    """CloudFront: the site from the private bucket, /api/* to API Gateway, one set of headers."""
+    stage = settings.stage
     api_domain = f"{stack.rest_api.ref}.execute-api.{stack.region}.{stack.url_suffix}"
     # The site's own domain name (prod): CloudFront answers to it with the office's ACM
     # certificate (us-east-1); DNS gets a CNAME to the DistributionDomainName output.
@@ -190,45 +212,45 @@ def add_site(stack, settings: StageSettings) -> None:
             )
         },
     )
-    stack.site_url = (
-        settings.site_url.rstrip("/")
-        if settings.site_url
-        else f"https://{stack.distribution.distribution_domain_name}"
+
+
+def _set_sign_in_callback_later(stack, settings: StageSettings, admin_url: str) -> None:
+    """The CloudFront domain exists only after the distribution, which depends (through the API)
+    on the functions that need the client id: set the client's OAuth callback after both exist.
+    The call carries the whole client definition (UpdateUserPoolClient resets what it is not
+    given) and re-runs whenever that definition changes."""
+    stage = settings.stage
+    oauth_call = cr.AwsSdkCall(
+        service="CognitoIdentityServiceProvider",
+        action="updateUserPoolClient",
+        parameters={
+            "UserPoolId": stack.user_pool.user_pool_id,
+            "ClientId": stack.user_pool_client_id,
+            **stack.client_config,
+            **stack.oauth_config,
+            "CallbackURLs": [admin_url],
+            "LogoutURLs": [admin_url],
+        },
+        physical_resource_id=cr.PhysicalResourceId.of(f"cleanclear-{stage}-admin-page-oauth"),
     )
-    admin_url = f"{stack.site_url}/admin/"
-    if not settings.site_url:
-        # The CloudFront domain exists only after the distribution, which depends (through the
-        # API) on the functions that need the client id: set the client's OAuth callback after
-        # both exist. The call carries the whole client definition (UpdateUserPoolClient
-        # resets what it is not given) and re-runs whenever that definition changes.
-        oauth_call = cr.AwsSdkCall(
-            service="CognitoIdentityServiceProvider",
-            action="updateUserPoolClient",
-            parameters={
-                "UserPoolId": stack.user_pool.user_pool_id,
-                "ClientId": stack.user_pool_client_id,
-                **stack.client_config,
-                **stack.oauth_config,
-                "CallbackURLs": [admin_url],
-                "LogoutURLs": [admin_url],
-            },
-            physical_resource_id=cr.PhysicalResourceId.of(f"cleanclear-{stage}-admin-page-oauth"),
-        )
-        cr.AwsCustomResource(
-            stack,
-            "AdminPageClientOAuth",
-            on_create=oauth_call,
-            on_update=oauth_call,
-            policy=cr.AwsCustomResourcePolicy.from_statements(
-                [
-                    iam.PolicyStatement(
-                        actions=["cognito-idp:UpdateUserPoolClient"],
-                        resources=[stack.user_pool.user_pool_arn],
-                    )
-                ]
-            ),
-            install_latest_aws_sdk=False,
-        )
+    cr.AwsCustomResource(
+        stack,
+        "AdminPageClientOAuth",
+        on_create=oauth_call,
+        on_update=oauth_call,
+        policy=cr.AwsCustomResourcePolicy.from_statements(
+            [
+                iam.PolicyStatement(
+                    actions=["cognito-idp:UpdateUserPoolClient"],
+                    resources=[stack.user_pool.user_pool_arn],
+                )
+            ]
+        ),
+        install_latest_aws_sdk=False,
+    )
+
+
+def _deploy_pages(stack, settings: StageSettings, admin_url: str) -> None:
     # The pages are built here, for this stage, with its contacts (never a placeholder in prod).
     site_dir = build_site(settings)
     s3deploy.BucketDeployment(

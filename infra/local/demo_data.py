@@ -8,7 +8,7 @@ from __future__ import annotations
 from chalicelib import clock
 from chalicelib.domain import rules, validation
 from chalicelib.domain.errors import InputError
-from chalicelib.services import registrations, team
+from chalicelib.services import registrations, roster, team
 
 ACTOR = "demo-data"
 
@@ -46,7 +46,7 @@ def _ensure_team() -> None:
             "name": name, "whatsapp": None, "email": None, "services": services, "topics": topics,
             "modes": modes, "active": True, "staff_email": staff_email,
         }, consultant_id=cid)
-        team.set_weekly_pattern(ACTOR, cid, [{"weekday": d, "service": s} for d, s in pattern])
+        roster.set_weekly_pattern(ACTOR, cid, [{"weekday": d, "service": s} for d, s in pattern])
     rooms = {r.room_id for r in team.list_rooms()}
     for rid, name in ROOMS:
         if rid not in rooms:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -935,6 +936,33 @@ def test_settings_prod_needs_the_offices_real_contacts():
     assert settings.contact_email == CONTACTS["contact_email"]
     dev, _ = _settings(stage="dev")  # dev may keep the placeholders of site.json
     assert dev.contact_email is None
+
+
+@pytest.mark.parametrize("written", ["0812-8100-2024", "+62 812-8100-2024", "6281281002024", "(0812) 8100 2024",
+                                     "+62 812 8100 2024"])
+def test_the_offices_number_is_accepted_as_people_write_it(written):
+    prod = {"stage": "prod", "site_url": SITE_URL, "certificate_arn": CERTIFICATE_ARN}
+    settings, _ = _settings(**prod, contact_email=CONTACTS["contact_email"], contact_whatsapp=written)
+    assert settings.contact_whatsapp == "+62 812-8100-2024"
+    assert "0812-3456-7890" in _settings_error(stage="dev", contact_whatsapp="kantor")
+
+
+def test_the_readmes_prod_deploy_command_passes_every_setting_prod_needs_through_make():
+    """The command infra/README.md gives, with a number written with spaces, reaches the CDK as
+    one value per setting (make -n prints what would run; nothing is deployed)."""
+    import shlex
+    import subprocess
+
+    readme = (REPO / "infra" / "README.md").read_text()
+    command = re.search(r"^(make deploy STAGE=prod .*?)(?:\n(?!  ))", readme, re.S | re.M).group(1)
+    args = shlex.split(command.replace("\\\n", " "))
+    assert {"SITE_URL", "CERTIFICATE_ARN", "CONTACT_EMAIL", "CONTACT_WHATSAPP"} <= {a.split("=")[0] for a in args}
+    args = [a if not a.startswith("CONTACT_WHATSAPP=") else "CONTACT_WHATSAPP=+62 812-8100-2024" for a in args]
+    dry = subprocess.run([*args, "-n"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    line = next(line for line in dry.stdout.splitlines() if " deploy " in line and "-c stage=prod" in line)
+    cdk_args = shlex.split(line[line.index("node_modules/.bin/cdk"):line.index("--require-approval")])
+    assert "contact_whatsapp=+62 812-8100-2024" in cdk_args
+    assert f"contact_email={CONTACTS['contact_email']}" in cdk_args
 
 
 def test_the_deployed_pages_and_messages_carry_the_configured_contacts(template, synths):

@@ -15,10 +15,10 @@ from chalicelib.adapters import metrics
 from chalicelib.budget import Deadline
 from chalicelib.domain import meetings as zoom_sync
 from chalicelib.domain import rules
-from chalicelib.messages import catalog, compose, events, kotak, reminders
+from chalicelib.messages import catalog, compose, events, reminders
 from chalicelib.messages import records as outbox_records
 from chalicelib.messages import send as outbox
-from chalicelib.services import allocation, booking, team
+from chalicelib.services import allocation, booking, kotak, roster
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store.models import (
     OptOutRecord,
@@ -78,7 +78,7 @@ def failed_metric(monkeypatch):
 def clinic(aws):
     """Siti (koperasi, both modes, with WhatsApp and e-mail) on duty every weekday, one room."""
     make_clinic()
-    team.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    roster.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
 
 
 def register(client, name="Nurhayati", phone="0813-2000-0001", email="nur@example.org", mode="tatap_muka", days=None):
@@ -519,7 +519,7 @@ def test_a_session_cancelled_before_its_confirmation_went_out_sends_neither(clie
 def test_expired_registration_is_invited_to_offer_new_dates(client, clinic, local_outbox):
     reg = register(client, email="")
     reference = reg["reference"].replace("-", "")
-    team.add_exception(ADMIN, {"consultant_id": "K-SITI", "day": Registration.get(reference).days[0], "service": "koperasi", "kind": "cuti"})
+    roster.add_exception(ADMIN, {"consultant_id": "K-SITI", "day": Registration.get(reference).days[0], "service": "koperasi", "kind": "cuti"})
     later = after_its_days(reference)
     assert allocation.run(now=later).expired == 1
     outbox.send_due(later)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain import rules
-from chalicelib.services import allocation, team
+from chalicelib.services import allocation, roster, team
 from chalicelib.store import registrations as registrations_store
 from chalicelib.store.models import LockRecord, Registration, SessionRecord
 from tests.support.clinic import after_its_days
@@ -23,8 +23,8 @@ def clinic(aws):
     team.create_consultant(ADMIN, {"name": "Budi Prasetyo", "services": ["ukm"], "topics": ["pemasaran"],
                                    "modes": ["daring"], "staff_email": "budi@demo.local"}, consultant_id="K-BUDI")
     team.create_room(ADMIN, {"name": "Ruang Klinik 1"}, room_id="R-1")
-    team.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
-    team.set_weekly_pattern(ADMIN, "K-BUDI", [{"weekday": d, "service": "ukm"} for d in range(5)])
+    roster.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    roster.set_weekly_pattern(ADMIN, "K-BUDI", [{"weekday": d, "service": "ukm"} for d in range(5)])
 
 
 def first_day(client):
@@ -230,7 +230,7 @@ def test_registrations_expire_when_their_days_pass(client, clinic, monkeypatch):
     reg = register(client, service="ukm", mode="daring", phone="0813-1300-0001")
     reference = reg["reference"].replace("-", "")
     # Nobody can serve it before its day has passed: Budi is on leave that day.
-    team.add_exception(ADMIN, {"consultant_id": "K-BUDI", "day": first_day(client), "service": "ukm", "kind": "cuti"})
+    roster.add_exception(ADMIN, {"consultant_id": "K-BUDI", "day": first_day(client), "service": "ukm", "kind": "cuti"})
     later = after_its_days(reference)
     summary = allocation.run(now=later)
     assert summary.expired == 1

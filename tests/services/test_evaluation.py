@@ -9,7 +9,7 @@ import pytest
 from chalicelib import clock
 from chalicelib.domain import counters as stats
 from chalicelib.domain import rules
-from chalicelib.services import allocation, capacity, team
+from chalicelib.services import allocation, capacity, roster
 from chalicelib.store import stats as stats_store
 from tests.support.clinic import (after_its_days, after_start, bookable_days, make_clinic, register, session_of,
                                   visitor_headers)
@@ -143,7 +143,7 @@ def test_visitor_cancel_without_a_session_and_expiry_are_counted(client, clinic)
     ok = client.http.post(f"/registrations/{a['reference']}/cancel", headers=visitor_headers(a), body="{}")
     assert ok.status_code == 200
     b = register(client, name="Beni", phone="0813-7200-0002", service="ukm", mode="daring")
-    team.add_exception("admin@demo.local", {"consultant_id": "K-BUDI", "day": bookable_days(client)[0], "service": "ukm", "kind": "cuti"})
+    roster.add_exception("admin@demo.local", {"consultant_id": "K-BUDI", "day": bookable_days(client)[0], "service": "ukm", "kind": "cuti"})
     later = after_its_days(b["ref"])
     assert allocation.run(now=later).expired == 1
     items = list(week_items(clock.today()).values())
@@ -164,7 +164,7 @@ def test_a_failed_booking_counts_nothing(client, clinic, admin):
 # --- the dashboard ------------------------------------------------------------------------------
 
 def _weekdays_open(start: date, end: date) -> int:
-    closed = team.closed_days(start, end)
+    closed = roster.closed_days(start, end)
     return sum(1 for n in range((end - start).days + 1)
                if (start + timedelta(days=n)).weekday() < 5 and start + timedelta(days=n) not in closed)
 

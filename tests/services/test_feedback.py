@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.domain import rules
-from chalicelib.services import allocation, feedback, team
+from chalicelib.services import allocation, feedback, roster, team
 from chalicelib.store.models import (
     AuditRecord,
     FeedbackRecord,
@@ -27,7 +27,7 @@ def clinic(aws):
     team.create_consultant(ADMIN, {"name": "Siti Rahmawati", "services": ["koperasi"], "topics": ["tata_kelola_rat"],
                                    "modes": ["tatap_muka", "daring"], "staff_email": "siti@demo.local"}, consultant_id="K-SITI")
     team.create_room(ADMIN, {"name": "Ruang Klinik 1"}, room_id="R-1")
-    team.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    roster.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
 
 
 def options(client):

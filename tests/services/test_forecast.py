@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.services import forecast, team
+from chalicelib.services import forecast, roster, team
 from chalicelib.store.models import ForecastRecord
 from tests.support.clinic import ADMIN, bookable_days, make_clinic, register
 
@@ -89,7 +89,7 @@ def test_coordinator_sees_needs_and_asks_what_one_more_block_does(client, clinic
     assert after["served"] == before["served"] + 6
     assert body["after"]["estimates"]["daring"]["median"] <= body["before"]["estimates"]["daring"]["median"]
     # Nothing was written: the roster is unchanged.
-    assert not [e for e in team.list_exceptions(date.fromisoformat(days[1]), date.fromisoformat(days[1]))]
+    assert not [e for e in roster.list_exceptions(date.fromisoformat(days[1]), date.fromisoformat(days[1]))]
 
 
 def test_what_if_refuses_bad_choices_per_field(client, clinic, admin):

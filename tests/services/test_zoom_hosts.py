@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import responses
 
 from chalicelib.adapters import zoom
-from chalicelib.services import team
+from chalicelib.services import roster, team
 from chalicelib.services import meetings as zoom_sync
 from chalicelib.store import zoom_quota
 from chalicelib.store.models import SessionRecord
@@ -144,7 +144,7 @@ def test_a_move_to_another_consultant_moves_the_meeting_to_their_user(client, cl
     team.update_consultant(ADMIN, "K-SITI", {"name": "Siti Rahmawati", "services": ["koperasi", "ukm"],
                                              "topics": ["tata_kelola_rat"], "modes": ["tatap_muka", "daring"],
                                              "staff_email": "siti@demo.local"})
-    team.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": s} for d in range(5) for s in ("koperasi", "ukm")])
+    roster.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": s} for d in range(5) for s in ("koperasi", "ukm")])
     link_budi()
     [session] = book_online(client)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

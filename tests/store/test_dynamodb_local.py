@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.domain import rules, validation
-from chalicelib.services import allocation, registrations, team
+from chalicelib.services import allocation, registrations, roster, team
 from chalicelib.store import models, tables
 from infra.local import dynamodb
 
@@ -36,7 +36,7 @@ def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
     team.create_consultant(actor, {"name": "Siti Rahmawati", "services": ["koperasi"], "topics": ["keuangan"],
                                    "modes": ["tatap_muka", "daring"]}, consultant_id="K-SITI")
     team.create_room(actor, {"name": "Ruang 1"}, room_id="R-1")
-    team.set_weekly_pattern(actor, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    roster.set_weekly_pattern(actor, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
     today = clock.today()
     day = validation.bookable_days(today, registrations.closed_days(today))[0]
     for i in range(10):

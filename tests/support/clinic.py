@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from chalicelib.domain import rules
-from chalicelib.services import team
+from chalicelib.services import roster, team
 from chalicelib.store.models import Registration
 
 ADMIN = "admin@demo.local"
@@ -19,8 +19,8 @@ def make_clinic() -> None:
     team.create_consultant(ADMIN, {"name": "Budi Prasetyo", "services": ["ukm"], "topics": ["pemasaran"],
                                    "modes": ["daring"], "staff_email": "budi@demo.local"}, consultant_id="K-BUDI")
     team.create_room(ADMIN, {"name": "Ruang Klinik 1"}, room_id="R-1")
-    team.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
-    team.set_weekly_pattern(ADMIN, "K-BUDI", [{"weekday": d, "service": "ukm"} for d in range(5)])
+    roster.set_weekly_pattern(ADMIN, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    roster.set_weekly_pattern(ADMIN, "K-BUDI", [{"weekday": d, "service": "ukm"} for d in range(5)])
 
 
 def bookable_days(client) -> list[str]:

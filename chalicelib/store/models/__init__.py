@@ -11,8 +11,15 @@ imports nothing of the app but the connection.
 """
 from __future__ import annotations
 
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute,
-                                 UnicodeAttribute, UnicodeSetAttribute)
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 
 from .base import TEAM, BaseModel, _gsi, _meta
 from .messaging import BroadcastRecord, InboundRecord, OptOutRecord, OutboxRecord

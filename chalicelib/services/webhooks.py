@@ -1,21 +1,22 @@
-"""The staff's messages and what the providers tell us: the Kotak keluar, retries, the WhatsApp
-webhook and SES's events."""
+"""What the providers tell us: WhatsApp's webhook (Meta's handshake; delivery statuses and the
+visitors' own messages in one signed POST) and SES's events (through EventBridge)."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from ..messages import kotak, webhook
-from . import jobs, whatsapp_inbox
+from ..messages import webhook
+from . import whatsapp_inbox
 
 logger = logging.getLogger(__name__)
 
-staff_list = kotak.staff_list
-conversation = kotak.conversation
-replies_of_day = kotak.replies_of_day
-retry = kotak.retry
-whatsapp_handshake = webhook.whatsapp_handshake
-ses_event = webhook.ses_event
+
+def whatsapp_handshake(mode: str | None, token: str | None, challenge: str | None) -> str:
+    return webhook.whatsapp_handshake(mode, token, challenge)
+
+
+def ses_event(detail: object, now: datetime | None = None) -> str:
+    return webhook.ses_event(detail, now)
 
 
 def whatsapp_webhook(raw_body: bytes | None, signature: str | None, now: datetime | None = None) -> dict:
@@ -36,8 +37,3 @@ def whatsapp_webhook(raw_body: bytes | None, signature: str | None, now: datetim
     if failed is not None:
         raise failed
     return {"ok": True, **result}
-
-
-def run_now() -> dict:
-    """Queue due reminders and send what is due now (the same as the two scheduled functions)."""
-    return {"reminders": jobs.queue_reminders(), "sent": jobs.send_messages()}

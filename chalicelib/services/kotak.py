@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from .. import clock
 from ..adapters.senders import provider_label
 from ..domain import replies, rules
 from ..domain.errors import Conflict, InputError, NotFound
+from ..domain.message_status import FAILED, PENDING, STATUS_LABELS, UNKNOWN
 from ..domain.references import normalize_reference
+from ..messages.catalog import AUDIENCE_LABELS, BY_NAME, CHANNEL_LABELS, Defer, Skip, format_reference
+from ..messages.compose import Data, build, render
+from ..messages.records import UNKNOWN_WAIT_SECONDS
 from ..store import inbox as inbox_store
 from ..store import outbox as store
 from ..store.paging import decode_cursor, encode_cursor
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from .catalog import AUDIENCE_LABELS, BY_NAME, CHANNEL_LABELS, Defer, Skip, format_reference
-from .compose import Data, build, render
-from ..domain.message_status import FAILED, PENDING, STATUS_LABELS, UNKNOWN
-from .records import UNKNOWN_WAIT_SECONDS
+
+if TYPE_CHECKING:
+    from ..store.models import OutboxRecord
 
 PAGE_MAX = 100
 
@@ -42,7 +46,7 @@ def staff_list(*, day: date | None = None, status: str | None = None, cursor: st
             "day": day.isoformat() if day else None, "status": status}
 
 
-def staff_view(record, data: Data | None = None, now: datetime | None = None) -> dict:
+def staff_view(record: OutboxRecord, data: Data | None = None, now: datetime | None = None) -> dict:
     kind = BY_NAME.get(record.template)
     out = {
         "id": record.message_id,

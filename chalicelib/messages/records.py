@@ -33,7 +33,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..domain.message_status import DELIVERED, FAILED, READ, SENT, SKIPPED
+from ..domain.message_status import DELIVERED, FAILED, PENDING, READ, SENT, SKIPPED, UNKNOWN
 from ..store import outbox as store
 from . import catalog
 from .catalog import BY_NAME, CHANNELS
@@ -41,24 +41,6 @@ from .catalog import BY_NAME, CHANNELS
 if TYPE_CHECKING:
     from ..store.models import OutboxRecord
 
-PENDING = "pending"
-SENT = "sent"
-DELIVERED = "delivered"
-READ = "read"
-FAILED = "failed"
-SKIPPED = "skipped"
-UNKNOWN = "unknown"
-STATUS_LABELS = {
-    PENDING: "Menunggu dikirim",
-    SENT: "Terkirim",
-    DELIVERED: "Sampai",
-    READ: "Dibaca",
-    FAILED: "Gagal",
-    SKIPPED: "Tidak dikirim",
-    UNKNOWN: "Belum pasti",
-}
-DELIVERY_RANK = {PENDING: 0, SENT: 1, DELIVERED: 2, READ: 3}
-TOLD = (SENT, DELIVERED, READ, UNKNOWN)  # the recipient may have it (unknown: perhaps)
 UNKNOWN_WAIT_SECONDS = 15 * 60  # how long a status may take before an unknown send is sent again
 RETENTION_DAYS = store.RETENTION_DAYS
 

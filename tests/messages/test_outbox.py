@@ -14,6 +14,7 @@ from chalicelib import clock
 from chalicelib.adapters import metrics
 from chalicelib.budget import Deadline
 from chalicelib.domain import meetings as zoom_sync
+from chalicelib.domain import message_status
 from chalicelib.domain import rules
 from chalicelib.messages import catalog, compose, events, reminders
 from chalicelib.messages import records as outbox_records
@@ -95,7 +96,7 @@ def register(client, name="Nurhayati", phone="0813-2000-0001", email="nur@exampl
 
 def records(template=None, reference=None):
     out = []
-    for status in outbox_records.STATUS_LABELS:
+    for status in message_status.STATUS_LABELS:
         out += list(OutboxRecord.by_status.query(status))
     return [r for r in out if (template is None or r.template == template) and (reference is None or r.reference == reference)]
 

@@ -17,7 +17,6 @@ from chalicelib.adapters import metrics
 from chalicelib.domain import meetings as meeting_rules
 from chalicelib.domain import rules
 from chalicelib.adapters import zoom
-from chalicelib.adapters.http import retry_after_seconds
 from chalicelib.domain.retry import backoff_seconds
 from chalicelib.services import allocation, booking
 from chalicelib.services import meetings as zoom_sync
@@ -246,14 +245,6 @@ def test_zoom_user_is_configurable(fake_zoom, monkeypatch):
                  json={"id": 81234567890, "uuid": "u==", "join_url": "https://us06web.zoom.us/j/81234567890", "start_url": "s", "password": "p"})
         zoom.clear_token_cache()
         assert client.create_meeting(spec()).id == "81234567890"
-
-
-def test_retry_after_is_read_as_seconds_or_date(travel):
-    travel.move_to(datetime.fromtimestamp(1_800_000_000, rules.UTC), tick=False)
-    assert retry_after_seconds("120") == 120
-    assert retry_after_seconds(datetime.fromtimestamp(1_800_000_600, rules.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")) == 600
-    assert retry_after_seconds(datetime.fromtimestamp(1_800_003_600, rules.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) == 3600
-    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
 
 
 # --- the sync job ------------------------------------------------------------------------------

@@ -5,8 +5,7 @@ import logging
 
 from chalice import Blueprint, Response
 
-from .. import clock
-from ..services import feedback, forecast, privacy, registrations, self_service, sessions
+from ..services import estimates, feedback, privacy, registrations, self_service, sessions
 from . import http
 
 logger = logging.getLogger(__name__)
@@ -29,16 +28,19 @@ def health() -> dict:
 
 @bp.route("/public/options", methods=["GET"])
 def public_options() -> Response:
-    """Days a visitor may offer right now (working days, no holidays), for the signup page."""
-    today = clock.today()
-    days = registrations.bookable_days(today)
-    return Response(body={"days": [d.isoformat() for d in days]}, headers={"Cache-Control": "public, max-age=600"})
+    """Days a visitor may offer right now (working days, no holidays), and per service, mode and
+    day the seats on the roster and those still free, for the signup page's day choices."""
+    return Response(body=registrations.signup_options(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @bp.route("/public/forecast", methods=["GET"])
 def public_forecast() -> Response:
-    """How long a new visitor may wait, per service and mode: one item, cached at the edge."""
-    return Response(body=forecast.public_view(), headers={"Cache-Control": "public, max-age=300"})
+    """How long a new visitor may wait, per service and mode (one item, cached at the edge); with
+    ?service=&mode=&days=a,b for the days a visitor picked."""
+    request = bp.current_request
+    return Response(body=estimates.for_query(http.query(request, "service"), http.query(request, "mode"),
+                                             http.query(request, "days")),
+                    headers={"Cache-Control": "public, max-age=300"})
 
 
 @http.public_route(bp, "/registrations", methods=["POST"], json_body=True)
@@ -71,7 +73,8 @@ def visitor_cancel(reference) -> Response:
 
 @http.public_route(bp, "/registrations/{reference}/days", methods=["POST"], json_body=True)
 def visitor_new_days(reference) -> Response:
-    self_service.new_days(_visitor_registration(reference), http.body(bp.current_request).get("days"))
+    body = http.body(bp.current_request)
+    self_service.new_days(_visitor_registration(reference), body.get("days"), confirm=body.get("confirm") is True)
     return _status(_visitor_registration(reference))
 
 

@@ -43,7 +43,7 @@ from datetime import date
 from .rules import MODE_DARING, MODE_TATAP_MUKA
 
 SCENARIOS = 200
-OK, NO_SEATS, BEYOND = "ok", "tanpa_slot", "lebih_lama"
+OK, NO_SEATS, BEYOND, FULL = "ok", "tanpa_slot", "lebih_lama", "tanggal_penuh"
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,9 @@ class Estimate:
             return "Perkiraan belum tersedia: belum ada jadwal konsultan untuk pilihan ini dalam beberapa minggu ke depan."
         if self.status == BEYOND:
             return f"Perkiraan: antrean sedang panjang, sesi mungkin lebih dari {self.horizon} hari kerja lagi."
+        if self.status == FULL:
+            return ("Perkiraan: tanggal pilihan Anda kemungkinan sudah penuh. Tambah tanggal lain, atau kami akan "
+                    "meminta tanggal baru bila tanggal ini lewat tanpa jadwal.")
         if self.p90 is None:
             return f"Perkiraan: sesi dalam {self.median} hari kerja atau lebih (antrean sedang padat)."
         if self.p90 == self.median:
@@ -196,12 +199,19 @@ def _quantile(values: list, q: float):
 
 def waits(inputs: Inputs, service: str, scenarios: int = SCENARIOS, seed: int = 0) -> dict[str, list]:
     """mode -> the new visitor's wait (working days, None = beyond the horizon) in each future."""
+    return futures(inputs, service, scenarios, seed)[0]
+
+
+def futures(inputs: Inputs, service: str, scenarios: int = SCENARIOS, seed: int = 0) -> tuple[dict, dict]:
+    """(mode -> the new visitor's wait in each future, mode -> in each future, which of
+    `inputs.offered` still have a seat for the visitor, as a bit mask: bit i is offered[i])."""
     base = _Free([s for s in inputs.seats if s.service == service])
     queue = [w for w in inputs.queue if w.service == service]
     modes = (MODE_TATAP_MUKA, MODE_DARING)
     rates = {m: max(0.0, float(inputs.arrivals_per_day.get((service, m), 0.0))) for m in modes}
     total_rate = sum(rates.values())
     out: dict[str, list] = {m: [] for m in modes}
+    masks: dict[str, list] = {m: [] for m in modes}
     for k in range(scenarios):
         free = base.copy()
         for w in queue:
@@ -217,7 +227,9 @@ def waits(inputs: Inputs, service: str, scenarios: int = SCENARIOS, seed: int = 
         for mode in modes:  # the same visitor, asking for either mode
             got = next((d for d in days if free.has(d, mode)), None) or free.first_after(last, mode)
             out[mode].append(None if got is None else _working_index(inputs, got))
-    return out
+            masks[mode].append(sum(1 << i for i, d in enumerate(inputs.offered)
+                                   if d not in inputs.closed and free.has(d, mode)))
+    return out, masks
 
 
 def estimate(inputs: Inputs, service: str, mode: str, scenarios: int = SCENARIOS, seed: int = 0) -> Estimate:
@@ -226,19 +238,43 @@ def estimate(inputs: Inputs, service: str, mode: str, scenarios: int = SCENARIOS
 
 def estimates(inputs: Inputs, service: str, scenarios: int = SCENARIOS, seed: int = 0) -> dict[str, Estimate]:
     """mode -> Estimate for a visitor registering now for `service`."""
+    return {mode: e for mode, (e, _) in published(inputs, service, scenarios, seed).items()}
+
+
+def published(inputs: Inputs, service: str, scenarios: int = SCENARIOS, seed: int = 0) -> dict[str, tuple]:
+    """mode -> (Estimate for a visitor who offers days as recent visitors did, the futures' day
+    masks: what `for_days` needs to answer for the days a visitor actually picks)."""
     horizon = len(inputs.working)
     out = {}
-    sampled = waits(inputs, service, scenarios, seed)
+    sampled, masks = futures(inputs, service, scenarios, seed)
     for mode, values in sampled.items():
         if not any(s.service == service and mode in s.modes for s in inputs.seats):
-            out[mode] = Estimate(service, mode, NO_SEATS, horizon=horizon)
+            out[mode] = (Estimate(service, mode, NO_SEATS, horizon=horizon), masks[mode])
             continue
         median, p90 = _quantile(values, 0.5), _quantile(values, 0.9)
-        if median is None:
-            out[mode] = Estimate(service, mode, BEYOND, horizon=horizon)
-        else:
-            out[mode] = Estimate(service, mode, OK, median, p90, horizon)
+        status = BEYOND if median is None else OK
+        out[mode] = (Estimate(service, mode, status, median, p90, horizon), masks[mode])
     return out
+
+
+def for_days(service: str, mode: str, chosen, offered: tuple, working: tuple, masks: list,
+             general: Estimate) -> Estimate:
+    """The estimate for a visitor who offers exactly `chosen` days: in each future, the first of
+    them that still has a seat (never earlier than the first of them); None when none has (the
+    visitor will be asked for new dates once they have passed). Days outside `offered` are not
+    known to the futures and are left out; with none left, the general estimate stands."""
+    index = {d: i for i, d in enumerate(offered)}
+    picked = sorted(d for d in set(chosen) if d in index)
+    if not picked or general.status == NO_SEATS or not masks:
+        return general
+    waits = []
+    for mask in masks:
+        got = next((d for d in picked if mask >> index[d] & 1), None)
+        waits.append(None if got is None else bisect_left(working, got) + 1)
+    median, p90 = _quantile(waits, 0.5), _quantile(waits, 0.9)
+    if median is None:
+        return Estimate(service, mode, FULL, horizon=len(working))
+    return Estimate(service, mode, OK, median, p90, len(working))
 
 
 # --- what the queue needs (the coordinator's view) ---------------------------------------------

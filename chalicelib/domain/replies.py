@@ -252,8 +252,10 @@ NOW_NO_REGISTRATION = "tidak_ada"
 NOW_DAY_GONE = "tanggal_penuh"
 NOW_DAYS_UNKNOWN = "tanggal_tidak_dikenal"
 NOW_TOO_MANY_DAYS = "terlalu_banyak"
+NOW_SAME_DAYS = "tanggal_sama"  # the days named are the ones already offered: nothing changes
+NOW_NO_CONSULTANT = "tanpa_konsultan"  # nobody on the roster serves the choice on those days
 NOW_CODES = (NOW_MOVED, NOW_CANCELLED, NOW_OVER, NOW_STARTED, NOW_WAITING, NOW_CLOSED, NOW_NO_REGISTRATION,
-             NOW_DAY_GONE, NOW_DAYS_UNKNOWN, NOW_TOO_MANY_DAYS)
+             NOW_DAY_GONE, NOW_DAYS_UNKNOWN, NOW_TOO_MANY_DAYS, NOW_SAME_DAYS, NOW_NO_CONSULTANT)
 
 
 def session_now(status: str, *, started: bool, rebooked: bool) -> str | None:

@@ -138,6 +138,15 @@ class ServiceRules:
 DEFAULT_RULES = ServiceRules()
 
 
+# What a registration keeps of a person once their data is deleted (on request or after the
+# retention period): the name is this, the number and e-mail are gone.
+REMOVED_NAME = "(data dihapus)"
+
+
+def anonymised(name: str | None, phone: str | None) -> bool:
+    return name == REMOVED_NAME and phone is None
+
+
 def wib_now(now: datetime) -> datetime:
     """`now` on the clinic's wall clock (WIB). The domain never reads the clock: `now` is given."""
     return now.astimezone(WIB)

@@ -39,8 +39,10 @@ BALAS_BANTUAN = "cc_balas_bantuan"
 BALAS_BATAL_PILIH = "cc_balas_batal_pilih"
 BALAS_BATAL_TANYA = "cc_balas_batal_tanya"
 BALAS_BATAL_TIDAK = "cc_balas_batal_tidak"
+BALAS_BERHENTI = "cc_balas_berhenti"
 BALAS_HADIR = "cc_balas_hadir"
 BALAS_KEADAAN = "cc_balas_keadaan"
+BALAS_MULAI = "cc_balas_mulai"
 BALAS_PILIH_TANGGAL = "cc_balas_pilih_tanggal"
 BALAS_TAUTAN = "cc_balas_tautan"
 JADWAL_KONSULTAN = "cc_jadwal_konsultan"
@@ -146,6 +148,10 @@ REPLY_KINDS: tuple[Kind, ...] = (
          "Setelah pesan lain dari pengunjung; paling banyak sekali sehari per nomor.", reply="text"),
     Kind(BALAS_KEADAAN, "Balasan: keadaan terkini", VISITOR, (), True,
          "Setelah tombol atau pesan tentang sesi/pendaftaran yang sudah berubah.", reply="text"),
+    Kind(BALAS_BERHENTI, "Balasan: berhenti menerima pengingat", VISITOR, (), True,
+         "Setelah pengunjung menulis BERHENTI (bila nomor itu belum berhenti).", reply="text"),
+    Kind(BALAS_MULAI, "Balasan: menerima pengingat lagi", VISITOR, (), True,
+         "Setelah pengunjung menulis MULAI (bila nomor itu sebelumnya berhenti).", reply="text"),
 )
 BY_NAME.update({k.name: k for k in REPLY_KINDS})
 

@@ -357,7 +357,7 @@ def short_day(day: date) -> str:
 
 
 def _day_list(i: Inputs, ctx: dict) -> None:
-    ctx.update({"list_button": "Pilih tanggal", "list_title": "Tanggal yang bisa dipilih", "rows": [
+    ctx.update({"list_button": "Pilih tanggal", "list_title": "Tanggal tersedia", "rows": [
         {"id": payload(replies.HARI, i.registration.reference, i.record, d["day"]),
          "title": short_day(date.fromisoformat(d["day"])),
          "description": "Masih ada kursi kosong" if d["free"] else "Kursi penuh: masuk antrean hari itu"}
@@ -392,6 +392,8 @@ ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {
     catalog.BALAS_TAUTAN: _links,
     catalog.BALAS_BANTUAN: lambda i, ctx: None,
     catalog.BALAS_KEADAAN: _state,
+    catalog.BALAS_BERHENTI: lambda i, ctx: None,
+    catalog.BALAS_MULAI: lambda i, ctx: None,
 }
 
 

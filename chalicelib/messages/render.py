@@ -121,7 +121,17 @@ def render_whatsapp(kind: Kind, ctx: dict) -> Rendered:
     return Rendered(kind.name, WHATSAPP, text, params, buttons=list(zip(kind.buttons, payloads)))
 
 
-ANSWER_MAX = 1024  # an interactive body's limit (a text may be 4096)
+# Meta's limits for an interactive message (WhatsApp Cloud API reference, "interactive object").
+ANSWER_MAX = 1024  # an interactive body (a text may be 4096)
+BUTTON_TITLE_MAX, BUTTONS_MAX = 20, 3
+LIST_BUTTON_MAX, SECTION_TITLE_MAX, ROW_TITLE_MAX, ROW_DESCRIPTION_MAX, ROWS_MAX = 20, 24, 24, 72, 10
+TEXT_MAX = 4096
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` within `limit` characters. The builders make every value fit (a test renders them all
+    with long real names); cutting here is only the last guard, and it shows, with "…"."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
 def render_answer(kind: Kind, ctx: dict) -> Rendered:
@@ -130,15 +140,17 @@ def render_answer(kind: Kind, ctx: dict) -> Rendered:
     text = env().get_template(f"{kind.name}.wa.j2").render({**site_context(), **ctx}).strip()
     interactive = None
     if kind.reply == "buttons":
-        interactive = {"type": "button", "body": {"text": text[:ANSWER_MAX]}, "action": {"buttons": [
-            {"type": "reply", "reply": {"id": b["id"], "title": b["title"][:20]}} for b in ctx["buttons"][:3]]}}
+        interactive = {"type": "button", "body": {"text": fit(text, ANSWER_MAX)}, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": b["id"], "title": fit(b["title"], BUTTON_TITLE_MAX)}}
+            for b in ctx["buttons"][:BUTTONS_MAX]]}}
     elif kind.reply == "list":
-        interactive = {"type": "list", "body": {"text": text[:ANSWER_MAX]}, "action": {
-            "button": ctx["list_button"][:20],
-            "sections": [{"title": ctx["list_title"][:24], "rows": [
-                {"id": r["id"], "title": r["title"][:24], "description": r["description"][:72]}
-                for r in ctx["rows"][:10]]}]}}
-    return Rendered(kind.name, WHATSAPP, text, interactive=interactive, reply=True)
+        interactive = {"type": "list", "body": {"text": fit(text, ANSWER_MAX)}, "action": {
+            "button": fit(ctx["list_button"], LIST_BUTTON_MAX),
+            "sections": [{"title": fit(ctx["list_title"], SECTION_TITLE_MAX), "rows": [
+                {"id": r["id"], "title": fit(r["title"], ROW_TITLE_MAX),
+                 "description": fit(r["description"], ROW_DESCRIPTION_MAX)}
+                for r in ctx["rows"][:ROWS_MAX]]}]}}
+    return Rendered(kind.name, WHATSAPP, fit(text, TEXT_MAX), interactive=interactive, reply=True)
 
 
 def render_email(kind: Kind, ctx: dict, calendar: str | None = None) -> Rendered:

@@ -10,7 +10,8 @@ in .importlinter, checked by `make test`):
     self_service | sessions                       what a visitor changes, what staff see and do
     allocation | feedback                         the allocation run and refill, feedback
     booking                                       the one path to a seat (and out of it)
-    registrations | capacity | meetings | ...     the queue, free seats, Zoom meetings
+    registrations | meetings | posters | ...      the queue, Zoom meetings, posters
+    capacity                                      seats on the roster, free seats
     roster | campaigns                            who is on duty when, outreach
-    team                                          consultants and rooms
+    team | estimates                              consultants and rooms; the published wait
 """

@@ -183,9 +183,11 @@ def refill(released: SessionRecord | None, released_at: datetime, now: datetime 
     slots = [s for s in booking.free_slots(day, day) if s.seat_id == released.seat_id]
     if not slots:
         return None
-    # Never the visitor who gave it back (one asking for other dates may have offered that day again).
+    # Never the visitor who gave it back (one asking for other dates may have offered that day
+    # again), nor another registration of their number: the seat goes to someone else.
+    giver = registrations_store.get(released.reference)
     queue = [r for r in registrations_store.waiting_for(released.service, day.isoformat())
-             if r.reference != released.reference]
+             if r.reference != released.reference and (giver is None or r.phone != giver.phone)]
     if not queue:
         return None
     by_ref = {r.reference: r for r in queue}

@@ -24,7 +24,7 @@ from ..domain import counters, meetings, rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.service_calendar import Slot
 from ..domain.validation import parse_day
-from ..messages import events
+from ..messages import catalog, events
 from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
@@ -311,10 +311,26 @@ def visitor_cancel(registration: Registration, *, inbound_id: str | None = None,
     return None
 
 
+class ConfirmRelease(Conflict):
+    """New days for a registration with a session: the seat would be given up, so the visitor is
+    asked first (409 with `needs_confirm`; sent again with confirm: true, it goes through)."""
+
+    def __init__(self, session: SessionRecord):
+        start = rules.parse_utc_iso(session.start).astimezone(rules.WIB)
+        super().__init__({"confirm": f"Sesi Anda {catalog.long_date(start.date())}, pukul {start:%H.%M} WIB akan dilepas "
+                                     "untuk peserta lain, lalu Anda menunggu jadwal pada tanggal baru (urutan Anda tetap). "
+                                     "Lanjutkan bila memang tidak bisa hadir."})
+        self.extra = {"needs_confirm": True}
+
+
+UNCHANGED_DAYS = "Tanggal ini sama dengan yang sudah Anda tawarkan; tidak ada yang berubah."
+
+
 def visitor_new_days(registration: Registration, raw_days: object, now: datetime | None = None, *,
-                     inbound_id: str | None = None):
+                     inbound_id: str | None = None, confirm: bool = False):
     """The visitor offers other dates: back to waiting with their place kept (queued_at).
-    Returns the released session (None when there was none)."""
+    Returns the released session (None when there was none). The same days again change nothing
+    (refused); giving up a booked seat needs `confirm`; days nobody can serve are refused."""
     now = now or clock.now()
     if registration.status in (rules.STATUS_DONE, rules.STATUS_CANCELLED):
         raise Conflict({"_form": "Pendaftaran ini sudah selesai atau dibatalkan; silakan daftar baru."})
@@ -322,6 +338,13 @@ def visitor_new_days(registration: Registration, raw_days: object, now: datetime
     days, msg = validation.validate_days(raw_days, today, registrations.closed_days(today))
     if msg:
         raise InputError({"days": msg})
+    if {d.isoformat() for d in days} == set(registration.days or ()) and registration.status != rules.STATUS_EXPIRED:
+        raise InputError({"days": UNCHANGED_DAYS})
+    errors = registrations.servable(registration.service, registration.mode, days)
+    if errors:
+        raise InputError(errors)
+    if registration.status == rules.STATUS_SCHEDULED and registration.session_id and not confirm:
+        raise ConfirmRelease(get_session(registration.session_id))
     offered = [d.isoformat() for d in days]
     details, fields = _via(inbound_id)
     if registration.status == rules.STATUS_SCHEDULED and registration.session_id:

@@ -42,6 +42,36 @@ def free_slots(start: date, end: date, sessions=None) -> list[Slot]:
     return seats.free_seats(all_slots, sessions, rooms)
 
 
+def day_offer(days: list[date], now) -> dict:
+    """What a visitor choosing days should know, per service and mode and day (ISO):
+    {"seats": seats on the roster that can take that mode, "free": of those, not yet taken and
+    still to come}. A day with no seats has no consultant for that choice."""
+    out = {s: {m: {d.isoformat(): {"seats": 0, "free": 0} for d in days} for m in rules.MODES} for s in rules.SERVICES}
+    if not days:
+        return out
+    start, end = min(days), max(days)
+    all_slots = slots(start, end)
+    free = {s.seat_id for s in free_slots(start, end) if s.start > now}
+    for slot in all_slots:
+        day = slot.start.astimezone(rules.WIB).date().isoformat()
+        for mode in slot.modes:
+            cell = out.get(slot.service, {}).get(mode, {}).get(day)
+            if cell is not None:
+                cell["seats"] += 1
+                cell["free"] += slot.seat_id in free
+    return out
+
+
+def roster_seats(days, service: str, mode: str) -> int:
+    """Seats on the roster for `service` that can take `mode` on these days (booked or not)."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    wanted = set(days)
+    return sum(1 for s in slots(days[0], days[-1])
+               if s.service == service and mode in s.modes and s.start.astimezone(rules.WIB).date() in wanted)
+
+
 def slots_view(start: date, end: date) -> list[dict]:
     parse_range(start, end)
     inputs = roster.calendar_inputs(start, end)

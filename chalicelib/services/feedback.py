@@ -105,6 +105,7 @@ def _session_view(session: SessionRecord) -> dict:
         "time_wib": start.strftime("%H.%M"),
         "service": session.service,
         "service_label": rules.SERVICES.get(session.service, session.service),
+        "mode": session.mode,
         "mode_label": rules.MODES.get(session.mode, session.mode),
         "consultant_name": consultant,
     }

@@ -26,7 +26,7 @@ from ..domain.service_calendar import EXCEPTION_EXTRA, RosterException, Slot, ge
 from ..store import forecasts as store
 from ..store import registrations as registrations_store
 from ..store import stats as stats_store
-from . import allocation, capacity, roster, team
+from . import allocation, capacity, registrations, roster, team
 
 HORIZON_DAYS = 42  # six weeks of seats: past the booking window, for those asked for new dates
 EVERY_MINUTES = 30  # the schedule (api/schedules.py): how long one published estimate is shown
@@ -35,7 +35,6 @@ DEFAULT_PATTERN = (0, 1, 2)  # before anyone registered: the first three days of
 LEAVE_WEEKS = range(2, 10)  # weeks ago whose registrations have mostly settled (cancelled, expired, served)
 ARRIVAL_WEEKS = range(1, 5)  # the last four full weeks
 NEED_WEEKS = 4
-OFFERED_ON_PAGE = 15  # the signup page shows the first 15 bookable days (static_site/assets/signup.js)
 
 
 
@@ -120,7 +119,7 @@ def build(now: datetime, extra: tuple = ()) -> Built:
     queue = sorted(registrations_store.waiting(), key=lambda r: request_priority(allocation.as_request(r)))
     working = tuple(_weekdays(today + timedelta(days=1), last, holidays))
     window_end = today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days)
-    offered = tuple(d for d in working if first <= d <= window_end)[:OFFERED_ON_PAGE]
+    offered = tuple(d for d in working if first <= d <= window_end)[:registrations.OFFERED_ON_PAGE]
     leave_rate, rates = _rates(today)
     inputs = fc.Inputs(
         today=today, offered=offered, working=working,
@@ -132,8 +131,15 @@ def build(now: datetime, extra: tuple = ()) -> Built:
     return Built(inputs, slots, queue, not_before)
 
 
-def _estimates(inputs: fc.Inputs) -> dict:
-    return {service: {mode: e.as_dict() for mode, e in fc.estimates(inputs, service).items()} for service in rules.SERVICES}
+def _estimates(inputs: fc.Inputs, with_masks: bool = False) -> dict:
+    """service -> mode -> the estimate's figures and words (and, for the public item, the
+    futures' day masks that `public_estimate` answers a visitor's own days from)."""
+    out: dict = {}
+    for service in rules.SERVICES:
+        out[service] = {}
+        for mode, (e, masks) in fc.published(inputs, service).items():
+            out[service][mode] = {**e.as_dict(), **({"masks": masks} if with_masks else {})}
+    return out
 
 
 def _mondays(first_bookable: date) -> list[date]:
@@ -147,9 +153,12 @@ def publish(now: datetime | None = None) -> dict:
     """Compute and store both items; returns a summary (counts only)."""
     now = now or clock.now()
     built = build(now)
-    estimates = _estimates(built.inputs)
+    estimates = _estimates(built.inputs, with_masks=True)
     stamp = rules.to_utc_iso(now)
-    store.save(store.PUBLIC, {"estimates": estimates}, stamp)
+    store.save(store.PUBLIC, {"estimates": estimates, "offered": [d.isoformat() for d in built.inputs.offered],
+                              "working": [d.isoformat() for d in built.inputs.working]}, stamp)
+    estimates = {s: {m: {k: v for k, v in e.items() if k != "masks"} for m, e in modes.items()}
+                 for s, modes in estimates.items()}
     needs = [n.as_dict() for n in fc.needs(built.inputs, _mondays(built.not_before.astimezone(rules.WIB).date()))]
     store.save(store.STAFF, {
         "estimates": estimates, "needs": needs, "waiting": len(built.queue), "free_seats": len(built.slots),
@@ -157,15 +166,6 @@ def publish(now: datetime | None = None) -> dict:
         "arrivals_per_week": {f"{s}|{m}": round(r * 5, 1) for (s, m), r in built.inputs.arrivals_per_day.items()},
     }, stamp)
     return {"waiting": len(built.queue), "free_seats": len(built.slots), "needs": len(needs)}
-
-
-def public_view() -> dict:
-    """What the signup page reads: the estimates' words per service and mode (or nothing yet)."""
-    item = store.load(store.PUBLIC)
-    if item is None:
-        return {"estimates": {}, "computed_at": None}
-    return {"estimates": {s: {m: {k: e[k] for k in ("status", "median", "p90", "text")} for m, e in modes.items()}
-                          for s, modes in item["estimates"].items()}, "computed_at": item["computed_at"]}
 
 
 def staff_view() -> dict:

@@ -62,7 +62,7 @@ from . import registrations, self_service, team
 if TYPE_CHECKING:
     from ..store.models import Registration
 
-REMOVED = "(data dihapus)"
+REMOVED = rules.REMOVED_NAME
 AFTER_LAST_CHANGE = timedelta(days=21)  # feedback requests and reminders follow the last change
 FINISHED = (rules.STATUS_DONE, rules.STATUS_EXPIRED, rules.STATUS_CANCELLED)
 RETENTION_KEY = "RETENTION"
@@ -85,7 +85,7 @@ def _days(start: date, end: date):
 
 
 def is_anonymised(r: Registration) -> bool:
-    return r.name == REMOVED and r.phone is None
+    return rules.anonymised(r.name, r.phone)
 
 
 # --- finding what belongs to a registration --------------------------------------------------------

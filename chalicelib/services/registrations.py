@@ -10,14 +10,13 @@ from ..domain import counters, periods, rules, validation
 from ..domain.errors import InputError, NotFound
 from ..domain.references import format_reference, hash_token, new_reference, normalize_reference, token_matches
 from ..messages import events
-from ..store import forecasts as forecast_store
 from ..store import outbox as outbox_store
 from ..store import phone_limits
 from ..store import registrations as store
 from ..store import stats as stats_store
 from ..store.paging import decode_cursor, encode_cursor
 from ..store.unit_of_work import Cancelled, UnitOfWork, conflict_pause
-from . import roster
+from . import capacity, estimates, roster
 
 if TYPE_CHECKING:
     from ..store.models import Registration
@@ -50,6 +49,17 @@ def closed_days(today: date) -> set[date]:
 def bookable_days(today: date) -> list[date]:
     """The days a visitor may offer now (signup page, other-dates list on WhatsApp)."""
     return validation.bookable_days(today, closed_days(today))
+
+
+OFFERED_ON_PAGE = 15  # the signup page shows the first 15 bookable days
+
+
+def signup_options(now: datetime | None = None) -> dict:
+    """The days the signup page offers, and for each service, mode and day how many seats the
+    roster has and how many are still free (a day without seats has no consultant for that choice)."""
+    now = now or clock.now()
+    days = bookable_days(rules.wib_now(now).date())
+    return {"days": [d.isoformat() for d in days], "offer": capacity.day_offer(days[:OFFERED_ON_PAGE], now)}
 
 
 def open_count(phone: str) -> int:
@@ -97,61 +107,57 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
     if idempotency_key is not None and not validation.IDEMPOTENCY_RE.match(idempotency_key):
         return Outcome.errors(400, {"_form": "Kunci pengiriman tidak valid; muat ulang halaman lalu kirim lagi."})
     key = f"registration#{idempotency_key}" if idempotency_key else None
-    if key:
-        replay = store.replay(key)
-        if replay is not None:
-            return Outcome(201, replay)
-
+    replay = store.replay(key) if key else None
+    if replay is not None:
+        return Outcome(201, replay)
     if isinstance(payload, dict) and payload.get("kontak_lain"):
         # Honeypot: a field hidden from people; only form-filling bots fill it.
         return Outcome.errors(400, {"_form": "Pendaftaran tidak dapat diproses."})
-
     today = rules.wib_now(now).date()
     data, errors = validation.validate_registration(payload, today=today, closed=closed_days(today))
+    if not errors:
+        errors = servable(data.service, data.mode, data.days)
     if errors:
         return Outcome.errors(400, errors)
+    return store_registration(data, key, now, another=isinstance(payload, dict) and payload.get("another") is True)
+
+
+def servable(service: str, mode: str, days) -> validation.Errors:
+    """A registration must be able to move: at least one of its days has a seat on the roster for
+    its service and mode (booked or not: a seat may come free). Else a field message."""
+    errors = validation.Errors()
+    if capacity.roster_seats(days, service, mode) == 0:
+        errors.add("days", f"Pada tanggal yang Anda pilih belum ada konsultan untuk {rules.SERVICES[service].lower()} "
+                           f"{rules.MODES[mode].lower()}. Pilih tanggal lain, atau cara konsultasi yang lain.")
+    return errors
+
+
+def store_registration(data: validation.RegistrationInput, key: str | None, now: datetime, *,
+                       another: bool = False) -> Outcome:
+    """A valid registration into the queue, within the number's limit, once per idempotency key:
+    the registration, its idempotency record, its messages and its counters in one transaction."""
     phone_limit = PhoneLimit(data.phone, now)
     if phone_limit.precheck():
-        return Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
-    if phone_limit.seed and not (isinstance(payload, dict) and payload.get("another") is True):
+        return _replayed(key) or Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
+    if phone_limit.seed and not another:
         # Most often the same person again, who lost the first link: offer it before a second one.
-        return Outcome(409, {"errors": {"whatsapp": ALREADY_OPEN}, "open_registration": True})
-
-    created = rules.to_utc_iso(now)
-    estimate = forecast_store.public_text(data.service, data.mode)  # what the page showed (one GetItem)
+        # (Or this very request, retried while its first try was being stored: answer that one.)
+        return _replayed(key) or Outcome(409, {"errors": {"whatsapp": ALREADY_OPEN}, "open_registration": True})
+    estimate = estimates.text_for(data.service, data.mode, [d.isoformat() for d in data.days])
     for attempt in range(ATTEMPTS):
         reference = new_reference()
-        token = links.status_token(reference)  # every later message can carry the link again
-        body = {"reference": format_reference(reference), "token": token, "status": rules.STATUS_WAITING,
-                "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING], "estimate": estimate}
-        registration = store.build(
-            reference, token, now,
-            name=data.name, phone=data.phone, email=data.email, kecamatan=data.kecamatan, desa=data.desa,
-            service=data.service, org_name=data.org_name, coop_status=data.coop_status,
-            business_sector=data.business_sector, nib=data.nib, topics=list(data.topics),
-            description=data.description, mode=data.mode, days=list(data.days), source=data.source,
-            campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION)
-        uow = UnitOfWork()
-        store.add_new(uow, registration)
-        phone_limit.add(uow, reference)
-        if key:
-            store.add_idempotency(uow, key, body, now)
-        # "Registration received" (WhatsApp, and e-mail when given), and the evaluation counters.
-        outbox_store.add(uow, events.on_registration_received(registration, now, estimate=estimate))
-        stats_store.add(uow, counters.registration_created(
-            created_at=created, service=data.service, topics=data.topics, source=data.source,
-            campaign=data.campaign, kecamatan=data.kecamatan, mode=data.mode))
+        body = _answer(reference, estimate)
+        uow = _registration_writes(data, reference, body["token"], now, phone_limit, key, body, estimate)
         try:
             uow.commit()
         except Cancelled as exc:
             if exc.on("idempotency"):
-                # The same key won a race with us: answer what it answered.
-                replay = store.replay(key)
+                replay = _replayed(key)  # the same key won a race with us: answer what it answered
                 if replay is not None:
-                    return Outcome(201, replay)
+                    return replay
             if exc.on(phone_limits.LABEL):
                 if phone_limit.reached_after_conflict():
-                    return Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
+                    return _replayed(key) or Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})
                 continue  # some of the listed registrations had closed: there is room again
             if exc.on("registration"):
                 continue  # reference collision: draw another
@@ -162,6 +168,43 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
         return Outcome(201, body)
     # Nothing was written: the visitor's retry (same idempotency key) is safe.
     return Outcome.errors(503, {"_form": BUSY})
+
+
+def _replayed(key: str | None) -> Outcome | None:
+    """The first answer under this key, read consistently. A registration and its idempotency
+    record are written in one transaction, so a request that sees the number's registration sees
+    the record too."""
+    replay = store.replay(key) if key else None
+    return Outcome(201, replay) if replay is not None else None
+
+
+def _answer(reference: str, estimate: str | None) -> dict:
+    return {"reference": format_reference(reference), "token": links.status_token(reference),
+            "status": rules.STATUS_WAITING, "status_label": rules.REGISTRATION_STATUSES[rules.STATUS_WAITING],
+            "estimate": estimate}
+
+
+def _registration_writes(data: validation.RegistrationInput, reference: str, token: str, now: datetime,
+                         phone_limit: PhoneLimit, key: str | None, body: dict, estimate: str | None) -> UnitOfWork:
+    created = rules.to_utc_iso(now)
+    registration = store.build(
+        reference, token, now,
+        name=data.name, phone=data.phone, email=data.email, kecamatan=data.kecamatan, desa=data.desa,
+        service=data.service, org_name=data.org_name, coop_status=data.coop_status,
+        business_sector=data.business_sector, nib=data.nib, topics=list(data.topics),
+        description=data.description, mode=data.mode, days=list(data.days), source=data.source,
+        campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION)
+    uow = UnitOfWork()
+    store.add_new(uow, registration)
+    phone_limit.add(uow, reference)
+    if key:
+        store.add_idempotency(uow, key, body, now)
+    # "Registration received" (WhatsApp, and e-mail when given), and the evaluation counters.
+    outbox_store.add(uow, events.on_registration_received(registration, now, estimate=estimate))
+    stats_store.add(uow, counters.registration_created(
+        created_at=created, service=data.service, topics=data.topics, source=data.source,
+        campaign=data.campaign, kecamatan=data.kecamatan, mode=data.mode))
+    return uow
 
 
 LINK_REQUESTS_PER_DAY = 3
@@ -250,6 +293,9 @@ def visitor_view(registration: Registration) -> dict:
         "days": list(registration.days),
         "topics": [rules.TOPICS.get(t, t) for t in registration.topics],
         "created_at": registration.created_at,
+        # Deleted on request (or after the retention period): nothing personal is left to download
+        # or delete, and nothing to change.
+        "data_deleted": rules.anonymised(registration.name, registration.phone),
     }
 
 

@@ -35,8 +35,10 @@ def cancel(registration: Registration, *, inbound_id: str | None = None):
     return _refill(booking.visitor_cancel(registration, inbound_id=inbound_id, now=now), now)
 
 
-def new_days(registration: Registration, raw_days: object, *, inbound_id: str | None = None):
+def new_days(registration: Registration, raw_days: object, *, inbound_id: str | None = None,
+             confirm: bool = False):
     """Back to the queue with other dates and the place kept; returns the session that took the
-    freed seat, if any."""
+    freed seat, if any. A booked seat is given up only with `confirm` (the status page asks first;
+    a pick from WhatsApp's "Minta jadwal lain" list is that confirmation)."""
     now = clock.now()
-    return _refill(booking.visitor_new_days(registration, raw_days, now, inbound_id=inbound_id), now)
+    return _refill(booking.visitor_new_days(registration, raw_days, now, inbound_id=inbound_id, confirm=confirm), now)

@@ -42,7 +42,7 @@ from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from . import capacity, registrations, self_service
+from . import booking, capacity, registrations, self_service
 from .booking import VISITOR as ACTOR
 
 if TYPE_CHECKING:
@@ -149,10 +149,18 @@ def _tap(r: Reply, p: replies.Payload) -> str:
         return _refuse(r, "nomor_lain", reg.reference)
     carrier = outbox_store.get(p.message_id)
     if (carrier is None or (carrier.reference != reg.reference and carrier.recipient != reg.phone)
-            or (carrier.provider_message_id and r.m.context_id and carrier.provider_message_id != r.m.context_id
-                and not carrier.provider_message_id.startswith("local-"))):
+            or not _tapped_on(carrier, r.m.context_id)):
         return _refuse(r, "tanda_tidak_sah", reg.reference)
     return TAPS[p.action](r, p, reg, session)
+
+
+def _tapped_on(carrier, context_id: str | None) -> bool:
+    """A tap names the message it was on (`context.id`, Meta's wamid of our message): it must be
+    there, and be the wamid of the message the payload names. (The local demo outbox has no
+    wamids: its own provider id stands in.)"""
+    if not context_id:
+        return False
+    return carrier.provider_message_id == context_id or (carrier.provider_message_id or "").startswith("local-")
 
 
 def _session_moved_on(r: Reply, action: str, reg: Registration, session: SessionRecord) -> str | None:
@@ -226,6 +234,9 @@ def _cancel(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
 
 
 def _keep(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
+    changed = _no_longer(r, replies.BATAL_TIDAK, reg, session)
+    if changed:
+        return changed
     session_id = session.session_id if session is not None and session.status == rules.SESSION_SCHEDULED else None
     return _only(r, r.record(replies.BATAL_TIDAK, "tetap", reference=reg.reference, session_id=session_id),
                  [r.answer(catalog.BALAS_BATAL_TIDAK, reference=reg.reference, session_id=session_id)])
@@ -235,12 +246,15 @@ def offered_days(reg: Registration, now: datetime) -> list[dict]:
     """The coming bookable days (at most 10) and whether a seat of the visitor's service and
     mode is still free on each."""
     today = rules.wib_now(now).date()
-    days = registrations.bookable_days(today)[:LIST_DAYS]
+    days = registrations.bookable_days(today)[:LIST_DAYS + 1]
     if not days:
         return []
     free = {s.start.astimezone(rules.WIB).date() for s in capacity.free_slots(days[0], days[-1])
             if s.service == reg.service and reg.mode in s.modes and s.start > now}
-    return [{"day": d.isoformat(), "free": d in free} for d in days]
+    # Not the day of the session being given up: the visitor asks for another one.
+    session = sessions_store.get(reg.session_id) if reg.status == rules.STATUS_SCHEDULED and reg.session_id else None
+    giving_up = session.day if session is not None else None
+    return [{"day": d.isoformat(), "free": d in free} for d in days if d.isoformat() != giving_up][:LIST_DAYS]
 
 
 def _list_days(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
@@ -273,13 +287,18 @@ def _new_days(r: Reply, action: str, reg: Registration, picked: list[str], *, ad
     if len(days) > rules.DEFAULT_RULES.max_offered_dates:
         return _state(r, action, replies.NOW_TOO_MANY_DAYS, reg, days=list(reg.days))
     try:
-        self_service.new_days(reg, days, inbound_id=r.m.message_id)
-    except InputError:
-        return _state(r, action, replies.NOW_DAY_GONE, reg)
-    except Conflict:
+        self_service.new_days(reg, days, inbound_id=r.m.message_id, confirm=True)
+    except Conflict:  # (a Conflict is an InputError too: it is asked first)
         current = registrations_store.get(reg.reference, consistent=True)
         if current is None or current.inbound_id != r.m.message_id:
             return _state(r, action, replies.NOW_CLOSED, current or reg)
+    except InputError as exc:
+        problem = exc.errors.get("days", "")
+        if problem == booking.UNCHANGED_DAYS:
+            return _state(r, action, replies.NOW_SAME_DAYS, reg, days=list(reg.days))
+        if "konsultan" in problem:
+            return _state(r, action, replies.NOW_NO_CONSULTANT, reg)
+        return _state(r, action, replies.NOW_DAY_GONE, reg)
     _send_told_at_once(r, reg, sessions_store.get(reg.session_id) if reg.session_id else None)
     return _only(r, record)  # "Tanggal baru diterima" is the answer
 
@@ -314,12 +333,8 @@ def _text(r: Reply) -> str:
     # the newest one still going on, else the newest one of the number.
     latest = live[0] if live else (every[0] if every else None)
     word = replies.keyword(r.m.text) or (replies.keyword(r.m.payload) if r.m.payload else None)
-    if word == replies.BERHENTI:
-        outbox_store.opt_out(phone, replies.fold(r.m.text)[:20], r.now)
-        return _only(r, r.record(word, "berhenti", reference=latest.reference if latest else None))
-    if word == replies.MULAI:
-        outbox_store.opt_in(phone)
-        return _only(r, r.record(word, "mulai", reference=latest.reference if latest else None))
+    if word in (replies.BERHENTI, replies.MULAI):
+        return _opt(r, word, latest)
     if word == replies.STATUS:
         return _only(r, r.record(word, "tautan", reference=latest.reference if latest else None),
                      [r.answer(catalog.BALAS_TAUTAN, reference=latest.reference if latest else None,
@@ -334,19 +349,43 @@ def _text(r: Reply) -> str:
         return _only(r, r.record(word, "ditanya", reference=latest.reference),
                      [r.answer(catalog.BALAS_BATAL_PILIH, reference=latest.reference, choices=choices)])
     for reg in live:
-        if _asked_for_days(reg, r.now):
+        asked, picked = _asked_for_days(reg, r.now)
+        if asked:
             words = replies.day_words(r.m.text, [date.fromisoformat(d["day"]) for d in offered_days(reg, r.now)])
             if words is not None:
                 if not words.days:
                     return _state(r, replies.HARI_TEKS, replies.NOW_DAYS_UNKNOWN, reg)
-                return _new_days(r, replies.HARI_TEKS, reg, [d.isoformat() for d in words.days], add=False,
+                # After a pick from the list, named days add to it (as further picks do).
+                return _new_days(r, replies.HARI_TEKS, reg, [d.isoformat() for d in words.days], add=picked,
                                  in_reply_to=None)
     return _help(r, latest)
 
 
-def _asked_for_days(reg: Registration, now: datetime) -> bool:
+def _opt(r: Reply, word: str, latest: Registration | None) -> str:
+    """BERHENTI / MULAI: the number's choice for reminders and broadcasts, acknowledged in one
+    line when it changed something (a second BERHENTI changes nothing and is not answered)."""
+    reference = latest.reference if latest else None
+    stop = word == replies.BERHENTI
+    was_out = outbox_store.opted_out(r.m.phone)
+    if stop:
+        outbox_store.opt_out(r.m.phone, replies.fold(r.m.text)[:20], r.now)
+    else:
+        outbox_store.opt_in(r.m.phone)
+    record = r.record(word, "berhenti" if stop else "mulai", reference=reference)
+    if was_out == stop:
+        return _only(r, record)
+    return _only(r, record, [r.answer(catalog.BALAS_BERHENTI if stop else catalog.BALAS_MULAI, reference=reference)])
+
+
+def _asked_for_days(reg: Registration, now: datetime) -> tuple[bool, bool]:
+    """(a day list was sent within the window, days were picked or named since it was)."""
     recent = inbox_store.latest_of_reference(reg.reference, rules.to_utc_iso(now - TEXT_DAYS_WINDOW))
-    return any(x.action == replies.LAIN and x.outcome == "daftar_tanggal" for x in recent)
+    lists = [x.received_at for x in recent if x.action == replies.LAIN and x.outcome == "daftar_tanggal"]
+    if not lists:
+        return False, False
+    since = max(lists)
+    return True, any(x.action in (replies.HARI, replies.HARI_TEKS) and x.outcome == "tanggal_baru"
+                     and x.received_at >= since for x in recent)
 
 
 def _help(r: Reply, reg: Registration) -> str:

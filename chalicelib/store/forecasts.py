@@ -12,13 +12,6 @@ def save(key: str, payload: dict, computed_at: str) -> None:
     ForecastRecord(key, payload=json.dumps(payload, separators=(",", ":")), computed_at=computed_at).save()
 
 
-def public_text(service: str, mode: str) -> str | None:
-    """The words of the published estimate for one choice, or None before the first one."""
-    item = load(PUBLIC)
-    found = ((item or {}).get("estimates") or {}).get(service, {}).get(mode)
-    return found.get("text") if found else None
-
-
 def load(key: str) -> dict | None:
     item = ForecastRecord.get_or_none(key)
     if item is None:

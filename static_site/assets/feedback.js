@@ -3,8 +3,6 @@
 (function () {
   "use strict";
   var API = "/api";
-  var DAY_NAMES = ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"];
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
   var FIELDS = ["satisfaction", "answered", "helpfulness", "recommend", "improve", "follow_up", "days"];
   function $(id) { return document.getElementById(id); }
   var form = $("umpan-balik");
@@ -37,7 +35,9 @@
   function longDate(iso) {
     return new Date(iso + "T00:00:00").toLocaleDateString("id-ID", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
   }
+  var session = null;  // the session answered about: a follow-up asks for the same service and mode
   function showSession(s) {
+    session = s;
     $("sesi-waktu").textContent = longDate(s.date_wib) + ", " + s.time_wib + " WIB (" + s.mode_label + ")";
     $("sesi-layanan").textContent = s.service_label + " — kode " + s.reference;
     $("sesi-konsultan").textContent = s.consultant_name || "—";
@@ -64,18 +64,14 @@
     return Array.prototype.map.call(form.querySelectorAll("input[name=days]:checked"), function (i) { return i.value; });
   }
   var daysLoaded = false;
-  function dayLabel(iso) { var d = new Date(iso + "T00:00:00"); return DAY_NAMES[d.getDay()] + ", " + d.getDate() + " " + MONTHS[d.getMonth()]; }
   function loadDays() {
     if (daysLoaded) return;
     daysLoaded = true;
     fetch(API + "/public/options").then(function (r) { if (!r.ok) throw r; return r.json(); }).then(function (o) {
-      var box = $("days"); box.textContent = "";
-      o.days.slice(0, 15).forEach(function (iso) {
-        var l = document.createElement("label"); l.className = "opt-row";
-        var i = document.createElement("input"); i.type = "checkbox"; i.name = "days"; i.value = iso;
-        var t = document.createElement("span"); t.textContent = dayLabel(iso);
-        l.appendChild(i); l.appendChild(t); box.appendChild(l);
-      });
+      var box = $("days");
+      CCDays.render(box, o.days);
+      var offer = o.offer && session && o.offer[session.service];
+      CCDays.mark(box, offer && offer[session.mode]);
     }).catch(function () { daysLoaded = false; $("days").textContent = "Tanggal belum dapat dimuat. Pilih lagi \u201cYa\u201d untuk mencoba."; });
   }
   form.querySelectorAll("input[name=follow_up]").forEach(function (r) {

@@ -3,8 +3,6 @@
   "use strict";
   var form = document.getElementById("daftar");
   var API = "/api";
-  var DAY_NAMES = ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"];
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
 
   function $(id) { return document.getElementById(id); }
   function field(name) { return form.elements[name]; }
@@ -34,10 +32,6 @@
   form.querySelectorAll("input[name=service]").forEach(function (r) { r.addEventListener("change", toggleService); });
   toggleService();
 
-  function label(iso) {
-    var d = new Date(iso + "T00:00:00");
-    return DAY_NAMES[d.getDay()] + ", " + d.getDate() + " " + MONTHS[d.getMonth()];
-  }
   function fallbackDays() {
     // Next working days by the calendar alone; the server re-checks holidays.
     var out = [], d = new Date(); d.setHours(0, 0, 0, 0);
@@ -47,29 +41,43 @@
     }
     return out;
   }
-  function showDays(days) {
-    var box = $("days"); box.textContent = "";
-    days.slice(0, 15).forEach(function (iso) {
-      var l = document.createElement("label"); l.className = "opt-row";
-      var i = document.createElement("input"); i.type = "checkbox"; i.name = "days"; i.value = iso;
-      var t = document.createElement("span"); t.textContent = label(iso);
-      l.appendChild(i); l.appendChild(t);
-      box.appendChild(l);
-    });
+  // The day choices (assets/days.js): for the service and mode chosen, days with no consultant
+  // are not offered and full days say so.
+  var offer = null;
+  function showDays(days) { CCDays.render($("days"), days); markDays(); }
+  function choice() {
+    var m = form.querySelector("input[name=mode]:checked");
+    return service() && m ? { service: service(), mode: m.value } : null;
+  }
+  function markDays() {
+    var c = choice();
+    $("hint-days-choice").hidden = !CCDays.mark($("days"), c && offer && offer[c.service] && offer[c.service][c.mode]);
   }
   fetch(API + "/public/options").then(function (r) { if (!r.ok) throw r; return r.json(); })
-    .then(function (o) { showDays(o.days); })
+    .then(function (o) { offer = o.offer || null; showDays(o.days); })
     .catch(function () { showDays(fallbackDays()); });
 
-  // The waiting-time estimate for the chosen service and mode (computed every 30 minutes).
-  var estimates = null;
+  // The waiting-time estimate for the chosen service and mode (published every 30 minutes), and
+  // once days are picked, for exactly those days.
+  var estimates = null, asked = 0, timer = null;
+  function show(text) { var box = $("perkiraan"); box.hidden = !text; box.textContent = text || ""; }
   function showEstimate() {
-    var m = form.querySelector("input[name=mode]:checked"), box = $("perkiraan");
-    var e = estimates && m && estimates[service()] && estimates[service()][m.value];
-    box.hidden = !e;
-    box.textContent = e ? e.text : "";
+    var c = choice(), e = estimates && c && estimates[c.service] && estimates[c.service][c.mode];
+    var days = checked("days");
+    if (!c || !days.length) { show(e ? e.text : ""); return; }
+    var n = ++asked;
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      fetch(API + "/public/forecast?service=" + c.service + "&mode=" + c.mode + "&days=" + days.join(","))
+        .then(function (r) { if (!r.ok) throw r; return r.json(); })
+        .then(function (o) { if (n === asked) show(o.estimate ? o.estimate.text : (e ? e.text : "")); })
+        .catch(function () { if (n === asked) show(e ? e.text : ""); });
+    }, 250);
   }
-  form.querySelectorAll("input[name=service], input[name=mode]").forEach(function (r) { r.addEventListener("change", showEstimate); });
+  form.querySelectorAll("input[name=service], input[name=mode]").forEach(function (r) {
+    r.addEventListener("change", function () { markDays(); showEstimate(); });
+  });
+  $("days").addEventListener("change", showEstimate);
   fetch(API + "/public/forecast").then(function (r) { if (!r.ok) throw r; return r.json(); })
     .then(function (o) { estimates = o.estimates || null; showEstimate(); })
     .catch(function () { /* no estimate is better than a wrong one */ });
@@ -130,11 +138,22 @@
     });
     return first;
   }
+  // A field is checked when the visitor leaves it. Leaving it by tapping the next field must not
+  // move that field away under the finger: while a finger (or mouse button) is down, the check
+  // waits until the tap has landed, then the message appears.
+  var pressing = false, later = [];
+  function flush() { var names = later; later = []; names.forEach(function (n) { validate(n); }); }
+  document.addEventListener("pointerdown", function () { pressing = true; }, true);
+  document.addEventListener("pointerup", function () { pressing = false; setTimeout(flush, 0); }, true);
+  document.addEventListener("pointercancel", function () { pressing = false; setTimeout(flush, 0); }, true);
   form.addEventListener("focusout", function (e) {
     var name = e.target.name;
-    if (RULES[name] && (e.target.value || e.target.type === "checkbox")) validate(name);
+    if (!RULES[name] || !(e.target.value || e.target.type === "checkbox")) return;
+    if (pressing) { if (later.indexOf(name) < 0) later.push(name); } else validate(name);
   });
-  form.addEventListener("change", function (e) { if ($("err-" + e.target.name) && $("err-" + e.target.name).textContent) validate(e.target.name); });
+  function recheck(e) { if ($("err-" + e.target.name) && $("err-" + e.target.name).textContent) validate(e.target.name); }
+  form.addEventListener("change", recheck);
+  form.addEventListener("input", recheck);  // a message goes as soon as what is typed is right
 
   function focusField(name) {
     var el = field(name);

@@ -23,7 +23,7 @@
     $("ref").textContent = b.reference;
     $("status").textContent = b.status_label;
     $("status").className = "badge st-" + b.status;  // each state its own colour
-    current = b.days || [];
+    current = b.days || []; choice = { service: b.service, mode: b.mode };
     $("name").textContent = b.name;
     $("service").textContent = b.service_label;
     $("org").textContent = b.org_name;
@@ -57,10 +57,13 @@
         $("umpan-balik-teks").textContent = "Terima kasih, umpan balik Anda sudah kami terima.";
       }
     }
+    var gone = !!b.data_deleted;  // deleted: nothing left to show, download, delete or change
+    $("data-terhapus").hidden = !gone; $("hak-data").hidden = gone;
+    document.querySelector(".info").hidden = gone;
     $("daftar-lagi").hidden = !(b.status === "dibatalkan" || b.status === "selesai");
     $("menunggu").hidden = b.status !== "menunggu";
     $("kedaluwarsa").hidden = b.status !== "kedaluwarsa";
-    $("aksi").hidden = !OPEN[b.status];
+    $("aksi").hidden = !OPEN[b.status] || gone;
     $("form-tanggal").hidden = b.status !== "kedaluwarsa";
     if (b.status === "kedaluwarsa") loadDays();
     $("konfirmasi-batal").hidden = true;
@@ -73,19 +76,15 @@
     }).catch(function () { fail("Koneksi terputus. Muat ulang halaman ini."); });
   }
 
-  var daysLoaded = false, current = [];
+  var daysLoaded = false, current = [], choice = null;
   function loadDays() {
     if (daysLoaded) return;
     daysLoaded = true;
     fetch("/api/public/options").then(function (r) { return r.json(); }).then(function (o) {
-      var box = $("pilihan-tanggal"); box.textContent = "";
-      o.days.slice(0, 15).forEach(function (iso) {
-        var l = document.createElement("label"); l.className = "opt-row";
-        var i = document.createElement("input"); i.type = "checkbox"; i.name = "days"; i.value = iso;
-        i.checked = current.indexOf(iso) >= 0;  // starts from the days offered now
-        var t = document.createElement("span"); t.textContent = longDate(iso);
-        l.appendChild(i); l.appendChild(t); box.appendChild(l);
-      });
+      var box = $("pilihan-tanggal");
+      CCDays.render(box, o.days, current);  // starts from the days offered now
+      var offer = o.offer && choice && o.offer[choice.service];
+      CCDays.mark(box, offer && offer[choice.mode]);
     }).catch(function () { daysLoaded = false; $("err-days").textContent = "Tanggal belum dapat dimuat. Coba lagi."; });
   }
 
@@ -98,16 +97,31 @@
       show(res.body); say("Pendaftaran Anda sudah dibatalkan. Terima kasih telah memberi tahu kami.");
     }).catch(function () { say("Koneksi terputus. Coba lagi."); });
   });
-  $("form-tanggal").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var picked = Array.prototype.filter.call(document.querySelectorAll("#pilihan-tanggal input"), function (i) { return i.checked; }).map(function (i) { return i.value; });
+  function pickedDays() {
+    return Array.prototype.filter.call(document.querySelectorAll("#pilihan-tanggal input"), function (i) { return i.checked; }).map(function (i) { return i.value; });
+  }
+  // New days: the same days again change nothing (the server says so); giving up a booked
+  // session is asked first, with the session's day and time, and only then sent with confirm.
+  function sendDays(confirm) {
+    var picked = pickedDays();
     if (!picked.length) { $("err-days").textContent = "Pilih minimal satu tanggal."; return; }
-    $("err-days").textContent = "";
-    api("/days", "POST", { days: picked }).then(function (res) {
-      if (!res.ok) { $("err-days").textContent = (res.body.errors && (res.body.errors.days || res.body.errors._form)) || "Belum berhasil."; return; }
+    $("err-days").textContent = ""; $("konfirmasi-tanggal").hidden = true;
+    api("/days", "POST", { days: picked, confirm: !!confirm }).then(function (res) {
+      var errors = res.body.errors || {};
+      if (res.status === 409 && res.body.needs_confirm) {
+        $("konfirmasi-tanggal-teks").textContent = errors.confirm;
+        var box = $("konfirmasi-tanggal"); box.hidden = false; box.focus(); return;
+      }
+      if (!res.ok) { $("err-days").textContent = errors.days || errors._form || "Belum berhasil."; return; }
       show(res.body); $("form-tanggal").hidden = true;
       say("Tanggal baru tersimpan. Urutan pendaftaran Anda tetap; kami kabari jadwalnya lewat WhatsApp.");
     }).catch(function () { $("err-days").textContent = "Koneksi terputus. Coba lagi."; });
+  }
+  $("form-tanggal").addEventListener("submit", function (e) { e.preventDefault(); sendDays(false); });
+  $("btn-tanggal-ya").addEventListener("click", function () { sendDays(true); });
+  $("btn-tanggal-tidak").addEventListener("click", function () {
+    $("konfirmasi-tanggal").hidden = true; $("form-tanggal").hidden = true;
+    say("Sesi Anda tetap seperti semula.");
   });
 
   function download(format) {

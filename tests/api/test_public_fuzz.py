@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.store.models import ALL_MODELS
+from tests.support.clinic import make_clinic
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                         HealthCheck.too_slow])
@@ -52,6 +53,7 @@ def _items() -> int:
 @pytest.fixture
 def registered(client):
     """One real registration, so routes with a reference reach their checks."""
+    make_clinic()
     options = client.http.get("/public/options").json_body
     body = {"name": "Budi Santoso", "whatsapp": "0813 1111 2222", "kecamatan": "Ciawi", "service": "koperasi",
             "org_name": "Koperasi Tani", "coop_status": "aktif", "topics": ["tata_kelola_rat"],

@@ -31,7 +31,7 @@ WIB = timezone(timedelta(hours=7))
 def built_feedback_page():
     """The site server serves static_site/_build: rebuild it when this page's sources changed."""
     out = ROOT / "static_site" / "_build"
-    sources = [(ROOT / "static_site" / "assets" / name, out / "assets" / name) for name in ("feedback.js", "site.css")]
+    sources = [(ROOT / "static_site" / "assets" / name, out / "assets" / name) for name in ("feedback.js", "days.js", "site.css")]
     stale = not (out / "umpan-balik.html").exists() or any(
         not dst.exists() or not filecmp.cmp(src, dst, shallow=False) for src, dst in sources)
     template = ROOT / "static_site" / "templates" / "umpan-balik.html.j2"

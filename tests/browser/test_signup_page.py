@@ -12,7 +12,7 @@ def fill_valid_form(page, name="Rina Marlina", phone="0812 9876 5432"):
     page.check("input[name=topics][value=pemasaran]")
     page.fill("#description", "Ingin menjual batik lewat marketplace dan mengurus merek dagang.")
     page.check("input[name=mode][value=daring]")
-    page.locator("input[name=days]").first.check()
+    page.locator("input[name=days]:not([disabled])").first.check()
     page.select_option("#source", "instagram")
     page.check("#consent")
 
@@ -172,8 +172,13 @@ def test_the_page_says_how_long_the_wait_may_be_for_the_chosen_service_and_mode(
     assert page.is_hidden("#perkiraan")  # a mode too
     page.check("input[name=mode][value=daring]")
     page.locator("#perkiraan", has_text=expected).wait_for()
+    # Once days are picked, the estimate is for those days (the first of them bounds it).
     fill_valid_form(page, name="Sari Perkiraan", phone="0812 9876 0099")
+    picked = page.locator("input[name=days]:checked").first.get_attribute("value")
+    _, for_day = call(stack, "GET", f"/public/forecast?service=ukm&mode=daring&days={picked}")
+    page.locator("#perkiraan", has_text=for_day["estimate"]["text"]).wait_for()
     screenshot(page, "signup-perkiraan")
+    shown = page.text_content("#perkiraan")
     page.click("#kirim")
     page.wait_for_selector("#berhasil:not([hidden])")
-    assert page.text_content("#perkiraan-ok") == expected  # and the confirmation quotes it
+    assert page.text_content("#perkiraan-ok") == shown  # and the confirmation quotes what the page said

@@ -33,8 +33,18 @@ def test_visitor_sees_session_asks_other_dates_then_cancels(stack, page):
 
     page.click("#btn-tanggal")
     page.wait_for_selector("#pilihan-tanggal input")
-    page.locator("#pilihan-tanggal input").nth(4).check()
+    # The same days again: nothing changes, and the page says so.
     page.click("#form-tanggal button[type=submit]")
+    expect(page.locator("#err-days")).to_contain_text("tidak ada yang berubah")
+    assert page.text_content("#status") == "Terjadwal"
+    # Other days: giving up the booked session is asked first, with its day and time.
+    page.locator("#pilihan-tanggal input:not([disabled])").nth(4).check()
+    page.click("#form-tanggal button[type=submit]")
+    page.wait_for_selector("#konfirmasi-tanggal:not([hidden])")
+    assert "akan dilepas" in page.text_content("#konfirmasi-tanggal-teks")
+    screenshot(page, "status-confirm-release")
+    assert page.text_content("#status") == "Terjadwal"  # nothing changed yet
+    page.click("#btn-tanggal-ya")
     expect(page.locator("#status")).to_have_text("Menunggu jadwal")  # (wait_for_function: eval, refused by the CSP)
     assert page.is_hidden("#sesi")
     assert "Urutan" in page.text_content("#pesan")
@@ -74,6 +84,10 @@ def test_visitor_downloads_then_deletes_their_data(stack, page):
     page.wait_for_selector("#gagal:not([hidden])")
     screenshot(page, "status-deleted")
     assert "hapus" in page.text_content("#gagal").lower()
+    page.reload()  # the private link afterwards: nothing left to download, delete or change
+    page.wait_for_selector("#data-terhapus:not([hidden])")
+    assert page.is_hidden("#btn-hapus") and page.is_hidden("#btn-unduh") and page.is_hidden("#aksi")
+    assert "Hapus Saya Dong" not in page.text_content("body")
     item = stack.table("registrations").get_item(Key={"reference": reg["reference"].replace("-", "")}).get("Item", {})
     assert "Hapus Saya Dong" not in json.dumps(item, default=str)
     assert "+6281266669876" not in json.dumps(item, default=str)

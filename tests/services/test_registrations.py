@@ -6,12 +6,14 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib.store.models import IdempotencyRecord, Registration
+from tests.support.clinic import make_clinic
 
 HEADERS = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
 def days(client):
+    make_clinic()  # consultants on duty every weekday: a registration must have a seat to wait for
     answer = client.http.get("/public/options")
     assert answer.status_code == 200
     offered = answer.json_body["days"]
@@ -352,3 +354,34 @@ def test_where_they_heard_of_us_may_be_left_empty(client, days):
     assert Registration.get(answer.json_body["reference"].replace("-", "")).source == "tidak_disebut"
     wrong = post(client, payload(days, source="radio"), key=uuid.uuid4().hex)
     assert wrong.status_code == 400 and "source" in wrong.json_body["errors"]
+
+
+def test_days_that_can_never_be_served_are_refused_and_nothing_is_stored(client, days, dynamo_ops):
+    """UKM face to face: nobody on the roster takes it (Budi works online only). A queue that
+    cannot move is not a queue: the visitor is told at once, at the days field."""
+    options = client.http.get("/public/options").json_body
+    first = options["days"][0]
+    assert options["offer"]["ukm"]["tatap_muka"][first] == {"seats": 0, "free": 0}
+    assert options["offer"]["ukm"]["daring"][first]["seats"] > 0
+    dynamo_ops.clear()
+    refused = post(client, payload(days, service="ukm", business_sector="kuliner", coop_status=None,
+                                   topics=["pemasaran"], mode="tatap_muka"), key=uuid.uuid4().hex)
+    assert refused.status_code == 400
+    assert "belum ada konsultan untuk konsultasi ukm tatap muka" in refused.json_body["errors"]["days"].lower()
+    assert not {"PutItem", "TransactWriteItems", "UpdateItem"} & set(dynamo_ops)
+    online = post(client, payload(days, service="ukm", business_sector="kuliner", coop_status=None,
+                                  topics=["pemasaran"], mode="daring"), key=uuid.uuid4().hex)
+    assert online.status_code == 201
+
+
+def test_the_same_key_sent_many_times_at_once_always_answers_the_first_registration(client, days):
+    """A retry with the same Idempotency-Key replays the first answer, even when the retry arrives
+    while the first try is being stored (it then sees the number's registration: not a 409)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key, body = uuid.uuid4().hex, payload(days, whatsapp="0813 1111 9090", another=False)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: post(client, body, key=key), range(24)))
+    assert {a.status_code for a in answers} == {201}, [a.json_body for a in answers if a.status_code != 201]
+    assert len({a.json_body["reference"] for a in answers}) == 1
+    assert len(registrations_for("+6281311119090")) == 1

@@ -7,10 +7,12 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.services import registrations
+from tests.support.clinic import make_clinic
 
 
 @pytest.fixture
 def stored(client):
+    make_clinic()
     days = client.http.get("/public/options").json_body["days"][:2]
     people = [
         ("Ahmad Fauzi", "0812-0000-0001", "Cibinong", "ukm", "pemasaran"),

@@ -236,8 +236,9 @@ def test_minta_jadwal_lain_lists_days_and_each_pick_is_kept_in_the_queue(client,
     tap_button(client, confirmation, "Minta jadwal lain")
     listing = answers(graph, "interactive")[-1]
     rows = listing["interactive"]["action"]["sections"][0]["rows"]
-    days = bookable_days(client)
+    days = [d for d in bookable_days(client) if d != session.day]  # not the day being given up
     assert 1 <= len(rows) <= 10 and len(rows) == min(10, len(days))
+    assert [r["id"].split("|")[4] for r in rows] == days[:len(rows)]
     assert all(len(r["title"]) <= 24 and len(r["description"]) <= 72 and len(r["id"]) <= 200 for r in rows)
 
     tap_reply(client, listing, rows[2]["title"])
@@ -294,7 +295,13 @@ def test_anything_else_gets_the_help_once_a_day_and_berhenti_still_works(client,
     from chalicelib.store.models import OptOutRecord
 
     assert OptOutRecord.get("+" + PHONE).keyword == "berhenti"
-    assert len(answers(graph)) == 1
+    said = answers(graph, "text")
+    assert len(said) == 2 and "MULAI" in said[-1]["text"]["body"]  # one line: what it means, how to undo
+    post(client, webhook_text(PHONE, "berhenti"))  # changes nothing: nothing said
+    post(client, webhook_text(PHONE, "MULAI"))
+    said = answers(graph, "text")
+    assert len(said) == 3 and "BERHENTI" in said[-1]["text"]["body"]
+    assert len(said[-1]["text"]["body"]) <= 160 and len(said[-2]["text"]["body"]) <= 200
 
 
 # --- what cannot be done ---------------------------------------------------------------------------------
@@ -392,8 +399,9 @@ def test_a_visitor_asking_for_other_dates_never_gets_their_own_seat_back_at_once
     """They asked for another date; offering the same day again must not book the seat they left."""
     reg, session, _ = booked_and_confirmed(client, graph)
     headers = {"X-Registration-Token": reg["token"], "Content-Type": "application/json"}
+    other = next(d for d in bookable_days(client) if d != session.day)
     answer = client.http.post(f"/registrations/{reg['reference']}/days", headers=headers,
-                              body=json.dumps({"days": [session.day]}))
+                              body=json.dumps({"days": [session.day, other], "confirm": True}))
     assert answer.status_code == 200
     after = Registration.get(reg["ref"])
     assert after.status == rules.STATUS_WAITING and SessionRecord.get(session.session_id).status != rules.SESSION_SCHEDULED
@@ -450,3 +458,59 @@ def test_a_button_that_is_not_ours_is_read_by_its_words(client, clinic, graph):
                                     "button": {"payload": "Stop promotions", "text": "Stop promotions"}}])
     assert post(client, raw).json_body["messages"] == {"berhenti": 1}
     assert OptOutRecord.get("+" + PHONE)
+
+
+# --- what the replies say is true -------------------------------------------------------------------------
+
+def test_day_names_written_after_a_pick_from_the_list_add_to_it(client, clinic, graph):
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    tap_button(client, confirmation, "Minta jadwal lain")
+    listing = answers(graph, "interactive")[-1]
+    rows = listing["interactive"]["action"]["sections"][0]["rows"]
+    picked = rows[0]["id"].split("|")[4]
+    tap_reply(client, listing, rows[0]["title"])
+    assert Registration.get(reg["ref"]).days == [picked]
+    wanted = next(date.fromisoformat(r["id"].split("|")[4]) for r in rows
+                  if date.fromisoformat(r["id"].split("|")[4]).weekday() != date.fromisoformat(picked).weekday())
+    post(client, webhook_text(PHONE, ("Senin", "Selasa", "Rabu", "Kamis", "Jumat")[wanted.weekday()] + " juga bisa"))
+    assert Registration.get(reg["ref"]).days == [picked, wanted.isoformat()]  # added, as the list says
+    post(client, webhook_text(PHONE, ("Senin", "Selasa", "Rabu", "Kamis", "Jumat")[wanted.weekday()]))
+    assert Registration.get(reg["ref"]).days == [picked, wanted.isoformat()]  # the same again: nothing changes
+    assert "sudah termasuk pilihan Anda" in answers(graph, "text")[-1]["text"]["body"]
+
+
+def test_tidak_after_the_registration_changed_says_what_is_true_now(client, clinic, graph):
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    tap_button(client, confirmation, "Batalkan")
+    question = answers(graph, "interactive")[-1]
+    headers = {"X-Registration-Token": reg["token"], "Content-Type": "application/json"}
+    assert client.http.post(f"/registrations/{reg['reference']}/cancel", headers=headers, body="{}").status_code == 200
+    tap_reply(client, question, "Tidak")
+    said = answers(graph, "text")[-1]["text"]["body"]
+    assert "tetap dalam antrean" not in said and "sesi Anda tetap" not in said
+    assert "dibatalkan" in said
+
+
+def test_a_tap_without_the_message_it_was_on_changes_nothing(client, clinic, graph):
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    payload = next(c["parameters"][0]["payload"] for c in confirmation["template"]["components"] if c["type"] == "button")
+    raw = webhook_messages(PHONE, [{"type": "button", "button": {"payload": payload, "text": "Saya hadir"}}])
+    assert post(client, raw).json_body["messages"] == {"tanda_tidak_sah": 1}
+    assert not SessionRecord.get(session.session_id).visitor_confirmed_at
+    listing_tap = webhook_messages(PHONE, [{"type": "interactive", "interactive": {
+        "type": "button_reply", "button_reply": {"id": payload, "title": "Saya hadir"}}}])
+    assert post(client, listing_tap).json_body["messages"] == {"tanda_tidak_sah": 1}
+
+
+def test_a_freed_seat_goes_to_someone_else_not_to_the_same_numbers_other_registration(client, clinic, graph):
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    # The same number also waits for that very day (another topic), and so does another visitor.
+    same = register(client, name="Nurhayati", days=[session.day], topics=["simpan_pinjam"])
+    someone = register(client, name="Bu Rini", phone="0813-2000-0009", days=[session.day])
+    for r in Registration.by_status.query(rules.STATUS_WAITING):  # the same number queued first
+        assert r.reference in (same["ref"], someone["ref"])
+    tap_button(client, confirmation, "Batalkan")
+    tap_reply(client, answers(graph, "interactive")[-1], "Ya, batalkan")
+    taken = next(s for s in SessionRecord.by_day.query(session.day) if s.status == rules.SESSION_SCHEDULED
+                 and s.seat_id == session.seat_id)
+    assert taken.reference == someone["ref"] and Registration.get(same["ref"]).status == rules.STATUS_WAITING

@@ -31,12 +31,18 @@ def dynamodb_local():
             os.environ["DYNAMODB_ENDPOINT"] = saved
         dynamodb.stop(proc)
 
-def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
+
+@pytest.fixture(scope="module")
+def clinic(dynamodb_local):
+    """Siti, koperasi face to face or online, on duty every weekday, and one room."""
     actor = "admin@demo.local"
-    team.create_consultant(actor, {"name": "Siti Rahmawati", "services": ["koperasi"], "topics": ["keuangan"],
+    team.create_consultant(actor, {"name": "Siti Rahmawati", "services": ["koperasi", "ukm"], "topics": ["keuangan"],
                                    "modes": ["tatap_muka", "daring"]}, consultant_id="K-SITI")
     team.create_room(actor, {"name": "Ruang 1"}, room_id="R-1")
-    roster.set_weekly_pattern(actor, "K-SITI", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    roster.set_weekly_pattern(actor, "K-SITI", [{"weekday": d, "service": s} for d in range(5) for s in ("koperasi", "ukm")])
+
+
+def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local, clinic):
     today = clock.today()
     day = validation.bookable_days(today, registrations.closed_days(today))[0]
     for i in range(10):
@@ -69,7 +75,7 @@ def test_three_runs_at_once_never_give_a_seat_twice(dynamodb_local):
     assert all(date.fromisoformat(s.day) == day for s in sessions)
 
 
-def test_twenty_parallel_registrations_of_one_new_number_keep_the_limit(dynamodb_local):
+def test_twenty_parallel_registrations_of_one_new_number_keep_the_limit(dynamodb_local, clinic):
     """The per-number limit (3) under real concurrency: 20 requests for one fresh number at once."""
     today = clock.today()
     day = validation.bookable_days(today, registrations.closed_days(today))[0]

@@ -142,3 +142,34 @@ def test_a_closed_day_the_visitor_would_have_chosen_never_brings_their_session_c
     assert fc.estimate(base, "ukm", "daring", scenarios=5).median == 5
     closed = replace(base, seats=seats[:1] + seats[2:], closed=frozenset({WORKING[4]}))
     assert fc.estimate(closed, "ukm", "daring", scenarios=5).median == 7
+
+
+# --- the estimate for the days a visitor picks -------------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(inputs(), st.sampled_from(SERVICES), st.sampled_from(("tatap_muka", "daring")),
+       st.lists(st.sampled_from(OFFERED), min_size=1, max_size=5, unique=True), st.sampled_from(OFFERED))
+def test_the_days_picked_bound_the_estimate_and_one_more_day_never_lengthens_it(i, service, mode, picked, more):
+    general, masks = fc.published(i, service, scenarios=30)[mode]
+    e = fc.for_days(service, mode, picked, i.offered, i.working, masks, general)
+    wider = fc.for_days(service, mode, picked + [more], i.offered, i.working, masks, general)
+    if general.status == fc.NO_SEATS:
+        assert e == general  # no seats for the choice at all: the general words stand
+        return
+    first = fc._working_index(i, min(picked))
+    if e.status == fc.OK:
+        assert e.median >= first  # never a session before the first day picked
+        assert wider.status == fc.OK and wider.median <= e.median  # offering more never waits longer
+    if e.status == fc.FULL:
+        assert "penuh" in e.words()
+
+
+def test_a_day_nobody_else_wants_is_the_estimate_and_a_full_day_says_so():
+    seats = (fc.Seat(WORKING[2], "ukm", MODESETS[1]),)
+    queue = (fc.Waiting("AAAAAA", "ukm", "daring", (WORKING[4],)),)  # waits for another day: leaves ours free
+    i = fc.Inputs(MONDAY, OFFERED, WORKING, seats + (fc.Seat(WORKING[4], "ukm", MODESETS[1]),), queue)
+    general, masks = fc.published(i, "ukm", scenarios=10)["daring"]
+    assert fc.for_days("ukm", "daring", [WORKING[2]], i.offered, i.working, masks, general).median == 3
+    full = fc.for_days("ukm", "daring", [WORKING[4]], i.offered, i.working, masks, general)
+    assert full.status == fc.FULL and full.median is None
+    assert fc.for_days("ukm", "daring", [date(2030, 1, 1)], i.offered, i.working, masks, general) == general

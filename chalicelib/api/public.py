@@ -84,10 +84,10 @@ def visitor_data(reference) -> Response:
     registration = _visitor_registration(reference)
     logger.info("data export %s", registration.reference)
     if http.query(bp.current_request, "format") == "html":  # a readable document that prints well
-        return Response(body=privacy.export_document(registration), status_code=200,
+        return Response(body=privacy.download(registration, html=True), status_code=200,
                         headers={"Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8",
                                  "Content-Disposition": f'attachment; filename="data-saya-{registration.reference}.html"'})
-    return Response(body=http.to_json(privacy.export(registration), indent=2), status_code=200,
+    return Response(body=http.to_json(privacy.download(registration, html=False), indent=2), status_code=200,
                     headers={**http.NO_STORE,
                              "Content-Disposition": f'attachment; filename="data-{registration.reference}.json"'})
 

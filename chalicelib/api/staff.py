@@ -53,4 +53,5 @@ def staff_meta(principal) -> Response:
         "statuses": rules.REGISTRATION_STATUSES, "session_statuses": rules.SESSION_STATUSES,
         "coop_statuses": rules.COOPERATIVE_STATUSES, "sectors": rules.BUSINESS_SECTORS,
         "sources": rules.SOURCES, "weekdays": roster.WEEKDAYS, "blocks": blocks,
+        "calendar": roster.staff_calendar(),
     })

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..domain.errors import InputError
-from ..services import allocation, booking, jobs, meetings, sessions
+from ..services import allocation, booking, jobs, leave, meetings, sessions
 from . import http
 from .guard import ALL_STAFF, actor, staff_route
 
@@ -67,11 +67,20 @@ def staff_cancel(principal, session_id) -> Response:
     return http.respond(200, {"ok": True})
 
 
+@staff_route(bp, "/staff/consultants/{consultant_id}/leave-plan")
+def staff_leave_plan(principal, consultant_id) -> Response:
+    """What leave on a day would do with the consultant's booked sessions (nothing is saved)."""
+    query = lambda name: http.query(bp.current_request, name)  # noqa: E731
+    return http.respond(200, leave.preview({"consultant_id": consultant_id, "day": query("day"),
+                                            "service": query("service") or None}))
+
+
 @staff_route(bp, "/staff/consultants/{consultant_id}/cancel-day", methods=("POST",))
 def staff_cancel_day(principal, consultant_id) -> Response:
+    """The consultant cannot come today: leave, and every session it empties moved or requeued."""
     data = _body()
-    return http.respond(200, booking.cancel_consultant_day(actor(principal), consultant_id, data.get("day"),
-                                                           data.get("service") or None))
+    return http.respond(200, leave.take(actor(principal), {"consultant_id": consultant_id, "day": data.get("day"),
+                                                           "service": data.get("service") or None, "confirm": True}))
 
 
 @staff_route(bp, "/staff/my-sessions", roles=ALL_STAFF)

@@ -5,7 +5,7 @@ from chalice import Blueprint, Response
 
 from .. import clock
 from ..domain.errors import InputError
-from ..services import capacity, roster, team
+from ..services import capacity, leave, roster, team
 from . import http
 from .guard import actor, staff_route
 
@@ -69,7 +69,12 @@ def set_roster_rules(principal, consultant_id) -> Response:
 
 @staff_route(bp, "/staff/roster/exceptions", methods=("POST",))
 def add_roster_exception(principal) -> Response:
-    e = roster.add_exception(actor(principal), _body())
+    """Extra duty, or leave: leave over booked sessions says first what it will do with them
+    (409 `needs_confirm`), then moves or requeues them (services/leave.py)."""
+    body = _body()
+    if body.get("kind") == "cuti":
+        return http.respond(201, leave.take(actor(principal), body))
+    e = roster.add_exception(actor(principal), body)
     return http.respond(201, {"consultant_id": e.consultant_id, "day": e.day.isoformat(), "service": e.service,
                               "kind": e.kind})
 

@@ -18,6 +18,7 @@ class Names:
     visitors: dict[str, str] = field(default_factory=dict)  # reference -> name
     consultants: dict[str, str] = field(default_factory=dict)
     rooms: dict[str, str] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # message template -> its label ("Sesi terjadwal")
 
     def visitor(self, reference: str | None) -> str:
         if not reference:
@@ -31,6 +32,9 @@ class Names:
 
     def room(self, room_id: str | None) -> str:
         return self.rooms.get(room_id or "", room_id or "ruang")
+
+    def template(self, name: str | None) -> str:
+        return self.templates.get(name or "", "pesan")
 
 
 def when(iso_utc: str | None) -> str:
@@ -94,6 +98,10 @@ def sentence(actor: str, action: str, target: str, details: dict, names: Names) 
         "siaran.buat": lambda: "membuat siaran WhatsApp",
         "siaran.batal": lambda: "membatalkan siaran WhatsApp",
         "zoom.ulangi": lambda: f"meminta rapat Zoom sesi {visitor} dibuat ulang",
+        "sesi.konfirmasi_hadir": lambda: f"mengonfirmasi akan hadir lewat WhatsApp ({visitor})",
+        "pesan.kirim_ulang": lambda: f"mengirim ulang pesan \"{names.template(d.get('template'))}\" untuk {visitor}",
+        "data.unduh": lambda: f"mengunduh data pribadi {visitor}" + ("" if actor == "pengunjung" else " atas permintaan pengunjung"),
+        "data.hapus": lambda: f"menghapus data pribadi {visitor}" + ("" if actor == "pengunjung" else " atas permintaan pengunjung"),
     }
     make = phrases.get(action)
     what = make() if make else f"{action} ({target})"

@@ -54,6 +54,7 @@ REG_FOLLOW_UP = "reg|fu"
 S_ATT, S_NOSHOW, S_ATT_CONF, S_NOSHOW_CONF = "s|att", "s|noshow", "s|att_conf", "s|noshow_conf"
 S_CANCEL_VISITOR, S_CANCEL_OFFICE, S_CANCEL_WHATSAPP = "s|cancel_v", "s|cancel_o", "s|cancel_wa"
 S_WA_CONFIRM, S_REFILL, S_REFILL_MS = "s|wa_confirm", "s|refill", "s|refill_ms"
+S_OTHER_DATES = "s|other_dates"  # given up for other dates (not a cancellation)
 WAIT_PREFIX = "wait|"  # wait|0 .. wait|60, then wait|61+
 WAIT_OVER = f"{WAIT_PREFIX}{WAIT_MAX_DAYS + 1}+"
 # The dimensions a registration (reg|...) or a seat (seat|...) is counted by.
@@ -189,7 +190,9 @@ def session_released(*, registration_created_at: str, day: str, service: str, mo
     """A scheduled session gave its seat back (cancelled by either side, or moved). `whatsapp`:
     the visitor did it from WhatsApp (``s|cancel_wa``, besides ``s|cancel_v``)."""
     counters = _seat_counters(-1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
-    if not moving:
+    if new_status == rules.SESSION_OTHER_DATES:
+        counters[S_OTHER_DATES] = 1
+    elif not moving:
         by_visitor = new_status == rules.SESSION_CANCELLED_VISITOR
         counters[S_CANCEL_VISITOR if by_visitor else S_CANCEL_OFFICE] = 1
         if whatsapp and by_visitor:

@@ -263,7 +263,7 @@ def session_now(status: str, *, started: bool, rebooked: bool) -> str | None:
     the code of what is true now. `rebooked`: the registration has another scheduled session."""
     if status == rules.SESSION_SCHEDULED:
         return NOW_STARTED if started else None
-    if status == rules.SESSION_MOVED or (status in rules.SESSION_CANCELLED_STATUSES and rebooked):
+    if status in (rules.SESSION_MOVED, rules.SESSION_OTHER_DATES) or (status in rules.SESSION_CANCELLED_STATUSES and rebooked):
         return NOW_MOVED if rebooked else NOW_WAITING
     if status in rules.SESSION_CANCELLED_STATUSES:
         return NOW_CANCELLED

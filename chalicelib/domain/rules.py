@@ -104,6 +104,7 @@ SESSION_NO_SHOW = "tidak_hadir"
 SESSION_CANCELLED_VISITOR = "batal_pengunjung"
 SESSION_CANCELLED_OFFICE = "batal_kantor"
 SESSION_MOVED = "dipindah"  # staff moved it: the seat is free, the visitor has (or gets) another one
+SESSION_OTHER_DATES = "minta_tanggal_lain"  # the visitor gave it up for other dates: back in the queue, not a cancellation
 SESSION_STATUSES = {
     SESSION_SCHEDULED: "Terjadwal",
     SESSION_ATTENDED: "Hadir",
@@ -111,6 +112,7 @@ SESSION_STATUSES = {
     SESSION_CANCELLED_VISITOR: "Dibatalkan pengunjung",
     SESSION_CANCELLED_OFFICE: "Dibatalkan kantor",
     SESSION_MOVED: "Dipindah ke jadwal lain",
+    SESSION_OTHER_DATES: "Minta tanggal lain",
 }
 # Cancellations as the office counts them: a move is not one.
 SESSION_CANCELLED_STATUSES = frozenset({SESSION_CANCELLED_VISITOR, SESSION_CANCELLED_OFFICE})

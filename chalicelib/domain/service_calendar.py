@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from .rules import DEFAULT_RULES, MODE_DARING, MODE_TATAP_MUKA, UTC, ServiceRules, wib_datetime
+from .rules import DEFAULT_RULES, MODE_DARING, MODE_TATAP_MUKA, UTC, WIB, ServiceRules, wib_datetime
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,19 @@ EXCEPTION_KINDS = frozenset({EXCEPTION_OFF, EXCEPTION_EXTRA})
 # --------------------------------------------------------------------------------------------
 # Configuration checks
 # --------------------------------------------------------------------------------------------
+
+
+def service_week(now: datetime, rules: ServiceRules = DEFAULT_RULES) -> date:
+    """The Monday of "this week" as staff mean it everywhere (Sesi, Jadwal piket, Jadwal saya,
+    Evaluasi): the week whose sessions are still to come. From the end of the last session of the
+    week's last working day (Friday 16.00 WIB) through the weekend, that is the coming week."""
+    local = now.astimezone(WIB)
+    monday = local.date() - timedelta(days=local.weekday())
+    last_day = max(rules.workdays)
+    last_end = max(end for _, end in rules.blocks.values())
+    if local.weekday() > last_day or (local.weekday() == last_day and local.time() >= last_end):
+        return monday + timedelta(days=7)
+    return monday
 
 
 def validate_rules(rules: ServiceRules) -> None:

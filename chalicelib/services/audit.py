@@ -6,6 +6,7 @@ from datetime import date
 
 from ..domain import audit_text
 from ..domain.references import normalize_reference
+from ..messages import catalog
 from ..store import audit as store
 from ..store import registrations as registrations_store
 from . import team
@@ -18,6 +19,7 @@ def list_day(day: date) -> list[dict]:
         visitors={ref: r.name for ref, r in registrations_store.get_many(references).items() if r.name},
         consultants={c.consultant_id: c.name for c in team.list_consultants()},
         rooms={r.room_id: r.name for r in team.list_rooms()},
+        templates={name: kind.label for name, kind in catalog.BY_NAME.items()},
     )
     return [{**i, "when": audit_text.when(i["at"]),
              "sentence": audit_text.sentence(i["actor"], i["action"], i["target"], i["details"], names)} for i in items]

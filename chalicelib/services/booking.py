@@ -11,7 +11,7 @@ States
   registration: menunggu -> terjadwal -> selesai | kedaluwarsa (no offered day can be served)
                 | dibatalkan (visitor cancelled); a cancelled session puts it back to menunggu
                 with its place in the queue (queued_at) when the visitor or office asks so.
-  session:      terjadwal -> hadir | tidak_hadir | batal_pengunjung | batal_kantor
+  session:      terjadwal -> hadir | tidak_hadir | batal_pengunjung | batal_kantor | dipindah | minta_tanggal_lain
 """
 from __future__ import annotations
 
@@ -23,14 +23,13 @@ from .. import clock
 from ..domain import counters, meetings, rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.service_calendar import Slot
-from ..domain.validation import parse_day
 from ..messages import catalog, events
 from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from . import capacity, registrations, roster, team
+from . import capacity, registrations
 
 if TYPE_CHECKING:
     from ..store.models import Registration, SessionRecord
@@ -245,28 +244,6 @@ def cancel_by_office(actor: str, session_id: str, requeue: bool = True) -> None:
             actor=actor, action="sesi.batal_kantor", details={"requeue": requeue})
 
 
-def cancel_consultant_day(actor: str, consultant_id: str, day_text: object, service: object = None) -> dict:
-    """The consultant is away for a day: mark leave and put that day's sessions back in the
-    queue, each at its old place (ahead of newer registrations)."""
-    day = parse_day(day_text, "day")
-    consultant = team.get_consultant(consultant_id)
-    services = [service] if service else [s for s in consultant.services]
-    for s in services:
-        if s not in rules.SERVICES:
-            raise InputError({"service": "Layanan tidak dikenal."})
-    for s in services:
-        try:
-            roster.add_exception(actor, {"consultant_id": consultant_id, "day": day.isoformat(), "service": s, "kind": "cuti"})
-        except InputError:
-            pass  # a weekend or unknown service: nothing to mark
-    cancelled = 0
-    for session in sessions_store.of_day(day.isoformat()):
-        if session.consultant_id == consultant_id and session.status == rules.SESSION_SCHEDULED and session.service in services:
-            cancel_by_office(actor, session.session_id, requeue=True)
-            cancelled += 1
-    return {"cancelled": cancelled}
-
-
 def _parse_start(value: object) -> datetime:
     try:
         if isinstance(value, str):
@@ -349,7 +326,7 @@ def visitor_new_days(registration: Registration, raw_days: object, now: datetime
     details, fields = _via(inbound_id)
     if registration.status == rules.STATUS_SCHEDULED and registration.session_id:
         session = get_session(registration.session_id)
-        release(session, rules.SESSION_CANCELLED_VISITOR, rules.STATUS_WAITING,
+        release(session, rules.SESSION_OTHER_DATES, rules.STATUS_WAITING,
                 actor=VISITOR, action="sesi.minta_tanggal_lain", details={"days": offered, **details},
                 extra_fields={"days": offered, **fields}, now=now)
         return session

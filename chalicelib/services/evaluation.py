@@ -76,6 +76,15 @@ def latest_comments(start: date, end: date, names: dict[str, str]) -> list[dict]
     return sorted(out, key=lambda c: c["at"], reverse=True)[:LATEST_COMMENTS]
 
 
+# One definition per figure, shown on the page: the two ways of counting never read as a contradiction.
+DEFINITIONS = {
+    "cohort": "Pendaftar dan alurnya (dijadwalkan, hadir, umpan balik) dihitung dari orang yang mendaftar dalam rentang "
+              "ini, kapan pun sesinya.",
+    "sessions": "Sesi, kehadiran, kursi, waktu tunggu dan umpan balik dihitung dari sesi yang tanggalnya dalam rentang "
+                "ini, kapan pun pendaftarnya mendaftar.",
+}
+
+
 @dataclass
 class Weeks:
     """The counters of the whole ISO weeks (WIB) covering a requested range, read at once."""
@@ -116,6 +125,7 @@ def build(start: date, end: date) -> dict:
     return {
         "range": {"requested_from": start.isoformat(), "requested_to": end.isoformat(), "from": w.first.isoformat(),
                   "to": w.last.isoformat(), "weeks": [stats.week_label(m) for m in w.mondays], "unit": "week"},
+        "definitions": DEFINITIONS,
         "registrations": _registrations(w, {c.code: c.name for c in campaign_records}),
         "reach": _reach(w),
         "funnel": _funnel(w),
@@ -180,6 +190,7 @@ def _sessions(w: Weeks) -> dict:
         "no_show_rate": _ratio(no_show, attended + no_show),
         "cancelled_by_visitor": w.total(stats.S_CANCEL_VISITOR),
         "cancelled_by_office": w.total(stats.S_CANCEL_OFFICE),
+        "other_dates": w.total(stats.S_OTHER_DATES),  # given up for other dates: not a cancellation
         "by_service": {s: w.total(stats.seat_key(stats.BY_SERVICE, s)) for s in rules.SERVICES},
         "by_mode": {m: w.total(stats.seat_key(stats.BY_MODE, m)) for m in rules.MODES},
         "waiting_days": {

@@ -168,7 +168,8 @@ def retry(actor: str, message_id: str, now: datetime | None = None) -> dict:
         raise NotFound({"_form": "Pesan tidak ditemukan."})
     if record.status != FAILED:
         raise Conflict({"_form": "Hanya pesan yang gagal yang dapat dikirim ulang."})
-    uow = UnitOfWork(actor, "pesan.kirim_ulang", message_id, {"template": record.template, "channel": record.channel})
+    uow = UnitOfWork(actor, "pesan.kirim_ulang", record.reference or message_id,
+                     {"message": message_id, "template": record.template, "channel": record.channel})
     store.reset_failed(uow, record, rules.to_utc_iso(now))
     try:
         uow.commit()

@@ -57,6 +57,7 @@ from ..store import phone_limits
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
+from ..store.unit_of_work import UnitOfWork
 from . import registrations, self_service, team
 
 if TYPE_CHECKING:
@@ -328,10 +329,29 @@ def _close(reg: Registration) -> None:
             raise
 
 
-def delete_for_visitor(r: Registration, payload: object, now: datetime | None = None) -> dict:
+# What a data-rights request leaves in the audit trail (no personal data: the reference, the
+# format, who acted): staff see the period's requests (services/data_requests.py).
+DOWNLOAD, DELETE = "data.unduh", "data.hapus"
+BY_VISITOR = "pengunjung"
+
+
+def record_request(actor: str, action: str, reference: str, details: dict | None = None) -> None:
+    UnitOfWork(actor, action, reference, details or {}).commit()
+
+
+def download(r: Registration, html: bool, actor: str = BY_VISITOR) -> str | dict:
+    """The visitor's data (a readable document, or JSON), and the request in the audit trail."""
+    out = export_document(r) if html else export(r)
+    record_request(actor, DOWNLOAD, r.reference, {"format": "html" if html else "json"})
+    return out
+
+
+def delete_for_visitor(r: Registration, payload: object, now: datetime | None = None,
+                       actor: str = BY_VISITOR) -> dict:
     if not isinstance(payload, dict) or payload.get("confirm") is not True:
         raise InputError({"confirm": "Centang persetujuan penghapusan data untuk melanjutkan."})
     outcome = anonymise(r, now, on_request=True)
+    record_request(actor, DELETE, r.reference, {"registrations": outcome.registrations})
     return {
         "deleted": True,
         "message": ("Data pribadi Anda sudah kami hapus dari pendaftaran ini, jadwal, pesan, umpan balik, dan "

@@ -214,6 +214,7 @@ def _summary_table(month: str, regs: list, sessions: list, answers: list, reg_by
         # A move frees one seat and takes another: it is not a cancellation (as on the dashboard).
         ["Sesi dibatalkan", count(*rules.SESSION_CANCELLED_STATUSES)],
         ["Sesi dipindah ke jadwal lain (bukan pembatalan)", count(rules.SESSION_MOVED)],
+        ["Minta tanggal lain (bukan pembatalan)", count(rules.SESSION_OTHER_DATES)],
         ["Jawaban umpan balik", overall["count"]],
         ["Rata-rata kepuasan (1-5)", overall["avg_satisfaction"]],
         ["NPS", overall["nps"]],

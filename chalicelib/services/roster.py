@@ -12,7 +12,8 @@ from .. import clock
 from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.holidays import holiday_closures
-from ..domain.service_calendar import EXCEPTION_EXTRA, EXCEPTION_OFF, Closure, Room, RosterException, RosterRule
+from ..domain.service_calendar import (EXCEPTION_EXTRA, EXCEPTION_OFF, Closure, Room, RosterException, RosterRule,
+                                       service_week)
 from ..domain.validation import parse_day
 from ..store import team as store
 from ..store.unit_of_work import MAX_ITEMS, Cancelled, UnitOfWork
@@ -266,6 +267,19 @@ def closures_for_year(year: int) -> dict:
 
 
 # --- calendar inputs ---------------------------------------------------------------------
+
+def staff_calendar(now=None) -> dict:
+    """The days the admin page starts from, by one rule for everyone (the server's clock): today,
+    "this week" (domain.service_calendar.service_week), the first day a visitor could be booked,
+    and a working day about a week ahead for the what-if (never a weekend or a holiday)."""
+    now = now or clock.now()
+    today = rules.wib_now(now).date()
+    horizon = today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days)
+    bookable = validation.bookable_days(today, closed_days(today, horizon))
+    ahead = next((d for d in bookable if d >= today + timedelta(days=7)), bookable[-1] if bookable else today)
+    return {"today": today.isoformat(), "this_week": service_week(now).isoformat(),
+            "first_bookable_day": bookable[0].isoformat() if bookable else None, "what_if_day": ahead.isoformat()}
+
 
 def calendar_inputs(start: date, end: date) -> dict:
     """Everything `service_calendar.generate_slots` needs for a date range, read with Queries."""

@@ -6,11 +6,14 @@ loads demo data, starts the API with `chalice local`, serves the built static si
 functions on a local timer. Ctrl-C stops everything it started.
 
 Settings (environment): SITE_PORT (8080), API_PORT (8000), DYNAMODB_PORT (8001),
-LOCAL_DATA_DIR (.local), LOCAL_TIMER_SECONDS (60; 0 turns the timer off), SEED_DEMO (1),
-LOCAL_AUTORELOAD (1: the API restarts when code changes).
+LOCAL_DATA_DIR (.local), LOCAL_TIMER_SECONDS (60; 0 turns the timer off), LOCAL_TIMER_SCHEDULE
+(deployed: each function on its AWS schedule; always: all of them at every tick), SEED_DEMO (1),
+LOCAL_AUTORELOAD (1: the API restarts when code changes). While it runs, <LOCAL_DATA_DIR>/stack.json
+says its ports (the local helpers read it).
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -34,9 +37,16 @@ def settings() -> dict:
         "dynamodb_port": int(os.environ.get("DYNAMODB_PORT", "8001")),
         "data": data,
         "timer": int(os.environ.get("LOCAL_TIMER_SECONDS", "60")),
+        # "deployed": each scheduled function on its AWS schedule; "always": every one at every tick.
+        "timer_schedule": "always" if os.environ.get("LOCAL_TIMER_SCHEDULE") == "always" else "deployed",
         "seed": os.environ.get("SEED_DEMO", "1") == "1",
         "autoreload": os.environ.get("LOCAL_AUTORELOAD", "1") == "1",
     }
+
+
+def stack_file(data: Path) -> Path:
+    """<LOCAL_DATA_DIR>/stack.json: the ports of the stack running on that data, while it runs."""
+    return data / "stack.json"
 
 
 def local_env(cfg: dict) -> dict:
@@ -119,9 +129,13 @@ class Stack:
         wait_for_port(cfg["api_port"], proc=api)
         wait_for_port(cfg["site_port"], proc=site)
         if cfg["timer"] > 0:
-            self.start("timer", [PY, "-m", "infra.local.timer", str(cfg["timer"])])
+            self.start("timer", [PY, "-m", "infra.local.timer", str(cfg["timer"]), cfg["timer_schedule"]])
+        # Where this stack answers, for the local helpers (infra.local.whatsapp_reply) to find it.
+        stack_file(cfg["data"]).write_text(json.dumps({k: cfg[k] for k in ("api_port", "site_port", "dynamodb_port")}
+                                                      | {"pid": os.getpid()}))
 
     def stop(self) -> None:
+        stack_file(self.cfg["data"]).unlink(missing_ok=True)
         for _name, proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
@@ -139,6 +153,9 @@ def main() -> int:
     cfg = settings()
     stack = Stack(cfg)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C, or SIGINT to the whole process group, even when started where SIGINT was ignored
+    # (a background job of a script): it stops everything, quietly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         stack.up()
         print(

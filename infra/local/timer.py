@@ -1,9 +1,12 @@
 """Run the app's scheduled functions on a local timer (chalice local does not fire them).
 
-Every N seconds each `@app.schedule` function runs once with a CloudWatch-shaped event and a
-Lambda-like context whose remaining time counts down from the function's timeout in
-.chalice/config.json, in this process, against the local DynamoDB. A failure is printed and the
-timer goes on.
+Every N seconds the timer looks at each `@app.schedule` function and runs it when its deployed
+schedule (the same `cron(...)`/`rate(...)`, in UTC: infra/local/schedule.py) came round since the
+last look: the allocation only on working days 07.00-17.45 WIB, as in AWS. With
+LOCAL_TIMER_SCHEDULE=always every function runs at every tick instead, and the log says so. A
+function runs with a CloudWatch-shaped event and a Lambda-like context whose remaining time counts
+down from its timeout in .chalice/config.json, in this process, against the local DynamoDB. A
+failure is printed and the timer goes on.
 """
 from __future__ import annotations
 
@@ -59,23 +62,42 @@ def event(now: datetime, detail: dict | None = None) -> dict:
     }
 
 
+def schedules(app) -> dict:
+    """name -> the deployed Schedule of every `@app.schedule` function."""
+    from chalice.app import ScheduledEventConfig
+
+    from infra.local import schedule
+
+    return {src.name: schedule.of(src) for src in getattr(app, "event_sources", []) if isinstance(src, ScheduledEventConfig)}
+
+
 def fire(handler, name: str, now: datetime | None = None):
     return handler(event(now or clock.now()), Context(name, timeouts().get(name, 30)))
 
 
-def main(interval: int) -> None:
+def main(interval: int, always: bool = False) -> None:
     from app import app
 
-    functions = scheduled_functions(app)
-    print(f"timer: {len(functions)} scheduled function(s) every {interval} s: {', '.join(sorted(functions)) or '-'}", flush=True)
+    functions, when = scheduled_functions(app), schedules(app)
+    if always:
+        print(f"timer: {len(functions)} scheduled function(s) every {interval} s, OUTSIDE their deployed schedule "
+              f"(LOCAL_TIMER_SCHEDULE=always): {', '.join(sorted(functions)) or '-'}", flush=True)
+    else:
+        print(f"timer: {len(functions)} scheduled function(s) on their deployed schedule, checked every {interval} s: "
+              + "; ".join(f"{n} {when[n].words()}" for n in sorted(functions)), flush=True)
+    last = clock.now()
     while True:
         time.sleep(interval)
+        now = clock.now()
         for name, handler in sorted(functions.items()):
+            if not always and not when[name].due(now, last):
+                continue
             try:
-                fire(handler, name)
+                fire(handler, name, now)
             except Exception:  # noqa: BLE001 - keep the demo moving; report and go on
                 print(f"timer: {name} failed\n{traceback.format_exc()}", flush=True)
+        last = now
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), always=len(sys.argv) > 2 and sys.argv[2] == "always")

@@ -2,7 +2,9 @@
 
 Messages of `make run` go to files in the local outbox (.local/outbox); this posts what Meta
 would post when the visitor taps a button of the newest message to that number, or writes a
-text, signed with the local stack's app secret (<LOCAL_DATA_DIR>/whatsapp-app-secret)::
+text, signed with the local stack's app secret (<LOCAL_DATA_DIR>/whatsapp-app-secret). It finds the
+running stack's API through <LOCAL_DATA_DIR>/stack.json, which `make run` writes: give the same
+LOCAL_DATA_DIR (or --data) as the stack was started with::
 
     python -m infra.local.whatsapp_reply 0813-2000-0001 --tap "Saya hadir"
     python -m infra.local.whatsapp_reply 0813-2000-0001 --tap "Ya, batalkan"
@@ -81,10 +83,22 @@ def post(api: str, raw: bytes, app_secret: str) -> dict:
         return json.loads(answer.read() or b"{}")
 
 
+def running_api(data: Path) -> str:
+    """The API of the stack running on `data` (its stack.json), else API_PORT / 8000."""
+    try:
+        port = json.loads((data / "stack.json").read_text())["api_port"]
+    except (OSError, ValueError, KeyError):
+        port = os.environ.get("API_PORT", "8000")
+    return f"http://127.0.0.1:{port}"
+
+
 def reply(phone: str, *, text: str | None = None, tap_title: str | None = None, pick_n: int | None = None,
           data: Path | None = None, api: str | None = None) -> dict:
-    data = data or Path(os.environ.get("LOCAL_DATA_DIR", ROOT / ".local"))
-    api = api or f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}"
+    data = Path(data or os.environ.get("LOCAL_DATA_DIR", ROOT / ".local")).resolve()
+    if not (data / "whatsapp-app-secret").exists():
+        raise SystemExit(f"Tidak ada stack lokal di {data}: jalankan `make run`, atau beri LOCAL_DATA_DIR / --data "
+                         "yang sama dengan saat stack dijalankan.")
+    api = api or running_api(data)
     number = meta_number(phone)
     if tap_title:
         item = tap(data / "outbox", number, tap_title)
@@ -101,10 +115,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("text", nargs="?", help="teks yang ditulis pengunjung, mis. STATUS")
     parser.add_argument("--tap", help="judul tombol yang ditekan, mis. \"Saya hadir\"")
     parser.add_argument("--pick", type=int, help="nomor baris daftar tanggal yang dipilih (mulai 1)")
+    parser.add_argument("--data", help="folder data stack lokal (LOCAL_DATA_DIR saat `make run`; bawaan .local)")
     args = parser.parse_args(argv)
     if not (args.text or args.tap or args.pick):
         parser.error("tulis teks, atau --tap / --pick")
-    print(json.dumps(reply(args.phone, text=args.text, tap_title=args.tap, pick_n=args.pick), ensure_ascii=False))
+    print(json.dumps(reply(args.phone, text=args.text, tap_title=args.tap, pick_n=args.pick,
+                           data=Path(args.data) if args.data else None), ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -43,3 +43,33 @@ def test_sigterm_stops_everything_and_the_log_has_no_library_chatter():
     finally:
         stack.stop()
         shutil.rmtree(stack.data, ignore_errors=True)
+
+
+def test_stopping_the_process_group_prints_no_traceback_and_the_helpers_find_the_stack():
+    """Ctrl-C in a terminal (SIGINT to the whole foreground group) or `kill -- -<pgid>`: every
+    process stops quietly. While it runs, <LOCAL_DATA_DIR>/stack.json says where it answers."""
+    import json
+    import os
+    import signal
+
+    stack = LocalStack()
+    stack.start(timer_seconds=60)
+    try:
+        found = json.loads((stack.data / "stack.json").read_text())
+        assert (found["api_port"], found["site_port"]) == (stack.api_port, stack.site_port)
+        from infra.local.whatsapp_reply import running_api
+
+        assert running_api(stack.data) == f"http://127.0.0.1:{stack.api_port}"
+        deadline = time.monotonic() + 30  # the timer says what it runs when (on each function's AWS schedule)
+        while "deployed schedule" not in (stack.data / "stack.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        os.killpg(stack.proc.pid, signal.SIGINT)  # the runner's group, as a terminal's Ctrl-C
+        assert stack.proc.wait(timeout=45) is not None
+        time.sleep(1)
+        log = (stack.data / "stack.log").read_text()
+        assert "Traceback" not in log and "KeyboardInterrupt" not in log, log[-2000:]
+        assert "deployed schedule" in log and "allocate cron(0/15 0-10 ? * MON-FRI *) UTC" in log
+        assert not (stack.data / "stack.json").exists()
+    finally:
+        stack.stop()
+        shutil.rmtree(stack.data, ignore_errors=True)

@@ -32,7 +32,7 @@ def test_staff_read_the_visitors_taps_and_words_in_the_kotak_keluar(stack, page)
     fire(stack, "allocate", "send_messages")  # booked, and the confirmation with its buttons "sent"
 
     api = f"http://127.0.0.1:{stack.api_port}"
-    tapped = reply(phone, tap_title="Saya hadir", data=stack.data, api=api)
+    tapped = reply(phone, tap_title="Saya hadir", data=stack.data)  # finds the stack by its stack.json
     assert tapped["messages"] == {"dikonfirmasi": 1}, tapped
     assert reply(phone, text="Apakah ada parkir motor? <b>penting</b>", data=stack.data, api=api)["messages"] == {"bantuan": 1}
 

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain import rules
 from chalicelib.services import allocation, roster, team
 from chalicelib.store import registrations as registrations_store
-from chalicelib.store.models import LockRecord, Registration, SessionRecord
+from chalicelib.store.models import LockRecord, OutboxRecord, Registration, SessionRecord
 from tests.support.clinic import after_its_days
 
 ADMIN = "admin@demo.local"
@@ -198,8 +198,16 @@ def test_visitor_asks_for_other_dates_and_keeps_their_place(client, clinic):
     reg = register(client, days=[days[0]])
     allocation.run()
     queued_at = Registration.get(reg["reference"].replace("-", "")).queued_at
-    answer = client.http.post(f"/registrations/{reg['reference']}/days", headers={"X-Registration-Token": reg["token"], "Content-Type": "application/json"},
-                              body=json.dumps({"days": [days[2]]}))
+    headers = {"X-Registration-Token": reg["token"], "Content-Type": "application/json"}
+    asked = client.http.post(f"/registrations/{reg['reference']}/days", headers=headers, body=json.dumps({"days": [days[2]]}))
+    assert asked.status_code == 409 and asked.json_body["needs_confirm"]  # the booked seat: asked first
+    assert "akan dilepas" in asked.json_body["errors"]["confirm"] and status_page(client, reg)["status"] == "terjadwal"
+    same = client.http.post(f"/registrations/{reg['reference']}/days", headers=headers,
+                            body=json.dumps({"days": [days[0]], "confirm": True}))
+    assert same.status_code == 400 and "tidak ada yang berubah" in same.json_body["errors"]["days"]
+    assert status_page(client, reg)["status"] == "terjadwal"  # the same days again change nothing
+    answer = client.http.post(f"/registrations/{reg['reference']}/days", headers=headers,
+                              body=json.dumps({"days": [days[2]], "confirm": True}))
     assert answer.status_code == 200
     assert answer.json_body["status"] == "menunggu" and answer.json_body["session"] is None
     assert answer.json_body["days"] == [days[2]]
@@ -218,7 +226,7 @@ def test_cancelled_day_puts_sessions_back_ahead_of_newer_registrations(client, c
     assert status_page(client, early)["session"]["date_wib"] == days[0]
     newer = [register(client, name=f"Baru {i}", phone=f"0813-1200-00{i:02d}", days=[days[1]]) for i in range(6)]
     answer = admin.post("/staff/consultants/K-SITI/cancel-day", {"day": days[0]})
-    assert answer.status_code == 200 and answer.json_body["cancelled"] == 1
+    assert answer.status_code == 200 and len(answer.json_body["requeued"]) == 1  # no colleague that day
     assert status_page(client, early)["status"] == "menunggu"
     allocation.run()
     assert status_page(client, early)["session"]["date_wib"] == days[1]
@@ -266,3 +274,43 @@ def test_a_slot_whose_time_has_come_is_refused_for_assign_and_move(client, clini
     late = admin.post("/staff/sessions", {"reference": a["reference"], "start": seat["start"], "consultant_id": seat["consultant_id"]})
     assert late.status_code == 409 and "sudah lewat" in late.json_body["errors"]["start"]
     assert status_page(client, a)["status"] == "menunggu"
+
+
+def test_leave_over_booked_sessions_says_first_then_moves_them_to_a_colleague_or_back_to_the_queue(client, clinic, admin):
+    """Cuti for Siti on a day she has two sessions: Rina (online only) is free at the same time for
+    the online one; nobody can take the face-to-face one. Nothing changes until staff confirm."""
+    from chalicelib.services import roster
+
+    team.create_consultant(ADMIN, {"name": "Rina Kurniasih", "services": ["koperasi"], "topics": ["keuangan"],
+                                   "modes": ["daring"]}, consultant_id="K-RINA")
+    roster.set_weekly_pattern(ADMIN, "K-RINA", [{"weekday": d, "service": "koperasi"} for d in range(5)])
+    day = first_day(client)
+    online = register(client, name="Andi Daring", phone="0813-1400-0001", mode="daring", days=[day])
+    office = register(client, name="Beni Kantor", phone="0813-1400-0002", mode="tatap_muka", days=[day])
+    seats = [s for s in admin.get(f"/staff/slots?from={day}&to={day}").json_body["slots"] if s["consultant_id"] == "K-SITI"]
+    for reg, seat in ((online, seats[0]), (office, seats[1])):
+        booked = admin.post("/staff/sessions", {"reference": reg["reference"], "start": seat["start"],
+                                                "consultant_id": "K-SITI", "mode": "daring" if reg is online else "tatap_muka"})
+        assert booked.status_code == 201, booked.json_body
+    leave = {"consultant_id": "K-SITI", "day": day, "service": "koperasi", "kind": "cuti"}
+
+    asked = admin.post("/staff/roster/exceptions", leave)
+    assert asked.status_code == 409 and asked.json_body["needs_confirm"]
+    plan = {a["name"]: a for a in asked.json_body["affected"]}
+    assert plan["Andi Daring"]["to"]["consultant_id"] == "K-RINA" and plan["Andi Daring"]["to"]["start"] == seats[0]["start"]
+    assert "to" not in plan["Beni Kantor"] and "antrean" in plan["Beni Kantor"]["plan"]
+    assert status_page(client, online)["status"] == "terjadwal"  # nothing changed yet
+    assert admin.get(f"/staff/roster?week={day}").json_body["exceptions"] == []
+
+    done = admin.post("/staff/roster/exceptions", {**leave, "confirm": True})
+    assert done.status_code == 201, done.json_body
+    assert [m["name"] for m in done.json_body["moved"]] == ["Andi Daring"]
+    assert [m["name"] for m in done.json_body["requeued"]] == ["Beni Kantor"]
+    sessions = {s["name"]: s for s in admin.get(f"/staff/sessions?from={day}&to={day}").json_body["items"]
+                if s["status"] == "terjadwal"}
+    assert sessions["Andi Daring"]["consultant_id"] == "K-RINA" and "Beni Kantor" not in sessions
+    assert status_page(client, office)["status"] == "menunggu"
+    templates = {(r.template, r.reference) for r in OutboxRecord.by_reference.query(online["reference"].replace("-", ""))}
+    assert ("cc_sesi_diubah", online["reference"].replace("-", "")) in templates
+    again = admin.post("/staff/roster/exceptions", {**leave, "confirm": True})  # nothing left with someone away
+    assert again.status_code == 201 and again.json_body["moved"] == again.json_body["requeued"] == []

@@ -101,7 +101,8 @@ def test_counters_stay_right_through_cancel_rebook_move_and_attendance(client, c
     assert allocation.run().booked == 3
 
     # Beni asks for another day (seat released, back in the queue) and is booked again.
-    moved = client.http.post(f"/registrations/{b['reference']}/days", headers=visitor_headers(b), body=json.dumps({"days": [days[1]]}))
+    moved = client.http.post(f"/registrations/{b['reference']}/days", headers=visitor_headers(b),
+                             body=json.dumps({"days": [days[1]], "confirm": True}))
     assert moved.status_code == 200
     assert allocation.run().booked == 1
     # Citra's session is cancelled by the office without requeueing: the registration ends cancelled.
@@ -124,7 +125,8 @@ def test_counters_stay_right_through_cancel_rebook_move_and_attendance(client, c
     total = lambda name: stats.total(items, name)  # noqa: E731
     assert total("reg") == 3 and total("sched") == 3, "a rebooking or a move is not a second 'scheduled'"
     assert total("att") == 2 and total("s|att") == 2 and total("s|noshow") == 0
-    assert total("cancel") == 1 and total("s|cancel_o") == 1 and total("s|cancel_v") == 1
+    # Beni's other dates are not a cancellation (counted apart); Citra's office cancellation is.
+    assert total("cancel") == 1 and total("s|cancel_o") == 1 and total("s|cancel_v") == 0 and total("s|other_dates") == 1
     assert total("seat") == 2 and total("seat|svc|koperasi") == 2 and total("seat|svc|ukm") == 0
     assert sum(v for k, v in stats.by_prefix(items, "wait|").items()) == 2
     assert stats.by_prefix(items, "reg|kec|") == {"Cibinong": 2, "Ciawi": 1}
@@ -245,3 +247,24 @@ def test_dashboard_refuses_bad_ranges_and_konsultan(client, clinic, admin, konsu
     assert bad.status_code == 400 and "to" in bad.json_body["errors"]
     assert admin.get("/staff/dashboard?from=2020-01-01&to=2026-01-01").status_code == 400
     assert konsultan.get("/staff/dashboard").status_code == 403
+
+
+def test_asking_for_other_dates_is_counted_apart_from_cancellations(client, clinic, admin):
+    """A visitor who gives up a session for other dates has not cancelled: the dashboard and the
+    monthly report count it on its own line, and the page says how each figure is counted."""
+    days = bookable_days(client)
+    a = register(client, name="Andi", phone="0813-7500-0001", days=[days[0]])
+    assert allocation.run().booked == 1
+    session = session_of(a)
+    moved = client.http.post(f"/registrations/{a['reference']}/days", headers=visitor_headers(a),
+                             body=json.dumps({"days": [days[1]], "confirm": True}))
+    assert moved.status_code == 200
+    d = admin.get(f"/staff/dashboard?from={days[0]}&to={days[0]}").json_body
+    assert d["sessions"]["other_dates"] == 1
+    assert d["sessions"]["cancelled_by_visitor"] == 0 and d["sessions"]["cancelled_by_office"] == 0
+    assert "tanggal daftar" in d["definitions"]["cohort"] or "mendaftar" in d["definitions"]["cohort"]
+    assert "tanggalnya" in d["definitions"]["sessions"]
+    report = admin.get(f"/staff/reports/{days[0][:7]}.csv?sheet=ringkasan").body.decode("utf-8-sig")
+    assert "Minta tanggal lain (bukan pembatalan),1" in report and "Sesi dibatalkan,0" in report
+    sheet = admin.get(f"/staff/reports/{days[0][:7]}.csv?sheet=sesi").body.decode("utf-8-sig")
+    assert "Minta tanggal lain" in sheet and session.reference[:3] in sheet

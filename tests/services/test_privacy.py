@@ -164,3 +164,58 @@ def test_retention_is_a_scheduled_function(client, clinic):
         source="aws.events", detail_type="Scheduled Event", detail={},
         resources=["arn:aws:events:ap-southeast-3:0:rule/anonymise_old_data"]))
     assert result.payload["anonymised"] == 0 and result.payload["complete"] is True
+
+
+def test_data_requests_are_audited_in_words_and_staff_can_act_for_a_visitor_who_lost_the_link(client, clinic, admin):
+    reg = register(client, name=NAME, phone=PHONE, email=EMAIL, kecamatan="Ciawi")
+    other = register(client, name=OTHER, phone="0813-9900-0077", kecamatan="Cibinong")
+    assert client.http.get(f"/registrations/{reg['reference']}/data?format=html", headers=visitor_headers(reg)).status_code == 200
+    # Staff, for a visitor who lost the link: the code and the number must match.
+    wrong = admin.post("/staff/data-requests/download", {"reference": other["reference"], "whatsapp": PHONE})
+    assert wrong.status_code == 404 and "tidak cocok" in wrong.json_body["errors"]["_form"]
+    bad = admin.post("/staff/data-requests/download", {"reference": "x", "whatsapp": "12"})
+    assert bad.status_code == 400 and set(bad.json_body["errors"]) == {"reference", "whatsapp"}
+    doc = admin.post("/staff/data-requests/download", {"reference": other["reference"], "whatsapp": "0813-9900-0077"})
+    assert doc.status_code == 200 and OTHER in doc.body.decode()
+    unconfirmed = admin.post("/staff/data-requests/delete", {"reference": other["reference"], "whatsapp": "0813-9900-0077"})
+    assert unconfirmed.status_code == 400 and Registration.get(other["ref"]).name == OTHER
+    deleted = admin.post("/staff/data-requests/delete", {"reference": other["reference"], "whatsapp": "0813-9900-0077",
+                                                         "confirm": True})
+    assert deleted.status_code == 200 and Registration.get(other["ref"]).name == privacy.REMOVED
+    again = admin.post("/staff/data-requests/download", {"reference": other["reference"], "whatsapp": "0813-9900-0077"})
+    assert again.status_code == 404  # the number is gone with the data: nothing left to match
+
+    listed = admin.get("/staff/data-requests").json_body
+    assert listed["counts"] == {"Unduh data": 2, "Hapus data": 1}
+    by = {(i["reference"], i["label"]): i["by"] for i in listed["items"]}
+    assert by[(reg["reference"], "Unduh data")] == "Pengunjung (tautan pribadi)"
+    assert by[(other["reference"], "Hapus data")] == "Petugas admin@demo.local"
+    sentences = [i["sentence"] for i in admin.get("/staff/audit").json_body["items"]]
+    assert f"Pengunjung mengunduh data pribadi {NAME} ({reg['reference']})" in sentences
+    assert any(s.startswith("admin@demo.local menghapus data pribadi") and s.endswith("atas permintaan pengunjung")
+               for s in sentences)
+    assert all(PHONE.replace("-", "") not in json.dumps(i) for i in listed["items"])
+
+
+def test_every_audit_action_the_code_writes_reads_as_a_sentence():
+    """No raw action code in what staff read (e.g. 'Pengunjung sesi.konfirmasi_hadir')."""
+    import re
+    from pathlib import Path
+
+    from chalicelib.domain import audit_text
+
+    root = Path(__file__).resolve().parents[2] / "chalicelib"
+    actions = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        actions |= set(re.findall(r'UnitOfWork\([^,()]+, "([a-z_]+\.[a-z_]+)"', text))
+        actions |= set(re.findall(r'(?:audit_)?action="([a-z_]+\.[a-z_]+)"', text))
+        actions |= {m for m in re.findall(r'^[A-Z_]+ *= *"([a-z_]+\.[a-z_]+)"', text, re.M) if "." in m}
+    actions |= {f"piket.{k}" for k in ("cuti", "tambahan")} | {f"sesi.{s}" for s in ("hadir", "tidak_hadir")}
+    actions = {a for a in actions if a.split(".")[0] in ("sesi", "pendaftaran", "umpan_balik", "catatan", "konsultan", "ruang",
+                                                          "piket", "tutup", "kampanye", "siaran", "zoom", "pesan", "data")}
+    assert len(actions) > 25
+    for action in sorted(actions):
+        target = "2026-12-07" if action.startswith("tutup.") else "KPB7QX"  # a closure's target is its day
+        said = audit_text.sentence("admin@demo.local", action, target, {}, audit_text.Names())
+        assert action not in said and f"({target})" not in said, said

@@ -45,11 +45,13 @@ export function qs(params) {
   });
   return parts.length ? "?" + parts.join("&") : "";
 }
-// A file the API sends only with the token (report, poster): fetch it and hand it over.
-export function apiFile(path, accept) {
+// A file the API sends only with the token (report, poster; with `body`, a POST): fetch it and hand it over.
+export function apiFile(path, accept, body) {
   var s = session();
   if (!s) { backToSignIn(MSG_EXPIRED); return Promise.reject(STOP); }
-  return fetch(API + path, { cache: "no-store", headers: { Authorization: "Bearer " + s.token, Accept: accept } }).then(function (r) {
+  var opts = { cache: "no-store", headers: { Authorization: "Bearer " + s.token, Accept: accept } };
+  if (body !== undefined) { opts.method = "POST"; opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+  return fetch(API + path, opts).then(function (r) {
     if (r.status === 401) { backToSignIn(MSG_EXPIRED); throw STOP; }
     if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { return { ok: false, status: r.status, body: b || {} }; });
     var cd = r.headers.get("Content-Disposition") || "", m = /filename="([^"]+)"/.exec(cd);

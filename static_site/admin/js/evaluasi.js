@@ -1,15 +1,16 @@
 /* Evaluasi: key figures and charts of the program's evaluation, and the monthly report. */
 import { $, clear, el, label, setStatus, text } from "./dom.js";
-import { SHORT_SERVICE, addDays, fmtInstant, fmtNum, fmtRange, pct, share, todayWIB, validDay } from "./format.js";
+import { SHORT_SERVICE, addDays, fmtInstant, fmtNum, fmtRange, pct, share, validDay } from "./format.js";
 import { api, apiFile, ignoreStop, problem, qs, saveFile } from "./api.js";
 import { clearErrors, showErrors } from "./forms.js";
-import { loaders, meta } from "./state.js";
+import { loaders, meta, thisWeek, today } from "./state.js";
 import { barList, chartCard, columns, numbersTable, plotWidth } from "./charts.js";
 import { loadForecast } from "./perkiraan.js";
 
 loaders.evaluasi = function (arg, changed) {
-  if (!$("e-to").value) { $("e-to").value = todayWIB(); $("e-from").value = addDays(todayWIB(), -55); }
-  if (!$("e-r-month").value) { var t = todayWIB(); $("e-r-month").value = t.slice(0, 7); }
+  // This week (the one rule of "this week": after Friday's last session, the coming one) and the seven before it.
+  if (!$("e-to").value) { $("e-to").value = addDays(thisWeek(), 6); $("e-from").value = addDays(thisWeek(), -49); }
+  if (!$("e-r-month").value) { var t = today(); $("e-r-month").value = t.slice(0, 7); }
   if (changed) { showDashboard(); loadForecast(); }
 };
 var dashRequest = 0;
@@ -43,7 +44,7 @@ function renderDashboard(d) {
   var tiles = [
     ["pendaftar", fmtNum(reg.total || 0), "pendaftar", (reg.follow_ups ? fmtNum(reg.follow_ups) + " sesi lanjutan" : null)],
     ["jangkauan", fmtNum(reach.reached || 0) + "/" + fmtNum(reach.total || 40), "kecamatan terjangkau", (reach.total || 40) - (reach.reached || 0) + " belum ada pendaftar"],
-    ["hadir", fmtNum(attendedN), "sesi dihadiri", "tidak hadir: " + pct(ses.no_show_rate)],
+    ["hadir", fmtNum(attendedN), "sesi dihadiri (tanggal sesi)", "tidak hadir: " + pct(ses.no_show_rate)],
     ["tunggu", wait.median === null || wait.median === undefined ? "—" : fmtNum(wait.median) + " hari", "median waktu tunggu",
       "90% ≤ " + (wait.p90 === null || wait.p90 === undefined ? "—" : fmtNum(wait.p90) + " hari")],
     ["slot", pct(util.rate), "slot terpakai", fmtNum(util.taken || 0) + " dari " + fmtNum(util.offered || 0) + " kursi"],
@@ -55,6 +56,8 @@ function renderDashboard(d) {
       t[3] ? el("p", { className: "minor", text: t[3] }) : null]);
   })));
 
+  var defs = d.definitions || {};
+  box.appendChild(el("p", { className: "hint definitions", "data-field": "definitions", text: [defs.cohort, defs.sessions].filter(Boolean).join(" ") }));
   var grid = el("div", { className: "charts" });
   box.appendChild(grid);
 
@@ -76,7 +79,7 @@ function renderDashboard(d) {
   // Funnel
   var steps = [["registered", "Mendaftar"], ["scheduled", "Dijadwalkan"], ["attended", "Hadir"], ["feedback", "Memberi umpan balik"]];
   var base = fun.registered || 0;
-  chartCard(grid, "Dari mendaftar sampai umpan balik", "Dari " + fmtNum(base) + " pendaftar: " + share(fun.attended || 0, base) + " hadir, " +
+  chartCard(grid, "Pendaftar rentang ini: dari mendaftar sampai umpan balik", "Dari " + fmtNum(base) + " pendaftar (kapan pun sesinya): " + share(fun.attended || 0, base) + " hadir, " +
     share(fun.feedback || 0, base) + " memberi umpan balik.",
     function (w0) { return barList(steps.map(function (s, i) {
       var v = fun[s[0]] || 0;
@@ -97,7 +100,7 @@ function renderDashboard(d) {
     [["c-att", "Hadir"], ["c-noshow", "Tidak hadir"], ["c-cv", "Dibatalkan pengunjung"], ["c-co", "Dibatalkan kantor"]],
     numbersTable(["", "Jumlah"], [["Hadir", fmtNum(attendedN)], ["Tidak hadir", fmtNum(noShowN)], ["Tingkat tidak hadir", pct(ses.no_show_rate)],
       ["Dibatalkan pengunjung", fmtNum(ses.cancelled_by_visitor || 0)], ["Dibatalkan kantor", fmtNum(ses.cancelled_by_office || 0)],
-      ["Kursi terpakai", fmtNum(ses.held_seats || 0)]]));
+      ["Minta tanggal lain (bukan pembatalan)", fmtNum(ses.other_dates || 0)], ["Kursi terpakai", fmtNum(ses.held_seats || 0)]]));
 
   // WhatsApp: the visitors' own taps (confirm, cancel) and the seats refilled at once
   var wa = d.whatsapp || {};

@@ -17,6 +17,7 @@ import "./kotak.js";
 import "./evaluasi.js";
 import "./kampanye.js";
 import "./siaran.js";
+import "./hakdata.js";
 import "./audit.js";
 import "./saya.js";
 

@@ -1,9 +1,9 @@
 /* Evaluasi › Perkiraan kebutuhan: the published forecast, the coming weeks' needs, and the what-if. */
 import { $, cell, clear, el, fillSelect, setStatus } from "./dom.js";
-import { SHORT_MODE, SHORT_SERVICE, addDays, fmtDay, fmtInstant, fmtNum, todayWIB } from "./format.js";
+import { SHORT_MODE, SHORT_SERVICE, addDays, fmtDay, fmtInstant, fmtNum } from "./format.js";
 import { api, ignoreStop, problem } from "./api.js";
 import { submit } from "./forms.js";
-import { consultants, loadConsultants, meta } from "./state.js";
+import { consultants, loadConsultants, meta, whatIfDay } from "./state.js";
 
 var request = 0;
 function words(e) { return e ? e.text.replace(/^Perkiraan: /, "") : "—"; }
@@ -21,7 +21,7 @@ function estimateList(estimates) {
 export function loadForecast() {
   var mine = ++request;
   setStatus("e-pk-status", "Memuat…");
-  if (!$("e-pk-day").value) $("e-pk-day").value = addDays(todayWIB(), 7);
+  if (!$("e-pk-day").value) $("e-pk-day").value = whatIfDay();  // a bookable working day about a week ahead
   fillSelect($("e-pk-service"), Object.keys(meta.services || {}).map(function (k) { return [k, meta.services[k]]; }));
   loadConsultants().then(function () {
     fillSelect($("e-pk-consultant_id"), consultants.filter(function (c) { return c.active; }).map(function (c) { return [c.id, c.name]; }),

@@ -1,15 +1,16 @@
 /* Jadwal piket: the week grid of who is on duty, weekly patterns, exceptions, copy a week. */
 import { $, checkedValues, clear, el, fillSelect, label, setStatus, smallButton } from "./dom.js";
-import { BLOCK_NAME, DAYS, SHORT_SERVICE, addDays, currentWeek, fmtDay, fmtRange, fmtShortDay, mondayOf, parseDay,
+import { BLOCK_NAME, DAYS, SHORT_SERVICE, addDays, fmtDay, fmtRange, fmtShortDay, mondayOf, parseDay,
   todayWIB, validDay } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors, submit } from "./forms.js";
-import { consultantName, consultants, loadConsultants, loaders, meta } from "./state.js";
+import { consultantName, consultants, loadConsultants, loaders, meta, thisWeek } from "./state.js";
+import { leaveOutcome, showLeavePlan } from "./leave.js";
 
 var week = null;     // Monday of the week shown
 var roster = null;   // last GET /staff/roster answer
 loaders.piket = function () {
-  if (!week) week = currentWeek();
+  if (!week) week = thisWeek();
   setStatus("r-status", "Memuat…");
   Promise.all([loadConsultants(), api("GET", "/staff/roster" + qs({ week: week }))]).then(function (all) {
     var cres = all[0], res = all[1];
@@ -138,13 +139,37 @@ $("r-exc").addEventListener("submit", function (e) {
   if (!body.consultant_id) local.consultant_id = "Pilih konsultan.";
   if (!validDay(body.day)) local.day = "Isi tanggal.";
   if (Object.keys(local).length) return showErrors(form, "r-exc", local);
-  submit(form, "r-exc", $("r-exc-simpan"), "POST", "/staff/roster/exceptions", body, function () {
-    setStatus("r-exc-status", "Pengecualian disimpan: " + consultantName(body.consultant_id) + ", " + fmtDay(body.day) + ".");
+  saveException(form, body);
+});
+// Leave over booked sessions: the server says first what it will do with them (409 needs_confirm);
+// staff confirm, and it saves the leave and moves or requeues them.
+var excPending = null;
+function saveException(form, body) {
+  $("r-exc-confirm").hidden = true; excPending = null;
+  clearErrors(form, "r-exc");
+  $("r-exc-simpan").disabled = true;
+  api("POST", "/staff/roster/exceptions", body).then(function (res) {
+    $("r-exc-simpan").disabled = false;
+    if (res.status === 409 && res.body && res.body.needs_confirm) {
+      showLeavePlan($("r-exc-tanya"), consultantName(body.consultant_id) + ", " + fmtDay(body.day), res.body.affected || []);
+      excPending = body; $("r-exc-confirm").hidden = false; $("r-exc-ya").focus();
+      return;
+    }
+    if (!res.ok) return showErrors(form, "r-exc", (res.body && res.body.errors) || { _form: problem(res) });
+    setStatus("r-exc-status", "Pengecualian disimpan: " + consultantName(body.consultant_id) + ", " + fmtDay(body.day) + "." +
+      (body.kind === "cuti" ? " " + leaveOutcome(res.body) : ""));
     if (body.day < week || body.day > addDays(week, 6)) week = mondayOf(body.day);
     loaders.piket();
-  });
+  }).catch(function (e) { $("r-exc-simpan").disabled = false; ignoreStop(e); });
+}
+$("r-exc-ya").addEventListener("click", function () {
+  if (excPending) saveException($("r-exc"), Object.assign({}, excPending, { confirm: true }));
 });
-function moveWeek(n) { week = n === 0 ? currentWeek() : addDays(week, 7 * n); setStatus("r-copy-status", ""); loaders.piket(); }
+$("r-exc-tidak").addEventListener("click", function () {
+  $("r-exc-confirm").hidden = true; excPending = null; setStatus("r-exc-status", "Cuti tidak disimpan; sesinya tetap.");
+});
+$("r-exc").addEventListener("change", function () { $("r-exc-confirm").hidden = true; excPending = null; });
+function moveWeek(n) { week = n === 0 ? thisWeek() : addDays(week, 7 * n); setStatus("r-copy-status", ""); loaders.piket(); }
 $("r-prev").addEventListener("click", function () { moveWeek(-1); });
 $("r-next").addEventListener("click", function () { moveWeek(1); });
 $("r-now").addEventListener("click", function () { moveWeek(0); });

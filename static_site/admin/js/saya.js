@@ -1,16 +1,16 @@
 /* Jadwal saya: a consultant's own sessions, attendance and notes. */
 import { $, clear, el, label, listLabels, safeUrl, setStatus, text } from "./dom.js";
-import { addDays, currentWeek, fmtDay, fmtInstant, fmtRange, todayWIB } from "./format.js";
+import { addDays, fmtDay, fmtInstant, fmtRange, todayWIB } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { submit } from "./forms.js";
-import { loaders, me, meta } from "./state.js";
+import { loaders, me, meta, thisWeek } from "./state.js";
 import { confirmedTag, isCancelled, sessionLabel, sessionPlace, sessionTime, statusBadge, statusSummary } from "./sessioninfo.js";
 
 var mine = { from: null, request: 0 };
 loaders.saya = function () {
   $("y-name").textContent = text(me.consultant_name);
   $("y-email").textContent = text(me.email);
-  if (!mine.from) mine.from = currentWeek();
+  if (!mine.from) mine.from = thisWeek();
   loadMine();
 };
 /** "7 sesi pada … (6 terjadwal, 1 tidak hadir)": recounted whenever a status changes on the page. */
@@ -174,7 +174,7 @@ function notesForm(s, id) {
   });
   return det;
 }
-function moveMine(n) { mine.from = n === 0 ? currentWeek() : addDays(mine.from, 7 * n); loadMine(); }
+function moveMine(n) { mine.from = n === 0 ? thisWeek() : addDays(mine.from, 7 * n); loadMine(); }
 $("y-prev").addEventListener("click", function () { moveMine(-1); });
 $("y-next").addEventListener("click", function () { moveMine(1); });
 $("y-now").addEventListener("click", function () { moveMine(0); });

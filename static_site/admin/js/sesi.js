@@ -5,10 +5,11 @@ import { SHORT_MODE, SHORT_SERVICE, addDays, fmtClock, fmtDay, fmtInstant, fmtPh
   validDay, workingDayFrom } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors, submit } from "./forms.js";
-import { consultantName, consultants, currentView, loadConsultants, loadRooms, loaders, meta, rooms } from "./state.js";
+import { consultantName, consultants, currentView, loadConsultants, loadRooms, loaders, meta, rooms, thisWeek, today } from "./state.js";
 import { SESSION_HOLDING, confirmedTag, isCancelled, sessionLabel, sessionPlace, sessionTime, sessionWhen, statusBadge,
   statusSummary } from "./sessioninfo.js";
 import { makePicker } from "./picker.js";
+import { leaveOutcome, showLeavePlan } from "./leave.js";
 
 var se = { view: "hari", day: null, items: [], request: 0, dirty: false, opened: null, back: null };
 /** Monday to Friday of the week of `day`, or the day itself. */
@@ -19,7 +20,7 @@ function seRange() {
 loaders.sesi = function (arg) {
   if (arg && validDay(arg)) { se.view = "hari"; se.day = arg; }
   else if (arg && arg.indexOf("minggu-") === 0 && validDay(arg.slice(7))) { se.view = "minggu"; se.day = arg.slice(7); }
-  if (!se.day) se.day = workingDayFrom(todayWIB());
+  if (!se.day) se.day = workingDayFrom(today());
   closeSessionDetail(false);
   Promise.all([loadConsultants(), loadRooms()]).then(function () {
     fillWho();
@@ -150,7 +151,7 @@ function renderSessionWeek(box, shown, range) {
   box.appendChild(el("div", { className: "table-wrap" }, [tbl]));
 }
 function seMove(n) {
-  if (n === 0) se.day = workingDayFrom(todayWIB());
+  if (n === 0) se.day = se.view === "minggu" ? thisWeek() : workingDayFrom(today());
   else if (se.view === "minggu") se.day = addDays(mondayOf(se.day), 7 * n);
   else { var d = addDays(se.day, n); var wd = parseDay(d).getUTCDay(); if (wd === 6) d = addDays(d, n > 0 ? 2 : -1); if (wd === 0) d = addDays(d, n > 0 ? 1 : -2); se.day = d; }
   loadSessions();
@@ -232,13 +233,11 @@ function checkCancelDay() {
   if (Object.keys(local).length) return showErrors(form, "se-cd", local);
   clearErrors(form, "se-cd");
   setStatus("se-cd-status", "Memeriksa…");
-  api("GET", "/staff/sessions" + qs({ from: body.day, to: body.day, consultant_id: body.consultant_id })).then(function (res) {
+  api("GET", "/staff/consultants/" + encodeURIComponent(body.consultant_id) + "/leave-plan" + qs({ day: body.day, service: body.service || "" })).then(function (res) {
     setStatus("se-cd-status", "");
     if (!res.ok) return showErrors(form, "se-cd", (res.body && res.body.errors) || { _form: problem(res) });
-    var n = (res.body.items || []).filter(function (s) { return s.status === "terjadwal" && (!body.service || s.service === body.service); }).length;
     var who = consultantName(body.consultant_id) + ", " + fmtDay(body.day, true) + " (" + (body.service ? label(meta.services, body.service) : "semua layanannya") + ")";
-    $("se-cd-tanya").textContent = who + ": " + (n ? n + " sesi terjadwal akan dibatalkan dan pendaftarnya kembali ke antrean di urutan semula." :
-      "tidak ada sesi terjadwal.") + " Konsultan dicatat cuti pada hari itu. Lanjutkan?";
+    showLeavePlan($("se-cd-tanya"), who, res.body.affected || []);
     cdPending = body;
     $("se-cd-confirm").hidden = false;
     $("se-cd-ya").focus();
@@ -256,9 +255,7 @@ $("se-cd-ya").addEventListener("click", function () {
     if (!res.ok) { $("se-cd-confirm").hidden = true; return showErrors($("se-cd-form"), "se-cd", (res.body && res.body.errors) || { _form: problem(res) }); }
     $("se-cd-confirm").hidden = true;
     cdPending = null;
-    var n = res.body.cancelled || 0;
-    setStatus("se-cd-status", "Hari " + fmtDay(body.day, true) + " untuk " + consultantName(body.consultant_id) + " dibatalkan: " +
-      (n ? n + " sesi dibatalkan, pendaftarnya kembali ke antrean." : "tidak ada sesi yang perlu dibatalkan.") + " Konsultan dicatat cuti.");
+    setStatus("se-cd-status", consultantName(body.consultant_id) + " dicatat cuti pada " + fmtDay(body.day, true) + ": " + leaveOutcome(res.body));
     $("se-cd-periksa").focus();
     loadSessions();
   }).catch(function (e) { btn.disabled = false; ignoreStop(e); });

@@ -3,6 +3,7 @@
    shown, and each section's loader. Other modules read these live bindings; only the setters here
    change them. */
 import { api } from "./api.js";
+import { currentWeek, todayWIB } from "./format.js";
 
 export var config = null;
 export var me = null;
@@ -15,6 +16,12 @@ export var consultants = [];
 export var rooms = [];
 /** name of a section (#/name) -> function (arg, changed) that shows it. */
 export var loaders = {};
+
+// The days every section starts from, by the server's one rule (GET /staff/meta "calendar");
+// the browser's own clock only until that has arrived.
+export function thisWeek() { return (meta.calendar && meta.calendar.this_week) || currentWeek(); }
+export function today() { return (meta.calendar && meta.calendar.today) || todayWIB(); }
+export function whatIfDay() { return (meta.calendar && meta.calendar.what_if_day) || today(); }
 
 export function setConfig(c) { config = c; }
 export function setMe(m) { me = m; roles = (m && m.roles) || []; }

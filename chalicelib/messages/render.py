@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_
 from markupsafe import Markup, escape
 
 from .. import settings
+from ..domain import words
 from .catalog import EMAIL, WHATSAPP, Kind, whatsapp_param
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -33,7 +34,9 @@ SITE_JSON = PACKAGE / "data" / "site.json"
 
 @lru_cache(maxsize=1)
 def env() -> Environment:
-    return Environment(
+    """Templates end a sentence after a name with `| titik` ("Siti Rahmawati, S.E." gets no second
+    full stop)."""
+    environment = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
@@ -41,6 +44,8 @@ def env() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    environment.filters["titik"] = words.ended
+    return environment
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .. import clock
-from ..domain import counters, periods, rules, seats, validation
+from ..domain import counters, periods, rules, seats, validation, words
 from ..domain import forecast as fc
 from ..domain.allocation import allocate, earliest_start, request_priority
 from ..domain.errors import InputError
@@ -214,7 +214,7 @@ def what_if(payload: object, now: datetime | None = None) -> dict:
     if not consultant.active:
         raise InputError({"consultant_id": f"{consultant.name} sedang tidak aktif."})
     if service not in consultant.services:
-        raise InputError({"service": f"{consultant.name} tidak melayani {rules.SERVICES[service].lower()}."})
+        raise InputError({"service": f"{consultant.name} tidak melayani {words.mid_sentence(rules.SERVICES[service])}."})
     before = build(now)
     after = build(now, (RosterException(consultant_id, day, service, EXCEPTION_EXTRA),))
     added = len(after.slots) - len(before.slots)

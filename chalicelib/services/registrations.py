@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .. import clock, links, settings
-from ..domain import counters, periods, rules, validation
+from ..domain import counters, periods, rules, validation, words
 from ..domain.errors import InputError, NotFound
 from ..domain.references import format_reference, hash_token, new_reference, normalize_reference, token_matches
 from ..messages import events
@@ -127,8 +127,8 @@ def servable(service: str, mode: str, days) -> validation.Errors:
     its service and mode (booked or not: a seat may come free). Else a field message."""
     errors = validation.Errors()
     if capacity.roster_seats(days, service, mode) == 0:
-        errors.add("days", f"Pada tanggal yang Anda pilih belum ada konsultan untuk {rules.SERVICES[service].lower()} "
-                           f"{rules.MODES[mode].lower()}. Pilih tanggal lain, atau cara konsultasi yang lain.")
+        errors.add("days", f"Pada tanggal yang Anda pilih belum ada konsultan untuk {words.mid_sentence(rules.SERVICES[service])} "
+                           f"{words.mid_sentence(rules.MODES[mode])}. Pilih tanggal lain, atau cara konsultasi yang lain.")
     return errors
 
 
@@ -336,6 +336,7 @@ def staff_detail(raw_reference: str) -> dict:
         "description": r.description,
         "days": list(r.days),
         "source": r.source,
+        "source_label": rules.SOURCE_LABELS.get(r.source or rules.SOURCE_UNSAID, r.source),
         "campaign": r.campaign,
         "queued_at": r.queued_at,
         "session_id": r.session_id,
@@ -419,18 +420,32 @@ def staff_list(*, status=None, service=None, kecamatan=None, start: date | None 
         index, partitions, filters = "by_month", periods.months_desc(start, end), {}
 
     state = decode_cursor(cursor) if cursor else {"p": 0, "k": None}
-    items: list[dict] = []
-    part = int(state.get("p", 0))
-    last_key = state.get("k")
-    reads = 0
-    # One DynamoDB page per round, sized to what is still missing: a filter that matches little
-    # costs at most MAX_READS reads per request, and the cursor picks up where it stopped.
-    while part < len(partitions) and len(items) < limit and reads < MAX_READS:
-        found, last_key = store.page(index=index, partition=partitions[part], lo=lo, hi=hi, filters=filters,
-                                     name_contains=name, size=limit - len(items), last_key=last_key)
+    return _page_of(index, partitions, int(state.get("p", 0)), state.get("k"), limit,
+                    lo=lo, hi=hi, filters=filters, name_contains=name)
+
+
+def _page_of(index: str, partitions: list[str], part: int, last_key: dict | None, limit: int, **query) -> dict:
+    """`limit` registrations from (partition `part`, after `last_key`), and a cursor only when one
+    more was found after them ("masih ada lagi" is then true).
+
+    One DynamoDB page per round, sized to what is still missing plus the one that says there is
+    more: each partition (a month) is read at least once, a filter that matches little costs at most
+    MAX_READS reads more per request, and then the cursor picks up where it stopped."""
+    found: list[tuple[Registration, int, dict]] = []
+    reads, budget = 0, MAX_READS + len(partitions) - part
+    while part < len(partitions) and len(found) <= limit and reads < budget:
+        rows, last_key = store.page(index=index, partition=partitions[part], size=limit + 1 - len(found),
+                                    last_key=last_key, **query)
         reads += 1
-        items.extend(staff_item(r) for r in found)
+        found.extend((r, part, position) for r, position in rows)
         if last_key is None:
             part, last_key = part + 1, None
-    next_cursor = encode_cursor({"p": part, "k": last_key}) if part < len(partitions) else None
+    items = [staff_item(r) for r, _, _ in found[:limit]]
+    if len(found) > limit:
+        _, at, position = found[limit - 1]
+        next_cursor = encode_cursor({"p": at, "k": position})
+    elif part < len(partitions):
+        next_cursor = encode_cursor({"p": part, "k": last_key})  # not read to the end: there may be more
+    else:
+        next_cursor = None
     return {"items": items, "next_cursor": next_cursor}

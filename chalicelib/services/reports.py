@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from ..domain import counters as stats
-from ..domain import rules
+from ..domain import rules, words
 from ..domain.counters import feedback_summary
 from ..domain.errors import InputError
 from ..store import feedback as feedback_store
@@ -205,7 +205,7 @@ def _summary_table(month: str, regs: list, sessions: list, answers: list, reg_by
     table.rows = [
         ["Bulan", month_words(month)],
         ["Pendaftar", len(regs)],
-        *[[f"Pendaftar {label.lower()}", sum(r.service == s for r in regs)] for s, label in rules.SERVICES.items()],
+        *[[f"Pendaftar {words.mid_sentence(label)}", sum(r.service == s for r in regs)] for s, label in rules.SERVICES.items()],
         ["Pendaftaran lanjutan", sum(bool(r.follow_up_of) for r in regs)],
         ["Sesi terjadwal (memakai slot)", count(*rules.SEAT_HOLDING_STATUSES)],
         ["Sesi hadir", attended],

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import clock
-from ..domain import rules, validation
+from ..domain import rules, validation, words
 from ..domain.errors import Conflict, InputError, NotFound
 from ..domain.holidays import holiday_closures
 from ..domain.service_calendar import (EXCEPTION_EXTRA, EXCEPTION_OFF, Closure, Room, RosterException, RosterRule,
@@ -67,7 +67,7 @@ def set_weekly_pattern(actor: str, consultant_id: str, entries: object) -> list[
         if service not in rules.SERVICES:
             raise InputError({"entries": "Layanan tidak dikenal."})
         if service not in consultant.services:
-            raise InputError({"entries": f"{consultant.name} tidak melayani {rules.SERVICES[service].lower()}."})
+            raise InputError({"entries": f"{consultant.name} tidak melayani {words.mid_sentence(rules.SERVICES[service])}."})
         wanted.add((weekday, service))
     current = {(r.weekday, r.service) for r in list_rules() if r.consultant_id == consultant_id}
     now = _now_iso()
@@ -101,7 +101,7 @@ def add_exception(actor: str, payload: dict) -> RosterException:
         raise InputError(errors)
     consultant = get_consultant(consultant_id)
     if kind == EXCEPTION_EXTRA and service not in consultant.services:
-        raise InputError({"service": f"{consultant.name} tidak melayani {rules.SERVICES[service].lower()}."})
+        raise InputError({"service": f"{consultant.name} tidak melayani {words.mid_sentence(rules.SERVICES[service])}."})
     uow = UnitOfWork(actor, f"piket.{kind}", consultant_id, {"day": day.isoformat(), "service": service})
     store.put_roster(uow, store.build_exception(day, consultant_id, service, kind, _now_iso()))
     uow.commit()

@@ -10,6 +10,7 @@ never lost or doubled.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from datetime import datetime, timedelta
@@ -126,16 +127,18 @@ def of_reference(reference: str, limit: int = 200) -> list[OutboxRecord]:
 
 
 def staff_page(*, day: str | None, status: str | None, limit: int, start_key: dict | None):
-    """(records, next key): one WIB day (optionally one status), or one status over all days."""
+    """(records, next key): one WIB day (optionally one status), or one status over all days. The
+    next key is None unless one more record was found after these (then it starts there)."""
     if day is None:
-        query = OutboxRecord.by_status.query(status, scan_index_forward=False, limit=limit,
+        query = OutboxRecord.by_status.query(status, scan_index_forward=False, limit=limit + 1,
                                              last_evaluated_key=start_key)
     else:
-        query = OutboxRecord.by_day.query(day, scan_index_forward=False, limit=limit,
+        query = OutboxRecord.by_day.query(day, scan_index_forward=False, limit=limit + 1,
                                           filter_condition=(OutboxRecord.status == status) if status else None,
                                           last_evaluated_key=start_key)
-    records = list(query)
-    return records, query.last_evaluated_key
+    records = list(itertools.islice(query, limit))
+    after = query.last_evaluated_key
+    return records, (after if next(query, None) is not None else None)
 
 
 # --- the claim protocol (messages/send.py) ----------------------------------------------------------------

@@ -133,9 +133,10 @@ def finished_between(status: str, lo: str, hi: str):
 # --- staff lists: one DynamoDB page per round, on the most selective index ---------------------------
 
 def page(*, index: str, partition: str, lo: str, hi: str, filters: dict, name_contains: str | None,
-         size: int, last_key: dict | None) -> tuple[list[Registration], dict | None]:
+         size: int, last_key: dict | None) -> tuple[list[tuple[Registration, dict]], dict | None]:
     """One page of `index` (by_phone, by_status, by_kecamatan, by_service, by_month) for one
-    partition, created_at in lo..hi, newest first, with equality `filters` and a name search."""
+    partition, created_at in lo..hi, newest first, with equality `filters` and a name search:
+    each record with the key a next page would start after, and DynamoDB's own next key."""
     condition = None
     for attr, value in filters.items():
         if value:
@@ -148,7 +149,9 @@ def page(*, index: str, partition: str, lo: str, hi: str, filters: dict, name_co
         partition, Registration.created_at.between(lo, hi), filter_condition=condition,
         scan_index_forward=False, page_size=size, last_evaluated_key=last_key).page_iter
     found = next(pages, None) or {}
-    return [Registration.from_raw_data(raw) for raw in found.get("Items", [])], pages.last_evaluated_key
+    keys = list(pages.key_names)
+    return ([(Registration.from_raw_data(raw), {k: raw[k] for k in keys}) for raw in found.get("Items", [])],
+            pages.last_evaluated_key)
 
 
 def past_clients_page(*, index: str, partition: str, since: str, status: str | None, service: str | None,

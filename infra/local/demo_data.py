@@ -1,4 +1,5 @@
-"""Demo data for `make run`: a team, rooms, a roster and a few registrations.
+"""Demo data for `make run`: a team, rooms, a roster, the last service days (infra/local/demo_history.py)
+and a few registrations waiting for a session.
 
 Loaded at every start and safe to load again: team items are created only when missing and
 registrations go through the API's own idempotency keys.
@@ -9,6 +10,7 @@ from chalicelib import clock
 from chalicelib.domain import rules, validation
 from chalicelib.domain.errors import InputError
 from chalicelib.services import registrations, roster, team
+from infra.local import demo_history
 
 ACTOR = "demo-data"
 
@@ -71,5 +73,8 @@ def _ensure_registrations() -> None:
 
 def load() -> None:
     _ensure_team()
+    made = demo_history.load()  # before today's registrations: the past's allocator books only the past's
     _ensure_registrations()
-    print("demo data: team, rooms, roster and registrations are in place", flush=True)
+    print("demo data: team, rooms, roster and registrations are in place"
+          + ("; the last service days were played through (sessions, replies, feedback, a broadcast)" if made else ""),
+          flush=True)

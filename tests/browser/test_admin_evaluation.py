@@ -269,8 +269,10 @@ def test_whatsapp_broadcast_to_past_clients_is_counted_paced_and_watched(stack, 
     page.click("#b-kirim")
     page.click("#b-ya")
     page.locator("#b-status", has_text="Siaran dimulai").wait_for()
-    card = page.locator("#b-isi article").first
-    assert "Sedang dikirim" in card.inner_text() and card.locator("dd[data-count=Antre]").inner_text() == "0"
+    card = page.locator("#b-isi article", has_text="Sedang dikirim").first  # the list is drawn again with it
+    card.wait_for()
+    assert page.locator("#b-isi article").first.get_attribute("data-id") == card.get_attribute("data-id")  # newest first
+    assert card.locator("dd[data-count=Antre]").inner_text() == "0"
     broadcast_id = card.get_attribute("data-id")
 
     # The paced runner queues the messages; the outbox sends them (local provider).

@@ -21,7 +21,8 @@ from .conftest import PHONE, ROOT, call, screenshot
 PROD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
 PASSWORD = "demo12345"
 ADMIN, SITI = "admin@demo.local", "siti@demo.local"
-TEAM_SECTIONS = ("konsultan", "ruang", "piket", "tutup", "slot", "sesi", "pendaftaran", "kotak", "evaluasi", "kampanye", "siaran", "audit")
+TEAM_SECTIONS = ("konsultan", "ruang", "piket", "tutup", "slot", "sesi", "pendaftaran", "kotak", "evaluasi", "kampanye", "siaran",
+                 "data", "audit")
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -130,7 +131,7 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     sign_in(page, ADMIN)
     assert menu_labels(page) == ["Konsultan", "Ruang", "Jadwal piket", "Hari tutup", "Slot & kapasitas",
                                  "Sesi", "Pendaftaran", "Kotak keluar", "Evaluasi", "Kampanye",
-                                 "Siaran WhatsApp", "Log audit"]
+                                 "Siaran WhatsApp", "Hak data", "Log audit"]
     page.wait_for_selector("#sec-sesi:not([hidden])")  # an admin starts on today's sessions
     assert page.text_content("#menu-toggle") == "Menu: Sesi"
     go(page, "konsultan")
@@ -248,6 +249,11 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     assert re.fullmatch(r"\d\d\.\d\d", ours.first.locator("xpath=ancestor::tr/th").inner_text().split()[0])
     offered = page.locator(f"#s-isi article[data-day='{day}'] tr[data-service='{service}'][data-mode=seats] td").first
     assert int(offered.inner_text()) > 0
+    # "Sisa" per mode is not "Ditawarkan - Terisi" (a seat for both modes is offered in both rows):
+    # the page says so, and the week's total counts each seat once.
+    assert "bukan \"Ditawarkan − Terisi\"" in page.text_content("#s-note") and page.is_visible("#s-note")
+    free = sum(int(t) for t in page.locator("#s-isi tr[data-mode=seats] td:nth-of-type(3)").all_inner_texts())
+    assert page.text_content("#s-status").rstrip(".").endswith(f"sisa {free}")
     screenshot(page, "admin-06-slot")
     assert problems == []
 
@@ -440,6 +446,8 @@ def test_registrations_filter_and_page_with_load_more(stack, page):
         assert page.locator("#p-isi tr[data-ref]").count() >= before
     shown = page.eval_on_selector_all("#p-isi tr[data-ref]", "els => els.map(e => e.dataset.ref)")
     assert shown == everything  # same order, nothing twice, nothing missing
+    assert clicks == (len(everything) + 1) // 2 - 1  # "Muat lebih banyak" only while there is more
+    assert "masih ada lagi" not in page.text_content("#p-status-line")
     screenshot(page, "admin-13-pendaftaran-paged")
 
     # Filters: kecamatan and status narrow the list; the summary tells how many filters are on.
@@ -626,7 +634,7 @@ def test_phone_numbers_read_as_people_write_them_and_open_whatsapp(stack, page):
         "name": "Nomor Rapi", "whatsapp": "+62 812 5511 2233", "email": "", "kecamatan": "Ciawi", "service": "ukm",
         "org_name": "Usaha Rapi", "business_sector": "kuliner", "topics": ["pemasaran"],
         "description": "Ingin belajar memasarkan produk lewat WhatsApp Business.", "mode": "tatap_muka",
-        "days": options["days"][:1], "source": "teman", "consent": True, "another": True},
+        "days": options["days"][:1], "consent": True, "another": True},  # "Dari mana Anda tahu" skipped
         headers={"Idempotency-Key": uuid.uuid4().hex})
     problems = open_admin(page, stack, hash_="#/pendaftaran/" + reg["reference"].replace("-", ""))
     sign_in(page, ADMIN)
@@ -637,4 +645,43 @@ def test_phone_numbers_read_as_people_write_them_and_open_whatsapp(stack, page):
     # No internal ids for people to read: a session id is "S-" and 12 hex digits (a reference such as
     # "GRS-RQT" may well contain "S-": only the id's whole shape counts).
     assert not re.search(r"\bS-[0-9A-F]{12}\b", page.text_content("#p-d-isi"))
+    assert page.text_content("#p-d-isi dd[data-field=source]") == "Tidak disebut"  # words, not "tidak_disebut"
+    assert "_" not in page.text_content("#p-d-isi")
+    assert problems == []
+
+
+# --- data-protection requests ---------------------------------------------------------------------
+
+def test_staff_act_for_a_visitor_who_lost_the_link_and_see_the_request(stack, page):
+    """Hak data: the code and number must match (the message never says which one is wrong); the
+    deletion asks first; the request is listed with who acted."""
+    options = call(stack, "GET", "/public/options")[1]
+    phone = "0812 57" + str(uuid.uuid4().int)[:6]
+    _, reg = call(stack, "POST", "/registrations", {
+        "name": "Lupa Tautan", "whatsapp": phone, "email": "", "kecamatan": "Ciawi", "service": "ukm",
+        "org_name": "Usaha Lupa", "business_sector": "kuliner", "topics": ["pemasaran"],
+        "description": "Ingin belajar memasarkan produk.", "mode": "tatap_muka",
+        "days": options["days"][:1], "consent": True, "another": True}, headers={"Idempotency-Key": uuid.uuid4().hex})
+    ref = reg["reference"]
+    problems = open_admin(page, stack, hash_="#/data")
+    sign_in(page, ADMIN)
+    page.wait_for_selector("#sec-data:not([hidden])")
+    page.fill("#d-bantu-reference", ref)
+    page.fill("#d-bantu-whatsapp", "0812 0000 0000")
+    page.click("#d-hapus")
+    page.click("#d-hapus-ya")
+    page.locator("#d-bantu-err-_form:not([hidden])", has_text="tidak cocok").wait_for()
+    page.fill("#d-bantu-whatsapp", phone)
+    page.click("#d-hapus")
+    assert page.is_visible("#d-hapus-confirm")  # asked first
+    screenshot(page, "hakdata-tanya")
+    page.click("#d-hapus-ya")
+    page.locator("#d-bantu-status", has_text="sudah dihapus").wait_for()
+    row = page.locator("#d-isi tr[data-action='data.hapus']", has_text=ref)
+    row.wait_for()
+    assert "Petugas " + ADMIN in row.inner_text()
+    assert horizontal_overflow(page) <= 0, too_wide(page)
+    screenshot(page, "hakdata-selesai")
+    status, detail = call(stack, "GET", f"/staff/registrations/{ref.replace('-', '')}", token=login_token(stack, ADMIN))
+    assert status == 200 and detail["name"] != "Lupa Tautan" and not detail["whatsapp"], detail
     assert problems == []

@@ -43,6 +43,8 @@ def test_staff_read_the_visitors_taps_and_words_in_the_kotak_keluar(stack, page)
     replies = page.locator("#o-balasan-isi li", has_text=ref)
     replies.first.wait_for()
     assert replies.count() == 2
+    for line in replies.all_inner_texts():  # the time as people write it here: "01.49", never "01:49"
+        assert re.match(r"\d{2}\.\d{2} · ", line), line
     assert page.locator("#o-balasan-isi b").count() == 0  # shown as text, never as markup
     screenshot(page, "kotak-03-balasan")
 

@@ -741,7 +741,12 @@ def test_kotak_keluar_pages_newest_first(client, admin, local_outbox):
     first = admin.get(f"/staff/outbox?day={now.date().isoformat()}&limit=2").json_body
     assert [i["reference"] for i in first["items"]] == ["PAG-004", "PAG-003"] and first["next_cursor"]
     second = admin.get(f"/staff/outbox?day={now.date().isoformat()}&limit=2&cursor={first['next_cursor']}").json_body
-    assert [i["reference"] for i in second["items"]] == ["PAG-002", "PAG-001"]
+    assert [i["reference"] for i in second["items"]] == ["PAG-002", "PAG-001"] and second["next_cursor"]
+    last = admin.get(f"/staff/outbox?day={now.date().isoformat()}&limit=1&cursor={second['next_cursor']}").json_body
+    assert [i["reference"] for i in last["items"]] == ["PAG-000"]
+    assert last["next_cursor"] is None  # the page that holds the last message says there is no more
+    whole = admin.get(f"/staff/outbox?day={now.date().isoformat()}&limit=5").json_body
+    assert len(whole["items"]) == 5 and whole["next_cursor"] is None
     assert admin.get("/staff/outbox?cursor=abc").status_code == 400
     item = first["items"][0]
     assert set(item) >= {"id", "created_at_wib", "channel_label", "recipient_label", "to", "template_label", "status_label",

@@ -356,3 +356,10 @@ def test_every_answer_to_a_visitor_renders_within_whatsapps_limits():
     for code in replies.NOW_CODES:
         text = render_answer(BY_NAME["cc_balas_keadaan"], {**base, "keadaan": code}).text
         assert text.strip() and "{" not in text, code
+
+
+def test_the_calendar_names_the_consultant_without_a_second_full_stop():
+    titled = render.phrase("kalender_keterangan", kode="KPB-7QX", narasumber="Siti Rahmawati, S.E.", petunjuk="")
+    assert "Narasumber: Siti Rahmawati, S.E. " in titled and ".." not in titled
+    plain = render.phrase("kalender_keterangan", kode="KPB-7QX", narasumber="Siti Rahmawati", petunjuk="")
+    assert "Narasumber: Siti Rahmawati. " in plain

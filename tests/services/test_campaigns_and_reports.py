@@ -160,6 +160,7 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch,
     assert summary["Bulan"].split()[0] in reports.MONTH_NAMES
     assert summary["Sesi hadir"] == 2 and summary["Sesi tidak hadir"] == 1 and summary["Jawaban umpan balik"] == 2
     assert summary["Sesi dibatalkan"] == 0 and summary["Sesi dipindah ke jadwal lain (bukan pembatalan)"] == 1
+    assert "Pendaftar konsultasi UKM" in summary and "Pendaftar konsultasi koperasi" in summary  # words, acronyms kept
     # Rates are numbers with a percent format: one no-show of three recorded sessions.
     rate = next(c for c in book["Ringkasan"]["B"] if c.row > 3 and book["Ringkasan"].cell(row=c.row, column=1).value == "Tingkat ketidakhadiran")
     assert abs(rate.value - 1 / 3) < 1e-9 and rate.number_format == "0.0%"

@@ -367,7 +367,7 @@ def test_days_that_can_never_be_served_are_refused_and_nothing_is_stored(client,
     refused = post(client, payload(days, service="ukm", business_sector="kuliner", coop_status=None,
                                    topics=["pemasaran"], mode="tatap_muka"), key=uuid.uuid4().hex)
     assert refused.status_code == 400
-    assert "belum ada konsultan untuk konsultasi ukm tatap muka" in refused.json_body["errors"]["days"].lower()
+    assert "belum ada konsultan untuk konsultasi UKM tatap muka di kantor Diskopukm" in refused.json_body["errors"]["days"]
     assert not {"PutItem", "TransactWriteItems", "UpdateItem"} & set(dynamo_ops)
     online = post(client, payload(days, service="ukm", business_sector="kuliner", coop_status=None,
                                   topics=["pemasaran"], mode="daring"), key=uuid.uuid4().hex)

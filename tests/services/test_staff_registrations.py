@@ -1,11 +1,12 @@
 """Staff lists registrations with filters, search and pagination: Queries only."""
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from chalicelib import clock
+from chalicelib.domain import periods
 from chalicelib.services import registrations
 from tests.support.clinic import make_clinic
 
@@ -50,6 +51,19 @@ def test_list_is_newest_first_and_pages_with_a_cursor(admin, stored):
         cursor = page.json_body["next_cursor"]
     assert sorted(seen) == sorted(stored)
     assert len(seen) == len(set(seen)) == 5
+
+
+def test_a_cursor_only_when_there_is_more(admin, stored):
+    """"masih ada lagi" is said only when one more registration exists after the page."""
+    whole = admin.get("/staff/registrations?limit=5").json_body
+    assert len(whole["items"]) == 5 and whole["next_cursor"] is None
+    first = admin.get("/staff/registrations?limit=4").json_body
+    assert len(first["items"]) == 4 and first["next_cursor"]
+    rest = admin.get(f"/staff/registrations?limit=1&cursor={first['next_cursor']}").json_body
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    # With a filter (the name is matched after the read), a full page that is the whole match too.
+    both = admin.get("/staff/registrations?kecamatan=Cibinong&limit=3").json_body
+    assert len(both["items"]) == 3 and both["next_cursor"] is None
 
 
 def test_filters_combine(admin, stored):
@@ -97,6 +111,10 @@ def test_no_name_or_number_travels_in_a_url(admin, stored):
 
 def test_a_sparse_filter_costs_bounded_reads(admin, stored, dynamo_ops):
     dynamo_ops.clear()
-    search(admin, q="tidak-ada-nama-seperti-ini")
-    assert dynamo_ops.count("Query") <= registrations.MAX_READS
+    answer = search(admin, q="tidak-ada-nama-seperti-ini").json_body
+    today = clock.today()
+    months = periods.months_desc(date(today.year - 1, today.month, 1), today)  # the default range's partitions
+    # Each month is read once, and a filter that keeps matching nothing stops after MAX_READS more.
+    assert dynamo_ops.count("Query") <= registrations.MAX_READS + len(months)
     assert "Scan" not in dynamo_ops
+    assert answer == {"items": [], "next_cursor": None}  # read to the end: nothing more to offer

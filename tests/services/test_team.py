@@ -88,7 +88,10 @@ def test_roster_refuses_weekend_and_foreign_service(admin):
     cid = admin.post("/staff/consultants", consultant(services=["ukm"], topics=["pemasaran"])).json_body["id"]
     assert admin.put(f"/staff/roster/rules/{cid}", {"entries": [{"weekday": 5, "service": "ukm"}]}).status_code == 400
     answer = admin.put(f"/staff/roster/rules/{cid}", {"entries": [{"weekday": 1, "service": "koperasi"}]})
-    assert answer.status_code == 400 and "tidak melayani" in answer.json_body["errors"]["entries"]
+    assert answer.status_code == 400 and "tidak melayani konsultasi koperasi." in answer.json_body["errors"]["entries"]
+    ukm_only = admin.post("/staff/consultants", consultant(services=["koperasi"], topics=["keuangan"])).json_body["id"]
+    answer = admin.put(f"/staff/roster/rules/{ukm_only}", {"entries": [{"weekday": 1, "service": "ukm"}]})
+    assert answer.json_body["errors"]["entries"].endswith("tidak melayani konsultasi UKM.")  # the acronym kept
     bad = admin.post("/staff/roster/exceptions", {"consultant_id": cid, "day": "2026-13-01", "service": "x", "kind": "libur"})
     assert set(bad.json_body["errors"]) >= {"day", "service", "kind"}
 

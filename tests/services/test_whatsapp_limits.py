@@ -6,6 +6,7 @@ cut to fit either ("…" would show it)."""
 from __future__ import annotations
 
 import json
+import re
 
 from chalicelib.services import allocation, team
 from chalicelib.store.models import Registration
@@ -14,7 +15,9 @@ from tests.services.test_whatsapp_replies import (PHONE, answers, booked_and_con
 from tests.support.clinic import ADMIN, register
 from tests.support.messages import webhook_text
 
-LONG_NAME = "Raden Ajeng Siti Nurhaliza Kusumawardhani Prawirodirdjo Hadiningrat Soerjosoemarno"  # 84
+# A long real name that ends in a title: no sentence may end it with a second full stop ("S.Pd..").
+LONG_NAME = "Raden Ajeng Siti Nurhaliza Kusumawardhani Prawirodirdjo Hadiningrat Soerjosoemarno, S.Pd."  # 91
+DOUBLE_STOP = re.compile(r"[^.]\.\.(?!\.)")
 LONG_ORG = "Koperasi Simpan Pinjam Syariah Karya Mandiri Sejahtera Bersama Desa Sukamakmur Kecamatan Sukamakmur"
 
 
@@ -25,6 +28,8 @@ def check(message: dict) -> list[str]:
     def at_most(what: str, value: str | None, limit: int) -> None:
         if value is not None and (len(value) > limit or "\u2026" in value):
             bad.append(f"{what} ({len(value)} > {limit}): {value[:40]}")
+        if value is not None and DOUBLE_STOP.search(value):
+            bad.append(f"{what} ends a sentence twice: {DOUBLE_STOP.search(value).group()}")
 
     if message["type"] == "template":
         for c in message["template"]["components"]:

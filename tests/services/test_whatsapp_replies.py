@@ -244,7 +244,7 @@ def test_minta_jadwal_lain_lists_days_and_each_pick_is_kept_in_the_queue(client,
     tap_reply(client, listing, rows[2]["title"])
     after = Registration.get(reg["ref"])
     assert after.status == rules.STATUS_WAITING and after.days == [days[2]] and after.queued_at == queued_at
-    assert SessionRecord.get(session.session_id).status == rules.SESSION_CANCELLED_VISITOR
+    assert SessionRecord.get(session.session_id).status == rules.SESSION_OTHER_DATES  # given up, not cancelled
     assert [m["template"]["name"] for m in graph if m.get("template") and m["to"] == PHONE][-1] == "cc_tanggal_baru_diterima"
 
     tap_reply(client, listing, rows[4]["title"])  # a second pick from the same list adds a day

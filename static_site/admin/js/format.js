@@ -32,6 +32,15 @@ export function fmtInstant(isoZ) {
   return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear() + " " +
     pad(d.getUTCHours()) + "." + pad(d.getUTCMinutes()) + " WIB";
 }
+/** "01.49": the WIB time of an instant, as people write it here. */
+export function fmtTime(isoZ) {
+  var t = Date.parse(isoZ || "");
+  if (isNaN(t)) return text(isoZ);
+  var d = new Date(t + 7 * 3600e3);
+  return pad(d.getUTCHours()) + "." + pad(d.getUTCMinutes());
+}
+/** A sentence ending in `s` gets one full stop: "dengan Siti Rahmawati, S.E." has no second one. */
+export function ended(s) { s = String(s === null || s === undefined ? "" : s).replace(/\s+$/, ""); return /[.!?\u2026]$/.test(s) ? s : s + "."; }
 export function fmtClock(isoZ) {
   var t = Date.parse(isoZ || "");
   if (isNaN(t)) return text(isoZ);

@@ -1,6 +1,6 @@
 /* Kotak keluar: every message as its recipient sees it, its status, and sending again. */
 import { $, clear, el, fillSelect, label, objectOf, setStatus, smallButton, text } from "./dom.js";
-import { fmtDay, fmtInstant, fmtPhone, todayWIB, validDay } from "./format.js";
+import { fmtDay, fmtInstant, fmtPhone, fmtTime, todayWIB, validDay } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors } from "./forms.js";
 import { loaders } from "./state.js";
@@ -43,7 +43,7 @@ function loadReplies(day) {
       "Belum ada balasan WhatsApp dari pengunjung (" + fmtDay(day, true) + ").");
     items.forEach(function (x) {
       list.appendChild(el("li", { className: "reply", "data-id": x.id }, [
-        el("span", { className: "minor", text: x.at_wib.slice(11) + " · " + (x.reference || "nomor tanpa pendaftaran") }), " ",
+        el("span", { className: "minor", text: fmtTime(x.at) + " · " + (x.reference || "nomor tanpa pendaftaran") }), " ",
         el("q", { text: replyText(x) }), " ",
         el("span", { className: "minor", text: "→ " + x.outcome_label }),
         x.reference ? smallButton("Percakapan", "secondary", function () { openConversation(x.reference); }, "Percakapan dengan " + x.reference) : null]));

@@ -119,10 +119,9 @@ function showRegistration(ref, keepFocus) {
       else if (key === "coop_status") { if (!v) return; shown = label(meta.coop_statuses, v); }
       else if (key === "business_sector") { if (!v) return; shown = label(meta.sectors, v); }
       else if (key === "nib" && r.service !== "ukm" && !v) return;
-      else if (key === "source") shown = label(meta.sources, v);
+      else if (key === "source") shown = r.source_label || label(meta.sources, v);
       else if (key === "topics") shown = listLabels(meta.topics, v);
       else if (key === "days") shown = (v || []).map(function (d) { return fmtDay(d, true); }).join("; ") || "—";
-      else if (key === "source") shown = label(meta.sources, v);
       else shown = text(v);
       dl.appendChild(el("dt", { text: f[1] }));
       if (key === "whatsapp" && v) {  // readable, and one tap opens the chat

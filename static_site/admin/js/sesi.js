@@ -1,7 +1,7 @@
 /* Sesi: day and week views, the allocation run, a consultant's day off, session detail (attendance,
    cancel, move) and the consultant's notes. */
 import { $, clear, el, fillSelect, label, listLabels, safeUrl, setStatus, smallButton, text } from "./dom.js";
-import { SHORT_MODE, SHORT_SERVICE, addDays, fmtClock, fmtDay, fmtInstant, fmtPhone, fmtRange, mondayOf, parseDay, todayWIB, waHref,
+import { SHORT_MODE, SHORT_SERVICE, addDays, ended, fmtClock, fmtDay, fmtInstant, fmtPhone, fmtRange, mondayOf, parseDay, todayWIB, waHref,
   validDay, workingDayFrom } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors, submit } from "./forms.js";
@@ -387,7 +387,7 @@ $("se-d-pindah").addEventListener("click", function () {
     },
     done: function (session) {
       movePicker.close();
-      sessionChanged(session, "Sesi dipindah ke " + sessionWhen(session) + " dengan " + (session.consultant_name || consultantName(session.consultant_id)) + ".");
+      sessionChanged(session, "Sesi dipindah ke " + sessionWhen(session) + " dengan " + ended(session.consultant_name || consultantName(session.consultant_id)));
       $("h-se-detail").focus();
     }
   });

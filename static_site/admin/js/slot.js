@@ -36,7 +36,7 @@ function renderSlots(days, slots) {
   var box = clear($("s-isi"));
   var byDay = {};
   slots.forEach(function (s) { (byDay[s.day] = byDay[s.day] || []).push(s); });
-  var total = { offered: 0, taken: 0 };
+  var total = { offered: 0, taken: 0, free: 0 };
   var shown = days.map(function (d) { return d.day; });
   Object.keys(byDay).forEach(function (d) { if (shown.indexOf(d) < 0) { shown.push(d); days.push({ day: d, services: {} }); } });
   days.sort(function (a, b) { return a.day.localeCompare(b.day); });
@@ -57,7 +57,7 @@ function renderSlots(days, slots) {
           label(meta.services, service), el("span", { className: "minor inline", text: meta.blocks[service] || "" })])]));
         [["tatap_muka", SHORT_MODE.tatap_muka], ["daring", SHORT_MODE.daring], ["seats", "Total kursi"]].forEach(function (m) {
           var v = s[m[0]] || { offered: 0, taken: 0, free: 0 };
-          if (m[0] === "seats") { total.offered += v.offered || 0; total.taken += v.taken || 0; }
+          if (m[0] === "seats") { total.offered += v.offered || 0; total.taken += v.taken || 0; total.free += v.free || 0; }
           tb.appendChild(el("tr", { className: m[0] === "seats" ? "total" : "", "data-service": service, "data-mode": m[0] }, [
             el("th", { scope: "row" }, [el("span", { className: "sr", text: (SHORT_SERVICE[service] || service) + ", " }), m[1]]),
             el("td", { text: String(v.offered || 0) }), el("td", { text: String(v.taken || 0) }),
@@ -104,5 +104,5 @@ function renderSlots(days, slots) {
     box.appendChild(art);
   });
   setStatus("s-status", "Rentang " + fmtRange($("s-from").value, $("s-to").value) + ": " + slots.length + " slot; kursi ditawarkan " +
-    total.offered + ", terisi " + total.taken + ", sisa " + (total.offered - total.taken) + ".");
+    total.offered + ", terisi " + total.taken + ", sisa " + total.free + ".");
 }

@@ -57,6 +57,7 @@ bench: setup chromium site
 	$(PY) bench/dashboard.py
 	$(PY) bench/allocation_run.py
 	$(PY) bench/jobs_run.py
+	$(PY) bench/slow_provider.py
 	$(PY) bench/admin_sections.py
 	$(PY) bench/forecast.py
 	$(PY) bench/whatsapp_replies.py

@@ -133,7 +133,7 @@ JOBS = {  # name -> (prepare, what the summary counts as done)
 }
 
 
-def one_job(name: str, n: int) -> list[dict]:
+def one_job(name: str, n: int, delay: tuple[float, float] = (0.15, 0.30), max_runs: int = MAX_RUNS) -> list[dict]:
     from app import app
     from chalicelib.store.tables import create_tables
     from infra.local import timer
@@ -143,7 +143,7 @@ def one_job(name: str, n: int) -> list[dict]:
     prepare, done_key = JOBS[name]
     runs = []
     try:
-        with Standin() as standin:
+        with Standin(delay=delay) as standin:
             os.environ.update({"WHATSAPP_API_BASE": standin.url, "ZOOM_API_BASE": standin.url + "/v2",
                                "ZOOM_OAUTH_URL": standin.url + "/oauth/token"})
             create_tables()
@@ -152,7 +152,7 @@ def one_job(name: str, n: int) -> list[dict]:
             handler = timer.scheduled_functions(app)[name]
             timeout = timer.timeouts()[name]
             total = 0
-            for _ in range(MAX_RUNS):
+            for _ in range(max_runs):
                 started = time.perf_counter()
                 result = handler(timer.event(clock.now()), timer.Context(name, timeout))
                 wall = time.perf_counter() - started

@@ -17,6 +17,12 @@ os.environ.update(
         "AUTH_MODE": "local",
         "APP_SIGNING_KEY": "test-signing-key-not-secret-0123456789abcdef",
         "BACKGROUND_JOBS": "inline",  # a job started by staff runs before the answer, inside the test
+        # moto is not thread-safe (a transaction deep-copies tables another thread may be changing):
+        # on moto, one send and one Zoom call at a time unless a test asks for more. Concurrency is
+        # tested and measured on DynamoDB Local (tests/store, bench/).
+        "SEND_WORKERS_WHATSAPP": "1",
+        "SEND_WORKERS_EMAIL": "1",
+        "MEETING_WORKERS": "1",
         "LOCAL_ISSUER_KEY_FILE": os.path.join(tempfile.mkdtemp(prefix="cc-issuer-"), "key.pem"),
     }
 )
@@ -117,6 +123,15 @@ def travel(instant):
     t = Travel()
     yield t
     t.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_container():
+    """Each test starts like a fresh Lambda container: no channel known to be healthy."""
+    from chalicelib.messages import send
+
+    send.forget_channel_health()
+    yield
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..domain.errors import InputError
-from ..services import allocation, booking, jobs, leave, meetings, sessions
+from ..services import allocation, booking, jobs, leave, meetings, office, sessions
 from . import http
 from .guard import ALL_STAFF, actor, staff_route
 
@@ -47,7 +47,7 @@ def staff_assign(principal) -> Response:
 @staff_route(bp, "/staff/sessions/{session_id}", methods=("PUT",))
 def staff_move(principal, session_id) -> Response:
     data = _body()
-    moved = booking.move_session(actor(principal), session_id, data.get("start"), data.get("consultant_id"))
+    moved = office.move_session(actor(principal), session_id, data.get("start"), data.get("consultant_id"))
     return http.respond(200, sessions.staff_view(moved))
 
 
@@ -63,8 +63,8 @@ def staff_cancel(principal, session_id) -> Response:
     requeue = _body().get("requeue", True)
     if not isinstance(requeue, bool):
         raise InputError({"requeue": "Harus ya atau tidak."})
-    booking.cancel_by_office(actor(principal), session_id, requeue=requeue)
-    return http.respond(200, {"ok": True})
+    refilled = office.cancel_session(actor(principal), session_id, requeue=requeue)
+    return http.respond(200, {"ok": True, "seat_refilled": refilled is not None})
 
 
 @staff_route(bp, "/staff/consultants/{consultant_id}/leave-plan")

@@ -47,6 +47,7 @@ class Request:
     # tuple[date, ...]: WIB days the visitor can come, in the visitor's order of preference
     days: tuple
     topics: tuple  # topic codes (rules.TOPICS keys)
+    avoid: tuple = ()  # seat ids never to offer it (the office took that seat away from it)
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ def allocate(
     queue = _in_priority_order(requests)
     if not queue:
         return []
-    seats = Seats(free_slots, {r.service for r in queue}, not_before)
+    avoided = frozenset(seat for r in queue for seat in r.avoid)
+    seats = Seats(free_slots, {r.service for r in queue}, not_before, isolate=avoided)
     if not seats.slots:
         return []
     matching = Matching(Choices(queue, seats, consultant_topics))

@@ -43,9 +43,12 @@ def slot_sort_key(slot: Slot) -> tuple:
 
 class Seats:
     """The usable seats (filtered, de-duplicated, sorted by start) and their capacity buckets:
-    seats with identical (service, WIB day, mode set) are interchangeable for feasibility."""
+    seats with identical (service, WIB day, mode set) are interchangeable for feasibility. A seat
+    some request must not get (`isolate`) is a bucket of its own, so it is never interchangeable
+    with the others for that request."""
 
-    def __init__(self, free_slots, services: set, not_before: datetime):
+    def __init__(self, free_slots, services: set, not_before: datetime, isolate: frozenset = frozenset()):
+        self.isolate = isolate
         self.slots: list[Slot] = []
         self.modes: list[frozenset] = []
         seen: set = set()
@@ -72,7 +75,8 @@ class Seats:
         day = [s.start.astimezone(WIB).date() for s in self.slots]
         # Integer seconds: cheap to compare. Seats are sorted by start, so index order is start order.
         self.start = [int(s.start.timestamp()) for s in self.slots]
-        keys = [(self.slots[i].service, day[i], tuple(sorted(self.modes[i]))) for i in range(n)]
+        keys = [(self.slots[i].service, day[i], tuple(sorted(self.modes[i])),
+                 self.slots[i].seat_id if self.slots[i].seat_id in self.isolate else "") for i in range(n)]
         self.bucket_keys = sorted(set(keys))
         index = {k: b for b, k in enumerate(self.bucket_keys)}
         self.bucket = [index[k] for k in keys]
@@ -114,7 +118,7 @@ class Choices:
                     continue
                 seen_days.add(d)
                 for b in seats.day_buckets.get((r.service, d), ()):
-                    if r.mode in seats.bucket_keys[b][2]:
+                    if r.mode in seats.bucket_keys[b][2] and seats.bucket_keys[b][3] not in r.avoid:
                         usable.append(b)
                         rank[b] = pos
                 pos += 1

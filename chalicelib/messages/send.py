@@ -30,6 +30,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -97,17 +98,70 @@ def due_records(now: datetime, limit: int = PAGE) -> list:
     return store.due(now, limit)
 
 
-class Channel:
-    """One channel of a run: its sender, the sends in flight, and a slow start: until one send has
-    gone through, sends go one at a time, so a provider in trouble (429, 5xx, timeouts) gets one
-    call at a time instead of a burst."""
+TROUBLE = frozenset({"retry", "unknown", "paused"})  # outcomes that say the provider is in trouble
+HEALTHY_MEMORY_SECONDS = 600.0
+# channel -> until when (time.monotonic) it counts as healthy: it went through in a recent run of
+# this process (a warm Lambda container: the sender runs every minute). Trouble forgets it.
+_healthy_until: dict[str, float] = {}
+_health_lock = threading.Lock()
 
-    def __init__(self, sender: MessageSender, workers: int):
-        self.sender = sender
+
+def forget_channel_health() -> None:
+    """A fresh container's view: every channel starts careful (tests)."""
+    with _health_lock:
+        _healthy_until.clear()
+
+
+class Channel:
+    """One channel of a run: its sender and the sends in flight (at most `workers`, side by side:
+    a slow answer slows only its own message; no lock is held across a provider call).
+
+    A channel is careful when this container has not seen it go through lately, or after trouble
+    (a retryable error, a lost answer, a refused token): one call at a time until one goes through,
+    so a provider in trouble (or a token that expired overnight) gets one call, not a burst. The
+    others wait for their turn without holding anything. A channel that went well in a recent run
+    starts at full width."""
+
+    def __init__(self, sender: MessageSender, workers: int, name: str = ""):
+        self.sender, self.name = sender, name
         self.slots = threading.BoundedSemaphore(workers)
-        self.first = threading.Lock()
-        self.open = False
+        self._turns = threading.Condition()
+        with _health_lock:
+            self.careful = _healthy_until.get(name, 0.0) <= time.monotonic()
+        self._probe_out = False
         self.throttled = False
+
+    def enter(self, deadline: Deadline) -> bool | None:
+        """Wait for a turn: True when this call is the careful channel's one probe, False when the
+        channel is healthy, None when the deadline came first."""
+        with self._turns:
+            while self.careful and self._probe_out:
+                if not deadline.allows(STORE_RESERVE_SECONDS):
+                    return None
+                self._turns.wait(timeout=0.5)  # releases the condition while waiting
+            if self.careful:
+                self._probe_out = True
+                return True
+            return False
+
+    def leave(self, outcome: str, probe: bool) -> None:
+        with self._turns:
+            if outcome == "sent":
+                self.careful = False
+                self._remember(True)
+            elif outcome in TROUBLE:
+                self.careful = True
+                self._remember(False)
+            if probe:
+                self._probe_out = False
+            self._turns.notify_all()
+
+    def _remember(self, healthy: bool) -> None:
+        with _health_lock:
+            if healthy:
+                _healthy_until[self.name] = time.monotonic() + HEALTHY_MEMORY_SECONDS
+            else:
+                _healthy_until.pop(self.name, None)
 
 
 class Run:
@@ -123,7 +177,8 @@ class Run:
     def channel(self, name: str) -> Channel:
         with self.lock:
             if name not in self.channels:
-                self.channels[name] = Channel(self.given.get(name) or providers.for_channel(name), settings.send_workers(name))
+                self.channels[name] = Channel(self.given.get(name) or providers.for_channel(name), settings.send_workers(name),
+                                              name)
             return self.channels[name]
 
 
@@ -183,14 +238,15 @@ def claim(record: OutboxRecord, now: datetime) -> str | None:
 
 def send_one(record: OutboxRecord, run: Run) -> str:
     channel = run.channel(record.channel)
-    if channel.open:
-        with channel.slots:
-            return _send_in_time(record, run, channel)
-    with channel.first:  # slow start
-        if channel.open:
-            return _send_in_time(record, run, channel)
-        outcome = _send_in_time(record, run, channel)
-        channel.open = outcome == "sent"
+    with channel.slots:
+        probe = channel.enter(run.deadline)
+        if probe is None:
+            return "deferred"
+        outcome = "deferred"
+        try:
+            outcome = _send_in_time(record, run, channel)
+        finally:
+            channel.leave(outcome, probe)
         return outcome
 
 
@@ -306,8 +362,9 @@ BROADCAST_TEMPLATES = frozenset(k.name for k in BROADCAST_KINDS)
 
 
 def _paused(record: OutboxRecord, token: str, exc: SendError, now: datetime) -> str:
-    """The token was refused: the message waits (its try does not count) and staff are alarmed;
-    the next run tries one message again, so sending resumes by itself once the token is renewed."""
+    """The token was refused: the message waits (its try does not count), staff are alarmed and the
+    channel sends nothing more in this run; the next run tries again, so sending resumes by itself
+    once the token is renewed."""
     _settle(record, token, {"next_attempt_at": _iso(now + timedelta(seconds=PAUSE_SECONDS)), "+attempts": -1,
                             "error": exc.short(), "updated_at": _iso(now)})
     metrics.emit("WhatsAppPaused")

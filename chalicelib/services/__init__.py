@@ -7,7 +7,7 @@ in .importlinter, checked by `make test`):
     jobs | evaluation | webhooks | kotak          the unattended runs, the staff's read-outs
     broadcasts | whatsapp_inbox | reports | ...   the visitor's channels, reports, data requests
     privacy | forecast                            data rights, the capacity forecast
-    self_service | sessions | leave               what a visitor changes, what staff see and do
+    self_service | sessions | leave | office      what a visitor and the office change, what staff see
     allocation | feedback                         the allocation run and refill, feedback
     booking                                       the one path to a seat (and out of it)
     registrations | meetings | posters | ...      the queue, Zoom meetings, posters

@@ -15,9 +15,10 @@ what it did is whole, and the next run (or its own continuation) carries on.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -33,10 +34,15 @@ from . import booking, roster, team
 if TYPE_CHECKING:
     from ..store.models import Registration, RunRecord, SessionRecord
 
+logger = logging.getLogger(__name__)
+
 ALLOCATOR = "penjadwal-otomatis"
 KIND = "allocate"
 STOP_RESERVE_SECONDS = 5.0  # stop booking while there is this much left to finish cleanly
 PROGRESS_EVERY_SECONDS = 2.0
+# Plan again after a booking lost to a concurrent change (each loss means someone else booked or
+# a registration changed, so the rounds end); a run, a refill and a requeue all do.
+SETTLE_ROUNDS = 10
 LEASE_SECONDS = 900  # longer than any run (the function's timeout); a dead run's lease runs out
 MAX_CONTINUATIONS = 3
 
@@ -74,7 +80,7 @@ class RunSummary:
 
 def as_request(r: Registration) -> Request:
     return Request(r.reference, r.queued_at, r.service, r.mode,
-                   tuple(date.fromisoformat(d) for d in r.days), tuple(r.topics))
+                   tuple(date.fromisoformat(d) for d in r.days), tuple(r.topics), tuple(r.avoid_seats or ()))
 
 
 def booking_window(now: datetime, notice_working_days: int = 1) -> tuple[date, datetime]:
@@ -88,8 +94,11 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice
         crash_after: int | None = None, progress=None) -> RunSummary:
     """Allocate every waiting registration it can, then expire those no offered day can serve.
 
-    Stops taking bookings when the deadline is near (`complete` False). `progress(summary)` is
-    called every few seconds; `crash_after` simulates a death after that many bookings (tests)."""
+    A booking lost to a concurrent change (a visitor's cancel and its refill, another run) does
+    not leave its seat empty: the queue and the seats are read again and planned again, up to
+    SETTLE_ROUNDS times. Stops taking bookings when the deadline is near (`complete` False).
+    `progress(summary)` is called every few seconds; `crash_after` simulates a death after that
+    many bookings (tests)."""
     now = now or clock.now()
     summary = RunSummary()
     last_report = _monotonic()
@@ -112,15 +121,19 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice
         return summary
     horizon, not_before = booking_window(now, notice_working_days)
     first_day = not_before.astimezone(rules.WIB).date()
-    last_day = max(date.fromisoformat(d) for r in queue for d in r.days)
+    topics = {c.consultant_id: frozenset(c.topics) for c in team.list_consultants()}
     by_ref = {r.reference: r for r in queue}
-    if last_day >= first_day:
-        last_day = min(last_day, horizon)
-        slots = booking.free_slots(first_day, last_day)
-        topics = {c.consultant_id: frozenset(c.topics) for c in team.list_consultants()}
-        assignments: list[Assignment] = allocate([as_request(r) for r in queue], slots, topics, not_before)
-        for n, a in enumerate(assignments):
-            if crash_after is not None and n >= crash_after:
+    for round_ in range(SETTLE_ROUNDS):
+        if round_:
+            by_ref = {r.reference: r for r in registrations_store.waiting()}
+        last_day = min(max((date.fromisoformat(d) for r in by_ref.values() for d in r.days), default=first_day), horizon)
+        if last_day < first_day:
+            break
+        assignments = allocate([as_request(r) for r in by_ref.values()], booking.free_slots(first_day, last_day),
+                               topics, not_before)
+        lost = 0
+        for a in assignments:
+            if crash_after is not None and summary.booked >= crash_after:
                 raise RuntimeError("simulated crash")
             if not time_left():
                 return summary
@@ -130,14 +143,21 @@ def run(now: datetime | None = None, *, deadline: Deadline | None = None, notice
                 summary.booked += 1
             except Conflict:
                 summary.conflicts += 1
+                lost += 1
             report()
-    for r in list(by_ref.values()):
+        if not lost:
+            break
+    _expire_passed(by_ref.values(), first_day, now, summary, time_left)
+    return summary
+
+
+def _expire_passed(waiting, first_day: date, now: datetime, summary: RunSummary, time_left) -> None:
+    for r in list(waiting):
         if max(date.fromisoformat(d) for d in r.days) < first_day:
             if not time_left():
-                return summary
+                return
             if booking.expire(r, now):
                 summary.expired += 1
-    return summary
 
 
 def run_job(deadline: Deadline, *, run_id: str | None = None, continuation: int = 0,
@@ -165,39 +185,99 @@ def run_job(deadline: Deadline, *, run_id: str | None = None, continuation: int 
 
 # --- a seat given back: to the queue at once -------------------------------------------------------
 
-def refill(released: SessionRecord | None, released_at: datetime, now: datetime | None = None):
-    """Offer the seat of a session a visitor just gave back to the waiting list AT ONCE (not at the
-    next run), with the run's own rules: the same notice, the same order of the queue, the same
-    allocator on that one seat. Returns the new session, or None (the seat's time is too near,
-    it is no longer in the calendar, nobody waiting can take it, or someone took it first).
+def settle(service: str, days, now: datetime | None = None, *, released: SessionRecord | None = None,
+           released_at: datetime | None = None, only_seat: str | None = None) -> list:
+    """Book AT ONCE whoever waits for `days` (one service) onto those days' free seats, with the run's
+    own rules (the same notice, the same order of the queue, the same allocator); called whenever a
+    seat is freed or a registration goes back to the queue, so no seat stays empty until the next
+    run while someone who could take it waits. Returns the sessions booked.
 
-    The new visitor gets the usual confirmation (it is an ordinary booking); the session keeps
-    when the seat was freed (`refill_of`) and the counters the time it took. No lease: a run at
-    the same moment conflicts on the seat's lock, and one of the two bookings wins."""
+    `released`: the session whose seat was just given back: that seat never goes to the same
+    registration or to another one of the same number, and the one who gets it counts the time it
+    took (`refill_of`). `only_seat`: settle that one seat. A booking that loses to a concurrent change (a run, another settle, a
+    cancellation) is not lost: the next round reads again, up to SETTLE_ROUNDS. No lease: every
+    booking is a conditional transaction, and one of two at the same seat wins."""
     now = now or clock.now()
-    start = rules.parse_utc_iso(released.start)
-    _, not_before = booking_window(now)
-    if start < not_before:
-        return None
-    day = start.astimezone(rules.WIB).date()
-    slots = [s for s in booking.free_slots(day, day) if s.seat_id == released.seat_id]
-    if not slots:
-        return None
-    # Never the visitor who gave it back (one asking for other dates may have offered that day
-    # again), nor another registration of their number: the seat goes to someone else.
-    giver = registrations_store.get(released.reference)
-    queue = [r for r in registrations_store.waiting_for(released.service, day.isoformat())
-             if r.reference != released.reference and (giver is None or r.phone != giver.phone)]
-    if not queue:
-        return None
-    by_ref = {r.reference: r for r in queue}
+    horizon, not_before = booking_window(now)
+    days = sorted({d for d in days if not_before.astimezone(rules.WIB).date() <= d <= horizon})
+    if not days:
+        return []
+    avoid = _seat_avoided_by(released)
     topics = {c.consultant_id: frozenset(c.topics) for c in team.list_consultants()}
-    for a in allocate([as_request(r) for r in queue], slots, topics, not_before):
-        try:
-            return booking.book(by_ref[a.reference], a.slot, a.mode, actor=ALLOCATOR, now=clock.now(), refill_of=released_at)
-        except Conflict:
-            return None
-    return None
+    booked: list = []
+    for _ in range(SETTLE_ROUNDS):
+        queue = _waiting(service, days)
+        slots = [s for s in booking.free_slots(days[0], days[-1]) if s.service == service
+                 and s.start.astimezone(rules.WIB).date() in days and (only_seat is None or s.seat_id == only_seat)]
+        plan = allocate([_with_avoided(r, avoid) for r in queue.values()], slots, topics, not_before)
+        lost = 0
+        for a in plan:
+            gave_back = released is not None and a.slot.seat_id == released.seat_id
+            try:
+                booked.append(booking.book(queue[a.reference], a.slot, a.mode, actor=ALLOCATOR, now=clock.now(),
+                                           refill_of=(released_at or now) if gave_back else None))
+            except Conflict:
+                lost += 1
+        if not lost:
+            break
+    return booked
+
+
+def _waiting(service: str, days: list[date]) -> dict:
+    out: dict = {}
+    for d in days:
+        for r in registrations_store.waiting_for(service, d.isoformat()):
+            out[r.reference] = r
+    return out
+
+
+def _seat_avoided_by(released: SessionRecord | None) -> dict:
+    """{phone or reference: seat}: who must not get the seat just given back (the registration
+    that held it, and any other registration of the same number)."""
+    if released is None:
+        return {}
+    giver = registrations_store.get(released.reference)
+    return {released.reference: released.seat_id, **({giver.phone: released.seat_id} if giver and giver.phone else {})}
+
+
+def _with_avoided(r: Registration, avoid: dict) -> Request:
+    request = as_request(r)
+    extra = {avoid[k] for k in (r.reference, r.phone) if k in avoid}
+    return replace(request, avoid=request.avoid + tuple(extra)) if extra else request
+
+
+def refill(released: SessionRecord | None, released_at: datetime, now: datetime | None = None):
+    """The seat of a session just released, offered to the waiting list at once (`settle` of that
+    one seat); returns the session that took it, or None (too near, no longer on the roster, nobody
+    waiting can take it, or someone else took it first)."""
+    if released is None:
+        return None
+    day = rules.parse_utc_iso(released.start).astimezone(rules.WIB).date()
+    booked = settle(released.service, [day], now, released=released, released_at=released_at, only_seat=released.seat_id)
+    return next((s for s in booked if s.seat_id == released.seat_id), None)
+
+
+def requeued(reference: str, released: SessionRecord | None = None, now: datetime | None = None) -> list:
+    """A registration just went back to the queue (the office cancelled its session, or the visitor
+    asked for other dates): its days are settled at once, the seat it left included (never back to it)."""
+    reg = registrations_store.get(reference, consistent=True)
+    if reg is None or reg.status != rules.STATUS_WAITING:  # booked meanwhile, or closed: the seat alone
+        taken = refill(released, now or clock.now(), now)
+        return [taken] if taken else []
+    days = {date.fromisoformat(d) for d in reg.days}
+    if released is not None:
+        days.add(rules.parse_utc_iso(released.start).astimezone(rules.WIB).date())
+    return settle(reg.service, days, now, released=released, released_at=now)
+
+
+def quietly(change, *args, **kwargs):
+    """`refill` / `requeued` for a change that already stands (a cancellation, a move): a failure
+    here is logged and the next allocation run does it."""
+    try:
+        return change(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - the change stands; the next run fills the seat
+        logger.exception("booking a freed seat or a requeued registration at once failed; the next run will")
+        return None
 
 
 # --- "run now" from the admin page ---------------------------------------------------------------

@@ -238,10 +238,20 @@ def mark_attendance(actor: str, session_id: str, status: object):
     return sessions_store.get(session_id, consistent=True)
 
 
-def cancel_by_office(actor: str, session_id: str, requeue: bool = True) -> None:
+AVOIDED_SEATS_KEPT = 10
+
+
+def cancel_by_office(actor: str, session_id: str, requeue: bool = True):
+    """The office cancels one session; with `requeue` the visitor waits again at their place and
+    is never offered that seat again. Returns the released session (its seat is free)."""
     session = get_session(session_id)
+    extra = None
+    if requeue:
+        avoided = list(get_registration(session.reference).avoid_seats or [])
+        extra = {"avoid_seats": (avoided + [session.seat_id])[-AVOIDED_SEATS_KEPT:]}
     release(session, rules.SESSION_CANCELLED_OFFICE, rules.STATUS_WAITING if requeue else rules.STATUS_CANCELLED,
-            actor=actor, action="sesi.batal_kantor", details={"requeue": requeue})
+            actor=actor, action="sesi.batal_kantor", details={"requeue": requeue}, extra_fields=extra)
+    return session
 
 
 def _parse_start(value: object) -> datetime:

@@ -15,9 +15,10 @@ from ..domain import rules
 from ..domain.errors import Conflict, InputError
 from ..domain.service_calendar import EXCEPTION_OFF, Slot
 from ..domain.validation import parse_day
+from ..messages import catalog
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
-from . import booking, capacity, roster, team
+from . import allocation, booking, capacity, roster, team
 
 
 class ConfirmLeave(Conflict):
@@ -68,6 +69,11 @@ def _view(session, seat: Slot | None, names: dict[str, str]) -> dict:
     return view
 
 
+def _when(session) -> str:
+    start = rules.parse_utc_iso(session.start).astimezone(rules.WIB)
+    return f"{catalog.long_date(start.date())} pukul {start:%H.%M} WIB"
+
+
 def preview(payload: dict) -> dict:
     """What leave would do, without saving it: each booked session and where it would go."""
     consultant_id, day, services = _parse(payload)
@@ -99,7 +105,12 @@ def take(actor: str, payload: dict) -> dict:
                 pass  # taken meanwhile: the visitor is back in the queue at the old place (move_session's own rule)
         if sessions_store.get(session.session_id, consistent=True).status == rules.SESSION_SCHEDULED:
             booking.cancel_by_office(actor, session.session_id, requeue=True)
-        requeued.append(_view(session, None, names))
+        view = _view(session, None, names)
+        again = allocation.quietly(allocation.requeued, session.reference, session, clock.now()) or []
+        mine = next((s for s in again if s.reference == session.reference), None)
+        if mine is not None:  # a free seat of their days elsewhere: booked at once, told as usual
+            view["plan"] = f"Kembali ke antrean lalu langsung dijadwalkan pada {_when(mine)}; pengunjung diberi tahu."
+        requeued.append(view)
     return {"consultant_id": consultant_id, "day": day.isoformat(), "services": services, "kind": EXCEPTION_OFF,
             "moved": moved, "requeued": requeued}
 

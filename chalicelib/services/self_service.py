@@ -5,28 +5,16 @@ audit whichever way the visitor came); a seat it frees goes to the waiting list 
 """
 from __future__ import annotations
 
-import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .. import clock
 from . import allocation, booking
 
 if TYPE_CHECKING:
-    from ..store.models import Registration, SessionRecord
+    from ..store.models import Registration
 
-logger = logging.getLogger(__name__)
-
-
-
-def _refill(released: SessionRecord | None, released_at: datetime):
-    if released is None:
-        return None
-    try:
-        return allocation.refill(released, released_at)
-    except Exception:  # noqa: BLE001 - the cancellation stands; the next run fills the seat
-        logger.exception("refill of a freed seat failed; the next allocation run will fill it")
-        return None
+def _refill(released, now):
+    return allocation.quietly(allocation.refill, released, now)
 
 
 def cancel(registration: Registration, *, inbound_id: str | None = None):

@@ -241,7 +241,8 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     page.wait_for_function("""s => ![...document.querySelectorAll('#sec-slot [role=status]')]
         .some(e => /^Memuat/.test(e.textContent))""", arg="slot")
     page.wait_for_selector(f"#s-isi article[data-day='{day}']")
-    page.click(f"#s-isi article[data-day='{day}'] summary")  # the slot list of a day is folded
+    # The slot list of a day is folded: unfold it (as a click on its summary does).
+    page.locator(f"#s-isi article[data-day='{day}'] details").evaluate("d => d.open = true")
     ours = page.locator(f"#s-isi article[data-day='{day}'] li[data-seat][data-service='{service}']", has_text=name)
     ours.first.wait_for()  # visible: the list is unfolded
     text = ours.first.inner_text()

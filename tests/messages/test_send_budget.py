@@ -88,3 +88,51 @@ def test_sends_run_side_by_side_but_never_more_than_the_channel_allows(aws, monk
     summary = outbox.send_due(now, senders={"whatsapp": sender})
     assert summary.sent == 12
     assert 2 <= sender.most <= 4
+
+
+class Gate(Adjustable):
+    """A slow provider: the first call answers only once another call has started beside it (or
+    after 5 s, when nothing else was let through)."""
+
+    def __init__(self):
+        super().__init__()
+        self.second_started = threading.Event()
+        self.starts = 0
+        self.others_went_meanwhile = None
+
+    def send(self, to, to_name, rendered, message_id, timeout=None):
+        with self.lock:
+            self.starts += 1
+            first = self.starts == 1
+        if first:
+            self.others_went_meanwhile = self.second_started.wait(timeout=5)
+        else:
+            self.second_started.set()
+        return super().send(to, to_name, rendered, message_id, timeout)
+
+
+def test_a_slow_answer_slows_only_its_own_message(aws, monkeypatch):
+    """In a warm container (the channel went through a minute ago), the first call of a run is
+    still waiting for its answer while the others go out."""
+    monkeypatch.setenv("SEND_WORKERS_WHATSAPP", "4")
+    now = wib(clock.today() + timedelta(days=1), 9)
+    _pending(7, now)
+    assert outbox.send_due(now, senders={"whatsapp": Adjustable()}, limit=1).sent == 1  # the run a minute ago
+    sender = Gate()
+    summary = outbox.send_due(now, senders={"whatsapp": sender})
+    assert summary.sent == 6
+    assert sender.others_went_meanwhile is True  # another call went out while the first waited for its answer
+
+
+def test_a_careful_channel_sends_one_call_at_a_time_until_one_goes_through():
+    """A fresh container, or trouble: one probe; the others wait for it without holding anything."""
+    channel = outbox.Channel(Adjustable(), 4, "whatsapp")
+    assert channel.careful  # nothing known yet
+    assert channel.enter(Deadline.seconds(5)) is True  # the one probe
+    assert channel.enter(Deadline.seconds(1.0 + outbox.STORE_RESERVE_SECONDS)) is None  # waits its turn, then gives up
+    channel.leave("sent", True)
+    assert not channel.careful and channel.enter(Deadline.seconds(5)) is False  # side by side now
+    assert not outbox.Channel(Adjustable(), 4, "whatsapp").careful  # and in the next run of this container
+    channel.leave("retry", False)  # a 5xx: careful again, here and in the next run
+    assert channel.careful and outbox.Channel(Adjustable(), 4, "whatsapp").careful
+    assert channel.enter(Deadline.seconds(5)) is True

@@ -8,8 +8,10 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.domain import rules, validation
-from chalicelib.services import allocation, registrations, roster, team
+from chalicelib.domain.allocation import allocate
+from chalicelib.services import allocation, booking, office, registrations, roster, self_service, team
 from chalicelib.store import models, tables
+from chalicelib.store import registrations as registrations_store
 from infra.local import dynamodb
 
 
@@ -103,6 +105,60 @@ def test_twenty_parallel_registrations_of_one_new_number_keep_the_limit(dynamodb
     assert set(statuses) <= {201, 429, 503}
     stored = list(models.Registration.by_phone.query("+6281377770000"))
     assert len(stored) == 3
+
+
+def _register(day: date, phone: str, key: str) -> str:
+    outcome = registrations.create_registration({
+        "name": "Peserta Balapan", "whatsapp": phone, "kecamatan": "Ciawi", "service": "koperasi",
+        "org_name": "Koperasi Contoh", "coop_status": "aktif", "topics": ["keuangan"],
+        "description": "Uraian masalah yang cukup panjang untuk lolos validasi.", "mode": "tatap_muka",
+        "days": [day.isoformat()], "source": "teman", "consent": True, "another": True}, key)
+    assert outcome.status == 201
+    return outcome.body["reference"].replace("-", "")
+
+
+@pytest.mark.parametrize("trial,requeue", [(1, False), (2, False), (3, True)])
+def test_seats_freed_during_a_run_never_stay_empty_while_someone_waits(dynamodb_local, clinic, trial, requeue):
+    """Four visitors cancel, the office cancels a fifth session (in one trial putting the visitor
+    back in the queue) and an allocation run starts, all at once; every refill first picks the same
+    visitor, the first in the queue. Afterwards no seat of the day is empty while a registration
+    that could take it waits, no seat is held twice, and a requeued visitor is not back in the
+    seat the office took."""
+    today = clock.today()
+    day = validation.bookable_days(today, registrations.closed_days(today))[trial]
+    booked = [_register(day, f"0813-71{trial}0-{i:04d}", f"race-{trial}-booked-{i:04d}") for i in range(6)]
+    allocation.run()
+    sessions = {ref: models.Registration.get(ref).session_id for ref in booked}
+    assert all(sessions.values())
+    waiting = [_register(day, f"0813-72{trial}0-{i:04d}", f"race-{trial}-waiting-{i:04d}") for i in range(8)]
+    office_seat = models.SessionRecord.get(sessions[booked[4]]).seat_id
+    changes = [lambda ref=ref: self_service.cancel(models.Registration.get(ref)) for ref in booked[:4]]
+    changes += [lambda: office.cancel_session("admin@demo.local", sessions[booked[4]], requeue=requeue), allocation.run]
+    start, errors = threading.Barrier(len(changes)), []
+
+    def at_once(change):
+        try:
+            start.wait()
+            change()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=at_once, args=(c,)) for c in changes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    held = [models.SessionRecord.get(r.session_id) for r in models.Registration.by_status.query(rules.STATUS_SCHEDULED)]
+    held = [s for s in held if s.day == day.isoformat()]
+    assert len({s.seat_id for s in held}) == len(held) and len({(s.room_id, s.start) for s in held}) == len(held)
+    still = [r for r in registrations_store.waiting() if day.isoformat() in r.days]
+    assert len(held) == 6 and len(still) == 8 + requeue - 5  # the five freed seats all taken again
+    assert set(waiting) | {booked[4]} >= {s.reference for s in held} - set(booked)
+    assert all(s.seat_id != office_seat for s in held if s.reference == booked[4])
+    topics = {c.consultant_id: frozenset(c.topics) for c in team.list_consultants()}
+    _, not_before = allocation.booking_window(clock.now())
+    assert allocate([allocation.as_request(r) for r in still], booking.free_slots(day, day), topics, not_before) == []
 
 
 def _own_address() -> str | None:

@@ -72,6 +72,9 @@ class Registration(BaseModel):
     # The visitor's last WhatsApp reply that changed the registration (its wamid): a reply Meta
     # delivers again finds its own change here (services/whatsapp_inbox.py).
     inbound_id = UnicodeAttribute(null=True)
+    # Seats the office took away from this registration (cancelled with a place kept in the queue):
+    # never offered to it again (domain/allocation.Request.avoid).
+    avoid_seats = ListAttribute(of=UnicodeAttribute, null=True)
 
     by_status = _gsi("by_status", "status")
     by_phone = _gsi("by_phone", "phone")

@@ -8,6 +8,7 @@ at or after `not_before`.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import networkx as nx
@@ -516,3 +517,25 @@ def test_earliest_start_notice_days():
     assert earliest_start(at_wib(date(2026, 11, 25), 10), set(), 1) == at_wib(date(2026, 11, 26), 0)
     with pytest.raises(ValueError):
         earliest_start(at_wib(fri, 10), set(), 0)
+
+
+@PROPS
+@given(instances(), st.data())
+def test_a_seat_taken_from_a_visitor_is_never_given_back_to_them(inst, data):
+    """A registration the office took a seat from (`avoid`) is never assigned that seat, and the
+    plan is still as large as any plan that respects it: the seat goes to somebody else."""
+    reqs, slots, topics_of, not_before = inst
+    seat_ids = [s.seat_id for s in slots]
+    avoiding = [replace(r, avoid=tuple(data.draw(st.lists(st.sampled_from(seat_ids), max_size=3, unique=True))))
+                if seat_ids and data.draw(st.booleans()) else r for r in reqs]
+    result = allocate(avoiding, slots, topics_of, not_before)
+    by_ref = {r.reference: r for r in avoiding}
+    assert all(a.slot.seat_id not in by_ref[a.reference].avoid for a in result)
+    check_hard_rules(result, avoiding, slots, topics_of, not_before)
+    g = nx.Graph()
+    left = [("r", r.reference) for r in avoiding]
+    g.add_nodes_from(left)
+    g.add_edges_from((("r", r.reference), ("s", s.seat_id)) for r in avoiding for s in slots
+                     if usable(r, s, not_before) and s.seat_id not in r.avoid)
+    best = sum(1 for node in nx.bipartite.hopcroft_karp_matching(g, top_nodes=left) if node[0] == "r")
+    assert len(result) == best

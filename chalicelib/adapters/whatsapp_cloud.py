@@ -24,7 +24,7 @@ from .ports import OutgoingMessage
 from .send_errors import Paused, Permanent, Retryable, Unknown
 
 CONNECT_TIMEOUT = 3.05
-READ_TIMEOUT = 10.0
+READ_TIMEOUT = 15.0  # a slow answer (10 s seen under load) still counts; an unknown costs a resend check
 TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
 POOL = 32  # connections kept per run: the sender works with a few threads
 LANGUAGE = "id"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,7 +86,8 @@ class ZoomNotConfigured(Exception):
 
 
 DAILY_USER_LIMIT = 100  # Zoom: meeting create/update requests per user per day
-DONE_ON_DELETE = {3001, 3002, 3007}  # gone, in progress (it ends by itself), already ended: nothing to delete
+DONE_ON_DELETE = {3001, 3007}  # gone, already ended: nothing to delete (3002 in progress: ended by close_meeting)
+CANCELLED_TOPIC = "[DIBATALKAN] Sesi Klinik Clean & Clear ini dibatalkan atau dipindah"
 
 
 @dataclass(frozen=True)
@@ -259,14 +261,35 @@ class ZoomClient:
         self._call("PATCH", f"/meetings/{meeting_id}", "update", json=spec.body(), ok=(204, 200))
 
     def delete_meeting(self, meeting_id: str) -> None:
-        """Delete; a meeting that is gone (3001), in progress (3002: it ends by itself) or already
-        ended (3007) counts as deleted: there is nothing left to take out of anyone's calendar."""
+        """Delete; a meeting that is gone (3001) or already ended (3007) counts as deleted: there is
+        nothing left to take out of anyone's calendar. Other refusals (3002: in progress) raise:
+        the caller closes the meeting instead (close_meeting)."""
         try:
             self._call("DELETE", f"/meetings/{meeting_id}", "delete", ok=(204, 200))
         except ZoomPermanent as exc:
             if exc.code in DONE_ON_DELETE:
                 return
             raise
+
+    def close_meeting(self, meeting_id: str) -> str:
+        """A meeting we no longer need that Zoom refused to delete for good: end it if it is live
+        (PUT /meetings/{id}/status {"action": "end"}), then take away its old join link's use: a new
+        passcode (the link carries the old one, encrypted, in `pwd`), the waiting room on and
+        nobody in before the host, and a topic that says it is cancelled. Returns "gone" when the
+        meeting no longer exists, "closed" otherwise; raises ZoomError when the update fails."""
+        try:
+            self._call("PUT", f"/meetings/{meeting_id}/status", "end", json={"action": "end"}, ok=(204, 200))
+        except MeetingGone:
+            return "gone"
+        except ZoomPermanent:
+            pass  # not live (a scheduled meeting cannot be ended): the update below closes it
+        try:
+            self._call("PATCH", f"/meetings/{meeting_id}", "close", ok=(204, 200), json={
+                "topic": CANCELLED_TOPIC, "agenda": CANCELLED_TOPIC, "password": secrets.token_hex(5),
+                "settings": {"waiting_room": True, "join_before_host": False}})
+        except MeetingGone:
+            return "gone"
+        return "closed"
 
     def list_upcoming_meetings(self, host: str | None = None) -> list[Meeting]:
         out: list[Meeting] = []
@@ -301,6 +324,9 @@ class LocalZoom:
 
     def delete_meeting(self, meeting_id: str) -> None:
         return None
+
+    def close_meeting(self, meeting_id: str) -> str:
+        return "closed"
 
     def start_url(self, meeting_id: str) -> str:
         return f"https://zoom.invalid/s/{meeting_id}"

@@ -8,6 +8,8 @@ States (attribute ``meeting_state`` of the session)::
        |                     | permanent error / too many attempts: gagal (metric ZoomFailures)
   perlu_diubah --PATCH--> siap            (404 3001: the meeting is gone -> perlu_dibuat)
   perlu_dihapus --DELETE--> dihapus       (404 3001 counts as deleted)
+       | a delete refused for good: --end + PATCH--> ditutup (a new passcode, the waiting room:
+       | the old join link lets nobody in); refused again: gagal, with what staff must do
 
   - an online session is booked            -> perlu_dibuat
   - an online session is released          -> perlu_dihapus (cancellation, move, other dates)
@@ -31,6 +33,7 @@ TO_UPDATE = "perlu_diubah"
 READY = "siap"
 TO_DELETE = "perlu_dihapus"
 DELETED = "dihapus"
+CLOSED = "ditutup"  # Zoom refused to delete it: ended, new passcode, waiting room (the old link admits nobody)
 HANDED_OVER = "dipindah"
 FAILED = "gagal"
 
@@ -41,6 +44,7 @@ STATE_LABELS = {
     READY: "Rapat Zoom siap",
     TO_DELETE: "Rapat Zoom sedang dihapus",
     DELETED: "Rapat Zoom sudah dihapus",
+    CLOSED: "Rapat Zoom ditutup (Zoom menolak menghapusnya): tautan lama tidak bisa dipakai masuk",
     HANDED_OVER: "Rapat Zoom dipakai sesi pengganti",
     FAILED: "Rapat Zoom gagal dibuat/diubah/dihapus; perlu dicek petugas",
 }

@@ -31,6 +31,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -112,15 +113,24 @@ def forget_channel_health() -> None:
         _healthy_until.clear()
 
 
+PROBE_PATIENCE_SECONDS = 2.0  # a first call still out after this is slow, not refused: the others go too
+LATENCIES_KEPT = 8
+LATENCY_MARGIN_SECONDS = 0.5  # a call is started only with its recent answer time and this left
+
+
 class Channel:
     """One channel of a run: its sender and the sends in flight (at most `workers`, side by side:
     a slow answer slows only its own message; no lock is held across a provider call).
 
-    A channel is careful when this container has not seen it go through lately, or after trouble
-    (a retryable error, a lost answer, a refused token): one call at a time until one goes through,
-    so a provider in trouble (or a token that expired overnight) gets one call, not a burst. The
-    others wait for their turn without holding anything. A channel that went well in a recent run
-    starts at full width."""
+    A channel is careful when this container has not seen it go through lately: its first call
+    goes alone, so a refused token or a provider that is down gets one call, not a burst; as a
+    refusal comes back fast, a first call still out after PROBE_PATIENCE_SECONDS is merely slow
+    and the others go too. After trouble (a retryable error, a lost answer, a pause) it is
+    strictly one call at a time until one goes through. The others wait for their turn without
+    holding anything. A channel that went well in a recent run starts at full width.
+
+    It also remembers how long its last answers took: a call is not started when the time left
+    could not hold one (it would only end as "unknown"); the next run sends it."""
 
     def __init__(self, sender: MessageSender, workers: int, name: str = ""):
         self.sender, self.name = sender, name
@@ -128,33 +138,47 @@ class Channel:
         self._turns = threading.Condition()
         with _health_lock:
             self.careful = _healthy_until.get(name, 0.0) <= time.monotonic()
-        self._probe_out = False
+        self._probe_since: float | None = None  # time.monotonic() of the careful channel's call in flight
+        self._troubled = False
+        self._latencies: deque = deque(maxlen=LATENCIES_KEPT)
         self.throttled = False
 
+    def _must_wait(self) -> bool:
+        if not self.careful or self._probe_since is None:
+            return False
+        return self._troubled or time.monotonic() - self._probe_since < PROBE_PATIENCE_SECONDS
+
     def enter(self, deadline: Deadline) -> bool | None:
-        """Wait for a turn: True when this call is the careful channel's one probe, False when the
-        channel is healthy, None when the deadline came first."""
+        """Wait for a turn: True when this call is the careful channel's probe, False otherwise,
+        None when the deadline came first."""
         with self._turns:
-            while self.careful and self._probe_out:
+            while self._must_wait():
                 if not deadline.allows(STORE_RESERVE_SECONDS):
                     return None
-                self._turns.wait(timeout=0.5)  # releases the condition while waiting
-            if self.careful:
-                self._probe_out = True
+                self._turns.wait(timeout=0.25)  # releases the condition while waiting
+            if self.careful and self._probe_since is None:
+                self._probe_since = time.monotonic()
                 return True
             return False
 
-    def leave(self, outcome: str, probe: bool) -> None:
+    def leave(self, outcome: str, probe: bool, took: float | None = None) -> None:
         with self._turns:
             if outcome == "sent":
                 self.careful = False
                 self._remember(True)
+                if took is not None:
+                    self._latencies.append(took)
             elif outcome in TROUBLE:
-                self.careful = True
+                self.careful = self._troubled = True
                 self._remember(False)
             if probe:
-                self._probe_out = False
+                self._probe_since = None
             self._turns.notify_all()
+
+    def expected_seconds(self) -> float:
+        """How long a call may take, from the last answers (0 before any)."""
+        with self._turns:
+            return max(self._latencies, default=0.0)
 
     def _remember(self, healthy: bool) -> None:
         with _health_lock:
@@ -242,11 +266,11 @@ def send_one(record: OutboxRecord, run: Run) -> str:
         probe = channel.enter(run.deadline)
         if probe is None:
             return "deferred"
-        outcome = "deferred"
+        outcome, started = "deferred", time.monotonic()
         try:
             outcome = _send_in_time(record, run, channel)
         finally:
-            channel.leave(outcome, probe)
+            channel.leave(outcome, probe, time.monotonic() - started)
         return outcome
 
 
@@ -256,7 +280,8 @@ def _send_in_time(record: OutboxRecord, run: Run, channel: Channel) -> str:
     sender = channel.sender
     own = sender.timeout_seconds
     timeout = run.deadline.call_timeout(own, STORE_RESERVE_SECONDS)
-    if timeout is None or (not sender.adjustable_timeout and timeout < own):
+    if timeout is None or (not sender.adjustable_timeout and timeout < own) \
+            or timeout < min(own, channel.expected_seconds() + LATENCY_MARGIN_SECONDS):
         return "deferred"  # not enough time left to be sure of the answer: the next run sends it
     if record.claim:  # a run claimed it and died (a first send, or a send again after an unknown one)
         return _abandoned(record, run.now)

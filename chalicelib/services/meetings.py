@@ -29,6 +29,7 @@ from ..domain import rules
 from ..domain.errors import Conflict, NotFound
 from ..domain.meetings import (
     CLAIM_SECONDS,
+    CLOSED,
     CREATING,
     DELETED,
     DUE_STATES,
@@ -134,6 +135,7 @@ class SyncSummary:
     adopted: int = 0
     updated: int = 0
     deleted: int = 0
+    closed: int = 0  # a delete Zoom refused for good: ended and locked instead (see _close)
     retry: int = 0
     failed: int = 0
     throttled: int = 0  # Zoom answered 429: this run stops, the rest wait for the next one
@@ -195,7 +197,7 @@ def run(now: datetime | None = None, *, client=None, deadline: Deadline | None =
         outcome = process(session, client, now, consultants)
         if outcome == "throttled":
             throttled.set()
-        elif outcome in ("created", "adopted", "updated", "deleted"):
+        elif outcome in ("created", "adopted", "updated", "deleted", "closed"):
             opened.set()
         return outcome
 
@@ -378,16 +380,48 @@ def _delete(session: SessionRecord, client, now: datetime) -> str:
     token = secrets.token_hex(8)
     if not _claim(session, now, token):
         return "skipped"
+    refused: list[str] = []
     try:
         if session.meeting_id:
             if not zoom.is_local_meeting(session.meeting_id) or client.local:
-                client.delete_meeting(session.meeting_id)
+                _delete_or_note(client, session.meeting_id, refused)
         else:
             for meeting in _matching(client, session):
-                client.delete_meeting(meeting.id)
+                _delete_or_note(client, meeting.id, refused)
     except zoom.ZoomError as exc:
         return _after_error(session, now, token, TO_DELETE, TO_DELETE, exc)
+    if refused:
+        return _close(session, client, now, token, refused)
     return "deleted" if _done(session, token, TO_DELETE, DELETED) else "skipped"
+
+
+def _delete_or_note(client, meeting_id: str, refused: list[str]) -> None:
+    try:
+        client.delete_meeting(meeting_id)
+    except zoom.MeetingGone:
+        return
+    except zoom.ZoomPermanent as exc:
+        refused.append(f"{meeting_id} ({exc.short()})")
+
+
+def _close(session: SessionRecord, client, now: datetime, token: str, refused: list[str]) -> str:
+    """Zoom refused for good to delete a meeting we no longer need: end it and take its old join
+    link's use away (adapters/zoom close_meeting), so nobody gets in to a session that was moved or
+    cancelled. When that is refused too, "gagal" with what staff must do by hand."""
+    ids = [r.split(" ", 1)[0] for r in refused]
+    try:
+        for meeting_id in ids:
+            client.close_meeting(meeting_id)
+    except zoom.ZoomPermanent as exc:
+        todo = (f"Zoom menolak menghapus dan menutup rapat {', '.join(ids)} ({exc.short()}). Hapus rapat itu "
+                "di zoom.us (Meetings, akun penyelenggara), lalu tekan \"Coba lagi\".")
+        return _fail(session, now, token, TO_DELETE, todo, int(session.meeting_attempts or 0) + 1)
+    except zoom.ZoomError as exc:
+        return _after_error(session, now, token, TO_DELETE, TO_DELETE, exc)
+    logger.warning("zoom sync: session %s: delete refused (%s); meeting closed instead", session.session_id,
+                   "; ".join(refused))
+    note = f"Zoom menolak menghapus rapat {', '.join(ids)}; rapat ditutup: passcode baru dan ruang tunggu."
+    return "closed" if _done(session, token, TO_DELETE, CLOSED, {"meeting_error": note[:300]}) else "skipped"
 
 
 # --- staff -------------------------------------------------------------------------------------

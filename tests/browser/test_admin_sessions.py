@@ -518,3 +518,42 @@ def test_leave_over_booked_sessions_is_asked_first_then_moves_them(stack, browse
     assert problems == []
     context.close()
     call(stack, "DELETE", f"/staff/roster/exceptions/{consultant}/{day}/koperasi", token=token)
+
+
+def test_a_meeting_zoom_would_not_close_says_what_to_do_and_is_tried_again(stack, browser):
+    """A cancelled online session whose meeting Zoom refused to delete and to close: the session
+    detail says what staff must do by hand, and "Coba lagi" puts it back to the sync run."""
+    token = login_token(stack, ADMIN)
+    suffix = uuid.uuid4().hex[:5]
+    ref = register(stack, f"Zoom Macet {suffix}")
+    today = datetime.now(WIB).date()
+    slot = next(s for s in free_slots(stack, token, today, today + timedelta(days=11)) if not started(s))
+    held = book(stack, token, ref, slot)
+    status, _ = call(stack, "POST", f"/staff/sessions/{held['id']}/cancel", {"requeue": False}, token=token)
+    assert status == 200
+    todo = ("Zoom menolak menghapus dan menutup rapat 85746065432 (close: Cannot access meeting info.). Hapus rapat "
+            "itu di zoom.us (Meetings, akun penyelenggara), lalu tekan \"Coba lagi\".")
+    stack.table("sessions").update_item(
+        Key={"session_id": held["id"]},
+        UpdateExpression="SET meeting_state = :g, meeting_error = :e, meeting_id = :m, meeting_next_try = :t",
+        ExpressionAttributeValues={":g": "gagal", ":e": todo, ":m": "85746065432", ":t": "2026-01-01T00:00:00Z"})
+    for name, viewport in (("320", {"width": 320, "height": 640}), ("desktop", DESKTOP)):
+        context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        problems = open_admin(pg, stack, hash_=f"#/sesi/{held['day']}")
+        sign_in(pg, ADMIN)
+        pg.check("#se-batal")
+        pg.locator("#se-isi li.sess", has_text=f"Macet {suffix}").locator("button, a").first.click()
+        pg.wait_for_selector("#se-detail:not([hidden])")
+        meeting = pg.locator("#se-d-isi dd[data-field=meeting]")
+        assert "Yang perlu dilakukan: Zoom menolak menghapus" in meeting.inner_text()
+        assert "Hapus rapat itu di zoom.us" in meeting.inner_text()
+        assert horizontal_overflow(pg) <= 0, (name, too_wide(pg))
+        screenshot(pg, f"sesi-zoom-gagal-{name}")
+        if name == "desktop":
+            meeting.get_by_role("button", name="Coba lagi").click()
+            pg.locator("#se-d-status", has_text="Rapat Zoom dicoba lagi").wait_for()
+            assert "sedang dihapus" in meeting.inner_text() and meeting.get_by_role("button").count() == 0
+        assert problems == []
+        context.close()

@@ -136,3 +136,33 @@ def test_a_careful_channel_sends_one_call_at_a_time_until_one_goes_through():
     channel.leave("retry", False)  # a 5xx: careful again, here and in the next run
     assert channel.careful and outbox.Channel(Adjustable(), 4, "whatsapp").careful
     assert channel.enter(Deadline.seconds(5)) is True
+
+
+def test_a_first_call_that_is_slow_not_refused_lets_the_others_go(aws, monkeypatch):
+    """A fresh container with a slow provider: a refusal comes back fast, so a first call still out
+    after the patience is slow, and the others go beside it; after trouble it is strictly one."""
+    monkeypatch.setattr(outbox, "PROBE_PATIENCE_SECONDS", 0.3)
+    monkeypatch.setenv("SEND_WORKERS_WHATSAPP", "4")
+    now = wib(clock.today() + timedelta(days=1), 9)
+    _pending(5, now)
+    sender = Gate()
+    summary = outbox.send_due(now, senders={"whatsapp": sender})
+    assert summary.sent == 5 and sender.others_went_meanwhile is True
+    channel = outbox.Channel(Adjustable(), 4, "other")
+    assert channel.enter(Deadline.seconds(30)) is True
+    channel.leave("retry", True)  # a 5xx
+    assert channel.enter(Deadline.seconds(30)) is True  # the next probe
+    assert channel.enter(Deadline.seconds(1.0 + outbox.STORE_RESERVE_SECONDS)) is None  # no patience now
+
+
+def test_no_call_is_started_that_the_time_left_could_not_hold(aws, monkeypatch):
+    """The provider answers in 2 s; with about 1.5 s left after the first answer came, a second call
+    would only end as "unknown": it waits for the next run, unclaimed."""
+    monkeypatch.setenv("SEND_WORKERS_WHATSAPP", "1")
+    now = wib(clock.today() + timedelta(days=1), 9)
+    _pending(3, now)
+    sender = Adjustable(pause=2.0)
+    summary = outbox.send_due(now, senders={"whatsapp": sender},
+                              deadline=Deadline.seconds(outbox.STORE_RESERVE_SECONDS + 3.5))
+    assert summary.sent == 1 and summary.unknown == 0 and len(sender.timeouts) == 1
+    assert summary.deferred >= 1

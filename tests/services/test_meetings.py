@@ -32,6 +32,7 @@ class FakeZoom:
 
     def __init__(self, rsps: responses.RequestsMock, user: str = "me"):
         self.meetings: dict[int, dict] = {}
+        self.link_passwords: dict[int, str] = {}
         self.calls: list[tuple[str, str]] = []  # (method, path) of every API call
         self.bodies: list[dict] = []  # JSON bodies of POST/PATCH
         self.token_calls = 0
@@ -43,11 +44,20 @@ class FakeZoom:
         rsps.add_callback(responses.GET, f"{API}/users/{user}/meetings", callback=self._list)
         rsps.add_callback(responses.PATCH, re.compile(rf"{API}/meetings/\d+$"), callback=self._patch)
         rsps.add_callback(responses.DELETE, re.compile(rf"{API}/meetings/\d+$"), callback=self._delete)
+        rsps.add_callback(responses.PUT, re.compile(rf"{API}/meetings/\d+/status$"), callback=self._status)
 
     # fault injection: the next call of `method` gets this instead
     def fail(self, method: str, status: int | None = None, *, exc: Exception | None = None, body: dict | None = None,
              headers: dict | None = None, after: bool = False):
         self.faults.setdefault(method, []).append((status, exc, body, headers, after))
+
+    def admits(self, join_url: str) -> bool:
+        """Would Zoom let someone in straight from this join link? The meeting exists, has not
+        ended, and still has the passcode the link carries (a new one asks for it)."""
+        meeting_id = int(urlparse(join_url).path.rsplit("/", 1)[1])
+        meeting = self.meetings.get(meeting_id)
+        return (meeting is not None and meeting["status"] != "finished"
+                and meeting["password"] == self.link_passwords[meeting_id])
 
     def count(self, method: str, path_part: str = "") -> int:
         return sum(1 for m, p in self.calls if m == method and path_part in p)
@@ -98,6 +108,7 @@ class FakeZoom:
                 "settings": {**body.get("settings", {}), "host_video": False}, "pre_schedule": False,
             }
             self.meetings[meeting_id] = meeting
+            self.link_passwords[meeting_id] = meeting["password"]  # what the join link's pwd carries
             return 201, {}, json.dumps(meeting)
         return self._api(request, handle)
 
@@ -116,6 +127,18 @@ class FakeZoom:
             if meeting_id not in self.meetings:
                 return 404, {}, json.dumps({"code": 3001, "message": "Meeting does not exist: %d." % meeting_id})
             self.meetings[meeting_id].update(json.loads(req.body))
+            return 204, {}, ""
+        return self._api(request, handle)
+
+    def _status(self, request):
+        """PUT /meetings/{id}/status {"action": "end"}: 204 (a live meeting ends), 404 3001."""
+        def handle(req):
+            meeting_id = int(urlparse(req.url).path.rsplit("/", 2)[1])
+            assert json.loads(req.body) == {"action": "end"}
+            if meeting_id not in self.meetings:
+                return 404, {}, json.dumps({"code": 3001, "message": "Meeting does not exist: %d." % meeting_id})
+            if self.meetings[meeting_id]["status"] == "started":
+                self.meetings[meeting_id]["status"] = "finished"
             return 204, {}, ""
         return self._api(request, handle)
 
@@ -415,6 +438,59 @@ def test_cancellation_deletes_the_meeting_and_already_gone_counts_as_deleted(cli
     assert fake_zoom.count("DELETE") == 2 and fake_zoom.meetings == {}
     assert fresh(first).meeting_state == "dihapus" and fresh(second).meeting_state == "dihapus"
     assert ("DELETE", f"/v2/meetings/{ids[0]}") in fake_zoom.calls
+
+
+def test_a_meeting_zoom_refuses_to_delete_is_closed_and_its_old_link_lets_nobody_in(client, clinic, fake_zoom, admin,
+                                                                                    emitted):
+    [session] = book_online(client)
+    zoom_sync.run(now_utc())
+    old_link = fresh(session).join_url
+    assert fake_zoom.admits(old_link)
+    assert admin.post(f"/staff/sessions/{session.session_id}/cancel", {"requeue": False}).status_code == 200
+    fake_zoom.fail("DELETE", 400, body={"code": 3000, "message": "Cannot access meeting info."})
+    summary = zoom_sync.run(now_utc())
+    assert summary.closed == 1 and summary.failed == 0 and "ZoomFailures" not in emitted
+    meeting_id = int(fresh(session).meeting_id)
+    assert ("PUT", f"/v2/meetings/{meeting_id}/status") in fake_zoom.calls
+    closing = fake_zoom.bodies[-1]
+    assert closing["password"] != "a1B2c3" and len(closing["password"]) <= 10
+    assert closing["settings"] == {"waiting_room": True, "join_before_host": False}
+    assert "DIBATALKAN" in fake_zoom.meetings[meeting_id]["topic"]
+    assert not fake_zoom.admits(old_link)  # the link in the visitor's old messages opens nothing
+    view = admin.get(f"/staff/sessions?from={fresh(session).day}&to={fresh(session).day}").json_body["items"]
+    [mine] = [v for v in view if v["id"] == session.session_id]
+    assert mine["meeting"]["state"] == "ditutup" and "tautan lama tidak bisa dipakai" in mine["meeting"]["state_label"]
+    assert mine["meeting"]["join_url"] is None
+    assert fresh(session).meeting_state == "ditutup" and zoom_sync.run(now_utc()).due == 0  # nothing left to do
+
+
+def test_a_live_meeting_of_a_cancelled_session_is_ended(client, clinic, fake_zoom, admin):
+    [session] = book_online(client)
+    zoom_sync.run(now_utc())
+    meeting_id = int(fresh(session).meeting_id)
+    fake_zoom.meetings[meeting_id]["status"] = "started"  # someone is in it
+    assert admin.post(f"/staff/sessions/{session.session_id}/cancel", {"requeue": False}).status_code == 200
+    fake_zoom.fail("DELETE", 400, body={"code": 3002, "message": "Sorry, you cannot delete this meeting since it is in progress."})
+    assert zoom_sync.run(now_utc()).closed == 1
+    assert fake_zoom.meetings[meeting_id]["status"] == "finished" and not fake_zoom.admits(fresh(session).join_url)
+
+
+def test_a_meeting_zoom_refuses_to_delete_and_to_close_tells_staff_what_to_do(client, clinic, fake_zoom, admin, emitted):
+    [session] = book_online(client)
+    zoom_sync.run(now_utc())
+    meeting_id = fresh(session).meeting_id
+    assert admin.post(f"/staff/sessions/{session.session_id}/cancel", {"requeue": False}).status_code == 200
+    fake_zoom.fail("DELETE", 400, body={"code": 3000, "message": "Cannot access meeting info."})
+    fake_zoom.fail("PATCH", 400, body={"code": 3000, "message": "Cannot access meeting info."})
+    summary = zoom_sync.run(now_utc())
+    assert summary.failed == 1 and summary.closed == 0 and "ZoomFailures" in emitted
+    [item] = admin.get("/staff/meetings/failed").json_body["items"]
+    todo = item["meeting"]["error"]
+    assert meeting_id in todo and "Hapus rapat itu di zoom.us" in todo and "Coba lagi" in todo
+    # Staff deleted it by hand in Zoom, then "Coba lagi": gone counts as deleted.
+    del fake_zoom.meetings[int(meeting_id)]
+    assert admin.post(f"/staff/sessions/{session.session_id}/meeting/retry", {}).status_code == 200
+    assert zoom_sync.run(now_utc()).deleted == 1 and fresh(session).meeting_state == "dihapus"
 
 
 def test_cancelled_before_any_meeting_needs_no_zoom_call(client, clinic, fake_zoom):

@@ -1,7 +1,7 @@
 """Each consultant hosts their own online sessions: meetings made for their Zoom user (or, with no
 link, the office's user with them as alternative host), Zoom's 100 calls per user per day kept as
 a write condition, a fresh start link on "Mulai Zoom", a move to another consultant moving the
-meeting to them, and deletions Zoom answers with 3007/3002 treated as done. Against Zoom's real
+meeting to them, deletions Zoom answers with 3007 treated as done and with 3002 (in progress) ended. Against Zoom's real
 request and response shapes (`responses`)."""
 import json
 import re
@@ -166,7 +166,7 @@ def test_a_move_to_another_consultant_moves_the_meeting_to_their_user(client, cl
     assert fresh(session).meeting_state == "dihapus" and int(old_meeting) not in fake.meetings
 
 
-def test_deleting_a_meeting_that_ended_or_is_running_counts_as_done(client, clinic, monkeypatch, admin, emitted):
+def test_deleting_a_meeting_that_ended_is_done_and_one_running_is_ended(client, clinic, monkeypatch, admin, emitted):
     zoom_env(monkeypatch)
     sessions = book_online(client, 2)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -177,6 +177,8 @@ def test_deleting_a_meeting_that_ended_or_is_running_counts_as_done(client, clin
         fake.fail("DELETE", 400, body={"code": 3007, "message": "Sorry, you cannot delete this meeting since it has ended."})
         fake.fail("DELETE", 400, body={"code": 3002, "message": "Sorry, you cannot delete this meeting since it is in progress."})
         summary = zoom_sync.run(now_utc() + timedelta(minutes=3))
-    assert summary.deleted == 2 and summary.failed == 0
-    assert {fresh(s).meeting_state for s in sessions} == {"dihapus"}
+    # Ended: nothing left to delete. In progress: ended, and its link locked (a new passcode).
+    assert summary.deleted == 1 and summary.closed == 1 and summary.failed == 0
+    assert sorted(fresh(s).meeting_state for s in sessions) == ["dihapus", "ditutup"]
+    assert fake.count("PUT", "/status") == 1
     assert "ZoomFailures" not in emitted

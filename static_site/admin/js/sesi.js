@@ -311,9 +311,13 @@ function renderSessionDetail() {
   row("Tempat", sessionPlace(s), "place");
   if (s.meeting) {
     var url = safeUrl(s.meeting.join_url);
+    var failed = s.meeting.state === "gagal";
+    var retry = failed ? el("button", { type: "button", className: "small secondary", id: "se-d-zoom-ulang", text: "Coba lagi" }) : null;
     row("Zoom", el("span", null, [s.meeting.state_label || s.meeting.state || "—",
       url ? el("span", { className: "minor" }, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: "Tautan rapat" })]) : null,
-      s.meeting.error ? el("span", { className: "minor", text: "Gangguan: " + s.meeting.error }) : null]), "meeting");
+      s.meeting.error ? el("span", { className: "minor", text: (failed ? "Yang perlu dilakukan: " : "Catatan: ") + s.meeting.error }) : null,
+      retry ? el("span", { className: "actions" }, [retry]) : null]), "meeting");
+    if (retry) retry.addEventListener("click", function () { retryMeeting(s, retry); });
   }
   row("Dijadwalkan oleh", s.fixed ? "Petugas (tidak dipindah penjadwalan otomatis)" : "Penjadwalan otomatis", "fixed");
   var holding = SESSION_HOLDING.indexOf(s.status) >= 0;
@@ -352,6 +356,16 @@ function markAttendance(status, btn) {
     sessionChanged(res.body, "Kehadiran dicatat: " + sessionLabel(res.body) + ".");
   }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
 }
+function retryMeeting(s, btn) {
+  btn.disabled = true;
+  api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/meeting/retry", {}).then(function (res) {
+    btn.disabled = false;
+    if (!res.ok) return sessionActionError(res);
+    var updated = {}; Object.keys(s).forEach(function (k) { updated[k] = s[k]; });
+    updated.meeting = res.body;
+    sessionChanged(updated, "Rapat Zoom dicoba lagi pada putaran berikutnya (paling lama beberapa menit).");
+  }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+}
 $("se-d-hadir-ya").addEventListener("click", function (e) { markAttendance("hadir", e.currentTarget); });
 $("se-d-hadir-tidak").addEventListener("click", function (e) { markAttendance("tidak_hadir", e.currentTarget); });
 $("se-d-batal").addEventListener("click", function () {
@@ -366,11 +380,12 @@ $("se-c-tidak").addEventListener("click", function () { $("se-c-form").hidden = 
 $("se-c-form").addEventListener("submit", function (e) {
   e.preventDefault();
   var s = se.opened, requeue = (e.target.querySelector("input[name=requeue]:checked") || {}).value !== "tidak";
-  submit(e.target, "se-c", $("se-c-ya"), "POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/cancel", { requeue: requeue }, function () {
+  submit(e.target, "se-c", $("se-c-ya"), "POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/cancel", { requeue: requeue }, function (answer) {
     e.target.hidden = true;
     var updated = {}; Object.keys(s).forEach(function (k) { updated[k] = s[k]; });
     updated.status = "batal_kantor"; updated.status_label = label(meta.session_statuses, "batal_kantor");
-    sessionChanged(updated, "Sesi dibatalkan. " + (requeue ? "Pendaftar kembali ke antrean di urutan semula." : "Pendaftarannya ikut dibatalkan."));
+    sessionChanged(updated, "Sesi dibatalkan. " + (requeue ? "Pendaftar kembali ke antrean di urutan semula (tidak ke slot ini lagi)." : "Pendaftarannya ikut dibatalkan.") +
+      (answer && answer.seat_refilled ? " Slotnya langsung diisi pendaftar yang menunggu." : ""));
     $("h-se-detail").focus();
   });
 });

@@ -46,6 +46,12 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
 MSG_UNUSABLE = "Berisi karakter yang tidak dapat dipakai. Ketik ulang isian ini."
 
 
+def one_of(value: object, choices) -> bool:
+    """`value` is one of `choices` (a dict's keys, a set, a tuple). A word from a JSON body may be
+    a list or an object, which a dict cannot even look up: never one of them."""
+    return isinstance(value, str) and value in choices
+
+
 def unusable_character(text: str) -> bool:
     """An unpaired surrogate or a Unicode noncharacter: nothing a person types, and something
     that cannot be written as UTF-8 (a lone surrogate breaks every answer that contains it)."""

@@ -116,7 +116,7 @@ def parse(payload: object) -> Draft:
         if value:
             params[name] = value
     service = payload.get("service") or None
-    if service is not None and service not in rules.SERVICES:
+    if service is not None and not validation.one_of(service, rules.SERVICES):
         errors.add("service", "Layanan tidak dikenal.")
     kec = payload.get("kecamatan") or []
     if not isinstance(kec, list) or any(k not in rules.kecamatan_list() for k in kec):

@@ -99,7 +99,7 @@ def _clean(payload: dict, *, creating: bool) -> dict:
             out["name"] = name
     if creating or "channel" in payload:
         channel = payload.get("channel")
-        if channel not in rules.SOURCES:
+        if not validation.one_of(channel, rules.SOURCES):
             errors.add("channel", "Pilih saluran kampanye.")
         else:
             out["channel"] = channel
@@ -148,7 +148,7 @@ def save_post(actor: str, code: str, post_id: str | None, payload: dict, now: da
     record = get(code)
     errors = validation.Errors()
     platform = payload.get("platform", record.channel)
-    if platform not in rules.SOURCES:
+    if not validation.one_of(platform, rules.SOURCES):
         errors.add("platform", "Pilih platform unggahan.")
     url = payload.get("url")
     if url in (None, ""):

@@ -193,7 +193,7 @@ def what_if(payload: object, now: datetime | None = None) -> dict:
     data = payload if isinstance(payload, dict) else {}
     errors = validation.Errors()
     service = data.get("service")
-    if service not in rules.SERVICES:
+    if not validation.one_of(service, rules.SERVICES):
         errors.add("service", "Pilih layanan.")
     try:
         day = validation.parse_day(data.get("day"), "day")

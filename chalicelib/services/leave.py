@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from .. import clock
-from ..domain import rules
+from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError
 from ..domain.service_calendar import EXCEPTION_OFF, Slot
 from ..domain.validation import parse_day
@@ -122,7 +122,7 @@ def _parse(payload: dict) -> tuple[str, date, list[str]]:
     day = parse_day(payload.get("day"), "day")
     consultant = team.get_consultant(consultant_id)
     service = payload.get("service") or None
-    if service is not None and service not in rules.SERVICES:
+    if service is not None and not validation.one_of(service, rules.SERVICES):
         raise InputError({"service": "Pilih layanan."})
     if day.weekday() not in rules.DEFAULT_RULES.workdays:
         raise InputError({"day": "Layanan hanya Senin sampai Jumat."})

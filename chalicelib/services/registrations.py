@@ -374,9 +374,9 @@ def staff_list(*, status=None, service=None, kecamatan=None, start: date | None 
     name (filter). Without dates the list covers the last 12 months.
     """
     errors = validation.Errors()
-    if status and status not in rules.REGISTRATION_STATUSES:
+    if status and not validation.one_of(status, rules.REGISTRATION_STATUSES):
         errors.add("status", "Status tidak dikenal.")
-    if service and service not in rules.SERVICES:
+    if service and not validation.one_of(service, rules.SERVICES):
         errors.add("service", "Layanan tidak dikenal.")
     if kecamatan and kecamatan not in rules.kecamatan_list():
         errors.add("kecamatan", "Kecamatan tidak dikenal.")

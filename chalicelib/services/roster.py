@@ -64,7 +64,7 @@ def set_weekly_pattern(actor: str, consultant_id: str, entries: object) -> list[
         service = e.get("service") if isinstance(e, dict) else None
         if not isinstance(weekday, int) or isinstance(weekday, bool) or weekday not in rules.DEFAULT_RULES.workdays:
             raise InputError({"entries": "Hari harus Senin sampai Jumat."})
-        if service not in rules.SERVICES:
+        if not validation.one_of(service, rules.SERVICES):
             raise InputError({"entries": "Layanan tidak dikenal."})
         if service not in consultant.services:
             raise InputError({"entries": f"{consultant.name} tidak melayani {words.mid_sentence(rules.SERVICES[service])}."})
@@ -89,7 +89,7 @@ def add_exception(actor: str, payload: dict) -> RosterException:
     except InputError as exc:
         errors.update(exc.errors)
         day = None
-    if service not in rules.SERVICES:
+    if not validation.one_of(service, rules.SERVICES):
         errors.add("service", "Pilih layanan.")
     if kind not in (EXCEPTION_OFF, EXCEPTION_EXTRA):
         errors.add("kind", "Pilih cuti atau tugas tambahan.")
@@ -232,7 +232,7 @@ def add_closure(actor: str, payload: dict) -> Closure:
     if day and day.weekday() not in rules.DEFAULT_RULES.workdays:
         errors.add("day", "Sabtu dan Minggu memang tidak ada layanan; hari tutup hanya untuk Senin sampai Jumat.")
     service = payload.get("service") or None
-    if service is not None and service not in rules.SERVICES:
+    if service is not None and not validation.one_of(service, rules.SERVICES):
         errors.add("service", "Layanan tidak dikenal.")
     reason = validation.text_field(payload, errors, "reason", 3, 120, required=True, what="Alasan")
     if errors:

@@ -57,6 +57,10 @@ MAX_CHOICES = 3  # reply buttons
 
 
 
+RECEIVED_MAX_AGE = timedelta(days=8)
+RECEIVED_MAX_AHEAD = timedelta(minutes=10)
+
+
 @dataclass
 class Reply:
     """One inbound message being handled."""
@@ -68,7 +72,13 @@ class Reply:
 
     @property
     def received(self) -> datetime:
-        return self.m.received_at or self.now
+        """Meta's timestamp, or now when there is none or it is impossible: Meta redelivers for
+        up to 7 days and clocks drift by minutes, so one outside that window (year 9999, year 1000)
+        would only break date arithmetic and the staff's conversation view."""
+        at = self.m.received_at
+        if at is None or not self.now - RECEIVED_MAX_AGE <= at <= self.now + RECEIVED_MAX_AHEAD:
+            return self.now
+        return at
 
     def record(self, action: str, outcome: str, *, reference=None, session_id=None, in_reply_to=None):
         return inbox_store.build(self.m.message_id, kind=self.m.kind, text=self.m.text, action=action,
@@ -181,7 +191,12 @@ def _no_longer(r: Reply, action: str, reg: Registration, session: SessionRecord)
     return None
 
 
-def _confirm(r: Reply, p, reg: Registration, session: SessionRecord, *, again: bool = False) -> str:
+def _confirm(r: Reply, p, reg: Registration, session: SessionRecord | None, *, again: bool = False) -> str:
+    if session is None:  # a payload about the registration, not a session: say what is true now
+        if reg.status not in LIVE:
+            return _state(r, replies.HADIR, replies.NOW_CLOSED, reg)
+        booked = reg.status == rules.STATUS_SCHEDULED and reg.session_id
+        return _state(r, replies.HADIR, replies.NOW_MOVED if booked else replies.NOW_WAITING, reg)
     moved_on = _session_moved_on(r, replies.HADIR, reg, session)
     if moved_on:
         return moved_on

@@ -14,8 +14,13 @@ from __future__ import annotations
 import threading
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException
 
 from .. import settings
+
+# What the store raises when DynamoDB could not be reached or refused for now (throttling, a
+# timeout): worth a retry later, unlike a bug or bad data.
+UNAVAILABLE: tuple[type[Exception], ...] = (PynamoDBException,)
 
 # Fail fast and let the caller retry rather than hang until the function's timeout.
 CONNECT_TIMEOUT_SECONDS = 3

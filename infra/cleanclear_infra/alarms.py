@@ -26,6 +26,11 @@ CUSTOM_METRICS = {
         "Manager create a new System User token with whatsapp_business_messaging, put it in the "
         "secret cleanclear/<stage>/whatsapp (access_token); sending resumes within 15 minutes."
     ),
+    "WhatsAppRepliesFailed": (
+        "A visitor's WhatsApp message could not be handled for good (a bug or data no rule expects); "
+        "the rest of its batch was, and Meta is not asked to send it again. The log names its wamid: "
+        "open the visitor's conversation in Kotak keluar and answer by hand."
+    ),
     "ZoomFailures": (
         "A Zoom meeting could not be created/changed for good, or Zoom is not configured while "
         "online sessions wait for a link; see the session's meeting state (gagal)."
@@ -44,11 +49,12 @@ UNALARMED_METRICS = {
     ),
     "AllocationConflicts": (
         "A slot was taken by a concurrent change (staff booking by hand) during an allocation run; "
-        "the registration stays in the queue for the next run. Normal, not an incident."
+        "the run plans again at once (and a freed seat is settled again). Normal, not an incident."
     ),
     "WhatsAppReplies": (
         "A visitor's WhatsApp message was handled (a tap or a text): volume, for the dashboard's "
-        "trend. A reply that could not be handled fails the webhook (5XX alarm) and Meta sends it again."
+        "trend. A reply that could not be handled for now (DynamoDB away) fails the webhook (5XX "
+        "alarm) and Meta sends it again; one that cannot be handled at all is WhatsAppRepliesFailed."
     ),
     "WhatsAppRefusedReplies": (
         "A tap whose payload did not verify, or from a number that is not the registration's: "

@@ -619,7 +619,8 @@ def test_alarms_on_every_function_and_on_the_app_metrics(template):
     }
     assert watched == set(functions(template)), "a function has no error alarm"
     custom = {a["MetricName"]: a for a in alarms if a.get("Namespace") == "CleanClear"}
-    assert set(custom) == {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused"}
+    assert set(custom) == {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused",
+                           "WhatsAppRepliesFailed"}
     # The paused-WhatsApp alarm says what to do, not only what happened.
     assert "new System User token" in custom["WhatsAppPaused"]["AlarmDescription"]
     for alarm in custom.values():
@@ -881,8 +882,9 @@ def test_every_emitted_metric_is_alarmed_or_deliberately_not():
     from chalicelib.adapters import metrics
 
     emitted = _emitted_metrics()
-    assert {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused"} <= set(emitted)
-    assert set(stack.CUSTOM_METRICS) == {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused"}
+    assert {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused", "WhatsAppRepliesFailed"} <= set(emitted)
+    assert set(stack.CUSTOM_METRICS) == {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused",
+                                         "WhatsAppRepliesFailed"}
     undecided = set(emitted) - set(stack.CUSTOM_METRICS) - set(stack.UNALARMED_METRICS)
     assert not undecided, f"new metric(s) {undecided}: add to CUSTOM_METRICS (alarm) or UNALARMED_METRICS (why not)"
     assert not set(stack.CUSTOM_METRICS) & set(stack.UNALARMED_METRICS)

@@ -126,3 +126,12 @@ def test_the_confirmation_quotes_the_estimate_the_visitor_saw(client, clinic, mo
 
     assert len(texts(later)) == 2 and all(words in t for t in texts(later))  # WhatsApp and e-mail
     assert all(compose.NO_ESTIMATE in t for t in texts(early))
+
+
+@pytest.mark.parametrize("body", [{}, {"service": []}, {"service": {}}, {"day": []}, {"consultant_id": ["K-SITI"]},
+                                  {"service": None, "day": None, "consultant_id": None}, [], "ukm", 7])
+def test_what_if_answers_a_field_message_for_any_shape_of_body(client, clinic, admin, body):
+    answer = admin.post("/staff/forecast/what-if", body)
+    assert answer.status_code == 400, answer.json_body
+    errors = answer.json_body["errors"]
+    assert errors and all(isinstance(v, str) and v for v in errors.values())

@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 import responses
 
+from chalicelib import clock
 from chalicelib.domain import counters as stats
 from chalicelib.domain import replies, rules
 from chalicelib.adapters import whatsapp_inbound
@@ -196,15 +197,17 @@ def test_ya_batalkan_cancels_like_the_status_page_and_the_seat_goes_to_the_queue
 
 
 def test_a_crash_after_the_cancellation_is_not_cancelled_or_answered_twice(client, clinic, graph, monkeypatch):
-    """The cancellation committed, then the function died before the reply was recorded: Meta's
-    redelivery finds the wamid on the registration and does nothing more."""
+    """The cancellation committed, then DynamoDB went away before the reply was recorded: the POST
+    fails, and Meta's redelivery finds the wamid on the registration and does nothing more."""
     reg, session, confirmation = booked_and_confirmed(client, graph)
     tap_button(client, confirmation, "Batalkan")
     question = answers(graph, "interactive")[-1]
     original = whatsapp_inbox._send_told_at_once
 
     def crash(r, registration, session=None):
-        raise RuntimeError("Lambda timed out")
+        from pynamodb.exceptions import PutError
+
+        raise PutError("DynamoDB timed out")  # the store went away before the reply was recorded
 
     monkeypatch.setattr(whatsapp_inbox, "_send_told_at_once", crash)
     answer, raw = tap_reply(client, question, "Ya, batalkan")
@@ -514,3 +517,71 @@ def test_a_freed_seat_goes_to_someone_else_not_to_the_same_numbers_other_registr
     taken = next(s for s in SessionRecord.by_day.query(session.day) if s.status == rules.SESSION_SCHEDULED
                  and s.seat_id == session.seat_id)
     assert taken.reference == someone["ref"] and Registration.get(same["ref"]).status == rules.STATUS_WAITING
+
+
+def test_a_message_with_an_impossible_timestamp_is_read_as_arriving_now(client, clinic, graph, admin):
+    """Meta's timestamps far in the future (year 9999) or far in the past (year 1000) are read as
+    'now': the batch is answered whole, every message is handled once, and the staff's
+    conversation view still opens."""
+    regs = [register(client, name=f"Waktu Aneh {i}", phone=f"0813-2900-000{i}") for i in range(3)]
+    raw = json.loads(webhook_messages(PHONE, [{"type": "text", "text": {"body": "status"}}] * 3))
+    items = raw["entry"][0]["changes"][0]["value"]["messages"]
+    for item, number, stamp in zip(items, ("6281329000000", "6281329000001", "6281329000002"),
+                                   (None, "253402300799", "-30610224001")):
+        item["from"] = number
+        if stamp:
+            item["timestamp"] = stamp
+    body = json.dumps(raw).encode()
+    answer = post(client, body)
+    assert answer.status_code == 200, answer.json_body
+    assert answer.json_body["messages"] == {"tautan": 3}
+    for i in range(3):
+        assert len(answers(graph, "text", to=f"628132900000{i}")) == 1  # the link, at once
+    assert post(client, body).json_body["messages"] == {"duplikat": 3}  # a redelivery changes nothing
+    today = clock.now().astimezone(rules.WIB).strftime("%Y-%m-%d")
+    for reg in regs[1:]:
+        talk = admin.get(f"/staff/outbox/conversations/{reg['reference']}")
+        assert talk.status_code == 200
+        assert [i["at_wib"][:10] for i in talk.json_body["items"] if i["direction"] == "masuk"] == [today]
+
+
+@pytest.mark.parametrize("action", sorted(replies.BUTTON_ACTIONS))
+def test_a_signed_tap_that_names_a_registration_without_a_session_is_answered_politely(client, clinic, graph, action):
+    """Every action of a genuine payload whose subject is the registration (not a session), on the
+    registration's own message: an answer, never a crash, and a redelivery changes nothing."""
+    from chalicelib import links
+
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    carrier = replies.decode(next(c["parameters"][0]["payload"] for c in confirmation["template"]["components"]
+                                  if c["type"] == "button"), links.reply_signature).message_id
+    extra = session.day if action == replies.HARI else ""
+    payload = replies.encode(replies.Payload(action, reg["ref"], carrier, extra), links.reply_signature)
+    before = len([m for m in graph if m["to"] == PHONE])
+    answer, raw = tap_button(client, confirmation, "Saya hadir", payload=payload)
+    assert answer.status_code == 200, answer.json_body
+    assert sum(answer.json_body["messages"].values()) == 1
+    assert len([m for m in graph if m["to"] == PHONE]) > before  # the visitor is answered
+    if action == replies.HADIR:
+        assert "Jadwal Anda sekarang" in answers(graph, "text")[-1]["text"]["body"]
+        assert SessionRecord.get(session.session_id).visitor_confirmed_at is None  # nothing confirmed blindly
+    assert post(client, raw).json_body["messages"] == {"duplikat": 1}
+
+
+def test_one_message_that_cannot_be_handled_never_fails_the_batch(client, clinic, graph, monkeypatch):
+    """A bug on one message (not the store being away): it is left and counted; the others of the
+    batch are answered, and the POST succeeds, so Meta does not deliver the batch again for days."""
+    register(client)
+    register(client, name="Ahmad Fauzi", phone="0813-2000-0002")
+    real = whatsapp_inbox._text
+
+    def broken_for_one(r):
+        if r.m.phone == "+6281320000002":
+            raise KeyError("a rule nobody expected")
+        return real(r)
+
+    monkeypatch.setattr(whatsapp_inbox, "_text", broken_for_one)
+    raw = json.loads(webhook_messages(PHONE, [{"type": "text", "text": {"body": "status"}}] * 2))
+    raw["entry"][0]["changes"][0]["value"]["messages"][1]["from"] = "6281320000002"
+    answer = post(client, json.dumps(raw).encode())
+    assert answer.status_code == 200 and answer.json_body["messages"] == {"tautan": 1, "gagal": 1}
+    assert len(answers(graph, "text")) == 1

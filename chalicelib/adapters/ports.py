@@ -30,6 +30,11 @@ class OutgoingMessage(Protocol):
     reply_to: str | None  # an e-mail's Reply-To
 
 
+# An adjustable sender given a shorter `timeout` spends at most this share of it connecting; the
+# rest waits for the answer (messages/send.py starts a call only when that rest can hold one).
+CONNECT_SHARE = 0.1
+
+
 @runtime_checkable
 class MessageSender(Protocol):
     """Delivers one message on one channel; returns the provider's message id, or raises

@@ -20,7 +20,7 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from .. import settings
 from .http import pooled_session, retry_after_seconds
-from .ports import OutgoingMessage
+from .ports import CONNECT_SHARE, OutgoingMessage
 from .send_errors import Paused, Permanent, Retryable, Unknown
 
 CONNECT_TIMEOUT = 3.05
@@ -126,7 +126,7 @@ class WhatsAppClient:
 
     def post(self, body: dict, timeout: float | None = None) -> str:
         """POST one message; its wamid, or the error the outbox's retry policy understands."""
-        connect = CONNECT_TIMEOUT if timeout is None else max(0.5, min(CONNECT_TIMEOUT, timeout / 3))
+        connect = CONNECT_TIMEOUT if timeout is None else max(0.5, min(CONNECT_TIMEOUT, timeout * CONNECT_SHARE))
         read = READ_TIMEOUT if timeout is None else max(0.5, min(READ_TIMEOUT, timeout - connect))
         try:
             response = self.http.post(

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from .. import clock, settings
 from ..adapters import metrics
 from ..adapters import senders as providers
-from ..adapters.ports import MessageSender
+from ..adapters.ports import CONNECT_SHARE, MessageSender
 from ..adapters.send_errors import Paused, Retryable, SendError, Unknown
 from ..budget import Deadline
 from ..domain import rules
@@ -115,7 +115,7 @@ def forget_channel_health() -> None:
 
 PROBE_PATIENCE_SECONDS = 2.0  # a first call still out after this is slow, not refused: the others go too
 LATENCIES_KEPT = 8
-LATENCY_MARGIN_SECONDS = 0.5  # a call is started only with its recent answer time and this left
+LATENCY_MARGIN_SECONDS = 0.25  # a call is started only when its wait for the answer holds its recent answer time and this
 
 
 class Channel:
@@ -281,7 +281,7 @@ def _send_in_time(record: OutboxRecord, run: Run, channel: Channel) -> str:
     own = sender.timeout_seconds
     timeout = run.deadline.call_timeout(own, STORE_RESERVE_SECONDS)
     if timeout is None or (not sender.adjustable_timeout and timeout < own) \
-            or timeout < min(own, channel.expected_seconds() + LATENCY_MARGIN_SECONDS):
+            or timeout < min(own, (channel.expected_seconds() + LATENCY_MARGIN_SECONDS) / (1 - CONNECT_SHARE)):
         return "deferred"  # not enough time left to be sure of the answer: the next run sends it
     if record.claim:  # a run claimed it and died (a first send, or a send again after an unknown one)
         return _abandoned(record, run.now)

@@ -58,6 +58,7 @@ bench: setup chromium site
 	$(PY) bench/allocation_run.py
 	$(PY) bench/jobs_run.py
 	$(PY) bench/slow_provider.py
+	$(PY) bench/refill_race.py
 	$(PY) bench/admin_sections.py
 	$(PY) bench/forecast.py
 	$(PY) bench/whatsapp_replies.py

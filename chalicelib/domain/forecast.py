@@ -91,8 +91,10 @@ class Estimate:
         if self.status == BEYOND:
             return f"Perkiraan: antrean sedang panjang, sesi mungkin lebih dari {self.horizon} hari kerja lagi."
         if self.status == FULL:
-            return ("Perkiraan: tanggal pilihan Anda kemungkinan sudah penuh. Tambah tanggal lain, atau kami akan "
-                    "meminta tanggal baru bila tanggal ini lewat tanpa jadwal.")
+            # Said of the futures where none of these days keeps a seat: about one visitor in two
+            # told so still gets one of them (bench/forecast.py), hence "mungkin", not "kemungkinan".
+            return ("Perkiraan: tanggal pilihan Anda mungkin sudah penuh. Menambah tanggal lain memperbesar peluang; "
+                    "bila tanggal ini lewat tanpa jadwal, kami meminta tanggal baru.")
         if self.p90 is None:
             return f"Perkiraan: sesi dalam {self.median} hari kerja atau lebih (antrean sedang padat)."
         if self.p90 == self.median:

@@ -167,7 +167,13 @@ def status_link_for(reg: Registration) -> str:
         raise ConfigError(str(exc)) from None
 
 
-NO_ESTIMATE = "Perkiraan waktu tunggu belum tersedia; jadwal kami kirim secepatnya."
+NO_ESTIMATE = "belum tersedia; jadwal kami kirim secepatnya."
+ESTIMATE_LABEL = "Perkiraan: "  # domain/forecast.Estimate.words begins so; the message has its own label
+
+
+def estimate_words(words: str | None) -> str:
+    """The estimate the visitor saw, after the message's own "Perkiraan waktu tunggu:" label."""
+    return (words or "").removeprefix(ESTIMATE_LABEL).strip() or NO_ESTIMATE
 
 
 def _visitor_context(reg: Registration, params: dict) -> dict:
@@ -176,7 +182,7 @@ def _visitor_context(reg: Registration, params: dict) -> dict:
         "layanan": rules.SERVICES.get(reg.service, reg.service), "cara": rules.MODES.get(reg.mode, reg.mode),
         "tanggal_pilihan": days_text(params.get("days") or reg.days),
         # The waiting-time estimate the visitor saw when registering (services/forecast.py).
-        "perkiraan": params.get("estimate") or NO_ESTIMATE,
+        "perkiraan": estimate_words(params.get("estimate")),
         "oleh": params.get("by", "kantor"), "antre": bool(params.get("requeue")), "sesi_lama": None,
     }
 

@@ -113,7 +113,7 @@ def sample_context(kind: Kind, *, online: bool = False) -> dict:
         "layanan": rules.SERVICES[rules.SERVICE_KOPERASI],
         "cara": rules.MODES[rules.MODE_DARING if online else rules.MODE_TATAP_MUKA],
         "tanggal_pilihan": days_text([day, day + timedelta(days=1)]),
-        "perkiraan": "Perkiraan: sesi dalam 2–4 hari kerja.",
+        "perkiraan": "sesi dalam 2–4 hari kerja.",
         "tanggal": long_date(day),
         "jam": "09.00–09.30 WIB",
         "jam_mulai": "09.00 WIB",

@@ -20,3 +20,12 @@ def ended(text: str) -> str:
     """`text` ending with exactly one full stop: "Siti, S.E." stays, "Siti" becomes "Siti."."""
     text = (text or "").rstrip()
     return text if text.endswith(SENTENCE_ENDS) else text + "."
+
+
+NO_ESTIMATE = "belum tersedia; jadwal kami kirim secepatnya."
+ESTIMATE_LABEL = "Perkiraan: "  # domain/forecast.Estimate.words begins so
+
+
+def estimate_after_label(text: str | None) -> str:
+    """The estimate a visitor saw, to follow a message's own "Perkiraan waktu tunggu:" label."""
+    return (text or "").removeprefix(ESTIMATE_LABEL).strip() or NO_ESTIMATE

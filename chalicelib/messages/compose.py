@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
 from .. import links, settings
-from ..domain import meetings, replies, rules
+from ..domain import meetings, replies, rules, words
 from ..domain.message_status import TOLD
 from ..domain.references import token_matches
 from ..store import outbox as outbox_store
@@ -167,22 +167,13 @@ def status_link_for(reg: Registration) -> str:
         raise ConfigError(str(exc)) from None
 
 
-NO_ESTIMATE = "belum tersedia; jadwal kami kirim secepatnya."
-ESTIMATE_LABEL = "Perkiraan: "  # domain/forecast.Estimate.words begins so; the message has its own label
-
-
-def estimate_words(words: str | None) -> str:
-    """The estimate the visitor saw, after the message's own "Perkiraan waktu tunggu:" label."""
-    return (words or "").removeprefix(ESTIMATE_LABEL).strip() or NO_ESTIMATE
-
-
 def _visitor_context(reg: Registration, params: dict) -> dict:
     return {
         "nama": reg.name, "kode": format_reference(reg.reference), "tautan_status": status_link_for(reg),
         "layanan": rules.SERVICES.get(reg.service, reg.service), "cara": rules.MODES.get(reg.mode, reg.mode),
         "tanggal_pilihan": days_text(params.get("days") or reg.days),
         # The waiting-time estimate the visitor saw when registering (services/forecast.py).
-        "perkiraan": estimate_words(params.get("estimate")),
+        "perkiraan": words.estimate_after_label(params.get("estimate")),
         "oleh": params.get("by", "kantor"), "antre": bool(params.get("requeue")), "sesi_lama": None,
     }
 

@@ -108,7 +108,7 @@ def test_what_if_refuses_bad_choices_per_field(client, clinic, admin):
 
 
 def test_the_confirmation_quotes_the_estimate_the_visitor_saw(client, clinic, monkeypatch, tmp_path):
-    from chalicelib.messages import compose
+    from chalicelib.domain import words as words_
     from chalicelib.messages import send as outbox
     from chalicelib.store.models import OutboxRecord
 
@@ -126,7 +126,7 @@ def test_the_confirmation_quotes_the_estimate_the_visitor_saw(client, clinic, mo
 
     said = "Perkiraan waktu tunggu: " + words.removeprefix("Perkiraan: ")
     assert len(texts(later)) == 2 and all(said in t for t in texts(later))  # WhatsApp and e-mail
-    assert all("Perkiraan waktu tunggu: " + compose.NO_ESTIMATE in t for t in texts(early))
+    assert all("Perkiraan waktu tunggu: " + words_.NO_ESTIMATE in t for t in texts(early))
 
 
 @pytest.mark.parametrize("body", [{}, {"service": []}, {"service": {}}, {"day": []}, {"consultant_id": ["K-SITI"]},

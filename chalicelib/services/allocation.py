@@ -194,9 +194,10 @@ def settle(service: str, days, now: datetime | None = None, *, released: Session
 
     `released`: the session whose seat was just given back: that seat never goes to the same
     registration or to another one of the same number, and the one who gets it counts the time it
-    took (`refill_of`). `only_seat`: settle that one seat. A booking that loses to a concurrent change (a run, another settle, a
-    cancellation) is not lost: the next round reads again, up to SETTLE_ROUNDS. No lease: every
-    booking is a conditional transaction, and one of two at the same seat wins."""
+    took (`refill_of`). `only_seat`: settle that one seat. A booking that loses to a concurrent
+    change (a run, another settle, a cancellation) is not lost: the next round reads again, up to
+    SETTLE_ROUNDS. No lease: every booking is a conditional transaction, and one of two at the
+    same seat wins."""
     now = now or clock.now()
     horizon, not_before = booking_window(now)
     days = sorted({d for d in days if not_before.astimezone(rules.WIB).date() <= d <= horizon})

@@ -124,8 +124,8 @@ def _moment(stamp: str | None) -> str:
 def conversation(raw_reference: object, now: datetime | None = None) -> dict:
     """One registration's messages and the visitor's replies, in the order they happened: our
     messages by when they were made, the visitor's by when they were handled (both to the
-    microsecond where stored so; older records to the second), an answer right after the message
-    it answers."""
+    microsecond where stored so; older records to the second), a tap after the message it was on,
+    an answer right after the message it answers."""
     reference = normalize_reference(raw_reference)
     if reference is None:
         raise InputError({"reference": "Kode pendaftaran tidak valid (contoh: KPB-7QX)."})
@@ -139,8 +139,12 @@ def conversation(raw_reference: object, now: datetime | None = None) -> dict:
             answers.setdefault(answers_to, []).append(view)
         else:
             events.append(((_moment(r.made_at or r.created_at), 1), view))
+    made = {view["id"]: key for key, view in events}
     for x in inbox_store.of_reference(reference):
-        events.append(((_moment(x.handled_at), 0), reply_view(x)))
+        key, tapped = (_moment(x.handled_at), 0), made.get(x.in_reply_to or "")
+        if tapped is not None and tapped > key:  # a tap comes after the message it was on, whatever
+            key = (tapped[0], 2)                 # two machines' clocks said (they may differ by a second)
+        events.append((key, reply_view(x)))
     known = {view["id"] for _, view in events if view["direction"] == "masuk"}
     for key, views in answers.items():
         if key not in known:  # its message is gone (TTL): by its own time

@@ -585,3 +585,17 @@ def test_one_message_that_cannot_be_handled_never_fails_the_batch(client, clinic
     answer = post(client, json.dumps(raw).encode())
     assert answer.status_code == 200 and answer.json_body["messages"] == {"tautan": 1, "gagal": 1}
     assert len(answers(graph, "text")) == 1
+
+
+def test_a_tap_reads_after_the_message_it_was_on_even_when_two_clocks_disagree(client, clinic, graph, admin, travel):
+    """The confirmation was made by one machine and the tap handled by another whose clock is a few
+    seconds behind: the conversation still shows the tap after the message it was on."""
+    from datetime import timedelta
+
+    reg, session, confirmation = booked_and_confirmed(client, graph)
+    made = next(r.made_at for r in OutboxRecord.by_reference.query(reg["ref"]) if r.template == "cc_sesi_terjadwal")
+    travel.move_to(rules.parse_utc_iso(made[:19] + "Z") - timedelta(seconds=3))  # this machine's clock is behind
+    tap_button(client, confirmation, "Saya hadir")
+    items = admin.get(f"/staff/outbox/conversations/{reg['reference']}").json_body["items"]
+    order = [(i["direction"], i.get("template") or i["action"]) for i in items if i.get("channel", "whatsapp") == "whatsapp"]
+    assert order.index(("keluar", "cc_sesi_terjadwal")) < order.index(("masuk", "hadir")) < order.index(("keluar", "cc_balas_hadir"))

@@ -180,6 +180,30 @@ def _lambda_context_with_the_deployed_timeout():
 _lambda_context_with_the_deployed_timeout()
 
 
+def _environment_patched_in_place():
+    """chalice.test swaps `os.environ` for a copy during each request and invocation, so code that
+    looks at os.environ then, and a monkeypatch afterwards, may hold different objects. Lambda never
+    swaps it: the function's variables go into the one os.environ, and back out afterwards."""
+    import contextlib
+
+    import chalice.test
+
+    @contextlib.contextmanager
+    def patched(self, environment_variables):
+        saved = dict(os.environ)
+        os.environ.update(environment_variables)
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    chalice.test.BaseClient._patched_env_vars = patched
+
+
+_environment_patched_in_place()
+
+
 @pytest.fixture
 def client(aws):
     from chalice.test import Client

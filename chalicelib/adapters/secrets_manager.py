@@ -21,8 +21,9 @@ def _from_secrets_manager(arn: str) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def get(name: str, keys: tuple[str, ...], env=os.environ) -> dict | None:
+def get(name: str, keys: tuple[str, ...], env=None) -> dict | None:
     """The secret `name` (e.g. "ZOOM") as {key: value}, or None when it is not configured."""
+    env = os.environ if env is None else env
     arn = env.get(f"{name}_SECRET_ARN")
     if arn:
         data = _from_secrets_manager(arn)

@@ -15,7 +15,6 @@ so that the provider's statuses name the record.
 """
 from __future__ import annotations
 
-import os
 
 from .. import settings
 from . import secrets_manager
@@ -48,7 +47,7 @@ def _local(env) -> MessageSender | None:
     return None
 
 
-def whatsapp_sender(env=os.environ) -> MessageSender:
+def whatsapp_sender(env=None) -> MessageSender:
     creds = secrets_manager.get("WHATSAPP", ("access_token", "phone_number_id"), env)
     if creds:
         from .whatsapp_cloud import WhatsAppClient
@@ -57,7 +56,7 @@ def whatsapp_sender(env=os.environ) -> MessageSender:
     return _local(env) or NotConfigured("WhatsApp")
 
 
-def email_sender(env=os.environ) -> MessageSender:
+def email_sender(env=None) -> MessageSender:
     if settings.ses_from_address(env):
         from .ses import SesSender
 
@@ -65,7 +64,7 @@ def email_sender(env=os.environ) -> MessageSender:
     return _local(env) or NotConfigured("E-mail (SES_FROM_ADDRESS)")
 
 
-def for_channel(channel: str, env=os.environ) -> MessageSender:
+def for_channel(channel: str, env=None) -> MessageSender:
     return whatsapp_sender(env) if channel == WHATSAPP else email_sender(env)
 
 

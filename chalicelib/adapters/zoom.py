@@ -335,13 +335,14 @@ class LocalZoom:
         return []
 
 
-def provider(env=os.environ):
+def provider(env=None):
     """The Zoom client for this environment.
 
     Real credentials -> ZoomClient. None: in AWS (`ZOOM_SECRET_ARN` set) or on the prod stage
     that is an error (visitors must never get fake links) unless a non-prod stage says
     `ZOOM_PROVIDER=local`; elsewhere (make run, tests) the local provider.
     """
+    env = os.environ if env is None else env
     creds = secrets_manager.get("ZOOM", ("account_id", "client_id", "client_secret"), env)
     if creds:
         user = (secrets_manager.get("ZOOM", ("user_id",), env) or {}).get("user_id") or "me"

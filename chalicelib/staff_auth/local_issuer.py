@@ -224,7 +224,8 @@ class LocalIssuer:
         return {"keys": [dict(self._public_jwk, kid=self.kid, alg=ALGORITHM, use="sig")]}
 
 
-def issuer_from_env(env: Mapping[str, str] = os.environ) -> LocalIssuer:
+def issuer_from_env(env: Mapping[str, str] | None = None) -> LocalIssuer:
+    env = os.environ if env is None else env
     if is_prod_stage(env):
         raise RuntimeError("the local issuer is not available in the prod stage")
     accounts_raw = env.get("LOCAL_DEMO_ACCOUNTS")

@@ -26,13 +26,14 @@ from .tokens import (
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
-def verifier_from_env(env: Mapping[str, str] = os.environ) -> TokenVerifier:
+def verifier_from_env(env: Mapping[str, str] | None = None) -> TokenVerifier:
     """Build the verifier the environment asks for; ``RuntimeError`` on any doubt.
 
     AUTH_MODE=cognito: COGNITO_REGION, COGNITO_USER_POOL_ID, COGNITO_APP_CLIENT_ID
         (required); COGNITO_TOKEN_USE "id" (default) or "access".
     AUTH_MODE=local:   the local issuer (staff_auth/local_issuer.py); refused in prod.
     """
+    env = os.environ if env is None else env
     mode = (env.get("AUTH_MODE") or "").strip().lower()
     if is_prod_stage(env) and mode != "cognito":
         # Hard rule: the local issuer (known demo password, key on disk) never guards prod.

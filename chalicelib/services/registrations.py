@@ -155,6 +155,8 @@ def store_registration(data: validation.RegistrationInput, key: str | None, now:
                 replay = _replayed(key)  # the same key won a race with us: answer what it answered
                 if replay is not None:
                     return replay
+                conflict_pause(attempt)  # its write is not readable yet (or was undone): look again
+                continue
             if exc.on(phone_limits.LABEL):
                 if phone_limit.reached_after_conflict():
                     return _replayed(key) or Outcome.errors(429, {"whatsapp": limit_message(phone_limit.limit)})

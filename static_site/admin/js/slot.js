@@ -13,6 +13,7 @@ loaders.slot = function (arg, changed) {
   }
   if (changed) showSlots();
 };
+var slotRequests = 0;
 function showSlots() {
   var form = $("s-form"), from = $("s-from").value, to = $("s-to").value;
   var local = {};
@@ -23,8 +24,9 @@ function showSlots() {
   if (Object.keys(local).length) return showErrors(form, "s", local);
   clearErrors(form, "s");
   setStatus("s-status", "Memuat…");
-  var range = qs({ from: from, to: to });
+  var range = qs({ from: from, to: to }), mine = ++slotRequests;
   Promise.all([api("GET", "/staff/capacity" + range), api("GET", "/staff/slots" + range)]).then(function (all) {
+    if (mine !== slotRequests) return;  // a newer range was asked for meanwhile: its answer is drawn
     var cap = all[0], slots = all[1];
     if (!cap.ok) return showErrors(form, "s", (cap.body && cap.body.errors) || { _form: problem(cap) });
     if (!slots.ok) return showErrors(form, "s", (slots.body && slots.body.errors) || { _form: problem(slots) });

@@ -6,6 +6,7 @@ file registers (unique names), never at totals. Pages run under the production C
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -61,6 +62,23 @@ def book(stack, token, ref, slot):
                                                           "consultant_id": slot["consultant_id"], "mode": "daring"}, token=token)
     assert status == 201, body
     return body
+
+
+WIDTHS = {"320": {"width": 320, "height": 640}, "360": {"width": 360, "height": 740}, "desktop": DESKTOP}
+
+
+@contextmanager
+def admin_at(browser, stack, width: str, hash_: str):
+    """A fresh browser at one of WIDTHS, signed in as the admin on `hash_`: (page, console problems)."""
+    context = browser.new_context(viewport=WIDTHS[width], locale="id-ID", timezone_id="Asia/Jakarta")
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        problems = open_admin(pg, stack, hash_=hash_)
+        sign_in(pg, ADMIN)
+        yield pg, problems
+    finally:
+        context.close()
 
 
 def loaded(page, status="#se-status"):
@@ -342,35 +360,30 @@ def test_session_views_fit_320px_and_desktop(stack, browser):
     waiting_ref = register(stack, f"Tata Letak Hana {suffix}")
     slot = next(s for s in free_slots(stack, token, today, today + timedelta(days=11)) if not started(s))
     held = book(stack, token, held_ref, slot)
-    for name, viewport in (("320", {"width": 320, "height": 640}), ("desktop", DESKTOP)):
-        context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        problems = open_admin(pg, stack, hash_=f"#/sesi/{held['day']}")
-        sign_in(pg, ADMIN)
-        pg.locator("#se-isi li.sess", has_text=f"Gita {suffix}").wait_for()
-        assert horizontal_overflow(pg) <= 0, (name, "hari", too_wide(pg))
-        screenshot(pg, f"sesi-layout-{name}-hari")
-        choose(pg, "#se-view", "minggu")
-        pg.locator("#se-isi button.chip", has_text=f"Gita {suffix}").wait_for()
-        assert horizontal_overflow(pg) <= 0, (name, "minggu", too_wide(pg))
-        screenshot(pg, f"sesi-layout-{name}-minggu")
-        pg.locator("#se-isi button.chip", has_text=f"Gita {suffix}").click()
-        pg.click("#se-d-pindah")
-        pg.locator("#se-m-status", has_text="slot kosong").wait_for()
-        pg.locator("#se-m-slots details[open]").first.wait_for()
-        assert horizontal_overflow(pg) <= 0, (name, "pindah", too_wide(pg))
-        screenshot(pg, f"sesi-layout-{name}-pindah")
-        pg.click("#se-d-batal")
-        assert pg.is_hidden("#se-m-form") and pg.is_visible("#se-c-form")
-        pg.click("#se-kembali")
-        pg.evaluate(f"location.hash = '#/pendaftaran/{waiting_ref}'")
-        pg.click("#p-d-tetapkan")
-        pg.locator("#p-a-status", has_text="slot kosong").wait_for()
-        assert horizontal_overflow(pg) <= 0, (name, "tetapkan", too_wide(pg))
-        screenshot(pg, f"sesi-layout-{name}-tetapkan")
-        assert problems == []
-        context.close()
+    for name in ("320", "desktop"):
+        with admin_at(browser, stack, name, f"#/sesi/{held['day']}") as (pg, problems):
+            pg.locator("#se-isi li.sess", has_text=f"Gita {suffix}").wait_for()
+            assert horizontal_overflow(pg) <= 0, (name, "hari", too_wide(pg))
+            screenshot(pg, f"sesi-layout-{name}-hari")
+            choose(pg, "#se-view", "minggu")
+            pg.locator("#se-isi button.chip", has_text=f"Gita {suffix}").wait_for()
+            assert horizontal_overflow(pg) <= 0, (name, "minggu", too_wide(pg))
+            screenshot(pg, f"sesi-layout-{name}-minggu")
+            pg.locator("#se-isi button.chip", has_text=f"Gita {suffix}").click()
+            pg.click("#se-d-pindah")
+            pg.locator("#se-m-status", has_text="slot kosong").wait_for()
+            pg.locator("#se-m-slots details[open]").first.wait_for()
+            assert horizontal_overflow(pg) <= 0, (name, "pindah", too_wide(pg))
+            screenshot(pg, f"sesi-layout-{name}-pindah")
+            pg.click("#se-d-batal")
+            assert pg.is_hidden("#se-m-form") and pg.is_visible("#se-c-form")
+            pg.click("#se-kembali")
+            pg.evaluate(f"location.hash = '#/pendaftaran/{waiting_ref}'")
+            pg.click("#p-d-tetapkan")
+            pg.locator("#p-a-status", has_text="slot kosong").wait_for()
+            assert horizontal_overflow(pg) <= 0, (name, "tetapkan", too_wide(pg))
+            screenshot(pg, f"sesi-layout-{name}-tetapkan")
+            assert problems == []
 
 
 # --- Kotak keluar: messages as the recipient reads them, failed ones sent again -------------------
@@ -537,23 +550,18 @@ def test_a_meeting_zoom_would_not_close_says_what_to_do_and_is_tried_again(stack
         Key={"session_id": held["id"]},
         UpdateExpression="SET meeting_state = :g, meeting_error = :e, meeting_id = :m, meeting_next_try = :t",
         ExpressionAttributeValues={":g": "gagal", ":e": todo, ":m": "85746065432", ":t": "2026-01-01T00:00:00Z"})
-    for name, viewport in (("320", {"width": 320, "height": 640}), ("desktop", DESKTOP)):
-        context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        problems = open_admin(pg, stack, hash_=f"#/sesi/{held['day']}")
-        sign_in(pg, ADMIN)
-        pg.check("#se-batal")
-        pg.locator("#se-isi li.sess", has_text=f"Macet {suffix}").locator("button, a").first.click()
-        pg.wait_for_selector("#se-detail:not([hidden])")
-        meeting = pg.locator("#se-d-isi dd[data-field=meeting]")
-        assert "Yang perlu dilakukan: Zoom menolak menghapus" in meeting.inner_text()
-        assert "Hapus rapat itu di zoom.us" in meeting.inner_text()
-        assert horizontal_overflow(pg) <= 0, (name, too_wide(pg))
-        screenshot(pg, f"sesi-zoom-gagal-{name}")
-        if name == "desktop":
-            meeting.get_by_role("button", name="Coba lagi").click()
-            pg.locator("#se-d-status", has_text="Rapat Zoom dicoba lagi").wait_for()
-            assert "sedang dihapus" in meeting.inner_text() and meeting.get_by_role("button").count() == 0
-        assert problems == []
-        context.close()
+    for name in WIDTHS:
+        with admin_at(browser, stack, name, f"#/sesi/{held['day']}") as (pg, problems):
+            pg.check("#se-batal")
+            pg.locator("#se-isi li.sess", has_text=f"Macet {suffix}").locator("button, a").first.click()
+            pg.wait_for_selector("#se-detail:not([hidden])")
+            meeting = pg.locator("#se-d-isi dd[data-field=meeting]")
+            assert "Yang perlu dilakukan: Zoom menolak menghapus" in meeting.inner_text()
+            assert "Hapus rapat itu di zoom.us" in meeting.inner_text()
+            assert horizontal_overflow(pg) <= 0, (name, too_wide(pg))
+            screenshot(pg, f"sesi-zoom-gagal-{name}")
+            if name == "desktop":
+                meeting.get_by_role("button", name="Coba lagi").click()
+                pg.locator("#se-d-status", has_text="Rapat Zoom dicoba lagi").wait_for()
+                assert "sedang dihapus" in meeting.inner_text() and meeting.get_by_role("button").count() == 0
+            assert problems == []

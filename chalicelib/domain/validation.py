@@ -261,7 +261,7 @@ def _choice(payload: dict, errors: Errors, field: str, choices: dict, message: s
     if value is None or value == "":
         errors.add(field, message)
         return None
-    if not isinstance(value, str) or value not in choices:
+    if not one_of(value, choices):
         errors.add(field, "Pilihan tidak dikenal. " + message)
         return None
     return value

@@ -70,8 +70,8 @@ def _view(session, seat: Slot | None, names: dict[str, str]) -> dict:
 
 
 def _when(session) -> str:
-    start = rules.parse_utc_iso(session.start).astimezone(rules.WIB)
-    return f"{catalog.long_date(start.date())} pukul {start:%H.%M} WIB"
+    day, _, at = catalog.session_times(session.start)
+    return f"{catalog.long_date(day)} pukul {at}"
 
 
 def preview(payload: dict) -> dict:

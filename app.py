@@ -12,7 +12,7 @@ for _quiet in ("botocore.credentials", "pynamodb.settings"):
     logging.getLogger(_quiet).setLevel(logging.WARNING)
 
 from chalicelib.api import (  # noqa: E402 - after the loggers are quieted
-    guard, http, public, schedules, staff, staff_evaluation, staff_messages, staff_registrations, staff_sessions,
+    guard, http, public, schedules, staff, staff_desk, staff_evaluation, staff_messages, staff_registrations, staff_sessions,
     staff_team, webhooks)
 
 app = Chalice(app_name="clean-and-clear")
@@ -31,6 +31,7 @@ app.register_blueprint(staff.bp)
 app.register_blueprint(staff_team.bp)
 app.register_blueprint(staff_registrations.bp)
 app.register_blueprint(staff_sessions.bp)
+app.register_blueprint(staff_desk.bp)
 app.register_blueprint(staff_messages.bp)
 app.register_blueprint(staff_evaluation.bp)
 app.register_blueprint(schedules.bp)

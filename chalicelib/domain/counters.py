@@ -59,6 +59,10 @@ WAIT_PREFIX = "wait|"  # wait|0 .. wait|60, then wait|61+
 WAIT_OVER = f"{WAIT_PREFIX}{WAIT_MAX_DAYS + 1}+"
 # The dimensions a registration (reg|...) or a seat (seat|...) is counted by.
 BY_SERVICE, BY_SOURCE, BY_KECAMATAN, BY_MODE, BY_TOPIC, BY_CAMPAIGN = "svc", "src", "kec", "mode", "top", "camp"
+# reg|ch|datang_langsung: registrations by channel other than the web form (the web form is the
+# rest: registrations before channels were counted came from it); seat|walkin|<service>: seats
+# booked at the walk-in desk (they never went through the queue; the forecast counts them apart).
+BY_CHANNEL, BY_WALK_IN = "ch", "walkin"
 
 
 def reg_key(dimension: str, value: str = "") -> str:
@@ -145,12 +149,14 @@ def merge(*changes: Changes) -> Changes:
 
 
 def registration_created(*, created_at: str, service: str, topics, source: str, campaign: str | None,
-                         kecamatan: str, mode: str, follow_up: bool = False) -> Changes:
+                         kecamatan: str, mode: str, follow_up: bool = False, channel: str | None = None) -> Changes:
     week = week_key(wib_day(created_at))
     counters = {REG: 1, reg_key(BY_SERVICE, _pick(service, rules.SERVICES)): 1,
                 reg_key(BY_SOURCE, _pick(source, rules.SOURCE_LABELS)): 1,
                 reg_key(BY_KECAMATAN, _pick(kecamatan, rules.kecamatan_list())): 1,
                 reg_key(BY_MODE, _pick(mode, rules.MODES)): 1}
+    if rules.channel_of(channel) != rules.CHANNEL_WEB:
+        counters[reg_key(BY_CHANNEL, rules.channel_of(channel))] = 1
     for topic in sorted(set(topics or ())):
         name = reg_key(BY_TOPIC, _pick(topic, rules.TOPICS))
         counters[name] = counters.get(name, 0) + 1
@@ -164,19 +170,25 @@ def registration_created(*, created_at: str, service: str, topics, source: str, 
     return out
 
 
-def _seat_counters(sign: int, *, registration_created_at: str, day: str, service: str, mode: str) -> dict:
-    return {SEAT: sign, seat_key(BY_SERVICE, _pick(service, rules.SERVICES)): sign,
-            seat_key(BY_MODE, _pick(mode, rules.MODES)): sign,
-            wait_bucket(waiting_days(registration_created_at, day)): sign}
+def _seat_counters(sign: int, *, registration_created_at: str, day: str, service: str, mode: str,
+                   walk_in: bool = False) -> dict:
+    out = {SEAT: sign, seat_key(BY_SERVICE, _pick(service, rules.SERVICES)): sign,
+           seat_key(BY_MODE, _pick(mode, rules.MODES)): sign,
+           wait_bucket(waiting_days(registration_created_at, day)): sign}
+    if walk_in:
+        out[seat_key(BY_WALK_IN, _pick(service, rules.SERVICES))] = sign
+    return out
 
 
 def session_booked(*, registration_created_at: str, first: bool, day: str, service: str, mode: str,
-                   refill_ms: int | None = None) -> Changes:
+                   refill_ms: int | None = None, walk_in: bool = False) -> Changes:
     """A session now holds a seat. `first`: the registration's first session ever (the funnel's
     "scheduled" step; a rebooking after a cancellation or a move is not counted again).
     `refill_ms`: the seat had just been given back by a visitor and went to the queue at
-    once, this many milliseconds after (``s|refill``, ``s|refill_ms``)."""
-    seat = _seat_counters(1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
+    once, this many milliseconds after (``s|refill``, ``s|refill_ms``). `walk_in`: booked at the
+    walk-in desk (``seat|walkin|<service>``)."""
+    seat = _seat_counters(1, registration_created_at=registration_created_at, day=day, service=service, mode=mode,
+                          walk_in=walk_in)
     if refill_ms is not None:
         seat.update({S_REFILL: 1, S_REFILL_MS: max(0, int(refill_ms))})
     out: Changes = {week_key(date.fromisoformat(day)): seat}
@@ -186,10 +198,12 @@ def session_booked(*, registration_created_at: str, first: bool, day: str, servi
 
 
 def session_released(*, registration_created_at: str, day: str, service: str, mode: str, new_status: str,
-                     registration_status: str, moving: bool = False, whatsapp: bool = False) -> Changes:
+                     registration_status: str, moving: bool = False, whatsapp: bool = False,
+                     walk_in: bool = False) -> Changes:
     """A scheduled session gave its seat back (cancelled by either side, or moved). `whatsapp`:
     the visitor did it from WhatsApp (``s|cancel_wa``, besides ``s|cancel_v``)."""
-    counters = _seat_counters(-1, registration_created_at=registration_created_at, day=day, service=service, mode=mode)
+    counters = _seat_counters(-1, registration_created_at=registration_created_at, day=day, service=service, mode=mode,
+                              walk_in=walk_in)
     if new_status == rules.SESSION_OTHER_DATES:
         counters[S_OTHER_DATES] = 1
     elif not moving:
@@ -244,13 +258,17 @@ def feedback_scores(satisfaction: int, helpfulness: int, recommend: int, answere
 
 
 def feedback_given(*, registration_created_at: str, day: str, consultant_id: str, service: str, topics,
-                   satisfaction: int, helpfulness: int, recommend: int, answered: str) -> Changes:
+                   satisfaction: int, helpfulness: int, recommend: int, answered: str,
+                   walk_in: bool = False) -> Changes:
     """One feedback answer: sums and counts per consultant, per topic, per service and overall
     in the session's week (averages and NPS come from sums / counts), plus the cohort's
-    "feedback given" funnel step."""
+    "feedback given" funnel step. `walk_in`: the session was booked at the walk-in desk (scope
+    ``fb|ch|datang_langsung``: the answers of visitors who came in, apart)."""
     scores = feedback_scores(satisfaction, helpfulness, recommend, answered)
     counters: dict[str, int] = {}
     scopes = [("all", "-"), ("con", _ident(consultant_id)), ("svc", _pick(service, rules.SERVICES))]
+    if walk_in:
+        scopes.append((BY_CHANNEL, rules.CHANNEL_DESK))
     scopes += [("top", _pick(t, rules.TOPICS)) for t in sorted(set(topics or ()))]
     for scope, key in scopes:
         for name, value in scores.items():

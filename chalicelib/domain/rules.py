@@ -82,6 +82,18 @@ SOURCES = {
 SOURCE_UNSAID = "tidak_disebut"
 SOURCE_LABELS = {**SOURCES, SOURCE_UNSAID: "Tidak disebut"}
 
+# How a registration came in. A registration stored before channels were recorded (no value) came
+# through the web form; "datang_langsung": registered at the office's walk-in desk
+# (services/desk.py), its consent asked aloud and recorded with the staff member who asked.
+CHANNEL_WEB = "web"
+CHANNEL_DESK = "datang_langsung"
+CHANNELS = {CHANNEL_WEB: "Formulir web", CHANNEL_DESK: "Datang langsung"}
+
+
+def channel_of(stored: str | None) -> str:
+    return stored if stored in CHANNELS else CHANNEL_WEB
+
+
 # Registration statuses.
 STATUS_WAITING = "menunggu"
 STATUS_SCHEDULED = "terjadwal"

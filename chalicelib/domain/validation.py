@@ -267,8 +267,10 @@ def _choice(payload: dict, errors: Errors, field: str, choices: dict, message: s
     return value
 
 
-def validate_registration(payload: object, *, today: date, closed: set[date], rules_: rules.ServiceRules = rules.DEFAULT_RULES) -> tuple[RegistrationInput | None, Errors]:
-    """Check a signup form. Returns (input, {}) or (None, {field: message})."""
+def validate_registration(payload: object, *, today: date, closed: set[date], rules_: rules.ServiceRules = rules.DEFAULT_RULES,
+                          fixed_days: tuple[date, ...] | None = None) -> tuple[RegistrationInput | None, Errors]:
+    """Check a signup form. Returns (input, {}) or (None, {field: message}). `fixed_days`: the
+    days are not the visitor's to choose (the walk-in desk seats them on that day)."""
     errors = Errors()
     if not isinstance(payload, dict):
         errors.add("_form", "Data formulir tidak valid.")
@@ -288,7 +290,7 @@ def validate_registration(payload: object, *, today: date, closed: set[date], ru
     description = text_field(payload, errors, "description", DESCRIPTION_MIN, DESCRIPTION_MAX,
                              required=True, what="Uraian masalah", multiline=True)
     mode = _choice(payload, errors, "mode", rules.MODES, "Pilih cara konsultasi: tatap muka atau daring (Zoom).")
-    days, msg = validate_days(payload.get("days"), today, closed, rules_)
+    days, msg = (list(fixed_days), None) if fixed_days else validate_days(payload.get("days"), today, closed, rules_)
     if msg:
         errors.add("days", msg)
     source = rules.SOURCE_UNSAID  # optional: most visitors skip it

@@ -285,6 +285,12 @@ def _plain(i: Inputs) -> None:
     """Nothing beyond the visitor's own details (registration received / cancelled)."""
 
 
+def _received(i: Inputs) -> None:
+    """cc_pendaftaran_diterima; skipped for a walk-in seated meanwhile (events.DESK_HOLD)."""
+    if i.params.get("desk") and i.registration.session_id:
+        raise Skip("pengunjung datang langsung sudah dijadwalkan; konfirmasi jadwal menggantikannya")
+
+
 def _broadcast(i: Inputs) -> None:
     """A staff broadcast: the staff's text and the signup link, from the record's params."""
     i.built.ctx.update({k: v for k, v in i.params.items() if k in i.built.kind.params and k != "nama"})
@@ -395,7 +401,7 @@ ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {
 
 
 BUILDERS: dict[str, Callable[[Inputs], None]] = {
-    catalog.PENDAFTARAN_DITERIMA: _plain,
+    catalog.PENDAFTARAN_DITERIMA: _received,
     catalog.SESI_TERJADWAL: _scheduled,
     catalog.SESI_DIUBAH: _scheduled,
     catalog.SESI_DIBATALKAN: _cancelled,

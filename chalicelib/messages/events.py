@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..store.models import Registration, SessionRecord
 
 MOVE_GRACE = timedelta(minutes=2)  # a move's cancellation waits for the new booking's message
+DESK_HOLD = timedelta(minutes=3)  # a walk-in's "received" waits for the desk to seat them
 
 
 
@@ -40,12 +41,20 @@ def _visitor(template: str, reg: Registration, subject: str, now: datetime | Non
             for channel in channels]
 
 
-def on_registration_received(reg: Registration, now: datetime | None = None, estimate: str | None = None) -> list:
-    """`estimate`: the words of the waiting-time estimate published when the visitor registered."""
+def on_registration_received(reg: Registration, now: datetime | None = None, estimate: str | None = None,
+                             *, desk_hold: bool = False) -> list:
+    """`estimate`: the words of the waiting-time estimate published when the visitor registered.
+    `desk_hold`: stored at the walk-in desk before seating the visitor; the message waits
+    DESK_HOLD and is skipped if a session was booked meanwhile (messages/compose.py), so a desk
+    that loses its seat, or a crash before the booking, still leaves the visitor told."""
+    now = now or clock.now()
     params = {"days": list(reg.days)}
     if estimate:
         params["estimate"] = estimate
-    return _visitor(catalog.PENDAFTARAN_DITERIMA, reg, reg.reference, now, params=params)
+    if desk_hold:
+        params["desk"] = True
+    return _visitor(catalog.PENDAFTARAN_DITERIMA, reg, reg.reference, now, params=params,
+                    not_before=now + DESK_HOLD if desk_hold else None)
 
 
 def on_link_requested(reg: Registration, slot: str, now: datetime | None = None) -> list:

@@ -63,14 +63,16 @@ def free_slots(start, end, sessions=None) -> list[Slot]:
 
 def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed: bool = False,
          allowed_from: tuple[str, ...] = (rules.STATUS_WAITING,), now: datetime | None = None,
-         audit_action: str = "sesi.jadwalkan", meeting_from=None, refill_of: datetime | None = None):
+         audit_action: str = "sesi.jadwalkan", meeting_from=None, refill_of: datetime | None = None,
+         walk_in: bool = False):
     """Write one session in one transaction, or raise Conflict naming what was taken.
 
     An online session is written with its Zoom meeting still to be made (services/meetings.py). A
     move passes the released session as `meeting_from`: if it had a meeting, the new session
     takes it over in this transaction (its time is then updated) instead of getting a second one.
     `refill_of`: when the seat was given back by a visitor (services/allocation.refill): kept on
-    the session and counted with the time it took.
+    the session and counted with the time it took. `walk_in`: booked at the walk-in desk for a
+    visitor at the office (marked on the session, counted apart).
     """
     now = now or clock.now()
     if mode not in slot.modes:
@@ -82,7 +84,7 @@ def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed
         day=slot.start.astimezone(rules.WIB).date().isoformat(), service=slot.service, mode=mode,
         consultant_id=slot.consultant_id, room_id=slot.room_id if mode == rules.MODE_TATAP_MUKA else None,
         status=rules.SESSION_SCHEDULED, fixed=fixed, created_at=stamp, updated_at=stamp, created_by=actor,
-        refill_of=rules.to_utc_iso(refill_of) if refill_of else None,
+        refill_of=rules.to_utc_iso(refill_of) if refill_of else None, walk_in=True if walk_in else None,
         **meetings.new_session_fields(mode, now, meeting_from, slot.consultant_id))
     # The registration's first session ever is the funnel's "scheduled" step (counters): the
     # condition on session_id keeps that count exact even if `registration` was read earlier.
@@ -100,14 +102,14 @@ def book(registration: Registration, slot: Slot, mode: str, *, actor: str, fixed
         sessions_store.hand_over(uow, meeting_from, session)
     stats_store.add(uow, counters.session_booked(
         registration_created_at=registration.created_at, first=first, day=session.day, service=session.service,
-        mode=mode, refill_ms=round((now - refill_of).total_seconds() * 1000) if refill_of else None))
+        mode=mode, refill_ms=round((now - refill_of).total_seconds() * 1000) if refill_of else None, walk_in=walk_in))
     try:
         uow.commit()
     except Cancelled as exc:
         if hand_over and not sessions_store.can_still_hand_over(meeting_from):
             # A sync run got to the old meeting first (it is deleting it): book with a new one.
             return book(registration, slot, mode, actor=actor, fixed=fixed, allowed_from=allowed_from, now=now,
-                        audit_action=audit_action, refill_of=refill_of)
+                        audit_action=audit_action, refill_of=refill_of, walk_in=walk_in)
         raise Conflict(_conflict_reasons(exc)) from None
     return session
 
@@ -140,7 +142,8 @@ def release(session: SessionRecord, new_status: str, reg_status: str, *, actor: 
     registrations_store.update(uow, registration, {"status": reg_status, "updated_at": stamp, **(extra_fields or {})})
     stats_store.add(uow, counters.session_released(
         registration_created_at=registration.created_at, day=session.day, service=session.service, mode=session.mode,
-        new_status=new_status, registration_status=reg_status, moving=moving, whatsapp=whatsapp))
+        new_status=new_status, registration_status=reg_status, moving=moving, whatsapp=whatsapp,
+        walk_in=bool(session.walk_in)))
     try:
         uow.commit()
     except Cancelled:

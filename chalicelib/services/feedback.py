@@ -220,7 +220,7 @@ def _counters(session: SessionRecord, registration: Registration, record: Feedba
         registration_created_at=registration.created_at if registration is not None else session.created_at,
         day=session.day, consultant_id=session.consultant_id, service=session.service, topics=record.topics,
         satisfaction=record.satisfaction, helpfulness=record.helpfulness, recommend=record.recommend,
-        answered=record.answered)
+        answered=record.answered, walk_in=bool(session.walk_in))
     if follow_up is not None:
         changes = counters.merge(changes, counters.registration_created(
             created_at=follow_up.created_at, service=follow_up.service, topics=follow_up.topics,

@@ -41,6 +41,25 @@ class Outcome:
         return cls(status, {"errors": dict(errors)})
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who stores a registration: the visitor on the web form (WEB), or a staff member at the
+    walk-in desk (`desk(actor)`): the channel is recorded, consent is recorded as asked aloud by
+    that staff member (audited), and the "received" message waits for the desk to seat the
+    visitor (messages/events.on_registration_received)."""
+
+    channel: str = rules.CHANNEL_WEB
+    actor: str | None = None
+    hold_message: bool = False
+
+    @classmethod
+    def desk(cls, actor: str, *, seating: bool) -> "Origin":
+        return cls(rules.CHANNEL_DESK, actor, hold_message=seating)
+
+
+WEB = Origin()
+
+
 def closed_days(today: date) -> set[date]:
     """Whole days with no service up to the booking horizon (holidays, office closures)."""
     return roster.closed_days(today, today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days))
@@ -133,7 +152,7 @@ def servable(service: str, mode: str, days) -> validation.Errors:
 
 
 def store_registration(data: validation.RegistrationInput, key: str | None, now: datetime, *,
-                       another: bool = False) -> Outcome:
+                       another: bool = False, origin: Origin = WEB) -> Outcome:
     """A valid registration into the queue, within the number's limit, once per idempotency key:
     the registration, its idempotency record, its messages and its counters in one transaction."""
     phone_limit = PhoneLimit(data.phone, now)
@@ -147,7 +166,7 @@ def store_registration(data: validation.RegistrationInput, key: str | None, now:
     for attempt in range(ATTEMPTS):
         reference = new_reference()
         body = _answer(reference, estimate)
-        uow = _registration_writes(data, reference, body["token"], now, phone_limit, key, body, estimate)
+        uow = _registration_writes(data, reference, body["token"], now, phone_limit, key, body, estimate, origin)
         try:
             uow.commit()
         except Cancelled as exc:
@@ -187,25 +206,30 @@ def _answer(reference: str, estimate: str | None) -> dict:
 
 
 def _registration_writes(data: validation.RegistrationInput, reference: str, token: str, now: datetime,
-                         phone_limit: PhoneLimit, key: str | None, body: dict, estimate: str | None) -> UnitOfWork:
+                         phone_limit: PhoneLimit, key: str | None, body: dict, estimate: str | None,
+                         origin: Origin = WEB) -> UnitOfWork:
     created = rules.to_utc_iso(now)
+    desk = origin.channel != rules.CHANNEL_WEB
     registration = store.build(
         reference, token, now,
         name=data.name, phone=data.phone, email=data.email, kecamatan=data.kecamatan, desa=data.desa,
         service=data.service, org_name=data.org_name, coop_status=data.coop_status,
         business_sector=data.business_sector, nib=data.nib, topics=list(data.topics),
         description=data.description, mode=data.mode, days=list(data.days), source=data.source,
-        campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION)
-    uow = UnitOfWork()
+        campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION,
+        channel=origin.channel if desk else None, consent_by=origin.actor if desk else None)
+    uow = UnitOfWork(origin.actor, "pendaftaran.datang_langsung", reference,
+                     {"service": data.service, "consent": "lisan"}) if desk else UnitOfWork()
     store.add_new(uow, registration)
     phone_limit.add(uow, reference)
     if key:
         store.add_idempotency(uow, key, body, now)
     # "Registration received" (WhatsApp, and e-mail when given), and the evaluation counters.
-    outbox_store.add(uow, events.on_registration_received(registration, now, estimate=estimate))
+    outbox_store.add(uow, events.on_registration_received(registration, now, estimate=estimate,
+                                                          desk_hold=origin.hold_message))
     stats_store.add(uow, counters.registration_created(
         created_at=created, service=data.service, topics=data.topics, source=data.source,
-        campaign=data.campaign, kecamatan=data.kecamatan, mode=data.mode))
+        campaign=data.campaign, kecamatan=data.kecamatan, mode=data.mode, channel=origin.channel))
     return uow
 
 

@@ -38,10 +38,11 @@ def session_view(s: SessionRecord, names: dict | None = None, rooms: dict | None
         # The visitor tapped "Saya hadir" on WhatsApp (services/whatsapp_inbox.py).
         "visitor_confirmed_at": s.visitor_confirmed_at,
         "refilled": bool(s.refill_of),  # took a seat a visitor had just given back
+        "walk_in": bool(s.walk_in),  # booked at the walk-in desk (services/desk.py)
     }
     if registration is not None:
         out.update({"name": registration.name, "org_name": registration.org_name, "topics": list(registration.topics),
-                    "whatsapp": registration.phone})
+                    "whatsapp": registration.phone, "channel": rules.channel_of(registration.channel)})
     return out
 
 

@@ -75,6 +75,10 @@ class Registration(BaseModel):
     # Seats the office took away from this registration (cancelled with a place kept in the queue):
     # never offered to it again (domain/allocation.Request.avoid).
     avoid_seats = ListAttribute(of=UnicodeAttribute, null=True)
+    # How it came in (rules.CHANNELS); absent: the web form. At the walk-in desk: who asked for
+    # the visitor's consent aloud (the staff member's e-mail), recorded with consent_at.
+    channel = UnicodeAttribute(null=True)
+    consent_by = UnicodeAttribute(null=True)
 
     by_status = _gsi("by_status", "status")
     by_phone = _gsi("by_phone", "phone")
@@ -197,6 +201,7 @@ class SessionRecord(BaseModel):
     created_by = UnicodeAttribute()
     visitor_confirmed_at = UnicodeAttribute(null=True)  # UTC ISO: the visitor tapped "Saya hadir"
     refill_of = UnicodeAttribute(null=True)  # UTC ISO: when the seat this booking took was freed
+    walk_in = BooleanAttribute(null=True)  # booked at the walk-in desk for a visitor at the office
 
     # The Zoom meeting of an online session (chalicelib/services/meetings.py). meeting_next_try is set
     # only while there is work to do (or a failure for staff to see): the GSI by_meeting_state

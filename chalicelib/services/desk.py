@@ -222,9 +222,11 @@ def _book(actor: str, registration: Registration, start: datetime, consultant_id
                                    allowed_from=BOOKABLE, audit_action="sesi.datang_langsung", walk_in=True, now=now)
             return _answer(registration, session, people)
         except Conflict:
-            done = _booked_at_desk(registrations_store.get(registration.reference, consistent=True))
-            if done is not None:  # the same key's other tap booked it a moment before
-                return done
+            pass
+    # The seat is gone: perhaps to this very visitor, by the same key's other tap a moment before.
+    done = _booked_at_desk(registrations_store.get(registration.reference, consistent=True))
+    if done is not None:
+        return done
     raise _taken(registration, now, people, passed=start <= now)
 
 

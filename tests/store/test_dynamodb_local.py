@@ -187,3 +187,77 @@ def test_dynamodb_local_listens_on_the_loopback_address_only(dynamodb_local):
     with socket.socket() as s:
         s.settimeout(2)
         assert s.connect_ex((address, port)) != 0, f"DynamoDB Local answers on {address}"
+
+
+def _walk_in(name: str, phone: str) -> dict:
+    return {"whatsapp": phone, "name": name, "org_name": "Koperasi Loket", "kecamatan": "Ciawi",
+            "choice": "koperasi:aktif", "topics": ["keuangan"], "consent": True}
+
+
+def _at_once(*calls):
+    """Run the calls in threads released together; (answers or exceptions) in call order."""
+    barrier, out = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def go(i, fn):
+        barrier.wait()
+        try:
+            out[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - the caller looks at it
+            out[i] = exc
+
+    threads = [threading.Thread(target=go, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_two_desks_booking_the_same_seat_at_once_give_one_booking_and_the_next_seat(dynamodb_local, clinic, travel,
+                                                                                   trial):
+    """Two desks tap the same seat for two visitors at the same instant: one booking; the other
+    desk is told "sudah terisi" with the next free seat, and its next tap books that one."""
+    from chalicelib.services import desk
+    from tests.services.test_desk import a_service_day, at
+
+    day = a_service_day()
+    travel.move_to(at(day, 8, 30))
+    seat = desk.seats("koperasi", ["keuangan"])["seats"][0]
+    keys = (f"race-{trial}-desk-a-key", f"race-{trial}-desk-b-key")
+    visitors = (_walk_in("Bu Ani", f"0812-6{trial}00-0001"), _walk_in("Pak Budi", f"0812-6{trial}00-0002"))
+    answers = _at_once(*(lambda v=v, k=k: desk.seat("loket@demo.local", {**v, "seat": seat}, k)
+                         for v, k in zip(visitors, keys)))
+    won = [a for a in answers if isinstance(a, dict)]
+    lost = [a for a in answers if not isinstance(a, dict)]
+    assert len(won) == 1 and len(lost) == 1, answers
+    assert isinstance(lost[0], booking.Conflict) and lost[0].status == 409
+    assert lost[0].errors["seat"].startswith("Kursi itu sudah terisi. Kursi berikutnya: ")
+    following = lost[0].extra["next"]
+    assert following["start"] != seat["start"] or following["consultant_id"] != seat["consultant_id"]
+    on_seat = [s for s in models.SessionRecord.by_day.query(seat["day"])
+               if s.start == seat["start"] and s.status == rules.SESSION_SCHEDULED]
+    assert len(on_seat) == 1 and on_seat[0].walk_in
+    loser = answers.index(lost[0])
+    again = desk.seat("loket@demo.local", {**visitors[loser], "seat": following}, keys[loser])
+    assert again["reference"] == lost[0].extra["reference"]
+    assert len(list(models.Registration.by_phone.query(validation.normalize_phone(visitors[loser]["whatsapp"])[0]))) == 1
+
+
+def test_a_double_tap_at_the_same_instant_books_once(dynamodb_local, clinic, travel):
+    """The same desk's request twice at once (a double tap, a retry racing its first try): one
+    registration, one session, the same answer twice."""
+    from chalicelib.services import desk
+    from tests.services.test_desk import a_service_day, at
+
+    day = a_service_day()
+    travel.move_to(at(day, 10, 10))
+    seat = desk.seats("koperasi", ["keuangan"])["seats"][0]
+    body = {**_walk_in("Bu Citra", "0812-6900-0001"), "seat": seat}
+    answers = _at_once(*(lambda: desk.seat("loket@demo.local", body, "double-tap-desk-key") for _ in range(3)))
+    assert all(isinstance(a, dict) for a in answers), [getattr(a, "errors", a) for a in answers]
+    assert len({a["session_id"] for a in answers}) == 1
+    regs = list(models.Registration.by_phone.query("+6281269000001"))
+    assert len(regs) == 1 and regs[0].status == rules.STATUS_SCHEDULED
+    assert [s.session_id for s in models.SessionRecord.by_day.query(seat["day"])
+            if s.reference == regs[0].reference] == [answers[0]["session_id"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from .. import settings
-from ..domain import rules
+from ..domain import desk, rules
 from ..domain.errors import InputError
 from ..services import roster, team
 from ..staff_auth import setup as auth_setup
@@ -54,4 +54,5 @@ def staff_meta(principal) -> Response:
         "coop_statuses": rules.COOPERATIVE_STATUSES, "sectors": rules.BUSINESS_SECTORS,
         "sources": rules.SOURCES, "weekdays": roster.WEEKDAYS, "blocks": blocks,
         "calendar": roster.staff_calendar(),
+        "desk_choices": [[key, label] for key, (_, _, _, label) in desk.CHOICES.items()], "channels": rules.CHANNELS,
     })

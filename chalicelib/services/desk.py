@@ -59,7 +59,8 @@ def lookup(payload: object) -> dict:
 def _registration_line(r: Registration, session: SessionRecord | None) -> dict:
     line = {"reference": format_reference(r.reference), "status": r.status,
             "status_label": rules.REGISTRATION_STATUSES.get(r.status, r.status),
-            "service_label": rules.SERVICES.get(r.service, r.service), "created_day": r.created_at[:10],
+            "service": r.service, "service_label": rules.SERVICES.get(r.service, r.service),
+            "created_day": r.created_at[:10], "topic_codes": list(r.topics),
             "topics": [rules.TOPICS.get(t, t) for t in r.topics], "mode": r.mode,
             "bookable": r.status in BOOKABLE and r.mode == rules.MODE_TATAP_MUKA, "session": None}
     if session is not None and session.status in rules.SEAT_HOLDING_STATUSES:
@@ -101,7 +102,9 @@ def seats(service: object, topics: object, now: datetime | None = None) -> dict:
     choices, day = _free_choices(service, topics, now, people)
     return {"day": day.isoformat() if day else None, "today": day == today,
             "day_label": _day_label(day, today) if day else None,
-            "seats": [_seat_view(c.slot, c.fits, today, people) for c in choices]}
+            "seats": [_seat_view(c.slot, c.fits, today, people) for c in choices],
+            # Nothing free: the days the visitor may offer to wait for (the web form's).
+            "queue_days": [] if choices else [d.isoformat() for d in registrations.bookable_days(today)[:10]]}
 
 
 def _free_choices(service: str | None, topics, now: datetime, people: _Team) -> tuple[list, date | None]:

@@ -24,6 +24,9 @@ MEASURE = r"""
     out.push(`scroll: page ${sw}px wide in a ${vw}px window (${wide.join(', ')})`);
   }
   const shown = el => {
+    // The content of a closed <details> (all but its summary) is not rendered, whatever its boxes say.
+    const closed = el.closest('details:not([open])');
+    if (closed && !el.closest('summary')) return false;
     for (let e = el; e && e !== document.body; e = e.parentElement) {
       const s = getComputedStyle(e);
       if (s.display === 'none' || s.visibility === 'hidden' || e.hidden) return false;

@@ -21,7 +21,7 @@ from .conftest import PHONE, ROOT, call, screenshot
 PROD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
 PASSWORD = "demo12345"
 ADMIN, SITI = "admin@demo.local", "siti@demo.local"
-TEAM_SECTIONS = ("konsultan", "ruang", "piket", "tutup", "slot", "sesi", "pendaftaran", "kotak", "evaluasi", "kampanye", "siaran",
+TEAM_SECTIONS = ("konsultan", "ruang", "piket", "tutup", "slot", "sesi", "loket", "pendaftaran", "kotak", "evaluasi", "kampanye", "siaran",
                  "data", "audit")
 DESKTOP = {"width": 1280, "height": 900}
 

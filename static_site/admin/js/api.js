@@ -3,11 +3,12 @@ import { el } from "./dom.js";
 import { MSG_EXPIRED, MSG_FORBIDDEN, MSG_OFFLINE, STOP, backToSignIn, session } from "./session.js";
 
 export var API = "/api";
-export function rawApi(method, path, body) {
+export function rawApi(method, path, body, headers) {
   var s = session();
   if (!s) { backToSignIn(MSG_EXPIRED); return Promise.reject(STOP); }
   var opts = { method: method, cache: "no-store", headers: { Authorization: "Bearer " + s.token, Accept: "application/json" } };
   if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+  Object.keys(headers || {}).forEach(function (k) { opts.headers[k] = headers[k]; });
   return fetch(API + path, opts).then(function (r) {
     return r.json().catch(function () { return {}; }).then(function (b) {
       if (r.status === 401) { backToSignIn(MSG_EXPIRED); throw STOP; }
@@ -20,8 +21,8 @@ export function rawApi(method, path, body) {
 /** Calls the API; resolves {ok, status, body}. A refused token ends the session. Never rejects otherwise.
     The API gateway answers 403 both for a token it refuses (expired, revoked, forged) and for a
     role that may not use a route; /staff/me is open to every staff role, so it tells them apart. */
-export function api(method, path, body) {
-  return rawApi(method, path, body).then(function (res) {
+export function api(method, path, body, headers) {
+  return rawApi(method, path, body, headers).then(function (res) {
     if (res.status !== 403 || path === "/staff/me") return res;
     return rawApi("GET", "/staff/me").then(function (probe) {
       if (probe.status === 403) { backToSignIn(MSG_EXPIRED); throw STOP; }

@@ -12,6 +12,7 @@ import "./piket.js";
 import "./tutup.js";
 import "./slot.js";
 import "./sesi.js";
+import "./loket.js";
 import "./pendaftaran.js";
 import "./kotak.js";
 import "./evaluasi.js";

@@ -3,8 +3,8 @@ import { $, clear, el, label, listLabels, safeUrl, setStatus, text } from "./dom
 import { addDays, fmtDay, fmtInstant, fmtRange, todayWIB } from "./format.js";
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { submit } from "./forms.js";
-import { loaders, me, meta, thisWeek } from "./state.js";
-import { confirmedTag, isCancelled, sessionLabel, sessionPlace, sessionTime, statusBadge, statusSummary } from "./sessioninfo.js";
+import { currentView, loaders, me, meta, thisWeek } from "./state.js";
+import { confirmedTag, isCancelled, sessionLabel, sessionPlace, sessionTime, statusBadge, statusSummary, walkInTag } from "./sessioninfo.js";
 
 var mine = { from: null, request: 0 };
 loaders.saya = function () {
@@ -73,7 +73,7 @@ function myCard(s) {
   var card = el("article", { className: "card mysess st-" + s.status, "data-id": s.id, "aria-labelledby": "y-h-" + id });
   function fill() {
     var url = s.meeting ? safeUrl(s.meeting.join_url) : null;
-    card.appendChild(el("div", { className: "ghead" }, [el("h3", { id: "y-h-" + id, text: sessionTime(s) + " WIB" }), el("span", null, [statusBadge(s), confirmedTag(s)])]));
+    card.appendChild(el("div", { className: "ghead" }, [el("h3", { id: "y-h-" + id, text: sessionTime(s) + " WIB" }), el("span", null, [statusBadge(s), walkInTag(s), confirmedTag(s)])]));
     card.appendChild(el("p", { className: "who" }, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]));
     var facts = el("dl", { className: "info compact" });
     [["Layanan", label(meta.services, s.service)], ["Tempat", sessionPlace(s)], ["Topik", listLabels(meta.topics, s.topics)], ["Kode", s.reference]].forEach(function (f) {
@@ -174,6 +174,17 @@ function notesForm(s, id) {
   });
   return det;
 }
+/* A visitor seated at the Loket shows up without a reload: the list is fetched again when the page
+   comes back into view and every two minutes, unless the consultant is writing in it. */
+function busyWithMine() {
+  var box = $("y-isi");
+  return !box || box.querySelector("details[open]") || box.contains(document.activeElement);
+}
+function refreshMine() {
+  if (document.visibilityState === "visible" && currentView === "saya" && mine.from && !busyWithMine()) loadMine();
+}
+document.addEventListener("visibilitychange", refreshMine);
+setInterval(refreshMine, 120000);
 function moveMine(n) { mine.from = n === 0 ? thisWeek() : addDays(mine.from, 7 * n); loadMine(); }
 $("y-prev").addEventListener("click", function () { moveMine(-1); });
 $("y-next").addEventListener("click", function () { moveMine(1); });

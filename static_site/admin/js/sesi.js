@@ -6,7 +6,7 @@ import { SHORT_MODE, SHORT_SERVICE, addDays, ended, fmtClock, fmtDay, fmtInstant
 import { api, ignoreStop, problem, qs } from "./api.js";
 import { clearErrors, showErrors, submit } from "./forms.js";
 import { consultantName, consultants, currentView, loadConsultants, loadRooms, loaders, meta, rooms, thisWeek, today } from "./state.js";
-import { SESSION_HOLDING, confirmedTag, isCancelled, sessionLabel, sessionPlace, sessionTime, sessionWhen, statusBadge,
+import { SESSION_HOLDING, confirmedTag, walkInTag, isCancelled, sessionLabel, sessionPlace, sessionTime, sessionWhen, statusBadge,
   statusSummary } from "./sessioninfo.js";
 import { makePicker } from "./picker.js";
 import { leaveOutcome, showLeavePlan } from "./leave.js";
@@ -90,7 +90,7 @@ function renderSessions() {
     g.items.forEach(function (s) {
       var other = g.kind === "konsultan" ? sessionPlace(s) : s.consultant_name + (g.kind === "ruang" && s.mode !== "tatap_muka" ? " · " + sessionPlace(s) : "");
       ul.appendChild(el("li", { className: "sess st-" + s.status, "data-id": s.id, "data-ref": s.reference }, [
-        el("p", { className: "when" }, [sessionTime(s), " ", statusBadge(s), s.fixed ? el("span", { className: "tag manual", text: "manual" }) : null, confirmedTag(s)]),
+        el("p", { className: "when" }, [sessionTime(s), " ", statusBadge(s), walkInTag(s) || (s.fixed ? el("span", { className: "tag manual", text: "manual" }) : null), confirmedTag(s)]),
         el("p", { className: "who" }, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]),
         el("p", { className: "minor", text: (SHORT_SERVICE[s.service] || label(meta.services, s.service)) + " · " + other }),
         smallButton("Rincian", "secondary open", function (ev) { openSession(s, ev.target); }, "Rincian sesi " + sessionTime(s) + " " + text(s.name))
@@ -137,8 +137,8 @@ function renderSessionWeek(box, shown, range) {
       var ul = el("ul", { className: "chips" });
       g.items.forEach(function (s) {
         var b = el("button", { type: "button", className: "chip st-" + s.status, "data-id": s.id,
-          "aria-label": sessionTime(s) + " " + text(s.name) + ", " + sessionLabel(s) + ". Buka rincian." },
-          [String(s.start_wib || "").slice(11).replace(":", ".") + " " + text(s.name)]);
+          "aria-label": sessionTime(s) + " " + text(s.name) + ", " + sessionLabel(s) + (s.walk_in ? ", datang langsung" : "") + ". Buka rincian." },
+          [String(s.start_wib || "").slice(11).replace(":", ".") + " " + text(s.name), walkInTag(s)]);
         b.addEventListener("click", function (ev) { openSession(s, ev.currentTarget); });
         ul.appendChild(el("li", null, [b]));
       });
@@ -301,7 +301,7 @@ function renderSessionDetail() {
     dl.appendChild(dd);
   }
   row("Waktu", sessionWhen(s), "when");
-  row("Status", el("span", null, [statusBadge(s), confirmedTag(s)]), "status");
+  row("Status", el("span", null, [statusBadge(s), walkInTag(s), confirmedTag(s)]), "status");
   row("Pendaftar", el("span", null, [el("strong", { text: text(s.name) }), s.org_name ? el("span", { className: "minor", text: s.org_name }) : null]), "name");
   row("Kode pendaftaran", el("a", { href: "#/pendaftaran/" + encodeURIComponent(String(s.reference || "").replace(/-/g, "")), className: "ref-link", text: s.reference }), "reference");
   row("WhatsApp", s.whatsapp ? el("a", { href: waHref(s.whatsapp), target: "_blank", rel: "noopener", text: fmtPhone(s.whatsapp) }) : "—", "whatsapp");

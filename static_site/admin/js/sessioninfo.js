@@ -22,6 +22,10 @@ export function confirmedTag(s) {
   return el("span", { className: "tag confirmed", "data-field": "confirmed", title: "Lewat WhatsApp, " + fmtInstant(s.visitor_confirmed_at),
     text: "Konfirmasi hadir" });
 }
+/* Booked at the walk-in desk (Loket) for a visitor who came to the office. */
+export function walkInTag(s) {
+  return s.walk_in ? el("span", { className: "tag walkin", "data-field": "walk_in", text: "Datang langsung" }) : null;
+}
 export function countBy(items) {
   var n = {};
   items.forEach(function (s) { n[s.status] = (n[s.status] || 0) + 1; });

@@ -72,6 +72,8 @@ class Inputs:
     patterns: tuple = ((0,),)  # each: positions in `offered` a recent visitor chose
     leave_rate: float = 0.0
     arrivals_per_day: dict = field(default_factory=dict)  # (service, mode) -> registrations per working day
+    # service -> seats taken per working day at the walk-in desk (face to face, never through the queue)
+    walk_ins_per_day: dict = field(default_factory=dict)
     shown_days: float = 0.0  # how long one published estimate is shown, in working days
 
 
@@ -302,18 +304,22 @@ def needs(inputs: Inputs, weeks: list[date]) -> list[WeekNeed]:
     """Per week (Mondays in `weeks`), service and mode: seats needed vs seats on the roster.
 
     Needed: the waiting registrations (less the share that leaves) in the first week, plus each
-    week's expected arrivals (`arrivals_per_day` x its working days). Seats that can take either
+    week's expected arrivals (`arrivals_per_day` x its working days), plus, face to face, the seats
+    the walk-in desk takes (`walk_ins_per_day` x its working days). Seats that can take either
     mode count for both (they are shown side by side, not added). The shortfall is cumulative:
     seats left over in one week serve the next week's need."""
     out = []
     for service in sorted({s.service for s in inputs.seats} | {w.service for w in inputs.queue} |
-                          {k[0] for k in inputs.arrivals_per_day}):
+                          {k[0] for k in inputs.arrivals_per_day} | set(inputs.walk_ins_per_day)):
         for mode in (MODE_TATAP_MUKA, MODE_DARING):
             backlog = sum(1 for w in inputs.queue if w.service == service and w.mode == mode) * (1 - inputs.leave_rate)
             need_total = seats_total = 0.0
             for n, monday in enumerate(weeks):
                 days = [d for d in inputs.working if monday <= d < date.fromordinal(monday.toordinal() + 7)]
-                needed = len(days) * float(inputs.arrivals_per_day.get((service, mode), 0.0)) + (backlog if n == 0 else 0)
+                per_day = float(inputs.arrivals_per_day.get((service, mode), 0.0))
+                if mode == MODE_TATAP_MUKA:
+                    per_day += float(inputs.walk_ins_per_day.get(service, 0.0))
+                needed = len(days) * per_day + (backlog if n == 0 else 0)
                 seats = sum(1 for s in inputs.seats if s.service == service and mode in s.modes
                             and monday <= s.day < date.fromordinal(monday.toordinal() + 7))
                 need_total += needed

@@ -155,7 +155,16 @@ def _registrations(w: Weeks, campaign_names: dict[str, str]) -> dict:
         "by_campaign": [{"code": code, "name": campaign_names.get(code), "count": n}
                         for code, n in sorted(by_campaign.items(), key=lambda kv: (-kv[1], kv[0]))],
         "follow_ups": w.total(stats.REG_FOLLOW_UP),
+        "by_channel": _channels(w),
     }
+
+
+def _channels(w: Weeks) -> list[dict]:
+    """Registrations per channel: those counted by channel, and the web form for the rest."""
+    counted = w.by(stats.reg_key(stats.BY_CHANNEL))
+    other = {c: counted.get(c, 0) for c in rules.CHANNELS if c != rules.CHANNEL_WEB}
+    return [{"key": c, "label": label, "count": other.get(c, w.total(stats.REG) - sum(other.values()))}
+            for c, label in rules.CHANNELS.items()]
 
 
 def _reach(w: Weeks) -> dict:
@@ -193,6 +202,8 @@ def _sessions(w: Weeks) -> dict:
         "other_dates": w.total(stats.S_OTHER_DATES),  # given up for other dates: not a cancellation
         "by_service": {s: w.total(stats.seat_key(stats.BY_SERVICE, s)) for s in rules.SERVICES},
         "by_mode": {m: w.total(stats.seat_key(stats.BY_MODE, m)) for m in rules.MODES},
+        # Seats taken at the walk-in desk (counted in held_seats too).
+        "walk_in": {s: w.total(stats.seat_key(stats.BY_WALK_IN, s)) for s in rules.SERVICES},
         "waiting_days": {
             "count": sum(histogram.values()),
             "median": stats.percentile_days(histogram, 0.5),
@@ -217,6 +228,7 @@ def _feedback(w: Weeks, names: dict[str, str]) -> dict:
                       for t in list(rules.TOPICS) + sorted(set(fb_top) - set(rules.TOPICS)) if t in fb_top],
         "per_service": [{"key": s, "label": rules.SERVICES.get(s, s), **feedback_summary(fb_svc[s])}
                         for s in rules.SERVICES if s in fb_svc],
+        "walk_in": feedback_summary(_feedback_scopes(w.weeks, stats.BY_CHANNEL).get(rules.CHANNEL_DESK, {})),
         "latest_comments": latest_comments(w.first, w.last, names),
     }
 

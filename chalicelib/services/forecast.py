@@ -78,8 +78,11 @@ def _patterns(today: date, holidays: set[date]) -> tuple:
     return tuple(out) or (DEFAULT_PATTERN,)
 
 
-def _rates(today: date, working_per_week: int = 5) -> tuple[float, dict]:
-    """(share of registrations cancelled before a session, arrivals per working day per (service, mode))."""
+def _rates(today: date, working_per_week: int = 5) -> tuple[float, dict, dict]:
+    """(share of registrations cancelled before a session, arrivals to the queue per working day
+    per (service, mode), seats the walk-in desk takes per working day per service). Walk-ins seated
+    at the desk never wait in the queue: they are taken out of the face-to-face arrivals and
+    counted as seats they take instead."""
     monday = counters.week_start(today)
     weeks = {n: counters.week_key(monday - timedelta(days=7 * n)) for n in set(LEAVE_WEEKS) | set(ARRIVAL_WEEKS)}
     items = stats_store.read_periods(list(weeks.values()))
@@ -90,13 +93,16 @@ def _rates(today: date, working_per_week: int = 5) -> tuple[float, dict]:
     leave_rate = min(0.5, left / leave_reg) if leave_reg else 0.0
     arrivals = [items.get(weeks[n], {}) for n in ARRIVAL_WEEKS]
     total = sum(a.get(counters.REG, 0) for a in arrivals)
-    rates = {}
+    rates, walk_ins, days = {}, {}, len(ARRIVAL_WEEKS) * working_per_week
     for service in rules.SERVICES:
         by_service = sum(a.get(counters.reg_key(counters.BY_SERVICE, service), 0) for a in arrivals)
+        seated = sum(a.get(counters.seat_key(counters.BY_WALK_IN, service), 0) for a in arrivals)
+        walk_ins[service] = seated / days
         for mode in rules.MODES:
             share = sum(a.get(counters.reg_key(counters.BY_MODE, mode), 0) for a in arrivals) / total if total else 0.0
-            rates[(service, mode)] = by_service * share / (len(ARRIVAL_WEEKS) * working_per_week)
-    return leave_rate, rates
+            queued = by_service * share - (seated if mode == rules.MODE_TATAP_MUKA else 0)
+            rates[(service, mode)] = max(0.0, queued) / days
+    return leave_rate, rates, walk_ins
 
 
 def _free_slots(first: date, last: date, extra: tuple = ()) -> list[Slot]:
@@ -120,12 +126,12 @@ def build(now: datetime, extra: tuple = ()) -> Built:
     working = tuple(_weekdays(today + timedelta(days=1), last, holidays))
     window_end = today + timedelta(days=rules.DEFAULT_RULES.booking_horizon_days)
     offered = tuple(d for d in working if first <= d <= window_end)[:registrations.OFFERED_ON_PAGE]
-    leave_rate, rates = _rates(today)
+    leave_rate, rates, walk_ins = _rates(today)
     inputs = fc.Inputs(
         today=today, offered=offered, working=working,
         seats=tuple(fc.Seat(s.start.astimezone(rules.WIB).date(), s.service, s.modes) for s in slots),
         queue=tuple(fc.Waiting(r.reference, r.service, r.mode, tuple(date.fromisoformat(d) for d in r.days)) for r in queue),
-        patterns=_patterns(today, holidays), leave_rate=leave_rate, arrivals_per_day=rates,
+        patterns=_patterns(today, holidays), leave_rate=leave_rate, arrivals_per_day=rates, walk_ins_per_day=walk_ins,
         shown_days=EVERY_MINUTES / (24 * 60) * 7 / 5,
         closed=frozenset(d for d in offered if d in closed_all))
     return Built(inputs, slots, queue, not_before)
@@ -164,6 +170,7 @@ def publish(now: datetime | None = None) -> dict:
         "estimates": estimates, "needs": needs, "waiting": len(built.queue), "free_seats": len(built.slots),
         "leave_rate": round(built.inputs.leave_rate, 3), "patterns": len(built.inputs.patterns),
         "arrivals_per_week": {f"{s}|{m}": round(r * 5, 1) for (s, m), r in built.inputs.arrivals_per_day.items()},
+        "walk_ins_per_week": {s: round(r * 5, 1) for s, r in built.inputs.walk_ins_per_day.items()},
     }, stamp)
     return {"waiting": len(built.queue), "free_seats": len(built.slots), "needs": len(needs)}
 

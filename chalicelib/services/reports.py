@@ -124,20 +124,21 @@ def tables(data: dict) -> list[Table]:
     answers = [feedback[s.session_id] for s in sessions if s.session_id in feedback]
     reg_by_kec = Counter(r.kecamatan for r in regs)
     return [_summary_table(data["month"], regs, sessions, answers, reg_by_kec), _registration_table(regs),
-            _session_table(sessions, feedback, names, data["rooms"]), _feedback_table(answers),
+            _session_table(sessions, feedback, names, data["rooms"]),
+            _feedback_table(answers, {s.session_id for s in sessions if s.walk_in}),
             _reach_table(reg_by_kec, sessions, data["session_regs"]), _consultant_table(sessions, feedback, names)]
 
 
 def _registration_table(regs: list) -> Table:
     table = Table("pendaftaran", "Pendaftaran", [
-        "Kode", "Tanggal daftar (WIB)", "Layanan", "Cara", "Kecamatan", "Koperasi / usaha", "Topik", "Sumber",
-        "Kampanye", "Status", "Lanjutan dari"], widths=[10, 18, 20, 12, 20, 30, 40, 16, 16, 18, 12])
+        "Kode", "Tanggal daftar (WIB)", "Layanan", "Cara", "Kecamatan", "Koperasi / usaha", "Topik", "Saluran",
+        "Sumber", "Kampanye", "Status", "Lanjutan dari"], widths=[10, 18, 20, 12, 20, 30, 40, 16, 16, 16, 18, 12])
     for r in regs:
         table.rows.append([
             _fmt_ref(r.reference), _wib(r.created_at), rules.SERVICES.get(r.service, r.service),
             "Tatap muka" if r.mode == rules.MODE_TATAP_MUKA else "Daring", r.kecamatan, r.org_name,
-            "; ".join(rules.TOPICS.get(t, t) for t in r.topics or []), rules.SOURCE_LABELS.get(r.source, r.source),
-            r.campaign or "", rules.REGISTRATION_STATUSES.get(r.status, r.status),
+            "; ".join(rules.TOPICS.get(t, t) for t in r.topics or []), rules.CHANNELS[rules.channel_of(r.channel)],
+            rules.SOURCE_LABELS.get(r.source, r.source), r.campaign or "", rules.REGISTRATION_STATUSES.get(r.status, r.status),
             _fmt_ref(r.follow_up_of) if r.follow_up_of else ""])
     return table
 
@@ -145,23 +146,25 @@ def _registration_table(regs: list) -> Table:
 def _session_table(sessions: list, feedback: dict, names: dict, rooms: dict) -> Table:
     table = Table("sesi", "Sesi dan kehadiran", [
         "Tanggal", "Jam (WIB)", "Kode pendaftaran", "Layanan", "Cara", "Konsultan", "Ruang", "Status",
-        "Umpan balik"], widths=[12, 10, 16, 20, 12, 24, 18, 22, 12])
+        "Umpan balik", "Dijadwalkan"], widths=[12, 10, 16, 20, 12, 24, 18, 22, 12, 16])
     for s in sessions:
         start = rules.parse_utc_iso(s.start).astimezone(rules.WIB)
         table.rows.append([
             date.fromisoformat(s.day), time(start.hour, start.minute), _fmt_ref(s.reference),
             rules.SERVICES.get(s.service, s.service), "Tatap muka" if s.mode == rules.MODE_TATAP_MUKA else "Daring",
             names.get(s.consultant_id, s.consultant_id), rooms.get(s.room_id, s.room_id or "") if s.room_id else "",
-            rules.SESSION_STATUSES.get(s.status, s.status), "ya" if s.session_id in feedback else ""])
+            rules.SESSION_STATUSES.get(s.status, s.status), "ya" if s.session_id in feedback else "",
+            rules.CHANNELS[rules.CHANNEL_DESK] if s.walk_in else ""])
     return table
 
 
-def _feedback_table(answers: list) -> Table:
+def _feedback_table(answers: list, walk_ins: set) -> Table:
     header = ["Kelompok", "Jumlah jawaban", "Rata-rata kepuasan (1-5)", "Rata-rata kebermanfaatan (1-5)",
               "Rata-rata rekomendasi (0-10)", "NPS", "Terjawab: ya", "Terjawab: sebagian", "Terjawab: tidak",
               "Porsi terjawab (ya)"]
     table = Table("umpan_balik", "Umpan balik", header, widths=[36, 10, 12, 12, 12, 8, 10, 10, 10, 10])
     table.rows.append(_fb_row("Semua sesi", answers))
+    table.rows.append(_fb_row("Pengunjung datang langsung", [f for f in answers if f.session_id in walk_ins]))
     for svc, label in rules.SERVICES.items():
         table.rows.append(_fb_row(label, [f for f in answers if f.service == svc]))
     for topic, label in rules.TOPICS.items():
@@ -207,6 +210,10 @@ def _summary_table(month: str, regs: list, sessions: list, answers: list, reg_by
         ["Pendaftar", len(regs)],
         *[[f"Pendaftar {words.mid_sentence(label)}", sum(r.service == s for r in regs)] for s, label in rules.SERVICES.items()],
         ["Pendaftaran lanjutan", sum(bool(r.follow_up_of) for r in regs)],
+        *[[f"Pendaftar lewat {words.mid_sentence(label)}", sum(rules.channel_of(r.channel) == c for r in regs)]
+          for c, label in rules.CHANNELS.items()],
+        ["Sesi pengunjung datang langsung", sum(bool(s.walk_in) and s.status in rules.SEAT_HOLDING_STATUSES
+                                               for s in sessions)],
         ["Sesi terjadwal (memakai slot)", count(*rules.SEAT_HOLDING_STATUSES)],
         ["Sesi hadir", attended],
         ["Sesi tidak hadir", no_show],

@@ -182,7 +182,8 @@ def test_monthly_xlsx_figures_match_the_data(client, clinic, admin, monkeypatch,
     header = [c.value for c in reg_book["Pendaftaran"][3]]
     assert "Nama" not in header and "WhatsApp" not in header  # the code identifies; no personal contact data
     assert all("+62813" not in str(v) and "0813" not in str(v) for r in regs for v in r)
-    assert next(r for r in regs if r[8] == "ig-nov")[4] == "Leuwiliang"
+    assert next(r for r in regs if r[9] == "ig-nov")[4] == "Leuwiliang"
+    assert header[7] == "Saluran" and {r[7] for r in regs} == {"Formulir web"}  # walk-ins: tests/services/test_desk.py
     reach = {r[0]: r for r in _sheet(reg_book, "Jangkauan kecamatan")}
     assert (reach["Cibinong"][1], reach["Jonggol"][1], reach["Leuwiliang"][1], reach["Ciawi"][1]) == (2, 1, 1, 0)
     assert sum(r[1] for r in reach.values()) == 4

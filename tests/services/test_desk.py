@@ -20,6 +20,7 @@ from chalicelib.store.models import AuditRecord, OutboxRecord, Registration, Ses
 from tests.support.clinic import make_clinic, register
 
 ADMIN = "admin@demo.local"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def a_service_day(start: date | None = None) -> date:
@@ -214,3 +215,33 @@ def test_walk_ins_are_marked_for_staff_and_counted_apart(client, admin, konsulta
     week = stats_store.read_periods([counters.week_key(desk_day)])[counters.week_key(desk_day)]
     assert week[counters.reg_key(counters.BY_CHANNEL, rules.CHANNEL_DESK)] == 1
     assert week[counters.seat_key(counters.BY_WALK_IN, "koperasi")] == 1
+
+
+def test_the_dashboard_the_report_and_the_forecast_count_walk_ins_with_their_channel(client, admin, desk_day):
+    import io
+
+    import openpyxl
+
+    from chalicelib.services import forecast
+    from tests.services.test_campaigns_and_reports import _sheet
+
+    seated = post(admin, "/staff/desk/walk-ins", {**walk_in(), "seat": first_seat(admin)}).json_body
+    register(client, name="Web", phone="0812-7000-0009", days=[(desk_day + timedelta(days=1)).isoformat()])
+    day = desk_day.isoformat()
+    board = admin.get(f"/staff/dashboard?from={day}&to={day}").json_body
+    channels = {c["key"]: c["count"] for c in board["registrations"]["by_channel"]}
+    assert channels == {rules.CHANNEL_WEB: 1, rules.CHANNEL_DESK: 1}
+    assert board["sessions"]["walk_in"] == {"koperasi": 1, "ukm": 0}
+
+    book = openpyxl.load_workbook(io.BytesIO(admin.client.http.get(
+        f"/staff/reports/{day[:7]}.xlsx", headers={"Authorization": f"Bearer {admin.token}", "Accept": XLSX}).body))
+    regs = {r[0]: r for r in _sheet(book, "Pendaftaran")}
+    assert regs[seated["reference"]][7] == "Datang langsung"
+    assert [r[9] for r in _sheet(book, "Sesi dan kehadiran") if r[2] == seated["reference"]] == ["Datang langsung"]
+    summary = {r[0]: r[1] for r in _sheet(book, "Ringkasan")}
+    assert summary["Pendaftar lewat datang langsung"] == 1 and summary["Sesi pengunjung datang langsung"] == 1
+
+    # Four weeks on, the forecast counts the seats the desk takes (not as arrivals to the queue).
+    leave_rate, rates, walk_ins = forecast._rates(desk_day + timedelta(days=7))
+    assert walk_ins["koperasi"] == pytest.approx(1 / 20) and walk_ins["ukm"] == 0
+    assert rates[("koperasi", rules.MODE_TATAP_MUKA)] == pytest.approx(1 / 20)  # the web visitor only

@@ -143,6 +143,15 @@ function renderDashboard(d) {
   chartCard(grid, "Tahu layanan dari", sources.length && sources[0].value ? "Saluran terbesar: " + sources[0].label + " (" + share(sources[0].value, reg.total) + ")." : "Belum ada pendaftar.",
     function (w0) { return barList(sources.map(function (r) { r.barCls = "c1"; return r; }), { width: w0 }); }, null, numbersTable(["Sumber", "Pendaftar"], sources.map(function (r) { return [r.label, fmtNum(r.value)]; })));
 
+  // Channels: the web form and the walk-in desk (Loket), with the seats and feedback of walk-ins
+  var channels = countRows(reg.by_channel), walkSeats = 0, walkFb = fb.walk_in || {};
+  Object.keys(ses.walk_in || {}).forEach(function (k) { walkSeats += ses.walk_in[k] || 0; });
+  chartCard(grid, "Saluran pendaftaran", reg.total ? "Datang langsung: " + fmtNum(walkSeats) + " sesi dijadwalkan di loket; " +
+      (walkFb.count ? fmtNum(walkFb.count) + " umpan balik, kepuasan " + fmtNum(walkFb.avg_satisfaction, 1) + "/5." : "belum ada umpan balik dari mereka.") :
+      "Belum ada pendaftar.",
+    function (w0) { return barList(channels.map(function (r) { r.barCls = "c0"; return r; }), { width: w0 }); }, null,
+    numbersTable(["Saluran", "Pendaftar"], channels.map(function (r) { return [r.label, fmtNum(r.value) + " (" + share(r.value, reg.total) + ")"]; })));
+
   // Reach: all 40 kecamatan, sorted, the ones with nobody marked as the gap
   var kec = (reach.kecamatan || []).slice().sort(function (a, b) { return b.count - a.count || String(a.name).localeCompare(String(b.name), "id"); });
   var gaps = kec.filter(function (k) { return !k.count; });

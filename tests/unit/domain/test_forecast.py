@@ -133,6 +133,21 @@ def test_needs_count_the_backlog_once_and_the_shortfall_cumulatively():
     assert all(a.short_hours <= b.short_hours for a, b in zip(rows, rows[1:]))
 
 
+@settings(max_examples=60, deadline=None)
+@given(inputs(), st.sampled_from((0.5, 1.0, 3.0)))
+def test_walk_ins_add_their_seats_to_the_face_to_face_need_only(base, per_day):
+    """The seats the walk-in desk takes are needed too (face to face: the desk seats no one online)."""
+    weeks = [MONDAY + timedelta(days=7 * n) for n in range(3)]
+    before = {(r.week_start, r.service, r.mode): r for r in fc.needs(base, weeks)}
+    after = fc.needs(replace(base, walk_ins_per_day={"koperasi": per_day}), weeks)
+    for r in after:
+        old = before.get((r.week_start, r.service, r.mode))
+        days = sum(1 for d in WORKING if r.week_start <= d < r.week_start + timedelta(days=7))
+        extra = per_day * days if (r.service, r.mode) == ("koperasi", "tatap_muka") else 0.0
+        assert abs(r.needed - ((old.needed if old else 0.0) + extra)) < 1e-9
+        assert r.short_hours >= (old.short_hours if old else 0.0)
+
+
 def test_a_closed_day_the_visitor_would_have_chosen_never_brings_their_session_closer():
     """They would have offered days 1 and 5; day 5 closes. They are asked again only after day 5,
     not straight after day 1 (which would find the seat on day 3 and shorten the wait)."""

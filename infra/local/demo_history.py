@@ -4,8 +4,8 @@ something at the first `make run`, whatever the day.
 
 The clock is moved with time-machine (only in this seeding process): visitors register two days
 ahead, the allocator books them, the confirmations and the day-before reminders go to the local
-outbox, some visitors tap "Saya hadir" (one cancels on WhatsApp, one asks a question), staff
-record who came and who did not, those who came answer the feedback form, and the office sends
+outbox, some visitors tap "Saya hadir" (one cancels on WhatsApp, one asks a question), one visitor
+a day walks in and is seated at the Loket, staff record who came and who did not, those who came answer the feedback form, and the office sends
 one WhatsApp broadcast that is delivered and read. Everything goes through the same services as
 in production: the counters, the audit and the messages are the ones they would be.
 
@@ -26,7 +26,8 @@ from chalicelib import clock, links, settings
 from chalicelib.adapters import whatsapp_inbound
 from chalicelib.domain import rules
 from chalicelib.messages import catalog
-from chalicelib.services import allocation, booking, broadcasts, feedback, jobs, registrations, sessions, webhooks
+from chalicelib.services import (
+    allocation, booking, broadcasts, desk, feedback, jobs, registrations, sessions, webhooks)
 from infra.local import whatsapp_reply
 
 STAFF = "admin@demo.local"
@@ -66,6 +67,17 @@ HISTORY = (
             "tatap_muka", "tidak_hadir"),
 )
 SECTOR = {"Dapur Sri": "kuliner", "Batik Yuli": "fesyen", "Kerupuk Wati": "kuliner", "Konveksi Neneng": "fesyen"}
+# One visitor a day walks in at the office and is seated at the Loket (services/desk.py).
+WALK_INS = (
+    Visitor("Ujang Suryana", "0812-2000-0201", "Cibinong", "koperasi", "Koperasi Pasar Cibinong", ("keuangan",),
+            "tatap_muka", "hadir", (5, 5, 9), "Langsung dilayani walau datang tanpa daftar."),
+    Visitor("Eti Rusmiati", "0813-2000-0202", "Babakan Madang", "ukm", "Opak Eti", ("pemasaran",), "tatap_muka", "hadir",
+            (4, 4, 8)),
+    Visitor("Tatang Sutarman", "0857-2000-0203", "Ciawi", "koperasi", "Koperasi Peternak Ciawi", ("legalitas",),
+            "tatap_muka", "hadir", (4, 5, 9)),
+    Visitor("Imas Masitoh", "0821-2000-0204", "Cisarua", "ukm", "Kopi Puncak Imas", ("keuangan",), "tatap_muka",
+            "hadir", (5, 4, 10)),
+)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -112,6 +124,20 @@ def _register(v: Visitor, day: date) -> str:
     if outcome.status != 201:
         raise RuntimeError(f"demo history: {v.name} for {day} refused: {outcome.body.get('errors')}")
     return outcome.body["reference"]
+
+
+def _walk_in(v: Visitor, day: date) -> str | None:
+    """Seated at the Loket on the day, at the first free face-to-face seat of their service."""
+    with _travel(_at(day, 9 if v.service == "koperasi" else 13, 5)):
+        seats = desk.seats(v.service, list(v.topics))["seats"]
+        if not seats or seats[0]["day"] != day.isoformat():
+            return None
+        choice = f"{v.service}:aktif" if v.service == "koperasi" else f"ukm:{SECTOR.get(v.org, 'kuliner')}"
+        key = "demo-walkin-" + hashlib.sha256(f"{v.phone}{day}".encode()).hexdigest()[:24]
+        answer = desk.seat(STAFF, {"whatsapp": v.phone, "name": v.name, "org_name": v.org, "kecamatan": v.kecamatan,
+                                   "choice": choice, "topics": list(v.topics), "consent": True, "seat": seats[0]}, key)
+        jobs.send_messages()
+        return answer["reference"]
 
 
 def _signed_post(raw: bytes) -> dict:
@@ -171,7 +197,7 @@ def _attendance_and_feedback(visitors: list[Visitor], refs: dict[str, str], day:
                                          "follow_up": False})
 
 
-def _one_day(day: date, visitors: list[Visitor]) -> None:
+def _one_day(day: date, visitors: list[Visitor], walk_in: Visitor | None = None) -> None:
     moment = registration_moment(day)
     with _travel(moment):
         refs = {v.phone: _register(v, day) for v in visitors}
@@ -182,6 +208,9 @@ def _one_day(day: date, visitors: list[Visitor]) -> None:
         _replies(visitors)
     with _travel(_at(day - timedelta(days=1), 16, 5)):
         _messages_now()  # the day-before reminders, and the consultants' schedules
+    seated = _walk_in(walk_in, day) if walk_in else None
+    if seated:
+        visitors, refs = [*visitors, walk_in], {**refs, walk_in.phone: seated}
     _attendance_and_feedback(visitors, refs, day)
 
 
@@ -228,7 +257,7 @@ def load() -> bool:
         return False
     days = past_service_days(clock.today())
     for n, day in enumerate(days):
-        _one_day(day, [v for i, v in enumerate(HISTORY) if i // 2 == n])
+        _one_day(day, [v for i, v in enumerate(HISTORY) if i // 2 == n], WALK_INS[n % len(WALK_INS)])
     if days:
         _broadcast(days[-1])
     return True

@@ -31,6 +31,9 @@ def test_the_first_start_shows_sessions_replies_feedback_and_a_broadcast(client,
     dashboard = admin.get("/staff/dashboard").json_body  # its default range: the last weeks
     assert dashboard["sessions"]["attended"] >= 4 and dashboard["sessions"]["no_show"] >= 1
     assert dashboard["feedback"]["overall"]["count"] >= 4
+    # Walk-ins seated at the Loket, with their channel and their feedback.
+    assert dict((c["key"], c["count"]) for c in dashboard["registrations"]["by_channel"])["datang_langsung"] >= 2
+    assert sum(dashboard["sessions"]["walk_in"].values()) >= 2 and dashboard["feedback"]["walk_in"]["count"] >= 2
     assert dashboard["whatsapp"]["confirmed"] >= 1 and dashboard["whatsapp"]["cancelled_by_visitor"] >= 1
     finished = [b for b in dashboard["broadcasts"] if b["status"] == "selesai"]
     assert finished and finished[0]["recipients"] > 0 and finished[0]["delivered"] == finished[0]["recipients"]

@@ -17,6 +17,7 @@ from chalicelib.domain.holidays import holiday_closures
 from chalicelib.services import allocation, roster, team
 from chalicelib.store import stats as stats_store
 from chalicelib.store.models import AuditRecord, OutboxRecord, Registration, SessionRecord
+from tests.messages.test_outbox import local_outbox  # noqa: F401 - fixture
 from tests.support.clinic import make_clinic, register
 
 ADMIN = "admin@demo.local"
@@ -245,3 +246,29 @@ def test_the_dashboard_the_report_and_the_forecast_count_walk_ins_with_their_cha
     leave_rate, rates, walk_ins = forecast._rates(desk_day + timedelta(days=7))
     assert walk_ins["koperasi"] == pytest.approx(1 / 20) and walk_ins["ukm"] == 0
     assert rates[("koperasi", rules.MODE_TATAP_MUKA)] == pytest.approx(1 / 20)  # the web visitor only
+
+
+def test_a_walk_in_left_without_a_seat_is_still_told_and_a_seated_one_gets_only_the_confirmation(
+        client, admin, desk_day, travel, local_outbox):
+    """The promise of the held "received" message (messages/events.DESK_HOLD): the desk that loses a
+    seat and walks away (or a crash between the registration and the booking) still leaves the
+    visitor told; a visitor seated at once gets the confirmation alone."""
+    from chalicelib.messages import send
+
+    chosen = first_seat(admin)
+    assert post(admin, "/staff/desk/walk-ins", {**walk_in(name="Pak Darto", phone="0812-7000-0002"),
+                                                "seat": chosen}).status_code == 201
+    lost = post(admin, "/staff/desk/walk-ins", {**walk_in(), "seat": chosen})
+    assert lost.status_code == 409  # ...and the desk never taps the next seat
+    send.send_due()
+    held = {r.template: r.status for r in OutboxRecord.by_reference.query(lost.json_body["reference"].replace("-", ""))}
+    assert held == {"cc_pendaftaran_diterima": "pending"}  # waits for the desk
+    travel.shift(timedelta(minutes=4))
+    send.send_due()
+    lost_ref = lost.json_body["reference"].replace("-", "")
+    seated_ref = next(r.reference for r in Registration.by_phone.query("+6281270000002"))
+    told = {(r.reference, r.template): r.status for ref in (lost_ref, seated_ref)
+            for r in OutboxRecord.by_reference.query(ref) if r.channel == "whatsapp"}
+    assert told[(lost_ref, "cc_pendaftaran_diterima")] == "sent"
+    assert told[(seated_ref, "cc_pendaftaran_diterima")] == "skipped"
+    assert told[(seated_ref, "cc_sesi_terjadwal")] == "sent"

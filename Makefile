@@ -62,6 +62,7 @@ bench: setup chromium site
 	$(PY) bench/admin_sections.py
 	$(PY) bench/forecast.py
 	$(PY) bench/whatsapp_replies.py
+	$(PY) bench/desk_booking.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

@@ -103,8 +103,9 @@ def seats(service: object, topics: object, now: datetime | None = None) -> dict:
     return {"day": day.isoformat() if day else None, "today": day == today,
             "day_label": _day_label(day, today) if day else None,
             "seats": [_seat_view(c.slot, c.fits, today, people) for c in choices],
-            # Nothing free: the days the visitor may offer to wait for (the web form's).
-            "queue_days": [] if choices else [d.isoformat() for d in registrations.bookable_days(today)[:10]]}
+            # For a visitor who cannot take these (or when none is free): the days they may offer to
+            # wait for in the queue (the web form's).
+            "queue_days": [d.isoformat() for d in registrations.bookable_days(today)[:10]]}
 
 
 def _free_choices(service: str | None, topics, now: datetime, people: _Team) -> tuple[list, date | None]:

@@ -16,6 +16,24 @@ from .layout import problems as layout_problems
 from .test_admin_page import built_admin_page, login_token  # noqa: F401 - built_admin_page is an autouse fixture
 from .test_admin_sessions import ADMIN, admin_at
 
+@pytest.fixture(scope="module")
+def desk_capacity(stack):
+    """Two more face-to-face koperasi consultants on duty every weekday, and two more rooms: the
+    shared stack's other tests book the demo's few face-to-face seats too, and this file needs
+    eight a day whatever the hour it runs at (today's seats, or the next working day's)."""
+    token = login_token(stack, ADMIN)
+    for n in (1, 2):
+        status, consultant = call(stack, "POST", "/staff/consultants", {
+            "name": f"Konsultan Loket {n}", "whatsapp": "", "email": "", "services": ["koperasi"],
+            "topics": ["keuangan"], "modes": ["tatap_muka"], "active": True, "staff_email": None}, token=token)
+        assert status == 201, consultant
+        status, _ = call(stack, "PUT", f"/staff/roster/rules/{consultant['id']}",
+                         {"entries": [{"weekday": d, "service": "koperasi"} for d in range(5)]}, token=token)
+        assert status == 200
+        status, room = call(stack, "POST", "/staff/rooms", {"name": f"Ruang Loket {n}", "active": True}, token=token)
+        assert status == 201, room
+
+
 COUNT_TAPS = """() => { window.__taps = 0;
   document.addEventListener('pointerdown', () => { window.__taps += 1; }, true); }"""
 
@@ -45,7 +63,7 @@ def tap(pg, selector):
 
 
 @pytest.mark.parametrize("width", ["360", "desktop"])
-def test_a_walk_in_is_seated_in_four_taps_and_the_loser_of_a_seat_gets_the_next(stack, browser, width):
+def test_a_walk_in_is_seated_in_four_taps_and_the_loser_of_a_seat_gets_the_next(stack, browser, desk_capacity, width):
     token = login_token(stack, ADMIN)
     name = f"Loket {width} {uuid.uuid4().hex[:5]}"
     phone = number()
@@ -118,4 +136,23 @@ def test_a_walk_in_is_seated_in_four_taps_and_the_loser_of_a_seat_gets_the_next(
         assert pg.input_value("#l-name") == name and pg.is_checked("#l-choice input[value='koperasi:aktif']")
         assert layout_problems(pg) == [], layout_problems(pg)
         screenshot(pg, f"loket-04-kenal-{width}")
+
+        # A visitor who cannot take any of these times waits in the queue, today as their place.
+        pg.click("#l-kosongkan")
+        assert pg.input_value("#l-name") == "" and not pg.is_checked("#l-topics input[value='keuangan']")
+        queued = f"Loket Antre {width} {uuid.uuid4().hex[:5]}"
+        type_new_visitor(pg, number(), queued)
+        tap(pg, "#l-choice input[value='koperasi:aktif']")
+        tap(pg, "#l-topics input[value='keuangan']")
+        tap(pg, "#l-consent")
+        pg.click("#l-antre summary")
+        tap(pg, "#l-days input")
+        assert layout_problems(pg) == [], layout_problems(pg)
+        screenshot(pg, f"loket-05-antre-{width}")
+        pg.click("#l-antre-kirim")
+        pg.wait_for_selector("#l-hasil:not([hidden])")
+        assert "Masuk antrean: " + queued in pg.text_content("#l-hasil")
+        code = pg.text_content("#l-hasil-kapan").split("Kode ")[1].strip()
+        _, waiting = call(stack, "GET", f"/staff/registrations/{code.replace('-', '')}", token=token)
+        assert waiting["status"] == "menunggu"
         assert problems == []

@@ -5,6 +5,7 @@
 import { $, clear, el } from "./dom.js";
 import { api, ignoreStop, problem } from "./api.js";
 import { clearErrors, showErrors } from "./forms.js";
+import { fmtDay } from "./format.js";
 import { loaders, meta } from "./state.js";
 
 var form = $("l-form");
@@ -141,12 +142,17 @@ function showSeats(data, highlight) {
     box.appendChild(el("div", { className: "seatgroup" }, [el("h3", null, head), times]));
   });
   $("l-kursi-hint").hidden = !data.seats.length;
-  $("l-antre").hidden = !!data.seats.length;
+  // The queue: open when nothing is free; a registration already waiting is in it already.
+  $("l-antre").hidden = !!desk.reference;
+  if (!data.seats.length) $("l-antre").open = true; // opened by hand, it stays open while the list changes
+  $("l-antre-judul").textContent = data.seats.length ? "Tidak bisa pada jam-jam ini? Masukkan ke antrean" :
+    "Tidak ada kursi kosong: masukkan ke antrean";
   if (!data.seats.length) {
     box.appendChild(el("p", { className: "status", text: "Tidak ada kursi tatap muka yang kosong hari ini maupun hari kerja berikutnya." }));
-    var days = clear($("l-days"));
-    (data.queue_days || []).forEach(function (d) { days.appendChild(pick("checkbox", "days", d, d)); });
   }
+  var days = $("l-days"), keep = checked("days");
+  clear(days);
+  (data.queue_days || []).forEach(function (d) { days.appendChild(pick("checkbox", "days", d, fmtDay(d, true), keep.indexOf(d) >= 0)); });
   if (focus) focus.focus();
 }
 
@@ -218,7 +224,7 @@ function reset() {
   $("l-baru").hidden = false;
   clearErrors(form, "l");
   renderTopics([]);
-  $("l-hasil").hidden = true; $("l-isi").hidden = false;
+  $("l-hasil").hidden = true; $("l-isi").hidden = false; $("l-antre").open = false;
   loadSeats();
   $("l-whatsapp").focus();
 }
@@ -229,6 +235,7 @@ $("l-choice").addEventListener("change", function () { renderTopics(checked("top
 $("l-topics").addEventListener("change", function () { clearTimeout(desk.seatTimer); desk.seatTimer = setTimeout(loadSeats, 250); });
 $("l-antre-kirim").addEventListener("click", queue);
 $("l-berikutnya").addEventListener("click", reset);
+$("l-kosongkan").addEventListener("click", reset);
 form.addEventListener("submit", function (e) { e.preventDefault(); });
 
 loaders.loket = function () {

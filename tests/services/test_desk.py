@@ -249,7 +249,7 @@ def test_the_dashboard_the_report_and_the_forecast_count_walk_ins_with_their_cha
 
 
 def test_a_walk_in_left_without_a_seat_is_still_told_and_a_seated_one_gets_only_the_confirmation(
-        client, admin, desk_day, travel, local_outbox):
+        client, admin, desk_day, travel, local_outbox):  # noqa: F811 - the fixture
     """The promise of the held "received" message (messages/events.DESK_HOLD): the desk that loses a
     seat and walks away (or a crash between the registration and the booking) still leaves the
     visitor told; a visitor seated at once gets the confirmation alone."""

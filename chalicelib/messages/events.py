@@ -48,11 +48,11 @@ def on_registration_received(reg: Registration, now: datetime | None = None, est
     DESK_HOLD and is skipped if a session was booked meanwhile (messages/compose.py), so a desk
     that loses its seat, or a crash before the booking, still leaves the visitor told."""
     now = now or clock.now()
-    params = {"days": list(reg.days)}
-    if estimate:
+    # Held at the desk: the days and estimate are read when it is sent (the desk may still queue
+    # the visitor for other days: services/desk.queue).
+    params = {"desk": True} if desk_hold else {"days": list(reg.days)}
+    if estimate and not desk_hold:
         params["estimate"] = estimate
-    if desk_hold:
-        params["desk"] = True
     return _visitor(catalog.PENDAFTARAN_DITERIMA, reg, reg.reference, now, params=params,
                     not_before=now + DESK_HOLD if desk_hold else None)
 

@@ -28,6 +28,7 @@ from ..domain.references import format_reference, normalize_reference
 from ..messages import catalog
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
+from ..store.unit_of_work import Cancelled, UnitOfWork
 from . import booking, capacity, registrations, team
 
 if TYPE_CHECKING:
@@ -151,8 +152,33 @@ def queue(actor: str, payload: object, idempotency_key: str | None, now: datetim
     come (the web form's rules for days); told by the usual "received" message."""
     now = now or clock.now()
     registration = _registered(actor, payload, idempotency_key, now, seat_day=None)
+    registration = _requeued_for(actor, registration, payload, now)
     return {"reference": format_reference(registration.reference), "status": registration.status,
             "status_label": rules.REGISTRATION_STATUSES[registration.status], "days": list(registration.days)}
+
+
+def _requeued_for(actor: str, registration: Registration, payload: object, now: datetime) -> Registration:
+    """The visitor was registered under this key by a booking that lost its seat: their days
+    become the ones they can come (they keep their place, taken when they came in)."""
+    if registration.status != rules.STATUS_WAITING or registration.session_id:
+        return registration
+    today = rules.wib_now(now).date()
+    raw = payload.get("days") if isinstance(payload, dict) else None
+    days, message = validation.validate_days(raw, today, registrations.closed_days(today))
+    errors = {"days": message} if message else registrations.servable(registration.service, registration.mode, days)
+    if errors:
+        raise InputError(errors)
+    wanted = [d.isoformat() for d in days]
+    if wanted == list(registration.days):
+        return registration  # a retried request: nothing changes
+    uow = UnitOfWork(actor, "pendaftaran.tanggal_loket", registration.reference, {"days": wanted})
+    registrations_store.update(uow, registration, {"days": wanted, "updated_at": rules.to_utc_iso(now)},
+                               status_in=(rules.STATUS_WAITING,), session="none", days_as_read=True)
+    try:
+        uow.commit()
+    except Cancelled:
+        raise Conflict({"_form": "Pendaftaran ini baru saja berubah; muat ulang lalu coba lagi."}) from None
+    return registrations_store.get(registration.reference, consistent=True)
 
 
 def _key(idempotency_key: str | None) -> str:

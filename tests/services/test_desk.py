@@ -272,3 +272,33 @@ def test_a_walk_in_left_without_a_seat_is_still_told_and_a_seated_one_gets_only_
     assert told[(lost_ref, "cc_pendaftaran_diterima")] == "sent"
     assert told[(seated_ref, "cc_pendaftaran_diterima")] == "skipped"
     assert told[(seated_ref, "cc_sesi_terjadwal")] == "sent"
+
+
+def test_a_visitor_who_lost_a_seat_and_then_joins_the_queue_is_one_registration_with_the_days_they_can_come(
+        client, admin, desk_day, travel, local_outbox):  # noqa: F811 - the fixture
+    from chalicelib.messages import send
+
+    chosen = first_seat(admin)
+    assert post(admin, "/staff/desk/walk-ins", {**walk_in(name="Pak Darto", phone="0812-7000-0002"),
+                                                "seat": chosen}).status_code == 201
+    key = uuid.uuid4().hex
+    lost = post(admin, "/staff/desk/walk-ins", {**walk_in(), "seat": chosen}, key)
+    assert lost.status_code == 409
+    later = [(desk_day + timedelta(days=n)).isoformat() for n in (1, 7)]
+    queued = post(admin, "/staff/desk/queue", walk_in(days=later), key)
+    assert queued.status_code == 201 and queued.json_body["reference"] == lost.json_body["reference"]
+    assert queued.json_body["days"] == later
+    again = post(admin, "/staff/desk/queue", walk_in(days=later), key)  # retried: nothing changes
+    assert again.status_code == 201 and again.json_body == queued.json_body
+    regs = list(Registration.by_phone.query("+6281270000001"))
+    assert len(regs) == 1 and regs[0].days == later and regs[0].status == rules.STATUS_WAITING
+    travel.shift(timedelta(minutes=4))
+    send.send_due()
+    told = [r for r in OutboxRecord.by_reference.query(regs[0].reference) if r.channel == "whatsapp"]
+    assert [(r.template, r.status) for r in told] == [("cc_pendaftaran_diterima", "sent")]
+    from chalicelib.messages import catalog
+
+    wanted = catalog.days_text(later)
+    assert wanted in json.dumps(json.loads(told[0].rendered), ensure_ascii=False)  # the new days, read when sent
+    bad = post(admin, "/staff/desk/queue", walk_in(days=[desk_day.isoformat()]), key)
+    assert bad.status_code == 400 and "days" in bad.json_body["errors"]

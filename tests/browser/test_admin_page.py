@@ -130,7 +130,7 @@ def test_admin_adds_consultant_sets_roster_and_sees_slots(stack, page):
     screenshot(page, "admin-01-masuk")
     sign_in(page, ADMIN)
     assert menu_labels(page) == ["Konsultan", "Ruang", "Jadwal piket", "Hari tutup", "Slot & kapasitas",
-                                 "Sesi", "Pendaftaran", "Kotak keluar", "Evaluasi", "Kampanye",
+                                 "Sesi", "Loket", "Pendaftaran", "Kotak keluar", "Evaluasi", "Kampanye",
                                  "Siaran WhatsApp", "Hak data", "Log audit"]
     page.wait_for_selector("#sec-sesi:not([hidden])")  # an admin starts on today's sessions
     assert page.text_content("#menu-toggle") == "Menu: Sesi"

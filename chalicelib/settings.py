@@ -164,6 +164,17 @@ def whatsapp_api_base(env: Mapping[str, str] | None = None) -> str:
     return (_text("WHATSAPP_API_BASE", env=env) or "https://graph.facebook.com").rstrip("/")
 
 
+def meta_graph_version(env: Mapping[str, str] | None = None) -> str:
+    """The Graph API version for social-media insights (`META_GRAPH_VERSION`; default: WhatsApp's)."""
+    raw = _text("META_GRAPH_VERSION", env=env)
+    return raw if re.fullmatch(r"v\d{2}\.0", raw) else whatsapp_graph_version(env)
+
+
+def meta_graph_base(env: Mapping[str, str] | None = None) -> str:
+    """The Graph API's address for insights (a local stand-in in the benchmarks)."""
+    return (_text("META_GRAPH_BASE", env=env) or "https://graph.facebook.com").rstrip("/")
+
+
 def zoom_api_base(env: Mapping[str, str] | None = None) -> str:
     return (_text("ZOOM_API_BASE", env=env) or "https://api.zoom.us/v2").rstrip("/")
 

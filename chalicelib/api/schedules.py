@@ -16,6 +16,8 @@ MEETINGS_CRON = Cron("0/5", "*", "*", "*", "?", "*")
 # Every day at 02:15 WIB (19:15 UTC the day before).
 RETENTION_CRON = Cron(15, 19, "*", "*", "?", "*")
 EVERY_MINUTE = Rate(1, unit=Rate.MINUTES)
+# Every day at 06:10 WIB (23:10 UTC the day before): yesterday's social-media figures have settled.
+INSIGHTS_CRON = Cron(10, 23, "*", "*", "?", "*")
 
 
 def _deadline(event, job: str) -> Deadline:
@@ -60,3 +62,9 @@ def anonymise_old_data(event) -> dict:
 def publish_forecast(event) -> dict:
     """Every 30 minutes: the waiting-time estimate the signup page shows (services/forecast.py)."""
     return jobs.publish_forecast(_deadline(event, "forecast"))
+
+
+@bp.schedule(INSIGHTS_CRON, name="import_insights")
+def import_insights(event) -> dict:
+    """Every day: the campaign posts' views, likes, comments and questions (services/insights.py)."""
+    return jobs.import_insights(_deadline(event, "import_insights"))

@@ -97,6 +97,7 @@ def sentence(actor: str, action: str, target: str, details: dict, names: Names) 
         "kampanye.buat": lambda: f"membuat kampanye {target}",
         "kampanye.ubah": lambda: f"mengubah kampanye {target}",
         "kampanye.unggahan": lambda: f"mencatat unggahan kampanye {target}",
+        "kampanye.tautkan_unggahan": lambda: f"menautkan unggahan {d.get('platform') or ''} ke kampanye {target} (dibaca otomatis)",
         "kampanye.hapus_unggahan": lambda: f"menghapus unggahan kampanye {target}",
         "siaran.buat": lambda: "membuat siaran WhatsApp",
         "siaran.batal": lambda: "membatalkan siaran WhatsApp",

@@ -8,6 +8,7 @@ their numbers are snapshots that staff overwrite as they grow, not increments.
 """
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from ..domain import rules, validation
 from ..domain.errors import Conflict, InputError, NotFound
 from ..store import campaigns as store
 from ..store.unit_of_work import Cancelled, UnitOfWork
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ..store.models import CampaignRecord
@@ -61,10 +64,18 @@ def interaction(c: CampaignRecord) -> dict:
     return {k: sum(int(getattr(p, k) or 0) for p in c.posts or []) for k in ("likes", "comments", "questions")}
 
 
+def _number(value) -> int | None:
+    return int(value) if value is not None else None
+
+
 def post_view(p) -> dict:
+    """One post; `source` "api": read every day from Meta's Graph API, "manual": typed by staff."""
     return {"id": p.post_id, "platform": p.platform, "platform_label": rules.SOURCES.get(p.platform, p.platform),
             "url": p.url, "posted_on": p.posted_on, "likes": int(p.likes or 0), "comments": int(p.comments or 0),
-            "questions": int(p.questions or 0), "updated_at": p.updated_at, "updated_by": p.updated_by}
+            "questions": int(p.questions or 0), "updated_at": p.updated_at, "updated_by": p.updated_by,
+            "source": "api" if p.media_id else "manual", "views": _number(p.views), "reach": _number(p.reach),
+            "shares": _number(p.shares), "saves": _number(p.saves), "interactions": _number(p.interactions),
+            "imported_on": p.imported_on, "import_problem": p.import_problem}
 
 
 def view(c: CampaignRecord, registrations: int | None = None) -> dict:
@@ -72,7 +83,7 @@ def view(c: CampaignRecord, registrations: int | None = None) -> dict:
         "code": c.code, "name": c.name, "channel": c.channel, "channel_label": rules.SOURCES.get(c.channel, c.channel),
         "link": link(c.code), "short_link": short_link(c.code),
         "poster_svg": f"/staff/campaigns/{c.code}/poster.svg", "poster_png": f"/staff/campaigns/{c.code}/poster.png",
-        "created_at": c.created_at, "updated_at": c.updated_at, "broadcast_id": c.broadcast_id,
+        "created_at": c.created_at, "updated_at": c.updated_at, "broadcast_id": c.broadcast_id, "ends_on": c.ends_on,
         "posts": [post_view(p) for p in c.posts or []], "interaction": interaction(c),
         "registrations": registrations,
     }
@@ -103,6 +114,12 @@ def _clean(payload: dict, *, creating: bool) -> dict:
             errors.add("channel", "Pilih saluran kampanye.")
         else:
             out["channel"] = channel
+    if "ends_on" in payload:
+        ends_on = payload.get("ends_on")
+        try:
+            out["ends_on"] = date.fromisoformat(ends_on).isoformat() if ends_on not in (None, "") else None
+        except (TypeError, ValueError):
+            errors.add("ends_on", "Tanggal tidak valid (format TTTT-BB-HH).")
     if errors:
         raise InputError(errors)
     return out
@@ -112,7 +129,7 @@ def create(actor: str, payload: dict, *, now: datetime | None = None):
     data = _clean(payload, creating=True)
     stamp = rules.to_utc_iso(now or clock.now())
     record = store.build(data["code"], name=data["name"], channel=data["channel"], created_at=stamp,
-                         created_by=actor, updated_at=stamp, posts=[])
+                         created_by=actor, updated_at=stamp, posts=[], ends_on=data.get("ends_on"))
     uow = UnitOfWork(actor, "kampanye.buat", data["code"], {"name": data["name"], "channel": data["channel"]})
     store.add_new(uow, record)
     try:
@@ -191,6 +208,55 @@ def save_post(actor: str, code: str, post_id: str | None, payload: dict, now: da
     except Cancelled:
         raise Conflict({"_form": "Kampanye baru saja diubah orang lain; muat ulang lalu simpan lagi."}) from None
     return get(code)
+
+
+def link_api_post(actor: str, code: str, platform: str, url: str, media_id: str, posted_on: str | None,
+                  now: datetime | None = None):
+    """Add a post found through Meta's Graph API (services/insights.py): its figures are read, not typed."""
+    record = get(code)
+    posts = list(record.posts or [])
+    if any(p.media_id == media_id for p in posts):
+        raise Conflict({"url": "Unggahan ini sudah ditautkan ke kampanye ini."})
+    if len(posts) >= MAX_POSTS:
+        raise Conflict({"_form": f"Satu kampanye paling banyak {MAX_POSTS} unggahan."})
+    stamp = rules.to_utc_iso(now or clock.now())
+    taken = {p.post_id for p in posts}
+    post_id = next(f"P{n}" for n in range(1, MAX_POSTS + 2) if f"P{n}" not in taken)
+    posts.append(store.build_post(post_id=post_id, platform=platform, url=url, posted_on=posted_on, updated_at=stamp,
+                                  updated_by=actor, likes=0, comments=0, questions=0, media_id=media_id))
+    uow = UnitOfWork(actor, "kampanye.tautkan_unggahan", code, {"post": post_id, "platform": platform})
+    store.save_posts(uow, record, posts, stamp)
+    try:
+        uow.commit()
+    except Cancelled:
+        raise Conflict({"_form": "Kampanye baru saja diubah orang lain; muat ulang lalu coba lagi."}) from None
+    return get(code)
+
+
+READ_FIELDS = ("views", "reach", "likes", "comments", "shares", "saves", "interactions", "questions")
+
+
+def record_reading(code: str, post_id: str, figures: dict | None, day: str, *, problem: str | None = None) -> None:
+    """The latest figures Meta gave for a linked post (or why it cannot be read), on the campaign;
+    a save that meets a staff edit reads the campaign again and applies the figures to it."""
+    for _ in range(3):
+        record = store.get(code)
+        post = next((p for p in (record.posts or []) if p.post_id == post_id), None) if record else None
+        if post is None or not post.media_id:
+            return  # unlinked or deleted meanwhile
+        for name in READ_FIELDS:
+            value = (figures or {}).get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(post, name, value)
+        post.imported_on, post.import_problem = day, problem
+        uow = UnitOfWork()
+        store.save_posts(uow, record, list(record.posts), record.updated_at)
+        try:
+            uow.commit()
+            return
+        except Cancelled:
+            continue
+    logger.warning("campaign %s: the reading of %s was not saved (kept changing)", code, post_id)
 
 
 def delete_post(actor: str, code: str, post_id: str):

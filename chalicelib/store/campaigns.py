@@ -28,8 +28,9 @@ def add_new(uow: UnitOfWork, record: CampaignRecord) -> None:
 
 
 def update(uow: UnitOfWork, record: CampaignRecord, fields: dict) -> None:
-    uow.update(record, [getattr(CampaignRecord, k).set(v) for k, v in fields.items()], CampaignRecord.code.exists(),
-               label=LABEL)
+    actions = [getattr(CampaignRecord, k).set(v) if v is not None else getattr(CampaignRecord, k).remove()
+               for k, v in fields.items()]
+    uow.update(record, actions, CampaignRecord.code.exists(), label=LABEL)
 
 
 def save_posts(uow: UnitOfWork, record: CampaignRecord, posts: list, stamp: str) -> None:

@@ -31,6 +31,13 @@ CUSTOM_METRICS = {
         "the rest of its batch was, and Meta is not asked to send it again. The log names its wamid: "
         "open the visitor's conversation in Kotak keluar and answer by hand."
     ),
+    "InsightsPaused": (
+        "Meta refused the token of the social-media insights import (error 190 expired/invalid, or a "
+        "missing permission): campaign posts are not read. What to do: in Meta Business Manager create "
+        "a new System User token with instagram_basic, instagram_manage_insights, pages_read_engagement "
+        "and read_insights, put it in the secret cleanclear/<stage>/meta_insights (access_token); the "
+        "next daily run reads again."
+    ),
     "ZoomFailures": (
         "A Zoom meeting could not be created/changed for good, or Zoom is not configured while "
         "online sessions wait for a link; see the session's meeting state (gagal)."

@@ -39,6 +39,7 @@ def app_access_policy(stack, table_arns: list[str], email_identity_arn: str, mai
                 resources=[
                     stack.zoom_secret.secret_arn,
                     stack.whatsapp_secret.secret_arn,
+                    stack.meta_insights_secret.secret_arn,
                     stack.app_secret.secret_arn,
                 ],
             ),

@@ -61,6 +61,7 @@ APP_ENV = [
     "COGNITO_APP_CLIENT_ID",
     "ZOOM_SECRET_ARN",
     "WHATSAPP_SECRET_ARN",
+    "META_INSIGHTS_SECRET_ARN",
     "APP_SECRET_ARN",
     "SES_FROM_ADDRESS",
     "ZOOM_PROVIDER",
@@ -620,9 +621,10 @@ def test_alarms_on_every_function_and_on_the_app_metrics(template):
     assert watched == set(functions(template)), "a function has no error alarm"
     custom = {a["MetricName"]: a for a in alarms if a.get("Namespace") == "CleanClear"}
     assert set(custom) == {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused",
-                           "WhatsAppRepliesFailed"}
-    # The paused-WhatsApp alarm says what to do, not only what happened.
+                           "WhatsAppRepliesFailed", "InsightsPaused"}
+    # The paused-WhatsApp and paused-insights alarms say what to do, not only what happened.
     assert "new System User token" in custom["WhatsAppPaused"]["AlarmDescription"]
+    assert "cleanclear/<stage>/meta_insights" in custom["InsightsPaused"]["AlarmDescription"]
     for alarm in custom.values():
         # exactly the dimension chalicelib/adapters/metrics.py writes, or the alarm never sees the metric
         assert alarm["Dimensions"] == [{"Name": "Stage", "Value": "prod"}]
@@ -696,10 +698,12 @@ def test_dev_sign_in_callback_is_set_once_cloudfront_exists(dev_template):
 def test_secrets_are_placeholders_with_a_generated_verify_token_and_signing_key(template):
     raw = resources(template, "AWS::SecretsManager::Secret")
     secrets = {k: v["Properties"] for k, v in raw.items()}
-    assert len(secrets) == 3
+    assert len(secrets) == 4
     assert {s["Name"] for s in secrets.values()} == {
-        "cleanclear/prod/zoom", "cleanclear/prod/whatsapp", "cleanclear/prod/app"
+        "cleanclear/prod/zoom", "cleanclear/prod/whatsapp", "cleanclear/prod/app", "cleanclear/prod/meta_insights"
     }
+    meta = next(v for k, v in secrets.items() if k.startswith("MetaInsightsSecret"))
+    assert json.loads(meta["SecretString"]) == {"access_token": "", "ig_user_id": "", "page_id": ""}
     assert all(v["DeletionPolicy"] == "Retain" for v in raw.values())
     zoom = next(v for k, v in secrets.items() if k.startswith("ZoomSecret"))
     # user_id is optional (empty: "me", the Zoom app's owner, hosts the meetings)
@@ -882,9 +886,10 @@ def test_every_emitted_metric_is_alarmed_or_deliberately_not():
     from chalicelib.adapters import metrics
 
     emitted = _emitted_metrics()
-    assert {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused", "WhatsAppRepliesFailed"} <= set(emitted)
+    assert {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused", "WhatsAppRepliesFailed",
+            "InsightsPaused"} <= set(emitted)
     assert set(stack.CUSTOM_METRICS) == {"FailedMessages", "UnknownResends", "AllocationFailures", "ZoomFailures", "WhatsAppPaused",
-                                         "WhatsAppRepliesFailed"}
+                                         "WhatsAppRepliesFailed", "InsightsPaused"}
     undecided = set(emitted) - set(stack.CUSTOM_METRICS) - set(stack.UNALARMED_METRICS)
     assert not undecided, f"new metric(s) {undecided}: add to CUSTOM_METRICS (alarm) or UNALARMED_METRICS (why not)"
     assert not set(stack.CUSTOM_METRICS) & set(stack.UNALARMED_METRICS)

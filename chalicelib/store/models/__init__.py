@@ -23,6 +23,7 @@ from pynamodb.attributes import (
 
 from .base import TEAM, BaseModel, _gsi, _meta
 from .messaging import BroadcastRecord, InboundRecord, OptOutRecord, OutboxRecord
+from .social import PostInsightRecord
 
 
 class Registration(BaseModel):
@@ -309,6 +310,16 @@ class CampaignPost(MapAttribute):
     questions = NumberAttribute(default=0)
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
+    # Read from Meta's Graph API (services/insights.py): the post's id there, and the latest figures
+    # (likes, comments and questions above too). Absent: typed by staff from the app.
+    media_id = UnicodeAttribute(null=True)
+    views = NumberAttribute(null=True)
+    reach = NumberAttribute(null=True)
+    shares = NumberAttribute(null=True)
+    saves = NumberAttribute(null=True)
+    interactions = NumberAttribute(null=True)
+    imported_on = UnicodeAttribute(null=True)  # WIB day of the latest reading
+    import_problem = UnicodeAttribute(null=True)  # why it could not be read (deleted, not ours)
 
 
 class CampaignRecord(BaseModel):
@@ -328,6 +339,7 @@ class CampaignRecord(BaseModel):
     updated_at = UnicodeAttribute()
     posts = ListAttribute(of=CampaignPost, default=list)
     broadcast_id = UnicodeAttribute(null=True)
+    ends_on = UnicodeAttribute(null=True)  # WIB day the campaign ends; its posts are read 30 days more
 
 
 class RunRecord(BaseModel):
@@ -379,10 +391,10 @@ class ForecastRecord(BaseModel):
     computed_at = UnicodeAttribute()
 
 
-__all__ = ["TEAM", "BaseModel", "BroadcastRecord", "InboundRecord", "OptOutRecord", "OutboxRecord"]
+__all__ = ["TEAM", "BaseModel", "BroadcastRecord", "InboundRecord", "OptOutRecord", "OutboxRecord", "PostInsightRecord"]
 
 ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
-    CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord, InboundRecord,
+    CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord, InboundRecord, PostInsightRecord,
 ]

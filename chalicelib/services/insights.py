@@ -1,0 +1,205 @@
+"""Social-media interactions imported, not typed: a campaign's Instagram and Facebook posts are
+linked once (staff paste the post's link) and read every day from Meta's Graph API while the
+campaign runs and for 30 days after (domain/social.py says which metrics and why).
+
+`link_post` finds the pasted post in the office's account (the account's media list by permalink,
+or the Page's posts) and keeps its id; it says clearly when it cannot (not our account, deleted,
+private, the token refused). `run_import` (the daily scheduled function `import_insights`, and
+staff's "Ambil sekarang") reads each linked post once a day: one snapshot per post per day
+(post_insights), the post's latest figures in the campaign, and the number of comments that ask
+something (the comments themselves are never stored). Within Meta's rules: a run stops when Meta's
+usage headers near the limit (or Meta throttles) and the next run goes on from where it stopped
+(posts already read today are skipped); a refused token pauses the import, raises the
+InsightsPaused alarm and says what to do.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from .. import clock
+from ..adapters import meta_graph, metrics
+from ..budget import Deadline
+from ..domain import rules, social
+from ..domain.errors import Conflict, InputError
+from ..store import insights as store
+from . import campaigns
+
+logger = logging.getLogger(__name__)
+
+SAFETY_SECONDS = 20.0  # stop reading when less than this is left of the invocation
+PAUSED = ("Token Meta ditolak (kedaluwarsa, dicabut, atau izinnya kurang). Buat token System User baru di "
+          "Meta Business Manager dengan izin instagram_basic, instagram_manage_insights, pages_read_engagement "
+          "dan read_insights, simpan di secret cleanclear/<stage>/meta_insights (access_token); impor "
+          "berjalan lagi pada jadwal berikutnya.")
+NOT_CONFIGURED = "Impor otomatis belum disiapkan: token Meta belum diisi. Isi angkanya secara manual."
+
+
+@dataclass
+class ImportSummary:
+    status: str = "selesai"  # selesai | berhenti (limit or time: goes on next run) | dijeda (token) | belum
+    reason: str | None = None
+    posts: int = 0  # linked posts still read
+    read: int = 0
+    already: int = 0  # read earlier today
+    gone: int = 0  # deleted or no longer ours
+    failed: int = 0
+    requests: int = 0
+    usage_percent: int = 0
+    finished_at: str | None = None
+    source: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- linking a post --------------------------------------------------------------------------------
+
+def link_post(actor: str, code: str, payload: object, now: datetime | None = None):
+    """Find the pasted post in the office's account and add it to the campaign (read at once)."""
+    now = now or clock.now()
+    campaigns.get(code)
+    link, problem = social.parse_link((payload or {}).get("url") if isinstance(payload, dict) else None)
+    if problem:
+        raise InputError({"url": problem})
+    api = meta_graph.client(rules.wib_now(now).date().toordinal())
+    if api is None:
+        raise Conflict({"url": NOT_CONFIGURED})
+    found = _find(api, link)
+    record = campaigns.link_api_post(actor, code, link.platform, link.url, found.media_id,
+                                     (found.posted_at or "")[:10] or None, now)
+    post = next(p for p in record.posts if p.media_id == found.media_id)
+    try:
+        _read(api, code, post, rules.wib_now(now).date(), rules.to_utc_iso(now), ImportSummary())
+    except meta_graph.GraphError as exc:  # linked: the daily run reads it
+        logger.info("insights: first reading of %s#%s deferred (%s)", code, post.post_id, type(exc).__name__)
+    return campaigns.get(code)
+
+
+def _find(api, link: social.PostLink) -> meta_graph.Found:
+    if isinstance(api, meta_graph.LocalGraph):
+        return api.find_local(link.platform, link.key, link.url)
+    listing = api.instagram_media if link.platform == social.INSTAGRAM else api.page_posts
+    try:
+        for found in listing():
+            if social.same_post(link, found.permalink):
+                return found
+    except meta_graph.TokenRefused:
+        raise Conflict({"url": PAUSED}) from None
+    except meta_graph.RateLimited:
+        raise Conflict({"url": "Meta sedang membatasi permintaan kami. Coba tautkan lagi beberapa menit lagi."}) from None
+    except meta_graph.GraphError:
+        raise Conflict({"url": "Meta tidak dapat dihubungi sekarang. Coba lagi sebentar lagi."}, 503) from None
+    where = "akun Instagram kantor" if link.platform == social.INSTAGRAM else "Halaman Facebook kantor"
+    raise InputError({"url": f"Unggahan ini tidak ditemukan di {where}. Pastikan unggahannya milik akun kantor, "
+                             "masih ada (tidak dihapus atau diarsipkan), lalu tempel tautannya lagi."})
+
+
+# --- the daily import --------------------------------------------------------------------------------
+
+def run_import(deadline: Deadline | None = None, now: datetime | None = None) -> ImportSummary:
+    """Read every linked post not read today, within Meta's limits and the invocation's time."""
+    now = now or clock.now()
+    today, stamp = rules.wib_now(now).date(), rules.to_utc_iso(now)
+    summary = ImportSummary()
+    api = meta_graph.client(today.toordinal())
+    if api is None:
+        summary.status, summary.reason = "belum", NOT_CONFIGURED
+        return _finish(summary, stamp)
+    summary.source = api.label
+    for code, post in _due(today, summary):
+        if deadline is not None and not deadline.allows(SAFETY_SECONDS):
+            summary.status, summary.reason = "berhenti", "Waktu fungsi hampir habis; dilanjutkan pada jadwal berikutnya."
+            break
+        if not _read_guarded(api, code, post, today, stamp, summary):
+            break
+        summary.usage_percent = max(summary.usage_percent, social.usage_percent(api.last_headers))
+        if summary.usage_percent >= social.STOP_AT_PERCENT:
+            summary.status = "berhenti"
+            summary.reason = (f"Pemakaian batas Meta {summary.usage_percent}%: berhenti agar tidak diblokir; "
+                              "dilanjutkan pada jadwal berikutnya.")
+            break
+    summary.requests = api.calls
+    return _finish(summary, stamp)
+
+
+def _due(today: date, summary: ImportSummary):
+    for c in campaigns.list_campaigns():
+        if not social.still_read(today, date.fromisoformat(c.ends_on) if c.ends_on else None):
+            continue
+        for p in c.posts or []:
+            if not p.media_id or p.import_problem:
+                continue
+            summary.posts += 1
+            if p.imported_on == today.isoformat():
+                summary.already += 1
+                continue
+            yield c.code, p
+
+
+def _read_guarded(api, code: str, post, today: date, stamp: str, summary: ImportSummary) -> bool:
+    """Read one post; False when the run must stop (the token refused, Meta throttling)."""
+    try:
+        _read(api, code, post, today, stamp, summary)
+    except meta_graph.TokenRefused as exc:
+        summary.status, summary.reason = "dijeda", PAUSED
+        metrics.emit("InsightsPaused")
+        logger.error("insights: token refused (%s)", exc)
+        return False
+    except meta_graph.RateLimited as exc:
+        minutes = social.regain_minutes(api.last_headers)
+        summary.status = "berhenti"
+        summary.reason = ("Meta membatasi permintaan" + (f" (pulih dalam {minutes} menit)" if minutes else "")
+                          + "; dilanjutkan pada jadwal berikutnya.")
+        logger.warning("insights: rate limited (%s)", exc)
+        return False
+    except meta_graph.NotFound:
+        summary.gone += 1
+        campaigns.record_reading(code, post.post_id, None, today.isoformat(),
+                                 problem="Unggahan sudah dihapus, diarsipkan, atau tidak lagi milik akun kantor.")
+    except meta_graph.GraphError as exc:
+        summary.failed += 1
+        logger.warning("insights: %s#%s not read (%s)", code, post.post_id, exc)
+    return True
+
+
+def _read(api, code: str, post, today: date, stamp: str, summary: ImportSummary) -> None:
+    if post.platform == social.INSTAGRAM:
+        reading = api.read_instagram(post.media_id, social.INSTAGRAM_METRICS)
+        questions = sum(social.asks_something(t) for t in reading.comments)
+        figures = social.instagram_figures(reading.insights, questions)
+    else:
+        reading = api.read_facebook(post.media_id, social.FACEBOOK_METRICS)
+        questions = sum(social.asks_something(t) for t in reading.comments)
+        figures = social.facebook_figures(reading.insights, reading.counts, questions)
+    store.put_snapshot(code, post.post_id, today.isoformat(), figures, stamp)
+    campaigns.record_reading(code, post.post_id, figures, today.isoformat())
+    summary.read += 1
+
+
+def _finish(summary: ImportSummary, stamp: str) -> ImportSummary:
+    summary.finished_at = stamp
+    store.save_state(summary.as_dict(), stamp)
+    return summary
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def last_run() -> dict | None:
+    return store.state()
+
+
+def post_series(code: str, post_id: str) -> list[dict]:
+    """The post's daily figures, oldest first (for the curve)."""
+    return [{"day": s.day, **{k: (int(getattr(s, k)) if getattr(s, k) is not None else None) for k in store.FIGURES}}
+            for s in store.snapshots(code, post_id)]
+
+
+
+def campaign_series(code: str) -> dict:
+    """The linked posts' curves of a campaign (one Query per linked post) and the last run."""
+    record = campaigns.get(code)
+    posts = [{"id": p.post_id, "platform": p.platform, "url": p.url, "series": post_series(code, p.post_id)}
+             for p in record.posts or [] if p.media_id]
+    return {"code": code, "posts": posts, "last_run": last_run()}

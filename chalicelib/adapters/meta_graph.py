@@ -201,7 +201,8 @@ class LocalGraph:
         return Found(f"local-{platform}-{re.sub(r'[^A-Za-z0-9]', '', key)[:30]}", url, None)
 
     def _grow(self, media_id: str) -> float:
-        return 1 + (self.today % 30) / 6
+        """Lifetime figures only grow: a little every day (from 2026-01-01, day 739617)."""
+        return 1 + max(0, self.today - 739617) / 60
 
     def read_instagram(self, media_id: str, metrics: tuple[str, ...]) -> Reading:
         self.calls += 2

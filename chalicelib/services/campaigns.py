@@ -53,6 +53,10 @@ def list_campaigns() -> list:
     return sorted(store.all(), key=lambda c: c.created_at, reverse=True)
 
 
+def get_or_none(code: str):
+    return store.get(code) if isinstance(code, str) and CODE_RE.match(code) else None
+
+
 def get(code: str):
     record = store.get(code) if isinstance(code, str) and CODE_RE.match(code) else None
     if record is None:

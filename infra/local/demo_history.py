@@ -27,7 +27,7 @@ from chalicelib.adapters import whatsapp_inbound
 from chalicelib.domain import rules
 from chalicelib.messages import catalog
 from chalicelib.services import (
-    allocation, booking, broadcasts, desk, feedback, jobs, registrations, sessions, webhooks)
+    allocation, booking, broadcasts, campaigns, desk, feedback, insights, jobs, registrations, sessions, webhooks)
 from infra.local import whatsapp_reply
 
 STAFF = "admin@demo.local"
@@ -246,6 +246,18 @@ def _outbox_messages() -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*_whatsapp.json"))]
 
 
+def _campaign_posts(days: list[date]) -> None:
+    """An Instagram poster campaign with its post linked (the labelled local stand-in of the Graph
+    API answers) and read on each of the last service days: a curve in Kampanye."""
+    with _travel(_at(days[0], 8, 0)):
+        if campaigns.get_or_none("ig-poster") is None:
+            campaigns.create(STAFF, {"code": "ig-poster", "name": "Poster Instagram klinik", "channel": "instagram"})
+        insights.link_post(STAFF, "ig-poster", {"url": "https://www.instagram.com/p/DemoPosterKlinik/"})
+    for day in days[1:]:
+        with _travel(_at(day, 6, 10)):
+            insights.run_import()
+
+
 def made_already() -> bool:
     first = HISTORY[0]
     return bool(registrations.staff_list(q=first.phone)["items"])
@@ -260,4 +272,5 @@ def load() -> bool:
         _one_day(day, [v for i, v in enumerate(HISTORY) if i // 2 == n], WALK_INS[n % len(WALK_INS)])
     if days:
         _broadcast(days[-1])
+        _campaign_posts(days)
     return True

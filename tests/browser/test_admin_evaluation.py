@@ -17,6 +17,7 @@ from .test_admin_page import (  # noqa: F401 - built_admin_page is an autouse fi
     call,
     go,
     horizontal_overflow,
+    login_token,
     open_admin,
     sign_in,
     too_wide,
@@ -67,7 +68,28 @@ def test_campaign_with_posts_and_poster_then_the_dashboard_shows_it(stack, page,
     card.wait_for()
     assert card.locator("input[readonly]").input_value().endswith(f"/?src={code}")
 
-    # A post with its interaction; a negative number is refused by the API, next to the field.
+    # An Instagram post linked by its link: found in the account (make run: the labelled local
+    # stand-in of the Graph API), its figures read at once and every day; a profile link is refused.
+    link_form = card.locator("form.link-form")
+    link_form.locator("input[name=url]").fill("https://www.instagram.com/diskopukm.bogor/")
+    link_form.locator("button[type=submit]").click()
+    link_form.locator("p.err", has_text="Salin tautan").wait_for()
+    link_form.locator("input[name=url]").fill(f"https://www.instagram.com/p/Uji{suffix}Post/?igsh=x")
+    link_form.locator("button[type=submit]").click()
+    card = page.locator(f"#c-isi article[data-code='{code}']")
+    auto = card.locator("tr[data-post] [data-field=source]", has_text="otomatis, dibaca")
+    auto.wait_for()
+    assert card.get_by_role("button", name=re.compile("^Ubah angka")).count() == 0  # read, not typed
+    card.get_by_role("button", name=f"Lihat grafik harian {name}").click()
+    card.locator(".curve svg[role=img]").wait_for()
+    page.click("#c-impor-run")
+    page.locator("#c-impor-status", has_text="Impor terakhir").wait_for()
+    card = page.locator(f"#c-isi article[data-code='{code}']")
+    card.locator("tr[data-post]").first.wait_for()
+    screenshot(page, "eval-00-kampanye-tautan")
+
+    # A post with its interaction typed by staff; a negative number is refused by the API, next to the field.
+    card.locator("details.typed summary").click()
     form = card.locator("form.post-form").last
     form.locator("input[name=likes]").fill("-3")
     form.locator("input[name=comments]").fill("14")
@@ -78,11 +100,12 @@ def test_campaign_with_posts_and_poster_then_the_dashboard_shows_it(stack, page,
     form.locator("input[name=likes]").fill("120")
     form.locator("button[type=submit]").click()
     card = page.locator(f"#c-isi article[data-code='{code}']")
-    card.locator(".inter", has_text="120 suka · 14 komentar · 6 pertanyaan").wait_for()
+    card.locator("[data-field=source]", has_text="diketik staf").wait_for()
     card.get_by_role("button", name=re.compile("^Ubah angka")).click()
     card.locator("tr.edit input[name=likes]").fill("130")
     card.locator("tr.edit button[type=submit]").click()
-    page.locator(f"#c-isi article[data-code='{code}'] .inter", has_text="130 suka").wait_for()
+    page.locator(f"#c-isi article[data-code='{code}'] tr[data-post]:has([data-field=source]:text('diketik staf')) "
+                 "td[data-label=Suka]", has_text="130").wait_for()
     card = page.locator(f"#c-isi article[data-code='{code}']")
 
     # Posters come with the staff token: downloaded as files, PNG previewed as a data: image.
@@ -112,7 +135,10 @@ def test_campaign_with_posts_and_poster_then_the_dashboard_shows_it(stack, page,
     page.wait_for_selector("#e-isi .tiles")
     assert int(page.text_content("#e-isi .tile[data-tile=pendaftar] .big").replace(".", "")) >= 2
     campaigns = numbers(page, "Kampanye: interaksi dan pendaftar")
-    assert campaigns[f"{name} ({code})"] == ["130", "14", "6", "2", "2"], campaigns
+    _, camp = call(stack, "GET", f"/staff/campaigns/{code}", token=login_token(stack, ADMIN))
+    read = next(p for p in camp["posts"] if p["source"] == "api")  # the linked post's figures, read
+    sums = [130 + read["likes"], 14 + read["comments"], 6 + read["questions"]]
+    assert campaigns[f"{name} ({code})"] == [f"{n:,}".replace(",", ".") for n in sums] + ["2", "2"], campaigns
     weekly = page.locator("#e-isi figure.chart", has=page.locator("h2", has_text="Pendaftar per minggu"))
     assert weekly.locator("svg g.col rect.bar").count() >= 1
 

@@ -31,6 +31,9 @@ def test_the_first_start_shows_sessions_replies_feedback_and_a_broadcast(client,
     dashboard = admin.get("/staff/dashboard").json_body  # its default range: the last weeks
     assert dashboard["sessions"]["attended"] >= 4 and dashboard["sessions"]["no_show"] >= 1
     assert dashboard["feedback"]["overall"]["count"] >= 4
+    # A campaign post read from the (local stand-in of the) Graph API on each service day: a curve.
+    series = admin.get("/staff/campaigns/ig-poster/insights").json_body["posts"][0]["series"]
+    assert len(series) == demo_history.SERVICE_DAYS and series[-1]["views"] >= series[0]["views"] > 0
     # Walk-ins seated at the Loket, with their channel and their feedback.
     assert dict((c["key"], c["count"]) for c in dashboard["registrations"]["by_channel"])["datang_langsung"] >= 2
     assert sum(dashboard["sessions"]["walk_in"].values()) >= 2 and dashboard["feedback"]["walk_in"]["count"] >= 2

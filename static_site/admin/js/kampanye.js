@@ -1,6 +1,7 @@
 /* Kampanye: campaigns, their signup links, QR posters and the interaction of their posts. */
 import { $, cell, clear, el, emptyRow, fillSelect, label, pairs, safeHttpUrl, setStatus, smallButton } from "./dom.js";
-import { fmtDay, fmtNum, todayWIB } from "./format.js";
+import { fmtDay, fmtInstant, fmtNum, todayWIB } from "./format.js";
+import { columns } from "./charts.js";
 import { api, apiFile, ignoreStop, problem, saveFile } from "./api.js";
 import { clearErrors, submit } from "./forms.js";
 import { loaders, meta } from "./state.js";
@@ -8,6 +9,7 @@ import { loaders, meta } from "./state.js";
 var campaigns = [];
 loaders.kampanye = function () {
   fillSelect($("c-channel"), pairs(meta.sources), "— pilih saluran —");
+  loadImport();
   setStatus("c-status", "Memuat…");
   api("GET", "/staff/campaigns").then(function (res) {
     if (!res.ok) return setStatus("c-status", problem(res));
@@ -75,24 +77,95 @@ function posterPreview(c, btn, status, holder) {
 }
 function postsBlock(c, code) {
   var wrap = el("details", { className: "posts", open: (c.posts || []).length ? true : null }, [el("summary", { text: "Unggahan dan interaksinya (" + (c.posts || []).length + ")" })]);
+  wrap.appendChild(linkForm(c, code));
   var tbl = el("table", { className: "list stack posts-table" }, [el("caption", { className: "sr", text: "Unggahan kampanye " + c.name }),
-    el("thead", null, [el("tr", null, ["Unggahan", "Suka", "Komentar", "Pertanyaan", ""].map(function (h) { return el("th", { scope: "col", text: h }); }))])]);
+    el("thead", null, [el("tr", null, ["Unggahan", "Dilihat", "Suka", "Komentar", "Pertanyaan", ""].map(function (h) { return el("th", { scope: "col", text: h }); }))])]);
   var tb = el("tbody");
   (c.posts || []).forEach(function (p) { tb.appendChild(postRow(c, p, code)); });
-  if (!(c.posts || []).length) emptyRow(tb, 5, "Belum ada unggahan. Tambahkan unggahan lalu isi jumlah suka, komentar dan pertanyaannya.");
+  if (!(c.posts || []).length) emptyRow(tb, 6, "Belum ada unggahan. Tautkan unggahan Instagram atau Facebook, atau isi angkanya sendiri untuk platform lain.");
   tbl.appendChild(tb);
   wrap.appendChild(tbl);
-  wrap.appendChild(postForm(c, code, null));
+  if ((c.posts || []).some(function (p) { return p.source === "api"; })) wrap.appendChild(curveBlock(c, code));
+  var typed = el("details", { className: "typed" }, [el("summary", { text: "Isi angka sendiri (platform tanpa impor otomatis)" })]);
+  typed.appendChild(postForm(c, code, null));
+  wrap.appendChild(typed);
   return wrap;
 }
+/* A post of the office's Instagram or Facebook, linked by its link: its figures are read every day. */
+function linkForm(c, code) {
+  var pre = "c-l-" + code;
+  var input = el("input", { id: pre + "-url", name: "url", type: "url", maxlength: "500", placeholder: "https://www.instagram.com/p/…", "aria-describedby": pre + "-hint " + pre + "-err-url" });
+  var form = el("form", { className: "link-form", novalidate: true, "aria-label": "Tautkan unggahan " + c.name }, [
+    el("div", { className: "f" }, [el("label", { "for": pre + "-url", text: "Tautkan unggahan Instagram atau Facebook kantor" }),
+      el("div", { className: "inline-row" }, [input, el("button", { type: "submit", className: "small", id: pre + "-simpan", text: "Tautkan" })]),
+      el("p", { className: "hint", id: pre + "-hint", text: "Buka unggahannya, pilih \u201cSalin tautan\u201d, lalu tempel di sini. Dilihat, suka, komentar dan pertanyaannya dibaca otomatis tiap hari." }),
+      el("p", { className: "err", id: pre + "-err-url" })]),
+    el("p", { className: "err-box", id: pre + "-err-_form", role: "alert", hidden: true })]);
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    submit(form, pre, $(pre + "-simpan"), "POST", "/staff/campaigns/" + encodeURIComponent(c.code) + "/posts/link", { url: input.value.trim() },
+      function (saved) { replaceCampaign(saved, "Unggahan ditautkan; angkanya dibaca otomatis setiap hari."); });
+  });
+  return form;
+}
+/* The campaign's interactions day by day (the sum of its linked posts' latest figures each day). */
+function curveBlock(c, code) {
+  var box = el("div", { className: "curve" });
+  var btn = smallButton("Lihat grafik harian", "secondary", function () {
+    btn.disabled = true;
+    api("GET", "/staff/campaigns/" + encodeURIComponent(c.code) + "/insights").then(function (res) {
+      btn.disabled = false;
+      if (!res.ok) { clear(box).appendChild(el("p", { className: "status", text: problem(res) })); return; }
+      var byDay = {};
+      (res.body.posts || []).forEach(function (p) {
+        (p.series || []).forEach(function (s) { byDay[s.day] = (byDay[s.day] || 0) + (s.interactions || 0); });
+      });
+      var days = Object.keys(byDay).sort();
+      clear(box);
+      if (!days.length) { box.appendChild(el("p", { className: "status", text: "Belum ada angka harian; impor pertama berjalan besok pagi." })); return; }
+      var svg = columns(days.map(function (d) { return { key: d, label: fmtDay(d), tick: d.slice(8), parts: [{ value: byDay[d], cls: "c1" }] }; }),
+        { height: 120, width: Math.max(260, Math.min(640, box.clientWidth || 300)) });
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", "Interaksi unggahan kampanye " + c.name + " per hari, terakhir " + fmtNum(byDay[days[days.length - 1]]));
+      box.appendChild(el("p", { className: "minor", text: "Interaksi (suka, komentar, bagikan, simpan) menurut hari pembacaan." }));
+      box.appendChild(svg);
+    }).catch(function (e) { btn.disabled = false; ignoreStop(e); });
+  }, "Lihat grafik harian " + c.name);
+  return el("div", { className: "curve-wrap", id: "c-g-" + code }, [btn, box]);
+}
+function loadImport() {
+  api("GET", "/staff/insights").then(function (res) { if (res.ok) showImport(res.body.last_run); }).catch(ignoreStop);
+}
+var IMPORT_STATUS = { selesai: "selesai", berhenti: "berhenti sebelum selesai", dijeda: "dijeda", belum: "belum disiapkan" };
+function showImport(run) {
+  if (!run) { setStatus("c-impor-status", "Impor angka Instagram/Facebook belum pernah berjalan. Berjalan otomatis setiap pagi pukul 06.10 WIB."); return; }
+  setStatus("c-impor-status", "Impor terakhir " + fmtInstant(run.finished_at) + ": " + (IMPORT_STATUS[run.status] || run.status) + "; " +
+    fmtNum((run.read || 0) + (run.already || 0)) + " dari " + fmtNum(run.posts || 0) + " unggahan sudah dibaca hari ini" +
+    (run.gone ? ", " + fmtNum(run.gone) + " tidak ditemukan lagi" : "") + (run.reason ? ". " + run.reason : "."));
+}
+$("c-impor-run").addEventListener("click", function () {
+  var b = $("c-impor-run");
+  b.disabled = true;
+  setStatus("c-impor-status", "Mengambil angka…");
+  api("POST", "/staff/insights/run", {}).then(function (res) {
+    b.disabled = false;
+    if (!res.ok) return setStatus("c-impor-status", problem(res));
+    showImport(res.body);
+    loaders.kampanye();
+  }).catch(function (e) { b.disabled = false; ignoreStop(e); });
+});
 function postRow(c, p, code) {
   var where = el("span", null, [el("strong", { text: p.platform_label || label(meta.sources, p.platform) }),
     p.posted_on ? el("span", { className: "minor", text: fmtDay(p.posted_on) }) : null,
     safeHttpUrl(p.url) ? el("span", { className: "minor" }, [el("a", { href: safeHttpUrl(p.url), target: "_blank", rel: "noopener noreferrer", text: "Buka unggahan" })]) : null]);
-  var tr = el("tr", { "data-post": p.id }, [cell("Unggahan", where), cell("Suka", fmtNum(p.likes)), cell("Komentar", fmtNum(p.comments)), cell("Pertanyaan", fmtNum(p.questions))]);
+  var auto = p.source === "api";
+  where.appendChild(el("span", { className: "minor source", "data-field": "source",
+    text: auto ? (p.import_problem || (p.imported_on ? "otomatis, dibaca " + fmtDay(p.imported_on) : "otomatis, menunggu pembacaan pertama")) : "diketik staf" }));
+  var tr = el("tr", { "data-post": p.id }, [cell("Unggahan", where), cell("Dilihat", p.views === null || p.views === undefined ? "—" : fmtNum(p.views)),
+    cell("Suka", fmtNum(p.likes)), cell("Komentar", fmtNum(p.comments)), cell("Pertanyaan", fmtNum(p.questions))]);
   var edit = smallButton("Ubah angka", "secondary", function () {
     var f = postForm(c, code, p);
-    tr.parentNode.insertBefore(el("tr", { className: "edit" }, [el("td", { colspan: 5 }, [f])]), tr.nextSibling);
+    tr.parentNode.insertBefore(el("tr", { className: "edit" }, [el("td", { colspan: 6 }, [f])]), tr.nextSibling);
     edit.disabled = true;
     f.querySelector("input[name=likes]").focus();
   }, "Ubah angka unggahan " + (p.platform_label || p.platform) + " " + (p.posted_on || ""));
@@ -103,7 +176,7 @@ function postRow(c, p, code) {
       replaceCampaign(res.body, "Unggahan dihapus.");
     }).catch(ignoreStop);
   }, "Hapus unggahan " + (p.platform_label || p.platform) + " " + (p.posted_on || ""));
-  tr.appendChild(cell("", el("span", { className: "btns" }, [edit, del]), "act"));
+  tr.appendChild(cell("", el("span", { className: "btns" }, [auto ? null : edit, del]), "act"));
   return tr;
 }
 var postFormSeq = 0;

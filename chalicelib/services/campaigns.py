@@ -65,7 +65,14 @@ def get(code: str):
 
 
 def interaction(c: CampaignRecord) -> dict:
-    return {k: sum(int(getattr(p, k) or 0) for p in c.posts or []) for k in ("likes", "comments", "questions")}
+    """Likes, comments and questions of all posts; views of the posts read from Meta (None when
+    none is); how many posts were typed by staff rather than read."""
+    posts = list(c.posts or [])
+    out = {k: sum(int(getattr(p, k) or 0) for p in posts) for k in ("likes", "comments", "questions")}
+    read = [p for p in posts if p.media_id]
+    out["views"] = sum(int(p.views or 0) for p in read) if read else None
+    out["typed_posts"] = len(posts) - len(read)
+    return out
 
 
 def _number(value) -> int | None:

@@ -138,7 +138,10 @@ def test_campaign_with_posts_and_poster_then_the_dashboard_shows_it(stack, page,
     _, camp = call(stack, "GET", f"/staff/campaigns/{code}", token=login_token(stack, ADMIN))
     read = next(p for p in camp["posts"] if p["source"] == "api")  # the linked post's figures, read
     sums = [130 + read["likes"], 14 + read["comments"], 6 + read["questions"]]
-    assert campaigns[f"{name} ({code})"] == [f"{n:,}".replace(",", ".") for n in sums] + ["2", "2"], campaigns
+    row = campaigns[f"{name} ({code})"]
+    assert row[:5] == [f"{n:,}".replace(",", ".") for n in sums] + ["2", "2"], campaigns
+    assert row[5] == f"{read['views']:,}".replace(",", ".") and row[-1] == "1 otomatis, 1 diketik"
+    assert row[6].endswith(f"(dari {sum(sums):,})".replace(",", "."))  # the ratio says its base
     weekly = page.locator("#e-isi figure.chart", has=page.locator("h2", has_text="Pendaftar per minggu"))
     assert weekly.locator("svg g.col rect.bar").count() >= 1
 

@@ -170,9 +170,13 @@ function renderDashboard(d) {
   var campBox = chartCard(grid, "Kampanye: interaksi dan pendaftar", camps.length ? "Interaksi unggahan (suka, komentar, pertanyaan) di samping pendaftar yang datang lewat tautan kampanye pada rentang ini." :
     "Belum ada kampanye. Buat di bagian Kampanye.", null,
     camps.length ? [["c-like", "Suka"], ["c-comment", "Komentar"], ["c-question", "Pertanyaan"], ["c-reg", "Pendaftar"]] : null,
-    numbersTable(["Kampanye", "Suka", "Komentar", "Pertanyaan", "Pendaftar (rentang)", "Pendaftar (semua)"], camps.map(function (c) {
-      var i = c.interaction || {};
-      return [(c.name || "Tanpa kampanye terdaftar") + " (" + c.code + ")", fmtNum(i.likes || 0), fmtNum(i.comments || 0), fmtNum(i.questions || 0), fmtNum(c.registrations || 0), fmtNum(c.registrations_all_time || 0)];
+    numbersTable(["Kampanye", "Suka", "Komentar", "Pertanyaan", "Pendaftar (rentang)", "Pendaftar (semua)", "Dilihat", "Pendaftar per 100 interaksi", "Asal angka"], camps.map(function (c) {
+      var i = c.interaction || {}, inter = (i.likes || 0) + (i.comments || 0) + (i.questions || 0);
+      var typed = i.typed_posts || 0, read = (c.posts || []).length - typed;
+      return [(c.name || "Tanpa kampanye terdaftar") + " (" + c.code + ")", fmtNum(i.likes || 0), fmtNum(i.comments || 0), fmtNum(i.questions || 0), fmtNum(c.registrations || 0), fmtNum(c.registrations_all_time || 0),
+        i.views === null || i.views === undefined ? "—" : fmtNum(i.views),
+        inter ? fmtNum(100 * (c.registrations_all_time || 0) / inter, 1) + " (dari " + fmtNum(inter) + ")" : "—",
+        !(c.posts || []).length ? "—" : read && typed ? read + " otomatis, " + typed + " diketik" : read ? "otomatis (Meta)" : "diketik staf"];
     })), "wide");
   if (camps.length) {
     var rows = [];

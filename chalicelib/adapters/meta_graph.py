@@ -30,6 +30,7 @@ from . import secrets_manager
 from .http import pooled_session
 
 TIMEOUT = (3.05, 15.0)
+USAGE_HEADERS = ("x-app-usage", "x-business-use-case-usage", "x-ad-account-usage")
 RATE_LIMIT_CODES = {4, 17, 32, 613, *range(80001, 80015)}
 TOKEN_CODES = {190, 102, 10, *range(200, 300)}
 MAX_PAGES = 10  # 1,000 of the account's newest posts are looked through for a pasted link
@@ -116,9 +117,10 @@ class GraphClient:
 
     def __init__(self, access_token: str, ig_user_id: str, page_id: str, session: requests.Session | None = None):
         self.token, self.ig_user_id, self.page_id = access_token, ig_user_id, page_id
-        self.http = session or pooled_session(4)
+        self.http = session or pooled_session(8)
         self.calls = 0
         self.last_headers: dict = {}
+        self.usage_headers: list[dict] = []  # every answer's usage headers (several threads read at once)
 
     def get(self, path: str, params: dict | None = None) -> dict:
         url = f"{settings.meta_graph_base()}/{settings.meta_graph_version()}/{path.lstrip('/')}"
@@ -129,6 +131,7 @@ class GraphClient:
         except requests.RequestException as exc:
             raise Unavailable(f"Graph API: {type(exc).__name__}") from None
         self.last_headers = dict(response.headers)
+        self.usage_headers.append({k: v for k, v in response.headers.items() if k.lower() in USAGE_HEADERS})
         if response.status_code >= 400:
             raise classify(response)
         try:
@@ -186,6 +189,7 @@ class LocalGraph:
 
     def __init__(self, today_ordinal: int):
         self.today, self.calls, self.last_headers = today_ordinal, 0, {"X-App-Usage": '{"call_count": 1}'}
+        self.usage_headers = [self.last_headers]
         self.ig_user_id = self.page_id = "local"
 
     def _seed(self, media_id: str) -> int:

@@ -247,27 +247,31 @@ def link_api_post(actor: str, code: str, platform: str, url: str, media_id: str,
 READ_FIELDS = ("views", "reach", "likes", "comments", "shares", "saves", "interactions", "questions")
 
 
-def record_reading(code: str, post_id: str, figures: dict | None, day: str, *, problem: str | None = None) -> None:
-    """The latest figures Meta gave for a linked post (or why it cannot be read), on the campaign;
-    a save that meets a staff edit reads the campaign again and applies the figures to it."""
+def record_readings(code: str, readings: dict, day: str) -> None:
+    """The latest figures Meta gave for linked posts ({post_id: (figures, problem)}: figures, or
+    why the post cannot be read), in one write of the campaign; a save that meets a staff edit
+    reads the campaign again and applies them to it."""
     for _ in range(3):
         record = store.get(code)
-        post = next((p for p in (record.posts or []) if p.post_id == post_id), None) if record else None
-        if post is None or not post.media_id:
-            return  # unlinked or deleted meanwhile
-        for name in READ_FIELDS:
-            value = (figures or {}).get(name)
-            if isinstance(value, int) and not isinstance(value, bool):
-                setattr(post, name, value)
-        post.imported_on, post.import_problem = day, problem
+        if record is None:
+            return
+        for post in record.posts or []:
+            if post.post_id not in readings or not post.media_id:
+                continue  # unlinked or deleted meanwhile
+            figures, problem = readings[post.post_id]
+            for name in READ_FIELDS:
+                value = (figures or {}).get(name)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    setattr(post, name, value)
+            post.imported_on, post.import_problem = day, problem
         uow = UnitOfWork()
-        store.save_posts(uow, record, list(record.posts), record.updated_at)
+        store.save_posts(uow, record, list(record.posts or []), record.updated_at)
         try:
             uow.commit()
             return
         except Cancelled:
             continue
-    logger.warning("campaign %s: the reading of %s was not saved (kept changing)", code, post_id)
+    logger.warning("campaign %s: readings not saved (it kept changing)", code)
 
 
 def delete_post(actor: str, code: str, post_id: str):

@@ -15,6 +15,8 @@ InsightsPaused alarm and says what to do.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -29,6 +31,8 @@ from . import campaigns
 logger = logging.getLogger(__name__)
 
 SAFETY_SECONDS = 20.0  # stop reading when less than this is left of the invocation
+WORKERS = 6  # posts read at once (HTTP only; the writes follow each batch in this thread)
+GONE = "Unggahan sudah dihapus, diarsipkan, atau tidak lagi milik akun kantor."
 PAUSED = ("Token Meta ditolak (kedaluwarsa, dicabut, atau izinnya kurang). Buat token System User baru di "
           "Meta Business Manager dengan izin instagram_basic, instagram_manage_insights, pages_read_engagement "
           "dan read_insights, simpan di secret cleanclear/<stage>/meta_insights (access_token); impor "
@@ -70,10 +74,11 @@ def link_post(actor: str, code: str, payload: object, now: datetime | None = Non
     record = campaigns.link_api_post(actor, code, link.platform, link.url, found.media_id,
                                      (found.posted_at or "")[:10] or None, now)
     post = next(p for p in record.posts if p.media_id == found.media_id)
-    try:
-        _read(api, code, post, rules.wib_now(now).date(), rules.to_utc_iso(now), ImportSummary())
-    except meta_graph.GraphError as exc:  # linked: the daily run reads it
-        logger.info("insights: first reading of %s#%s deferred (%s)", code, post.post_id, type(exc).__name__)
+    outcome = _fetch(api, post)
+    if isinstance(outcome, meta_graph.Reading):
+        _settle([(code, post)], [outcome], api, rules.wib_now(now).date(), rules.to_utc_iso(now), ImportSummary())
+    else:  # linked: the daily run reads it
+        logger.info("insights: first reading of %s#%s deferred (%s)", code, post.post_id, type(outcome).__name__)
     return campaigns.get(code)
 
 
@@ -99,7 +104,8 @@ def _find(api, link: social.PostLink) -> meta_graph.Found:
 # --- the daily import --------------------------------------------------------------------------------
 
 def run_import(deadline: Deadline | None = None, now: datetime | None = None) -> ImportSummary:
-    """Read every linked post not read today, within Meta's limits and the invocation's time."""
+    """Read every linked post not read today, WORKERS at a time, within Meta's limits and the
+    invocation's time; the readings are written after each batch (one campaign write per campaign)."""
     now = now or clock.now()
     today, stamp = rules.wib_now(now).date(), rules.to_utc_iso(now)
     summary = ImportSummary()
@@ -108,18 +114,16 @@ def run_import(deadline: Deadline | None = None, now: datetime | None = None) ->
         summary.status, summary.reason = "belum", NOT_CONFIGURED
         return _finish(summary, stamp)
     summary.source = api.label
-    for code, post in _due(today, summary):
-        if deadline is not None and not deadline.allows(SAFETY_SECONDS):
-            summary.status, summary.reason = "berhenti", "Waktu fungsi hampir habis; dilanjutkan pada jadwal berikutnya."
-            break
-        if not _read_guarded(api, code, post, today, stamp, summary):
-            break
-        summary.usage_percent = max(summary.usage_percent, social.usage_percent(api.last_headers))
-        if summary.usage_percent >= social.STOP_AT_PERCENT:
-            summary.status = "berhenti"
-            summary.reason = (f"Pemakaian batas Meta {summary.usage_percent}%: berhenti agar tidak diblokir; "
-                              "dilanjutkan pada jadwal berikutnya.")
-            break
+    due = list(_due(today, summary))
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for first in range(0, len(due), WORKERS):
+            if deadline is not None and not deadline.allows(SAFETY_SECONDS):
+                summary.status, summary.reason = "berhenti", "Waktu fungsi hampir habis; dilanjutkan pada jadwal berikutnya."
+                break
+            batch = due[first:first + WORKERS]
+            outcomes = list(pool.map(lambda item: _fetch(api, item[1]), batch))
+            if not _settle(batch, outcomes, api, today, stamp, summary):
+                break
     summary.requests = api.calls
     return _finish(summary, stamp)
 
@@ -138,44 +142,61 @@ def _due(today: date, summary: ImportSummary):
             yield c.code, p
 
 
-def _read_guarded(api, code: str, post, today: date, stamp: str, summary: ImportSummary) -> bool:
-    """Read one post; False when the run must stop (the token refused, Meta throttling)."""
+def _fetch(api, post):
+    """The post's reading from Meta, or the GraphError that refused it (the batch decides)."""
     try:
-        _read(api, code, post, today, stamp, summary)
-    except meta_graph.TokenRefused as exc:
-        summary.status, summary.reason = "dijeda", PAUSED
-        metrics.emit("InsightsPaused")
-        logger.error("insights: token refused (%s)", exc)
-        return False
-    except meta_graph.RateLimited as exc:
-        minutes = social.regain_minutes(api.last_headers)
-        summary.status = "berhenti"
-        summary.reason = ("Meta membatasi permintaan" + (f" (pulih dalam {minutes} menit)" if minutes else "")
-                          + "; dilanjutkan pada jadwal berikutnya.")
-        logger.warning("insights: rate limited (%s)", exc)
-        return False
-    except meta_graph.NotFound:
-        summary.gone += 1
-        campaigns.record_reading(code, post.post_id, None, today.isoformat(),
-                                 problem="Unggahan sudah dihapus, diarsipkan, atau tidak lagi milik akun kantor.")
+        if post.platform == social.INSTAGRAM:
+            return api.read_instagram(post.media_id, social.INSTAGRAM_METRICS)
+        return api.read_facebook(post.media_id, social.FACEBOOK_METRICS)
     except meta_graph.GraphError as exc:
-        summary.failed += 1
-        logger.warning("insights: %s#%s not read (%s)", code, post.post_id, exc)
-    return True
+        return exc
 
 
-def _read(api, code: str, post, today: date, stamp: str, summary: ImportSummary) -> None:
+def _figures(post, reading: meta_graph.Reading) -> dict:
+    questions = sum(social.asks_something(t) for t in reading.comments)  # counted; the texts go no further
     if post.platform == social.INSTAGRAM:
-        reading = api.read_instagram(post.media_id, social.INSTAGRAM_METRICS)
-        questions = sum(social.asks_something(t) for t in reading.comments)
-        figures = social.instagram_figures(reading.insights, questions)
-    else:
-        reading = api.read_facebook(post.media_id, social.FACEBOOK_METRICS)
-        questions = sum(social.asks_something(t) for t in reading.comments)
-        figures = social.facebook_figures(reading.insights, reading.counts, questions)
-    store.put_snapshot(code, post.post_id, today.isoformat(), figures, stamp)
-    campaigns.record_reading(code, post.post_id, figures, today.isoformat())
-    summary.read += 1
+        return social.instagram_figures(reading.insights, questions)
+    return social.facebook_figures(reading.insights, reading.counts, questions)
+
+
+def _settle(batch: list, outcomes: list, api, today: date, stamp: str, summary: ImportSummary) -> bool:
+    """Store a batch's readings; False when the run must stop (a refused token, Meta throttling,
+    the usage headers near the limit). Posts the batch could not read are read by the next run."""
+    go_on, readings = True, defaultdict(dict)
+    for (code, post), outcome in zip(batch, outcomes):
+        if isinstance(outcome, meta_graph.Reading):
+            figures = _figures(post, outcome)
+            store.put_snapshot(code, post.post_id, today.isoformat(), figures, stamp)
+            readings[code][post.post_id] = (figures, None)
+            summary.read += 1
+        elif isinstance(outcome, meta_graph.TokenRefused):
+            if summary.status != "dijeda":
+                metrics.emit("InsightsPaused")
+                logger.error("insights: token refused (%s)", outcome)
+            summary.status, summary.reason, go_on = "dijeda", PAUSED, False
+        elif isinstance(outcome, meta_graph.RateLimited):
+            if summary.status != "dijeda":
+                minutes = max([social.regain_minutes(h) for h in api.usage_headers] or [0])
+                summary.status = "berhenti"
+                summary.reason = ("Meta membatasi permintaan" + (f" (pulih dalam {minutes} menit)" if minutes else "")
+                                  + "; dilanjutkan pada jadwal berikutnya.")
+            go_on = False
+        elif isinstance(outcome, meta_graph.NotFound):
+            summary.gone += 1
+            readings[code][post.post_id] = (None, GONE)
+        else:
+            summary.failed += 1
+            logger.warning("insights: %s#%s not read (%s)", code, post.post_id, outcome)
+    for code, found in readings.items():
+        campaigns.record_readings(code, found, today.isoformat())
+    summary.usage_percent = max([summary.usage_percent] + [social.usage_percent(h) for h in api.usage_headers])
+    api.usage_headers.clear()
+    if go_on and summary.usage_percent >= social.STOP_AT_PERCENT:
+        summary.status = "berhenti"
+        summary.reason = (f"Pemakaian batas Meta {summary.usage_percent}%: berhenti agar tidak diblokir; "
+                          "dilanjutkan pada jadwal berikutnya.")
+        go_on = False
+    return go_on
 
 
 def _finish(summary: ImportSummary, stamp: str) -> ImportSummary:

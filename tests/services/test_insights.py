@@ -138,25 +138,29 @@ def test_the_daily_import_reads_each_post_once_a_day_and_keeps_one_snapshot_per_
 def test_a_rate_limit_stops_the_run_and_the_next_run_goes_on_from_there(client, admin, graph, code):
     ids = _linked(admin, graph, 3)
     ig_insights(graph, ids[0])
+    ig_insights(graph, ids[2])
     graph.get(f"{GRAPH}/{ids[1]}/insights", **graph_error(code, "(#4) Application request limit reached"),
               headers={"X-Business-Use-Case-Usage": json.dumps({"1": [{"type": "pages", "call_count": 100,
                                                                          "estimated_time_to_regain_access": 12}]})})
     first = insights.run_import()
-    assert (first.status, first.read) == ("berhenti", 1) and "12 menit" in first.reason
+    assert (first.status, first.read) == ("berhenti", 2) and "12 menit" in first.reason  # the others of its batch
     graph.reset()
     for media_id in ids:
         ig_insights(graph, media_id)
     second = insights.run_import()
-    assert (second.read, second.already) == (2, 1)  # on from where it stopped
+    assert (second.read, second.already) == (1, 2)  # on from where it stopped
 
 
 def test_a_run_that_nears_the_limit_stops_before_meta_blocks_it(client, admin, graph):
-    ids = _linked(admin, graph, 3)
+    ids = _linked(admin, graph, insights.WORKERS + 2)
     for media_id in ids:
         ig_insights(graph, media_id)
     graph.replace(responses.GET, f"{GRAPH}/{ids[0]}/comments", json={"data": []}, headers=usage(85))
     summary = insights.run_import()
-    assert (summary.status, summary.read, summary.usage_percent) == ("berhenti", 1, 85)
+    # The batch under way finishes; no further batch starts.
+    assert (summary.status, summary.read, summary.usage_percent) == ("berhenti", insights.WORKERS, 85)
+    graph.replace(responses.GET, f"{GRAPH}/{ids[0]}/comments", json={"data": []}, headers=usage(10))
+    assert insights.run_import().read == 2
 
 
 def test_a_refused_token_pauses_the_import_and_raises_the_alarm(client, admin, graph, capsys):
@@ -210,3 +214,25 @@ def test_without_a_token_nothing_is_read_and_the_run_says_why(client, admin, aws
         monkeypatch.delenv(key, raising=False)
     summary = insights.run_import()
     assert summary.status == "belum" and "token Meta belum diisi" in summary.reason
+
+
+def test_a_run_near_its_lambda_deadline_reads_nothing_more_and_the_next_goes_on(client, admin, graph):
+    from chalicelib.budget import Deadline
+
+    ids = _linked(admin, graph, 2)
+    for media_id in ids:
+        ig_insights(graph, media_id)
+    late = insights.run_import(Deadline.seconds(insights.SAFETY_SECONDS - 1))
+    assert (late.status, late.read) == ("berhenti", 0) and "Waktu fungsi" in late.reason
+    assert insights.run_import(Deadline.seconds(110)).read == 2
+
+
+def test_two_overlapping_runs_keep_one_snapshot_per_post_per_day(client, admin, graph):
+    ids = _linked(admin, graph, 2)
+    for media_id in ids:
+        ig_insights(graph, media_id, views=70)
+    insights.run_import()
+    post_id = CampaignRecord.get("clinic", "rat-2027").posts[0].post_id
+    campaigns.record_readings("rat-2027", {post_id: ({"views": 70}, None)}, "1999-01-01")  # another run's stale write
+    insights.run_import()  # a second run the same day reads the post again (its day was overwritten)
+    assert [s.day for s in PostInsightRecord.query(f"rat-2027#{post_id}")] == [clock.today().isoformat()]

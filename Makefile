@@ -63,6 +63,7 @@ bench: setup chromium site
 	$(PY) bench/forecast.py
 	$(PY) bench/whatsapp_replies.py
 	$(PY) bench/desk_booking.py
+	$(PY) bench/insights_import.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

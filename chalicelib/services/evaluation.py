@@ -23,7 +23,7 @@ from ..domain.errors import InputError
 from ..store import campaigns as campaigns_store
 from ..store import feedback as feedback_store
 from ..store import stats as stats_store
-from . import broadcasts, campaigns, capacity, team
+from . import broadcasts, campaigns, capacity, insights, team
 
 MAX_DAYS = 731  # two years: at most 106 weeks = two BatchGetItem calls
 DEFAULT_DAYS = 56
@@ -240,6 +240,8 @@ def _campaigns(w: Weeks, campaign_records: list) -> list[dict]:
     for c in sorted(campaign_records, key=lambda c: c.created_at, reverse=True):
         row = campaigns.view(c, registrations=by_campaign.get(c.code, 0))
         row["registrations_all_time"] = w.all_time.get(stats.reg_key(stats.BY_CAMPAIGN, c.code), 0)
+        # The posts' interactions over the range, day by day, when they are read from Meta.
+        row["days"] = insights.campaign_days(c.code, w.first, w.last) if any(p.media_id for p in c.posts or []) else []
         rows.append(row)
     for code in sorted(set(by_campaign) - known):
         rows.append({"code": code, "name": None, "channel": None, "registrations": by_campaign[code],

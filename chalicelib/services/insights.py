@@ -189,6 +189,7 @@ def _settle(batch: list, outcomes: list, api, today: date, stamp: str, summary: 
             logger.warning("insights: %s#%s not read (%s)", code, post.post_id, outcome)
     for code, found in readings.items():
         campaigns.record_readings(code, found, today.isoformat())
+        _campaign_totals(code, today.isoformat(), stamp)
     summary.usage_percent = max([summary.usage_percent] + [social.usage_percent(h) for h in api.usage_headers])
     api.usage_headers.clear()
     if go_on and summary.usage_percent >= social.STOP_AT_PERCENT:
@@ -197,6 +198,21 @@ def _settle(batch: list, outcomes: list, api, today: date, stamp: str, summary: 
                           "dilanjutkan pada jadwal berikutnya.")
         go_on = False
     return go_on
+
+
+def _campaign_totals(code: str, day: str, stamp: str) -> None:
+    """The campaign's day: the sum of its linked posts' latest figures (Evaluasi reads one Query
+    per campaign for its curve)."""
+    record = campaigns.get_or_none(code)
+    read = [p for p in (record.posts if record else None) or [] if p.media_id and not p.import_problem]
+    totals = {name: sum(int(getattr(p, name) or 0) for p in read) for name in store.FIGURES}
+    store.put_campaign_day(code, day, totals, stamp)
+
+
+def campaign_days(code: str, first: date, last: date) -> list[dict]:
+    """The campaign's daily totals (views, interactions, questions...) between two days."""
+    return [{"day": s.day, **{k: int(getattr(s, k) or 0) for k in store.FIGURES}}
+            for s in store.campaign_days(code, first.isoformat(), last.isoformat())]
 
 
 def _finish(summary: ImportSummary, stamp: str) -> ImportSummary:

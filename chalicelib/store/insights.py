@@ -19,6 +19,18 @@ def put_snapshot(code: str, post_id: str, day: str, figures: dict, fetched_at: s
     PostInsightRecord(post_key(code, post_id), day, fetched_at=fetched_at, **values).save()
 
 
+ALL_POSTS = "*"  # the post id of a campaign's daily totals (the sum of its linked posts)
+
+
+def put_campaign_day(code: str, day: str, totals: dict, fetched_at: str) -> None:
+    put_snapshot(code, ALL_POSTS, day, totals, fetched_at)
+
+
+def campaign_days(code: str, first: str, last: str) -> list[PostInsightRecord]:
+    """A campaign's daily totals between two WIB days (one Query)."""
+    return list(PostInsightRecord.query(post_key(code, ALL_POSTS), PostInsightRecord.day.between(first, last)))
+
+
 def snapshots(code: str, post_id: str, limit: int = 120) -> list[PostInsightRecord]:
     """The post's daily figures, oldest first (one Query)."""
     return list(PostInsightRecord.query(post_key(code, post_id), limit=limit))

@@ -5,6 +5,7 @@ visitors, and at shapes (40 kecamatan, sorted, gaps marked) rather than at total
 """
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from pathlib import Path
@@ -142,6 +143,10 @@ def test_campaign_with_posts_and_poster_then_the_dashboard_shows_it(stack, page,
     assert row[:5] == [f"{n:,}".replace(",", ".") for n in sums] + ["2", "2"], campaigns
     assert row[5] == f"{read['views']:,}".replace(",", ".") and row[-1] == "1 otomatis, 1 diketik"
     assert row[6].endswith(f"(dari {sum(sums):,})".replace(",", "."))  # the ratio says its base
+    daily = page.locator("#e-isi figure.chart", has=page.locator("h2", has_text="Interaksi unggahan per hari"))
+    assert daily.locator(f".plot[data-code='{code}'] svg[role=img] g.col rect.bar").count() >= 1
+    if os.environ.get("SCREENSHOT_DIR"):
+        daily.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "eval-02b-interaksi-harian.png"))
     weekly = page.locator("#e-isi figure.chart", has=page.locator("h2", has_text="Pendaftar per minggu"))
     assert weekly.locator("svg g.col rect.bar").count() >= 1
 

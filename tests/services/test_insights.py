@@ -236,3 +236,18 @@ def test_two_overlapping_runs_keep_one_snapshot_per_post_per_day(client, admin, 
     campaigns.record_readings("rat-2027", {post_id: ({"views": 70}, None)}, "1999-01-01")  # another run's stale write
     insights.run_import()  # a second run the same day reads the post again (its day was overwritten)
     assert [s.day for s in PostInsightRecord.query(f"rat-2027#{post_id}")] == [clock.today().isoformat()]
+
+
+def test_evaluasi_shows_each_campaigns_interactions_day_by_day_beside_its_registrations(client, admin, graph, travel):
+    ids = _linked(admin, graph, 2)
+    for day_views in (100, 180):
+        graph.reset()
+        for media_id in ids:
+            ig_insights(graph, media_id, views=day_views, likes=day_views // 10)
+        insights.run_import()
+        travel.shift(timedelta(days=1))
+    board = admin.get("/staff/dashboard").json_body
+    row = next(c for c in board["campaigns"] if c["code"] == "rat-2027")
+    assert [d["views"] for d in row["days"]] == [200, 360]  # the two posts' sum, each day
+    assert [d["interactions"] for d in row["days"]] == [2 * (10 + 2 + 3), 2 * (18 + 2 + 3)]
+    assert row["interaction"]["views"] == 360 and "registrations" in row

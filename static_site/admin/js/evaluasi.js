@@ -192,6 +192,22 @@ function renderDashboard(d) {
     plot.firstChild.setAttribute("aria-labelledby", campBox.querySelector("h2").id);
     campBox.insertBefore(plot, campBox.querySelector(".legend-list"));
   }
+  // The posts read from Meta: their interactions day by day, beside the registrations each campaign brought.
+  var read = camps.filter(function (c) { return (c.days || []).length; });
+  if (read.length) {
+    var rows = [];
+    read.forEach(function (c) { (c.days || []).forEach(function (d) { rows.push([(c.name || c.code), d.day, fmtNum(d.views), fmtNum(d.interactions), fmtNum(d.questions)]); }); });
+    var daily = chartCard(grid, "Interaksi unggahan per hari (dibaca dari Meta)",
+      read.map(function (c) { var last = c.days[c.days.length - 1]; return (c.name || c.code) + ": " + fmtNum(last.interactions) + " interaksi, " + fmtNum(c.registrations || 0) + " pendaftar pada rentang ini"; }).join("; ") + ".",
+      null, null, numbersTable(["Kampanye", "Hari", "Dilihat", "Interaksi", "Pertanyaan"], rows), "wide");
+    read.forEach(function (c) {
+      var svg = columns(c.days.map(function (d) { return { key: d.day, label: d.day, tick: d.day.slice(8), parts: [{ value: d.interactions, cls: "c1" }] }; }),
+        { height: 120, width: plotWidth(daily) - 32 });
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", "Interaksi unggahan " + (c.name || c.code) + " per hari");
+      daily.insertBefore(el("div", { className: "plot", "data-code": c.code }, [el("h3", { className: "minor", text: c.name || c.code }), svg]), daily.querySelector("details.numbers"));
+    });
+  }
 
   // Feedback per consultant and per topic
   function fbRows(list) {

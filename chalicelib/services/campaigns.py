@@ -65,14 +65,14 @@ def get(code: str):
 
 
 def interaction(c: CampaignRecord) -> dict:
-    """Likes, comments and questions of all posts; views of the posts read from Meta (None when
-    none is); how many posts were typed by staff rather than read."""
+    return {k: sum(int(getattr(p, k) or 0) for p in c.posts or []) for k in ("likes", "comments", "questions")}
+
+
+def reading(c: CampaignRecord) -> dict:
+    """Views of the posts read from Meta (None when none is) and how many posts staff typed."""
     posts = list(c.posts or [])
-    out = {k: sum(int(getattr(p, k) or 0) for p in posts) for k in ("likes", "comments", "questions")}
     read = [p for p in posts if p.media_id]
-    out["views"] = sum(int(p.views or 0) for p in read) if read else None
-    out["typed_posts"] = len(posts) - len(read)
-    return out
+    return {"views": sum(int(p.views or 0) for p in read) if read else None, "typed_posts": len(posts) - len(read)}
 
 
 def _number(value) -> int | None:
@@ -95,7 +95,7 @@ def view(c: CampaignRecord, registrations: int | None = None) -> dict:
         "link": link(c.code), "short_link": short_link(c.code),
         "poster_svg": f"/staff/campaigns/{c.code}/poster.svg", "poster_png": f"/staff/campaigns/{c.code}/poster.png",
         "created_at": c.created_at, "updated_at": c.updated_at, "broadcast_id": c.broadcast_id, "ends_on": c.ends_on,
-        "posts": [post_view(p) for p in c.posts or []], "interaction": interaction(c),
+        "posts": [post_view(p) for p in c.posts or []], "interaction": interaction(c), "reading": reading(c),
         "registrations": registrations,
     }
 

@@ -1,4 +1,4 @@
-"""The walk-in desk (Loket) on the real local stack, in headless Chromium at 360 and 1280 px.
+"""The walk-in desk (Loket) on the real local stack, in headless Chromium at 320, 360 and 1280 px.
 
 From the first keystroke of the visitor's number to the booked seat: typed fields and at most four
 taps (the service, a topic, consent asked aloud, a time) on one screen; a seat another desk took a
@@ -62,7 +62,7 @@ def tap(pg, selector):
     pg.locator(selector).first.click()
 
 
-@pytest.mark.parametrize("width", ["360", "desktop"])
+@pytest.mark.parametrize("width", ["320", "360", "desktop"])
 def test_a_walk_in_is_seated_in_four_taps_and_the_loser_of_a_seat_gets_the_next(stack, browser, desk_capacity, width):
     token = login_token(stack, ADMIN)
     name = f"Loket {width} {uuid.uuid4().hex[:5]}"

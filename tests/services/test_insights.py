@@ -250,4 +250,4 @@ def test_evaluasi_shows_each_campaigns_interactions_day_by_day_beside_its_regist
     row = next(c for c in board["campaigns"] if c["code"] == "rat-2027")
     assert [d["views"] for d in row["days"]] == [200, 360]  # the two posts' sum, each day
     assert [d["interactions"] for d in row["days"]] == [2 * (10 + 2 + 3), 2 * (18 + 2 + 3)]
-    assert row["interaction"]["views"] == 360 and "registrations" in row
+    assert row["reading"]["views"] == 360 and "registrations" in row

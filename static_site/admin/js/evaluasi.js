@@ -171,10 +171,10 @@ function renderDashboard(d) {
     "Belum ada kampanye. Buat di bagian Kampanye.", null,
     camps.length ? [["c-like", "Suka"], ["c-comment", "Komentar"], ["c-question", "Pertanyaan"], ["c-reg", "Pendaftar"]] : null,
     numbersTable(["Kampanye", "Suka", "Komentar", "Pertanyaan", "Pendaftar (rentang)", "Pendaftar (semua)", "Dilihat", "Pendaftar per 100 interaksi", "Asal angka"], camps.map(function (c) {
-      var i = c.interaction || {}, inter = (i.likes || 0) + (i.comments || 0) + (i.questions || 0);
-      var typed = i.typed_posts || 0, read = (c.posts || []).length - typed;
+      var i = c.interaction || {}, inter = (i.likes || 0) + (i.comments || 0) + (i.questions || 0), r = c.reading || {};
+      var typed = r.typed_posts || 0, read = (c.posts || []).length - typed;
       return [(c.name || "Tanpa kampanye terdaftar") + " (" + c.code + ")", fmtNum(i.likes || 0), fmtNum(i.comments || 0), fmtNum(i.questions || 0), fmtNum(c.registrations || 0), fmtNum(c.registrations_all_time || 0),
-        i.views === null || i.views === undefined ? "—" : fmtNum(i.views),
+        r.views === null || r.views === undefined ? "—" : fmtNum(r.views),
         inter ? fmtNum(100 * (c.registrations_all_time || 0) / inter, 1) + " (dari " + fmtNum(inter) + ")" : "—",
         !(c.posts || []).length ? "—" : read && typed ? read + " otomatis, " + typed + " diketik" : read ? "otomatis (Meta)" : "diketik staf"];
     })), "wide");

@@ -35,7 +35,7 @@ _FB_SHARE = re.compile(rf"^https?://{_FB_HOSTS}/share/[pvr]/([A-Za-z0-9]{{5,40}}
 @dataclass(frozen=True)
 class PostLink:
     platform: str  # instagram | facebook
-    key: str  # the shortcode (Instagram) or the post/story id or share code (Facebook) in the link
+    key: str  # the shortcode (Instagram) or the post/story id (Facebook) in the link
     url: str  # the link as compared with the API's permalinks (no query, no trailing slash)
 
 
@@ -49,10 +49,14 @@ def parse_link(url: object) -> tuple[PostLink | None, str | None]:
     m = _IG.match(text)
     if m:
         return PostLink(INSTAGRAM, m.group(2), canonical(text)), None
-    for pattern in (_FB_POST, _FB_STORY, _FB_SHARE):
+    for pattern in (_FB_POST, _FB_STORY):
         m = pattern.match(text)
         if m:
             return PostLink(FACEBOOK, m.group(1), canonical(text)), None
+    if _FB_SHARE.match(text):
+        # A share link names the post by a code of its own, which the Page's posts do not list.
+        return None, ("Tautan \u201cshare\u201d Facebook tidak bisa dicocokkan. Buka unggahannya di peramban, "
+                      "lalu salin alamatnya dari bilah alamat (berisi /posts/ atau story_fbid=).")
     if re.match(r"^https?://(?:[a-z]+\.)?(?:instagram|facebook)\.com/", text):
         return None, ("Itu bukan tautan satu unggahan. Buka unggahannya, pilih \u201cSalin tautan\u201d, "
                       "lalu tempel di sini.")
@@ -77,7 +81,7 @@ def same_post(link: PostLink, permalink: str | None) -> bool:
     if link.platform == INSTAGRAM:
         m = _IG.match(permalink.strip())
         return bool(m) and m.group(2) == link.key
-    return canonical(permalink) == link.url or permalink.rstrip("/").endswith("/" + link.key) \
+    return canonical(permalink) == link.url or canonical(permalink).endswith("/" + link.key) \
         or f"story_fbid={link.key}" in permalink
 
 

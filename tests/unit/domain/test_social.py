@@ -27,7 +27,6 @@ def test_facebook_links_of_every_shape_name_their_post():
     cases = {
         "https://www.facebook.com/diskopukmbogor/posts/pfbid02abcDEF123xyz": "pfbid02abcDEF123xyz",
         "https://m.facebook.com/story.php?story_fbid=1234567890&id=100064": "1234567890",
-        "https://www.facebook.com/share/p/1AbCdEfGh/": "1AbCdEfGh",
         "https://www.facebook.com/diskopukmbogor/videos/987654321/": "987654321",
     }
     for url, key in cases.items():
@@ -43,6 +42,11 @@ def test_anything_else_gets_a_sentence_never_an_exception(value):
     assert (link is None) == (problem is not None)
     if problem:
         assert problem.endswith(".") and len(problem) < 200
+
+
+def test_a_facebook_share_link_is_refused_with_where_to_copy_the_posts_address():
+    link, problem = social.parse_link("https://www.facebook.com/share/p/1AbCdEfGh/")
+    assert link is None and "/posts/" in problem
 
 
 def test_a_profile_or_another_site_is_refused_with_what_to_do():

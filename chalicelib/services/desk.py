@@ -139,11 +139,13 @@ def seat(actor: str, payload: object, idempotency_key: str | None, now: datetime
     key. Conflict (409) with the next free seat when it was taken meanwhile."""
     now = now or clock.now()
     payload = payload if isinstance(payload, dict) else {}
-    start, consultant_id = _chosen_seat(payload.get("seat"), now)
+    closed = registrations.closed_days(rules.wib_now(now).date())  # read once for the whole request
+    start, consultant_id = _chosen_seat(payload.get("seat"), now, closed)
     if payload.get("reference"):
         registration = _open_registration(payload.get("reference"))
     else:
-        registration = _registered(actor, payload, idempotency_key, now, seat_day=start.astimezone(rules.WIB).date())
+        registration = _registered(actor, payload, idempotency_key, now, closed,
+                                   seat_day=start.astimezone(rules.WIB).date())
     return _book(actor, registration, start, consultant_id, now)
 
 
@@ -151,20 +153,22 @@ def queue(actor: str, payload: object, idempotency_key: str | None, now: datetim
     """Nothing free: the visitor joins the queue with today as their place and the days they can
     come (the web form's rules for days); told by the usual "received" message."""
     now = now or clock.now()
-    registration = _registered(actor, payload, idempotency_key, now, seat_day=None)
-    registration = _requeued_for(actor, registration, payload, now)
+    closed = registrations.closed_days(rules.wib_now(now).date())
+    registration = _registered(actor, payload, idempotency_key, now, closed, seat_day=None)
+    registration = _requeued_for(actor, registration, payload, now, closed)
     return {"reference": format_reference(registration.reference), "status": registration.status,
             "status_label": rules.REGISTRATION_STATUSES[registration.status], "days": list(registration.days)}
 
 
-def _requeued_for(actor: str, registration: Registration, payload: object, now: datetime) -> Registration:
+def _requeued_for(actor: str, registration: Registration, payload: object, now: datetime,
+                  closed: set[date]) -> Registration:
     """The visitor was registered under this key by a booking that lost its seat: their days
     become the ones they can come (they keep their place, taken when they came in)."""
     if registration.status != rules.STATUS_WAITING or registration.session_id:
         return registration
     today = rules.wib_now(now).date()
     raw = payload.get("days") if isinstance(payload, dict) else None
-    days, message = validation.validate_days(raw, today, registrations.closed_days(today))
+    days, message = validation.validate_days(raw, today, closed)
     errors = {"days": message} if message else registrations.servable(registration.service, registration.mode, days)
     if errors:
         raise InputError(errors)
@@ -187,14 +191,14 @@ def _key(idempotency_key: str | None) -> str:
     return KEY_PREFIX + idempotency_key
 
 
-def _registered(actor: str, payload: object, idempotency_key: str | None, now: datetime, *,
+def _registered(actor: str, payload: object, idempotency_key: str | None, now: datetime, closed: set[date], *,
                 seat_day: date | None) -> Registration:
     """The registration stored under the desk's key: found again, or validated and stored."""
     key = _key(idempotency_key)
     replay = registrations_store.replay(key)
     if replay is None:
         today = rules.wib_now(now).date()
-        data, errors = desk.validate(payload, today=today, closed=registrations.closed_days(today), seat_day=seat_day)
+        data, errors = desk.validate(payload, today=today, closed=closed, seat_day=seat_day)
         if not errors and seat_day is None:
             errors = registrations.servable(data.service, data.mode, data.days)
         if errors:
@@ -219,7 +223,7 @@ def _open_registration(raw_reference: object) -> Registration:
     return registration
 
 
-def _chosen_seat(raw: object, now: datetime) -> tuple[datetime, str]:
+def _chosen_seat(raw: object, now: datetime, closed: set[date]) -> tuple[datetime, str]:
     raw = raw if isinstance(raw, dict) else {}
     consultant_id = raw.get("consultant_id")
     try:
@@ -229,7 +233,7 @@ def _chosen_seat(raw: object, now: datetime) -> tuple[datetime, str]:
     if start is None or not isinstance(consultant_id, str) or not consultant_id:
         raise InputError({"seat": "Pilih kursi dari daftar."})
     today = rules.wib_now(now).date()
-    if start.astimezone(rules.WIB).date() not in desk.seat_days(today, registrations.closed_days(today)):
+    if start.astimezone(rules.WIB).date() not in desk.seat_days(today, closed):
         raise InputError({"seat": "Loket hanya menjadwalkan hari ini atau hari kerja berikutnya."})
     return start, consultant_id
 

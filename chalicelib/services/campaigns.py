@@ -199,10 +199,7 @@ def save_post(actor: str, code: str, post_id: str | None, payload: dict, now: da
     posts = list(record.posts or [])
     stamp = rules.to_utc_iso(now or clock.now())
     if post_id is None:
-        if len(posts) >= MAX_POSTS:
-            raise Conflict({"_form": f"Satu kampanye paling banyak {MAX_POSTS} unggahan."})
-        taken = {p.post_id for p in posts}
-        post_id = next(f"P{n}" for n in range(1, MAX_POSTS + 2) if f"P{n}" not in taken)
+        post_id = _new_post_id(posts)
         posts.append(store.build_post(post_id=post_id, platform=platform, url=url, posted_on=posted_on,
                                   updated_at=stamp, updated_by=actor, **counts))
     else:
@@ -221,6 +218,14 @@ def save_post(actor: str, code: str, post_id: str | None, payload: dict, now: da
     return get(code)
 
 
+def _new_post_id(posts: list) -> str:
+    """The first free id P1, P2...; Conflict when the campaign holds MAX_POSTS already."""
+    if len(posts) >= MAX_POSTS:
+        raise Conflict({"_form": f"Satu kampanye paling banyak {MAX_POSTS} unggahan."})
+    taken = {p.post_id for p in posts}
+    return next(f"P{n}" for n in range(1, MAX_POSTS + 2) if f"P{n}" not in taken)
+
+
 def link_api_post(actor: str, code: str, platform: str, url: str, media_id: str, posted_on: str | None,
                   now: datetime | None = None):
     """Add a post found through Meta's Graph API (services/insights.py): its figures are read, not typed."""
@@ -228,11 +233,8 @@ def link_api_post(actor: str, code: str, platform: str, url: str, media_id: str,
     posts = list(record.posts or [])
     if any(p.media_id == media_id for p in posts):
         raise Conflict({"url": "Unggahan ini sudah ditautkan ke kampanye ini."})
-    if len(posts) >= MAX_POSTS:
-        raise Conflict({"_form": f"Satu kampanye paling banyak {MAX_POSTS} unggahan."})
+    post_id = _new_post_id(posts)
     stamp = rules.to_utc_iso(now or clock.now())
-    taken = {p.post_id for p in posts}
-    post_id = next(f"P{n}" for n in range(1, MAX_POSTS + 2) if f"P{n}" not in taken)
     posts.append(store.build_post(post_id=post_id, platform=platform, url=url, posted_on=posted_on, updated_at=stamp,
                                   updated_by=actor, likes=0, comments=0, questions=0, media_id=media_id))
     uow = UnitOfWork(actor, "kampanye.tautkan_unggahan", code, {"post": post_id, "platform": platform})

@@ -211,8 +211,13 @@ def _campaign_totals(code: str, day: str, stamp: str) -> None:
 
 def campaign_days(code: str, first: date, last: date) -> list[dict]:
     """The campaign's daily totals (views, interactions, questions...) between two days."""
-    return [{"day": s.day, **{k: int(getattr(s, k) or 0) for k in store.FIGURES}}
-            for s in store.campaign_days(code, first.isoformat(), last.isoformat())]
+    return [_figures_of(s, missing=0) for s in store.campaign_days(code, first.isoformat(), last.isoformat())]
+
+
+def _figures_of(snapshot, missing: int | None) -> dict:
+    """A stored day as {"day", figure: value} (`missing` where Meta gave none)."""
+    return {"day": snapshot.day, **{k: int(v) if (v := getattr(snapshot, k)) is not None else missing
+                                    for k in store.FIGURES}}
 
 
 def _finish(summary: ImportSummary, stamp: str) -> ImportSummary:
@@ -229,8 +234,7 @@ def last_run() -> dict | None:
 
 def post_series(code: str, post_id: str) -> list[dict]:
     """The post's daily figures, oldest first (for the curve)."""
-    return [{"day": s.day, **{k: (int(getattr(s, k)) if getattr(s, k) is not None else None) for k in store.FIGURES}}
-            for s in store.snapshots(code, post_id)]
+    return [_figures_of(s, missing=None) for s in store.snapshots(code, post_id)]
 
 
 

@@ -249,14 +249,15 @@ def link_api_post(actor: str, code: str, platform: str, url: str, media_id: str,
 READ_FIELDS = ("views", "reach", "likes", "comments", "shares", "saves", "interactions", "questions")
 
 
-def record_readings(code: str, readings: dict, day: str) -> None:
+def record_readings(code: str, readings: dict, day: str):
     """The latest figures Meta gave for linked posts ({post_id: (figures, problem)}: figures, or
     why the post cannot be read), in one write of the campaign; a save that meets a staff edit
-    reads the campaign again and applies them to it."""
+    reads the campaign again and applies them to it. Returns the campaign as saved (None if gone
+    or not saved)."""
     for _ in range(3):
         record = store.get(code)
         if record is None:
-            return
+            return None
         for post in record.posts or []:
             if post.post_id not in readings or not post.media_id:
                 continue  # unlinked or deleted meanwhile
@@ -270,10 +271,11 @@ def record_readings(code: str, readings: dict, day: str) -> None:
         store.save_posts(uow, record, list(record.posts or []), record.updated_at)
         try:
             uow.commit()
-            return
+            return record
         except Cancelled:
             continue
     logger.warning("campaign %s: readings not saved (it kept changing)", code)
+    return None
 
 
 def delete_post(actor: str, code: str, post_id: str):

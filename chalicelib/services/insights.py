@@ -188,8 +188,9 @@ def _settle(batch: list, outcomes: list, api, today: date, stamp: str, summary: 
             summary.failed += 1
             logger.warning("insights: %s#%s not read (%s)", code, post.post_id, outcome)
     for code, found in readings.items():
-        campaigns.record_readings(code, found, today.isoformat())
-        _campaign_totals(code, today.isoformat(), stamp)
+        saved = campaigns.record_readings(code, found, today.isoformat())
+        if saved is not None:
+            _campaign_totals(saved, today.isoformat(), stamp)
     summary.usage_percent = max([summary.usage_percent] + [social.usage_percent(h) for h in api.usage_headers])
     api.usage_headers.clear()
     if go_on and summary.usage_percent >= social.STOP_AT_PERCENT:
@@ -200,13 +201,12 @@ def _settle(batch: list, outcomes: list, api, today: date, stamp: str, summary: 
     return go_on
 
 
-def _campaign_totals(code: str, day: str, stamp: str) -> None:
-    """The campaign's day: the sum of its linked posts' latest figures (Evaluasi reads one Query
-    per campaign for its curve)."""
-    record = campaigns.get_or_none(code)
-    read = [p for p in (record.posts if record else None) or [] if p.media_id and not p.import_problem]
+def _campaign_totals(record, day: str, stamp: str) -> None:
+    """The campaign's day: the sum of its linked posts' latest figures, from the campaign as just
+    saved (Evaluasi reads one Query per campaign for its curve)."""
+    read = [p for p in record.posts or [] if p.media_id and not p.import_problem]
     totals = {name: sum(int(getattr(p, name) or 0) for p in read) for name in store.FIGURES}
-    store.put_campaign_day(code, day, totals, stamp)
+    store.put_campaign_day(record.code, day, totals, stamp)
 
 
 def campaign_days(code: str, first: date, last: date) -> list[dict]:

@@ -127,3 +127,29 @@ def reply_signature(text: str) -> str:
     """The signature of a WhatsApp button's payload or list row id (domain/replies.py): 128 bits of
     HMAC-SHA256 with the signing key."""
     return mac(text, 16)
+
+
+# --- the signup Flow's token ------------------------------------------------------------------
+
+FLOW_TOKEN_RE = re.compile(r"^cf1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{1,40}|-)\.([A-Za-z0-9_-]{22})$")
+
+
+def flow_token(token_id: str, phone: str, campaign: str | None) -> str:
+    """``cf1.<token id>.<campaign or ->.<signature>``: the Flow sent to `phone`. The signature
+    (HMAC-SHA256 with the signing key, 128 bits) covers the id, the number it was sent to and the
+    campaign, so a token cannot be forged, nor moved to another number or campaign."""
+    code = campaign or "-"
+    return f"cf1.{token_id}.{code}.{mac(f'flow-token|v1|{token_id}|{phone}|{code}', 16)}"
+
+
+def flow_token_parts(token: object) -> tuple[str, str | None] | None:
+    """(token id, campaign) of a well-formed token, else None (its signature is checked against
+    the number of its record: `flow_token_matches`)."""
+    found = FLOW_TOKEN_RE.match(token) if isinstance(token, str) else None
+    if not found:
+        return None
+    return found.group(1), None if found.group(2) == "-" else found.group(2)
+
+
+def flow_token_matches(token: str, token_id: str, phone: str, campaign: str | None) -> bool:
+    return hmac.compare_digest(token.encode(), flow_token(token_id, phone, campaign).encode())

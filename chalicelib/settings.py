@@ -164,6 +164,11 @@ def whatsapp_api_base(env: Mapping[str, str] | None = None) -> str:
     return (_text("WHATSAPP_API_BASE", env=env) or "https://graph.facebook.com").rstrip("/")
 
 
+def whatsapp_flow_id(env: Mapping[str, str] | None = None) -> str:
+    """The published signup Flow's id (WhatsApp Manager > Flows); locally a stand-in."""
+    return _text("WHATSAPP_FLOW_ID", "local-flow-pendaftaran", env)
+
+
 def meta_graph_version(env: Mapping[str, str] | None = None) -> str:
     """The Graph API version for social-media insights (`META_GRAPH_VERSION`; default: WhatsApp's)."""
     raw = _text("META_GRAPH_VERSION", env=env)

@@ -57,7 +57,7 @@ class Inbound:
     phone: str  # E.164
     text: str  # what the visitor wrote, or the title of what they tapped
     message_id: str | None = None  # the inbound message's wamid
-    kind: str = "text"  # text | button | interactive
+    kind: str = "text"  # text | button | interactive | flow (a completed Flow: `payload` is its response_json)
     payload: str | None = None  # a button's payload or a reply button's / list row's id
     context_id: str | None = None  # the wamid of our message the tap was on
     received_at: datetime | None = None  # Meta's timestamp
@@ -136,6 +136,11 @@ def _inbound(m: dict) -> Inbound | None:
         b = m["button"]
         return Inbound(phone, _text(b.get("text")), wamid, "button", _text(b.get("payload")) or None, context_id, received)
     if kind == "interactive" and isinstance(m.get("interactive"), dict):
+        flow = m["interactive"].get("nfm_reply")
+        if m["interactive"].get("type") == "nfm_reply" and isinstance(flow, dict):
+            # A completed Flow: its response_json (the flow_token and the last screen's payload).
+            return Inbound(phone, _text(flow.get("body")) or "Formulir terkirim", wamid, "flow",
+                           _text(flow.get("response_json"), 4000) or None, context_id, received)
         reply = m["interactive"].get("button_reply") or m["interactive"].get("list_reply")
         if not isinstance(reply, dict):
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..services import webhooks
+from ..services import flows, webhooks
 from . import http
 
 bp = Blueprint(__name__)
@@ -23,6 +23,15 @@ def whatsapp_verify() -> Response:
 def whatsapp_webhook() -> Response:
     request = bp.current_request
     return http.respond(200, webhooks.whatsapp_webhook(request.raw_body, http.header(request, "x-hub-signature-256")))
+
+
+@http.public_route(bp, "/webhooks/whatsapp-flow", methods=["POST"], json_body=True)
+def whatsapp_flow() -> Response:
+    """The signup Flow's data-exchange endpoint (services/flows.py): an encrypted answer as text."""
+    request = bp.current_request
+    status, body = flows.endpoint(request.raw_body, http.header(request, "x-hub-signature-256"))
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"})
 
 
 # SES publishes these through the configuration set's EventBridge destination (infra/).

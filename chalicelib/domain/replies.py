@@ -38,10 +38,13 @@ STATUS = "status"
 BERHENTI = "berhenti"
 MULAI = "mulai"
 BANTUAN = "bantuan"
+DAFTAR = "daftar"  # DAFTAR [campaign code]: the signup Flow (services/flows.py)
+FLOW_DONE = "formulir_selesai"  # a completed signup Flow (nfm_reply)
 ACTIONS = {
     HADIR: "Saya hadir", BATAL: "Batalkan", BATAL_YA: "Ya, batalkan", BATAL_TIDAK: "Tidak jadi batal",
     LAIN: "Minta jadwal lain", HARI: "Memilih tanggal", HARI_TEKS: "Menulis tanggal", STATUS: "STATUS / LINK",
-    BERHENTI: "BERHENTI", MULAI: "MULAI", BANTUAN: "Pesan lain",
+    BERHENTI: "BERHENTI", MULAI: "MULAI", BANTUAN: "Pesan lain", DAFTAR: "DAFTAR",
+    FLOW_DONE: "Formulir pendaftaran WhatsApp",
 }
 BUTTON_ACTIONS = (HADIR, BATAL, BATAL_YA, BATAL_TIDAK, LAIN, HARI)
 
@@ -62,6 +65,10 @@ OUTCOMES = {
     "mulai": "Menerima semua pesan lagi",
     "nomor_lain": "Ditolak: bukan nomor pendaftar",
     "tanda_tidak_sah": "Ditolak: tombol tidak sah",
+    "formulir": "Dikirimi formulir pendaftaran",
+    "formulir_sudah": "Formulir sudah dikirim 3 kali hari ini: tidak dibalas",
+    "terdaftar": "Pendaftaran dari formulir WhatsApp",
+    "formulir_ulang": "Formulir belum tersimpan: dikirimi formulir baru",
 }
 
 STOP_WORDS = {"berhenti", "stop", "unsubscribe", "berhentikan", "stoppromotions", "berhentipromosi"}
@@ -138,6 +145,20 @@ def fold(text: object) -> str:
     """Lower case, accents and punctuation gone, words kept apart by single spaces."""
     raw = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().casefold()
     return " ".join(re.sub(r"[^a-z0-9/-]+", " ", raw).split())
+
+
+SIGNUP_WORDS = {"daftar", "register", "mendaftar"}
+_CAMPAIGN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def signup_request(text: object) -> tuple[bool, str | None]:
+    """("DAFTAR", campaign code or None) for "DAFTAR" alone or followed by one code (the office's
+    click-to-chat links prefill "DAFTAR <code>"), else (False, None). The code keeps its case."""
+    words = str(text or "").split()
+    if not words or fold(words[0]) not in SIGNUP_WORDS or len(words) > 2:
+        return False, None
+    code = words[1].strip(".,!") if len(words) == 2 else None
+    return True, code if code and _CAMPAIGN.match(code) else None
 
 
 def keyword(text: object) -> str | None:

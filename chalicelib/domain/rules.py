@@ -87,7 +87,8 @@ SOURCE_LABELS = {**SOURCES, SOURCE_UNSAID: "Tidak disebut"}
 # (services/desk.py), its consent asked aloud and recorded with the staff member who asked.
 CHANNEL_WEB = "web"
 CHANNEL_DESK = "datang_langsung"
-CHANNELS = {CHANNEL_WEB: "Formulir web", CHANNEL_DESK: "Datang langsung"}
+CHANNEL_WHATSAPP = "whatsapp"  # the signup Flow inside WhatsApp (services/flows.py)
+CHANNELS = {CHANNEL_WEB: "Formulir web", CHANNEL_WHATSAPP: "WhatsApp", CHANNEL_DESK: "Datang langsung"}
 
 
 def channel_of(stored: str | None) -> str:

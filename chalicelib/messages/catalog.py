@@ -40,6 +40,7 @@ BALAS_BATAL_PILIH = "cc_balas_batal_pilih"
 BALAS_BATAL_TANYA = "cc_balas_batal_tanya"
 BALAS_BATAL_TIDAK = "cc_balas_batal_tidak"
 BALAS_BERHENTI = "cc_balas_berhenti"
+BALAS_DAFTAR = "cc_balas_daftar"
 BALAS_HADIR = "cc_balas_hadir"
 BALAS_KEADAAN = "cc_balas_keadaan"
 BALAS_MULAI = "cc_balas_mulai"
@@ -72,7 +73,7 @@ class Kind:
     calendar: str | None = None  # the e-mail's iCalendar method: REQUEST | CANCEL | None
     session: bool = False  # about one session (session_id set)
     buttons: tuple[str, ...] = ()  # quick-reply buttons of the template (WhatsApp), in order
-    reply: str | None = None  # a free-form answer within WhatsApp's 24-hour window: text | buttons | list
+    reply: str | None = None  # a free-form answer within WhatsApp's 24-hour window: text | buttons | list | flow
 
 
 # The quick replies of the messages about a coming session (domain/replies.py gives each its payload).
@@ -152,6 +153,9 @@ REPLY_KINDS: tuple[Kind, ...] = (
          "Setelah pengunjung menulis BERHENTI (bila nomor itu belum berhenti).", reply="text"),
     Kind(BALAS_MULAI, "Balasan: menerima pengingat lagi", VISITOR, (), True,
          "Setelah pengunjung menulis MULAI (bila nomor itu sebelumnya berhenti).", reply="text"),
+    Kind(BALAS_DAFTAR, "Balasan: formulir pendaftaran WhatsApp", VISITOR, (), True,
+         "Setelah pengunjung menulis DAFTAR (atau membuka tautan klik-untuk-chat kantor); paling banyak "
+         "3 kali sehari per nomor.", reply="flow"),
 )
 BY_NAME.update({k.name: k for k in REPLY_KINDS})
 

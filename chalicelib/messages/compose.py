@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
 from .. import links, settings
-from ..domain import meetings, replies, rules, words
+from ..domain import flows, meetings, replies, rules, words
 from ..domain.message_status import TOLD
 from ..domain.references import token_matches
 from ..store import outbox as outbox_store
@@ -386,7 +386,16 @@ def _state(i: Inputs, ctx: dict) -> None:
     ctx["tautan_status"] = status_link_for(reg) if reg is not None else None
 
 
+def _signup_flow(i: Inputs, ctx: dict) -> None:
+    """The signup Flow (services/flows.py): its token was written with the answer's record."""
+    ctx.update({"flow_token": i.params["token"], "flow_id": settings.whatsapp_flow_id(),
+                "flow_message_version": flows.MESSAGE_VERSION, "flow_cta": flows.CTA,
+                "flow_screen": flows.FIRST_SCREEN, "terbuka": [format_reference(r) for r in i.params.get("open", [])],
+                "ulang": bool(i.params.get("again"))})
+
+
 ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {
+    catalog.BALAS_DAFTAR: _signup_flow,
     catalog.BALAS_HADIR: lambda i, ctx: None,
     catalog.BALAS_BATAL_TANYA: _confirm_cancel,
     catalog.BALAS_BATAL_PILIH: _pick_registration,

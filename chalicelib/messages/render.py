@@ -105,6 +105,8 @@ def interactive_titles(interactive: dict | None) -> list[str]:
     action = interactive.get("action") or {}
     if "buttons" in action:
         return [b["reply"]["title"] for b in action["buttons"]]
+    if interactive.get("type") == "flow":
+        return [action["parameters"]["flow_cta"]]
     return [row["title"] for section in action.get("sections", []) for row in section.get("rows", [])]
 
 
@@ -155,6 +157,12 @@ def render_answer(kind: Kind, ctx: dict) -> Rendered:
                 {"id": r["id"], "title": fit(r["title"], ROW_TITLE_MAX),
                  "description": fit(r["description"], ROW_DESCRIPTION_MAX)}
                 for r in ctx["rows"][:ROWS_MAX]]}]}}
+    elif kind.reply == "flow":
+        interactive = {"type": "flow", "body": {"text": fit(text, ANSWER_MAX)}, "action": {
+            "name": "flow", "parameters": {
+                "flow_message_version": ctx["flow_message_version"], "flow_token": ctx["flow_token"],
+                "flow_id": ctx["flow_id"], "flow_cta": fit(ctx["flow_cta"], BUTTON_TITLE_MAX),
+                "flow_action": "navigate", "flow_action_payload": {"screen": ctx["flow_screen"]}}}}
     return Rendered(kind.name, WHATSAPP, fit(text, TEXT_MAX), interactive=interactive, reply=True)
 
 

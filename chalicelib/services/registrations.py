@@ -58,6 +58,7 @@ class Origin:
 
 
 WEB = Origin()
+FLOW = Origin(rules.CHANNEL_WHATSAPP)  # the signup Flow inside WhatsApp: consent is its required opt-in
 
 
 def closed_days(today: date) -> set[date]:
@@ -120,8 +121,10 @@ class PhoneLimit:
         return phone_limits.reconcile(self.key, self.phone, self.now) >= self.limit
 
 
-def create_registration(payload: object, idempotency_key: str | None, now: datetime | None = None) -> Outcome:
-    """Validate and store a registration; a retried key returns the first answer."""
+def create_registration(payload: object, idempotency_key: str | None, now: datetime | None = None,
+                        origin: Origin = WEB) -> Outcome:
+    """Validate and store a registration; a retried key returns the first answer. The web form
+    and the WhatsApp Flow (services/flows.py, `origin` FLOW) both come here."""
     now = now or clock.now()
     if idempotency_key is not None and not validation.IDEMPOTENCY_RE.match(idempotency_key):
         return Outcome.errors(400, {"_form": "Kunci pengiriman tidak valid; muat ulang halaman lalu kirim lagi."})
@@ -138,7 +141,8 @@ def create_registration(payload: object, idempotency_key: str | None, now: datet
         errors = servable(data.service, data.mode, data.days)
     if errors:
         return Outcome.errors(400, errors)
-    return store_registration(data, key, now, another=isinstance(payload, dict) and payload.get("another") is True)
+    return store_registration(data, key, now, another=isinstance(payload, dict) and payload.get("another") is True,
+                              origin=origin)
 
 
 def servable(service: str, mode: str, days) -> validation.Errors:
@@ -209,7 +213,7 @@ def _registration_writes(data: validation.RegistrationInput, reference: str, tok
                          phone_limit: PhoneLimit, key: str | None, body: dict, estimate: str | None,
                          origin: Origin = WEB) -> UnitOfWork:
     created = rules.to_utc_iso(now)
-    desk = origin.channel != rules.CHANNEL_WEB
+    desk = origin.channel == rules.CHANNEL_DESK
     registration = store.build(
         reference, token, now,
         name=data.name, phone=data.phone, email=data.email, kecamatan=data.kecamatan, desa=data.desa,
@@ -217,7 +221,8 @@ def _registration_writes(data: validation.RegistrationInput, reference: str, tok
         business_sector=data.business_sector, nib=data.nib, topics=list(data.topics),
         description=data.description, mode=data.mode, days=list(data.days), source=data.source,
         campaign=data.campaign, consent_at=created, consent_version=validation.CONSENT_VERSION,
-        channel=origin.channel if desk else None, consent_by=origin.actor if desk else None)
+        channel=origin.channel if origin.channel != rules.CHANNEL_WEB else None,
+        consent_by=origin.actor if desk else None)
     uow = UnitOfWork(origin.actor, "pendaftaran.datang_langsung", reference,
                      {"service": data.service, "consent": "lisan"}) if desk else UnitOfWork()
     store.add_new(uow, registration)
@@ -364,6 +369,8 @@ def staff_detail(raw_reference: str) -> dict:
         "source": r.source,
         "source_label": rules.SOURCE_LABELS.get(r.source or rules.SOURCE_UNSAID, r.source),
         "campaign": r.campaign,
+        "channel": rules.channel_of(r.channel),
+        "channel_label": rules.CHANNELS[rules.channel_of(r.channel)],
         "queued_at": r.queued_at,
         "session_id": r.session_id,
         "consent_at": r.consent_at,

@@ -24,6 +24,7 @@ transaction and sent at once (messages/send.send_now).
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,6 +35,7 @@ from ..adapters import metrics
 from ..adapters.whatsapp_inbound import Inbound
 from ..domain import counters, replies, rules
 from ..domain.errors import Conflict, InputError
+from ..domain.references import normalize_reference
 from ..messages import catalog, events, send
 from ..messages.records import dedupe_key, message_id_for
 from ..store import inbox as inbox_store
@@ -42,7 +44,7 @@ from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from . import booking, capacity, registrations, self_service
+from . import booking, capacity, flows, registrations, self_service
 from .booking import VISITOR as ACTOR
 
 if TYPE_CHECKING:
@@ -98,7 +100,9 @@ def handle(m: Inbound, now: datetime | None = None) -> str:
     if inbox_store.get(m.message_id) is not None:
         return "duplikat"
     r = Reply(m, now or clock.now())
-    if m.kind in ("button", "interactive") and replies.is_ours(m.payload):
+    if m.kind == "flow":
+        outcome = _flow_done(r)
+    elif m.kind in ("button", "interactive") and replies.is_ours(m.payload):
         payload = replies.decode(m.payload, links.reply_signature)
         outcome = _tap(r, payload) if payload is not None else _refuse(r, "tanda_tidak_sah")
     else:
@@ -350,6 +354,9 @@ def _text(r: Reply) -> str:
     word = replies.keyword(r.m.text) or (replies.keyword(r.m.payload) if r.m.payload else None)
     if word in (replies.BERHENTI, replies.MULAI):
         return _opt(r, word, latest)
+    asked, campaign = replies.signup_request(r.m.text)
+    if asked:
+        return _signup(r, live, latest, campaign)
     if word == replies.STATUS:
         return _only(r, r.record(word, "tautan", reference=latest.reference if latest else None),
                      [r.answer(catalog.BALAS_TAUTAN, reference=latest.reference if latest else None,
@@ -374,6 +381,50 @@ def _text(r: Reply) -> str:
                 return _new_days(r, replies.HARI_TEKS, reg, [d.isoformat() for d in words.days], add=picked,
                                  in_reply_to=None)
     return _help(r, latest)
+
+
+FLOWS_PER_DAY = 3
+
+
+def _signup(r: Reply, live: list, latest: Registration | None, campaign: str | None, *, again: bool = False) -> str:
+    """DAFTAR: the signup Flow (services/flows.py), its token bound to this number and campaign.
+    A number with a registration still going on is told so first (and may still register for
+    something else). At most FLOWS_PER_DAY a day per number: the answer's id is the number's keyed
+    hash, the day and a count, so a fourth is refused by the write itself."""
+    reference = latest.reference if latest else None
+    base = f"{links.mac('wa-flow:' + r.m.phone, 12)}#{rules.wib_now(r.now).date().isoformat()}"
+    action, outcome = (replies.FLOW_DONE, "formulir_ulang") if again else (replies.DAFTAR, "formulir")
+    for n in range(1, FLOWS_PER_DAY + 1):
+        uow = UnitOfWork()
+        token = flows.start(uow, r.m.phone, campaign, bool(live), r.now)
+        answer = r.answer(catalog.BALAS_DAFTAR, subject=f"{base}#{n}", reference=reference, token=token,
+                          open=[x.reference for x in live[:MAX_CHOICES]], again=again)
+        done = _commit(r, uow, r.record(action, outcome, reference=reference), [answer])
+        if done is not None:
+            return done
+    return _only(r, r.record(action, "formulir_sudah", reference=reference))
+
+
+def _flow_done(r: Reply) -> str:
+    """A completed signup Flow (`nfm_reply`). The endpoint stored its registration when the
+    visitor sent the last screen (services/flows.py): its confirmation goes out now, in this chat.
+    A completion whose registration is not there (it was never stored) gets a new Flow."""
+    try:
+        response = json.loads(r.m.payload or "")
+        record = flows.token_record(response.get("flow_token") if isinstance(response, dict) else None,
+                                    late_ok=True)
+    except (ValueError, flows.Refused):
+        return _refuse(r, "tanda_tidak_sah")
+    if record.phone != r.m.phone:
+        return _refuse(r, "nomor_lain")
+    done = flows.registered(record)
+    if done is None:
+        every = sorted(registrations_store.for_phone(r.m.phone), key=lambda x: x.created_at, reverse=True)
+        live = [x for x in every if x.status in LIVE]
+        return _signup(r, live, live[0] if live else (every[0] if every else None), record.campaign, again=True)
+    reference = normalize_reference(done["reference"])
+    r.answers.append(message_id_for(dedupe_key(catalog.PENDAFTARAN_DITERIMA, reference, "whatsapp")))
+    return _only(r, r.record(replies.FLOW_DONE, "terdaftar", reference=reference))
 
 
 def _opt(r: Reply, word: str, latest: Registration | None) -> str:

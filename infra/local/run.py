@@ -68,6 +68,9 @@ def local_env(cfg: dict) -> dict:
             "APP_SIGNING_KEY": local_signing_key(cfg["data"]),
             # The webhook checks Meta's signature; locally infra/local/whatsapp_reply.py signs with this.
             "WHATSAPP_APP_SECRET": local_signing_key(cfg["data"], "whatsapp-app-secret"),
+            # The signup Flow's endpoint decrypts with this key; infra/local/whatsapp_flow.py
+            # encrypts with its public half, as WhatsApp does with the key uploaded to Meta.
+            "WHATSAPP_FLOW_PRIVATE_KEY": local_flow_key(cfg["data"]),
             "SITE_URL": f"http://localhost:{cfg['site_port']}",  # absolute links in messages
             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
             "PYTHONUNBUFFERED": "1",
@@ -90,6 +93,19 @@ def local_signing_key(data: Path, name: str = "signing-key") -> str:
     return path.read_text().strip()
 
 
+
+
+def local_flow_key(data: Path) -> str:
+    """The signup Flow's RSA private key (PEM): generated once, kept in <data>/flow-private-key.pem."""
+    from chalicelib.adapters.flow_crypto import new_private_key_pem
+
+    path = data / "flow-private-key.pem"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(new_private_key_pem())
+    return path.read_text()
 
 
 def port_free(port: int) -> bool:

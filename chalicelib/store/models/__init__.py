@@ -22,7 +22,7 @@ from pynamodb.attributes import (
 )
 
 from .base import TEAM, BaseModel, _gsi, _meta
-from .messaging import BroadcastRecord, InboundRecord, OptOutRecord, OutboxRecord
+from .messaging import BroadcastRecord, FlowTokenRecord, InboundRecord, OptOutRecord, OutboxRecord
 from .social import PostInsightRecord
 
 
@@ -397,4 +397,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
     CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord, InboundRecord, PostInsightRecord,
+    FlowTokenRecord,
 ]

@@ -1,7 +1,7 @@
 """The messages' tables: the outbox, WhatsApp opt-outs, broadcasts and the visitors' replies."""
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 
 from .base import TEAM, BaseModel, _gsi, _meta
 
@@ -125,3 +125,21 @@ class InboundRecord(BaseModel):
 
     by_reference = _gsi("by_reference", "reference", "received_at")
     by_day = _gsi("by_day", "day", "received_at")
+
+
+class FlowTokenRecord(BaseModel):
+    """A signup Flow sent to one WhatsApp number (services/flows.py): the `flow_token` Meta sends
+    back with every endpoint request and the completion names this record, which binds it to the
+    number it was sent to and the campaign it came from. The registration the Flow made is found by
+    its idempotency key (``flow-<token_id>``), written in the registration's own transaction.
+
+    Access pattern: by id (GetItem) on every endpoint request. Gone after `expires_at` (TTL)."""
+
+    Meta = _meta("flow_tokens")
+    token_id = UnicodeAttribute(hash_key=True)
+    phone = UnicodeAttribute()  # E.164: the registration's number (never typed in the Flow)
+    campaign = UnicodeAttribute(null=True)
+    another = BooleanAttribute(default=False)  # the visitor was told of an open registration and still asked
+    created_at = UnicodeAttribute()
+    valid_until = UnicodeAttribute()  # UTC ISO: endpoint requests after it are refused (HTTP 427)
+    expires_at = TTLAttribute(null=True)

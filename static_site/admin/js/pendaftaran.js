@@ -95,7 +95,7 @@ var DETAIL_FIELDS = [
   ["email", "E-mail"], ["kecamatan", "Kecamatan"], ["desa", "Desa/kelurahan"], ["service", "Layanan"],
   ["org_name", "Nama koperasi/usaha"], ["coop_status", "Status koperasi"], ["business_sector", "Sektor usaha"],
   ["nib", "NIB"], ["topics", "Topik"], ["description", "Uraian masalah"], ["mode", "Cara"],
-  ["days", "Tanggal yang ditawarkan"], ["source", "Tahu layanan dari"], ["campaign", "Kampanye"]
+  ["days", "Tanggal yang ditawarkan"], ["source", "Tahu layanan dari"], ["campaign", "Kampanye"], ["channel", "Saluran"]
 ];
 var regShown = null;
 function showRegistration(ref, keepFocus) {
@@ -120,6 +120,7 @@ function showRegistration(ref, keepFocus) {
       else if (key === "business_sector") { if (!v) return; shown = label(meta.sectors, v); }
       else if (key === "nib" && r.service !== "ukm" && !v) return;
       else if (key === "source") shown = r.source_label || label(meta.sources, v);
+      else if (key === "channel") shown = r.channel_label || label(meta.channels, v);
       else if (key === "topics") shown = listLabels(meta.topics, v);
       else if (key === "days") shown = (v || []).map(function (d) { return fmtDay(d, true); }).join("; ") || "—";
       else shown = text(v);

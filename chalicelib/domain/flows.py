@@ -68,6 +68,14 @@ FORM_FIELDS = ("service", "mode", "days", "topics", "name", "kecamatan", "desa",
 ARRAYS = ("days", "topics")
 
 
+def message_parameters(token: str, flow_id: str) -> dict:
+    """The `flow` interactive message's action parameters (Cloud API, "Send a Flow"): it opens on
+    the first screen without a call to the endpoint."""
+    return {"flow_message_version": MESSAGE_VERSION, "flow_token": token, "flow_id": flow_id,
+            "flow_cta": CTA[:LIMITS["flow_cta"]], "flow_action": "navigate",
+            "flow_action_payload": {"screen": FIRST_SCREEN}}
+
+
 def options(mapping: dict[str, str]) -> list[dict]:
     return [{"id": key, "title": title[:LIMITS["option_title"]]} for key, title in mapping.items()]
 

@@ -331,7 +331,6 @@ def _consultant_schedule(i: Inputs) -> None:
 
 REPLY_MARGIN = timedelta(minutes=10)  # never start a free-form send this close to the window's end
 
-
 def _answer(i: Inputs) -> None:
     """What every answer shares: the 24-hour window, the session or registration it is about."""
     received = rules.parse_utc_iso(i.params["received_at"])
@@ -340,7 +339,7 @@ def _answer(i: Inputs) -> None:
     ctx = i.built.ctx
     ctx.setdefault("nama", None)
     ctx["sesi"] = session_context(i.session, i.data, None) if i.session is not None else None
-    ANSWERS[i.built.kind.name](i, ctx)
+    ANSWERS.get(i.built.kind.name, lambda *_: None)(i, ctx)
 
 
 def _confirm_cancel(i: Inputs, ctx: dict) -> None:
@@ -386,26 +385,18 @@ def _state(i: Inputs, ctx: dict) -> None:
     ctx["tautan_status"] = status_link_for(reg) if reg is not None else None
 
 
-def _signup_flow(i: Inputs, ctx: dict) -> None:
-    """The signup Flow (services/flows.py): its token was written with the answer's record."""
-    ctx.update({"flow_token": i.params["token"], "flow_id": settings.whatsapp_flow_id(),
-                "flow_message_version": flows.MESSAGE_VERSION, "flow_cta": flows.CTA,
-                "flow_screen": flows.FIRST_SCREEN, "terbuka": [format_reference(r) for r in i.params.get("open", [])],
-                "ulang": bool(i.params.get("again"))})
+def _signup_flow(i: Inputs, ctx: dict) -> None:  # its token was written with the answer's record
+    ctx.update(flow=flows.message_parameters(i.params["token"], settings.whatsapp_flow_id()), ulang=bool(i.params.get("again")),
+               terbuka=[format_reference(r) for r in i.params.get("open", [])])
 
 
-ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {
+ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {  # the others are their template and the visitor's name
     catalog.BALAS_DAFTAR: _signup_flow,
-    catalog.BALAS_HADIR: lambda i, ctx: None,
     catalog.BALAS_BATAL_TANYA: _confirm_cancel,
     catalog.BALAS_BATAL_PILIH: _pick_registration,
-    catalog.BALAS_BATAL_TIDAK: lambda i, ctx: None,
     catalog.BALAS_PILIH_TANGGAL: _day_list,
     catalog.BALAS_TAUTAN: _links,
-    catalog.BALAS_BANTUAN: lambda i, ctx: None,
     catalog.BALAS_KEADAAN: _state,
-    catalog.BALAS_BERHENTI: lambda i, ctx: None,
-    catalog.BALAS_MULAI: lambda i, ctx: None,
 }
 
 
@@ -427,7 +418,7 @@ BUILDERS: dict[str, Callable[[Inputs], None]] = {
 def builder_for(name: str) -> Callable[[Inputs], None]:
     if name.startswith(BROADCAST_PREFIX):
         return _broadcast
-    if name in ANSWERS:
+    if name in ANSWERS or BY_NAME[name].reply:
         return _answer
     return BUILDERS[name]
 

@@ -158,11 +158,8 @@ def render_answer(kind: Kind, ctx: dict) -> Rendered:
                  "description": fit(r["description"], ROW_DESCRIPTION_MAX)}
                 for r in ctx["rows"][:ROWS_MAX]]}]}}
     elif kind.reply == "flow":
-        interactive = {"type": "flow", "body": {"text": fit(text, ANSWER_MAX)}, "action": {
-            "name": "flow", "parameters": {
-                "flow_message_version": ctx["flow_message_version"], "flow_token": ctx["flow_token"],
-                "flow_id": ctx["flow_id"], "flow_cta": fit(ctx["flow_cta"], BUTTON_TITLE_MAX),
-                "flow_action": "navigate", "flow_action_payload": {"screen": ctx["flow_screen"]}}}}
+        interactive = {"type": "flow", "body": {"text": fit(text, ANSWER_MAX)},
+                       "action": {"name": "flow", "parameters": ctx["flow"]}}
     return Rendered(kind.name, WHATSAPP, fit(text, TEXT_MAX), interactive=interactive, reply=True)
 
 

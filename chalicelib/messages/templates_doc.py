@@ -101,7 +101,8 @@ def answers_doc() -> str:
 
 
 ANSWER_FORMS = {"text": "text", "buttons": "interactive reply buttons (at most 3)",
-                "list": "interactive list (one section, at most 10 days)"}
+                "list": "interactive list (one section, at most 10 days)",
+                "flow": "interactive `flow` message opening the signup Flow (`flow_pendaftaran.json`) on its first screen"}
 
 
 def sample_context(kind: Kind, *, online: bool = False) -> dict:

@@ -46,6 +46,14 @@ CUSTOM_METRICS = {
 # Metrics the app emits that deliberately raise no alarm (the infra tests require every emitted
 # metric to be in one of the two lists, so a new one gets a decision).
 UNALARMED_METRICS = {
+    "FlowRegistrations": (
+        "A visitor registered inside WhatsApp (the signup Flow): volume, like the web form's signups."
+    ),
+    "FlowRefused": (
+        "The Flow endpoint refused a request (bad signature 432, undecryptable 421, unknown or expired "
+        "token 427): a visitor reopening an old Flow is normal; Meta's own endpoint health webhooks "
+        "and the API's 4xx alarm cover a misconfiguration."
+    ),
     "UnknownMessages": (
         "A send got no answer (timeout or lost connection after the request left); the provider's "
         "status settles it. Only a resend without a status is an incident (UnknownResends)."

@@ -34,11 +34,12 @@ def add_secrets(self) -> None:
         secret_name=f"cleanclear/{stage}/whatsapp",
         description=(
             "WhatsApp Cloud API: access_token, phone_number_id, app_secret; verify_token is "
-            "generated (paste it into the Meta webhook settings)"
+            "generated (paste it into the Meta webhook settings); flow_private_key is written by "
+            "`python -m infra.whatsapp_flow setup-key`"
         ),
         generate_secret_string=secretsmanager.SecretStringGenerator(
             secret_string_template=json.dumps(
-                {"access_token": "", "phone_number_id": "", "app_secret": ""}
+                {"access_token": "", "phone_number_id": "", "app_secret": "", "flow_private_key": ""}
             ),
             generate_string_key="verify_token",
             exclude_punctuation=True,

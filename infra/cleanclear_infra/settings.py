@@ -81,6 +81,7 @@ class StageSettings:
     contact_email: str | None = None
     contact_whatsapp: str | None = None
     app_options: tuple[tuple[str, str], ...] = ()  # (ENV_NAME, value) of APP_OPTIONS that were given
+    whatsapp_flow_id: str | None = None  # the published signup Flow (WhatsApp Manager > Flows)
     waf: bool = False  # AWS WAF in front of CloudFront (edge.py): on in prod
     waf_registration_limit: int = 100  # signups (POST /api/registrations) per client IP per 5 minutes
 
@@ -154,10 +155,19 @@ def settings_from_context(ctx: Callable[[str], str | None]) -> tuple[StageSettin
         contact_email=contact_email,
         contact_whatsapp=contact_whatsapp,
         app_options=app_options,
+        whatsapp_flow_id=_flow_id(get("whatsapp_flow_id")),
         waf=waf,
         waf_registration_limit=waf_limit,
     )
     return settings, get("region", DEFAULT_REGION)
+
+
+def _flow_id(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise SettingsError(f"whatsapp_flow_id={raw!r}: the Flow's numeric id from WhatsApp Manager")
+    return raw
 
 
 def _site(raw_url: str | None, certificate_arn: str | None, prod: bool) -> tuple[str | None, str | None]:

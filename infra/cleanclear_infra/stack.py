@@ -303,7 +303,8 @@ class CleanClearStack(cdk.Stack):
             "METRICS_NAMESPACE": CUSTOM_METRIC_NAMESPACE,
             "ZOOM_PROVIDER": settings.zoom_provider,
             **{k: v for k, v in (("CONTACT_EMAIL", settings.contact_email),
-                                 ("CONTACT_WHATSAPP", settings.contact_whatsapp)) if v},
+                                 ("CONTACT_WHATSAPP", settings.contact_whatsapp),
+                                 ("WHATSAPP_FLOW_ID", settings.whatsapp_flow_id)) if v},
             **dict(settings.app_options),
         }
         if settings.site_url:

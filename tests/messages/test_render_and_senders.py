@@ -333,7 +333,7 @@ def test_webhook_parsing_reads_statuses_texts_and_buttons():
 def test_every_answer_to_a_visitor_renders_within_whatsapps_limits():
     """Each free-form answer (catalog.REPLY_KINDS), and every 'what is true now' wording, renders
     to words (no gap, no template syntax) within WhatsApp's limits for text and interactive parts."""
-    from chalicelib.domain import replies
+    from chalicelib.domain import flows, replies
     from chalicelib.messages.catalog import BY_NAME, REPLY_KINDS
     from chalicelib.messages.render import render_answer
 
@@ -345,7 +345,8 @@ def test_every_answer_to_a_visitor_renders_within_whatsapps_limits():
             "rows": [{"id": f"cc1|hari|K|M-1|2026-12-{d}|sig", "title": f"Senin, {d} Des", "description": "Masih ada kursi kosong"}
                      for d in range(14, 24)],
             "keadaan": replies.NOW_MOVED, "baru": sesi, "tanggal_pilihan": "Senin, 14 Desember 2026", "maks": 5,
-            "tautan_status": "https://x.example/status.html"}
+            "tautan_status": "https://x.example/status.html", "ulang": False, "terbuka": ["KPB-7QX", "MNP-4RT", "QRS-8TU"],
+            "flow": flows.message_parameters("cf1." + "x" * 22 + ".IG-POSTER-DESEMBER." + "y" * 22, "1234567890")}
     for kind in REPLY_KINDS:
         rendered = render_answer(kind, base)
         assert rendered.reply and rendered.text and "{" not in rendered.text and len(rendered.text) <= 1024, kind.name
@@ -353,6 +354,10 @@ def test_every_answer_to_a_visitor_renders_within_whatsapps_limits():
             assert all(len(b["reply"]["title"]) <= 20 for b in rendered.interactive["action"]["buttons"])
         if kind.reply == "list":
             assert len(rendered.interactive["action"]["sections"][0]["rows"]) <= 10
+        if kind.reply == "flow":  # Cloud API: flow_cta at most 20 characters, flow_token at most 200 (see README)
+            parameters = rendered.interactive["action"]["parameters"]
+            assert len(parameters["flow_cta"]) <= 20 and len(parameters["flow_token"]) <= 200
+            assert render_answer(kind, {**base, "terbuka": [], "ulang": True}).text.startswith("Pendaftaran dari formulir")
     for code in replies.NOW_CODES:
         text = render_answer(BY_NAME["cc_balas_keadaan"], {**base, "keadaan": code}).text
         assert text.strip() and "{" not in text, code

@@ -64,6 +64,7 @@ bench: setup chromium site
 	$(PY) bench/whatsapp_replies.py
 	$(PY) bench/desk_booking.py
 	$(PY) bench/insights_import.py
+	$(PY) bench/flow_endpoint.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

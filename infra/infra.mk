@@ -13,7 +13,7 @@
 #   make test-infra                 only the CDK assertion tests (tests/infra, part of `make test`)
 # Options (CDK context, see infra/app.py): SITE_URL CERTIFICATE_ARN MAIL_DOMAIN MAIL_FROM
 #   ALARM_EMAIL ZOOM_PROVIDER FEEDBACK_LINK_DAYS RETENTION_MONTHS BROADCAST_PER_MINUTE
-#   BROADCAST_DAILY_LIMIT AUTH_DOMAIN_PREFIX WAF WAF_REGISTRATION_LIMIT CONTACT_EMAIL CONTACT_WHATSAPP REGION.
+#   BROADCAST_DAILY_LIMIT AUTH_DOMAIN_PREFIX WAF WAF_REGISTRATION_LIMIT CONTACT_EMAIL CONTACT_WHATSAPP WHATSAPP_FLOW_ID REGION.
 #   prod needs SITE_URL, CERTIFICATE_ARN, CONTACT_EMAIL and CONTACT_WHATSAPP. WAF (on in prod) lives in the us-east-1 stack CleanClearEdge-<stage>, deployed first.
 # SITE_URL on dev: the functions need the site's address for the links in messages, but the
 # CloudFront address exists only after the first deploy and cannot be wired in the same one (a
@@ -30,7 +30,7 @@ CDK_OPTIONS := MAIL_DOMAIN:mail_domain MAIL_FROM:mail_from ALARM_EMAIL:alarm_ema
 	RETENTION_MONTHS:retention_months BROADCAST_PER_MINUTE:broadcast_per_minute \
 	BROADCAST_DAILY_LIMIT:broadcast_daily_limit AUTH_DOMAIN_PREFIX:auth_domain_prefix \
 	WAF:waf WAF_REGISTRATION_LIMIT:waf_registration_limit \
-	CONTACT_EMAIL:contact_email CONTACT_WHATSAPP:contact_whatsapp
+	CONTACT_EMAIL:contact_email CONTACT_WHATSAPP:contact_whatsapp WHATSAPP_FLOW_ID:whatsapp_flow_id
 _opt_var = $(word 1,$(subst :, ,$(1)))
 _opt_key = $(word 2,$(subst :, ,$(1)))
 # Each value quoted: a number written "+62 812-3456-7890" reaches the CDK as one value.

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from . import rules, validation
+from . import rules
 
 FLOW_JSON_VERSION = "7.3"  # Meta's recommended version for publishing (Flows changelog, 2025-09)
 DATA_API_VERSION = "3.0"

@@ -1350,3 +1350,13 @@ def test_the_waf_settings_are_checked():
     for bad in ({"waf": "maybe"}, {"waf_registration_limit": "5"}, {"waf_registration_limit": "banyak"}):
         with pytest.raises(SettingsError):
             settings_from_context(ctx(stage="dev", **bad))
+
+
+def test_the_published_flow_reaches_the_functions_and_a_wrong_id_is_refused():
+    from cleanclear_infra.settings import SettingsError, settings_from_context
+
+    given = {"stage": "dev", "whatsapp_flow_id": "1234567890123"}
+    settings, _ = settings_from_context(given.get)
+    assert settings.whatsapp_flow_id == "1234567890123"
+    with pytest.raises(SettingsError, match="whatsapp_flow_id"):
+        settings_from_context({"stage": "dev", "whatsapp_flow_id": "my-flow"}.get)

@@ -261,3 +261,30 @@ def test_a_double_tap_at_the_same_instant_books_once(dynamodb_local, clinic, tra
     assert len(regs) == 1 and regs[0].status == rules.STATUS_SCHEDULED
     assert [s.session_id for s in models.SessionRecord.by_day.query(seat["day"])
             if s.reference == regs[0].reference] == [answers[0]["session_id"]]
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_a_flow_submitted_three_times_at_once_registers_once(dynamodb_local, clinic, travel, trial):
+    """The signup Flow's last screen sent three times at the same instant (a double tap, WhatsApp
+    retrying a slow answer): one registration, the same reference on every answer."""
+    from chalicelib.services import flows
+    from chalicelib.store.unit_of_work import UnitOfWork
+    from tests.services.test_desk import a_service_day, at
+
+    travel.move_to(at(a_service_day(), 8, 0))
+    now, phone = clock.now(), f"+628126{trial}770001"
+    uow = UnitOfWork()
+    token = flows.start(uow, phone, "RACE", False, now)
+    uow.commit()
+    record = flows.token_record(token, now=now)
+    day = registrations.bookable_days(rules.wib_now(now).date())[0].isoformat()
+    form = {"service": "koperasi", "mode": "daring", "days": [day], "topics": ["keuangan"], "name": "Bu Dewi",
+            "kecamatan": "Ciawi", "org_name": "Koperasi Balapan", "org_choice": "aktif", "consent": True,
+            "description": "Persiapan rapat anggota tahunan koperasi kami."}
+    answers = _at_once(*(lambda: flows.handle({"action": "data_exchange", "screen": "PERSETUJUAN",
+                                               "flow_token": token, "data": form}, clock.now()) for _ in range(3)))
+    assert all(a[0] == 200 and a[1]["screen"] == "SELESAI" for a in answers), answers
+    assert len({a[1]["data"]["reference"] for a in answers}) == 1
+    regs = list(models.Registration.by_phone.query(phone))
+    assert len(regs) == 1 and regs[0].channel == rules.CHANNEL_WHATSAPP and regs[0].campaign == "RACE"
+    assert flows.registered(record)["reference"] == answers[0][1]["data"]["reference"]

@@ -28,6 +28,7 @@ class OutgoingMessage(Protocol):
     interactive: dict | None  # a free-form answer's buttons or list
     reply: bool  # a free-form answer, not a template
     reply_to: str | None  # an e-mail's Reply-To
+    flow_token: str | None  # a template's FLOW button: the token of the Flow it opens
 
 
 # An adjustable sender given a shorter `timeout` spends at most this share of it connecting; the

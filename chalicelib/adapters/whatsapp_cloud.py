@@ -40,12 +40,17 @@ TOKEN_CODES = {190, 10, *range(200, 300)}
 
 
 def message_body(to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
-                 callback_data: str | None = None, button_payloads: list[str] | None = None) -> dict:
-    """A template message; `button_payloads` fill its quick-reply buttons (index 0, 1, 2...)."""
+                 callback_data: str | None = None, button_payloads: list[str] | None = None,
+                 flow_token: str | None = None) -> dict:
+    """A template message; `button_payloads` fill its quick-reply buttons (index 0, 1, 2...);
+    `flow_token` its FLOW button (index 0: the signup Flow, Cloud API "Send a Flow template")."""
     components = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]
     components += [{"type": "button", "sub_type": "quick_reply", "index": str(i),
                     "parameters": [{"type": "payload", "payload": payload}]}
                    for i, payload in enumerate(button_payloads or [])]
+    if flow_token:
+        components.append({"type": "button", "sub_type": "flow", "index": "0",
+                           "parameters": [{"type": "action", "action": {"flow_token": flow_token}}]})
     body = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -120,8 +125,9 @@ class WhatsAppClient:
 
     def send_template(self, to_e164: str, template: str, parameters: list[str], language: str = LANGUAGE,
                       timeout: float | None = None, callback_data: str | None = None,
-                      button_payloads: list[str] | None = None) -> str:
-        return self.post(message_body(to_e164, template, parameters, language, callback_data, button_payloads),
+                      button_payloads: list[str] | None = None, flow_token: str | None = None) -> str:
+        return self.post(message_body(to_e164, template, parameters, language, callback_data, button_payloads,
+                                      flow_token),
                          timeout)
 
     def post(self, body: dict, timeout: float | None = None) -> str:
@@ -152,4 +158,5 @@ class WhatsAppClient:
         if rendered.reply:
             return self.post(answer_body(to, rendered.text, rendered.interactive, message_id), timeout)
         return self.send_template(to, rendered.kind, rendered.parameters, timeout=timeout, callback_data=message_id,
-                                  button_payloads=[payload for _, payload in rendered.buttons])
+                                  button_payloads=[payload for _, payload in rendered.buttons],
+                                  flow_token=getattr(rendered, "flow_token", None))

@@ -56,6 +56,7 @@ SESI_DIUBAH = "cc_sesi_diubah"
 SESI_TERJADWAL = "cc_sesi_terjadwal"
 SIARAN_ACARA = "cc_siaran_acara"
 SIARAN_LAYANAN = "cc_siaran_layanan"
+SIARAN_DAFTAR = "cc_siaran_daftar"
 TANGGAL_BARU_DITERIMA = "cc_tanggal_baru_diterima"
 TANGGAL_TIDAK_TERSEDIA = "cc_tanggal_tidak_tersedia"
 TAUTAN_STATUS = "cc_tautan_status"
@@ -74,6 +75,7 @@ class Kind:
     session: bool = False  # about one session (session_id set)
     buttons: tuple[str, ...] = ()  # quick-reply buttons of the template (WhatsApp), in order
     reply: str | None = None  # a free-form answer within WhatsApp's 24-hour window: text | buttons | list | flow
+    flow_button: str | None = None  # a template's FLOW button (its text): opens the signup Flow
 
 
 # The quick replies of the messages about a coming session (domain/replies.py gives each its payload).
@@ -213,6 +215,9 @@ BROADCAST_KINDS: tuple[Kind, ...] = (
          "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
     Kind(SIARAN_ACARA, "Undangan acara", VISITOR, ("nama", "acara", "tanggal", "tempat", "tautan"), False,
          "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI)."),
+    Kind(SIARAN_DAFTAR, "Ajakan daftar lewat WhatsApp", VISITOR, ("nama", "keterangan"), False,
+         "Siaran WhatsApp dari petugas ke klien yang pernah hadir (tidak ke nomor yang membalas BERHENTI); "
+         "tombolnya membuka formulir pendaftaran di WhatsApp (berlaku 7 hari).", flow_button="Daftar di WhatsApp"),
 )
 BY_NAME.update({k.name: k for k in BROADCAST_KINDS})
 BROADCAST_FILLED = ("nama", "tautan")

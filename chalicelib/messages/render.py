@@ -85,6 +85,7 @@ class Rendered:
     interactive: dict | None = None  # a free-form answer's buttons or list (WhatsApp "interactive")
     reply: bool = False  # a free-form answer (text or interactive), not a template
     reply_to: str | None = None  # an e-mail's Reply-To: the office's contact address
+    flow_token: str | None = None  # a template's FLOW button: the signup Flow it opens
 
     def preview(self) -> dict:
         """What staff see of a sent message (stored on its record): the visitor's private status
@@ -125,7 +126,8 @@ def render_whatsapp(kind: Kind, ctx: dict) -> Rendered:
     values = {**site_context(), **dict(zip(kind.params, params))}
     text = env().get_template(f"{kind.name}.wa.j2").render(values).strip()
     payloads = ctx.get("button_payloads") or []
-    return Rendered(kind.name, WHATSAPP, text, params, buttons=list(zip(kind.buttons, payloads)))
+    return Rendered(kind.name, WHATSAPP, text, params, buttons=list(zip(kind.buttons, payloads)),
+                    flow_token=ctx.get("flow_token") if kind.flow_button else None)
 
 
 # Meta's limits for an interactive message (WhatsApp Cloud API reference, "interactive object").

@@ -161,6 +161,12 @@ def broadcast_templates_doc() -> str:
                 "Parameters:", "", "| # | parameter | sample |", "| --- | --- | --- |"]
         out += [f"| {{{{{i}}}}} | `{name}` | {value} |"
                 for i, (name, value) in enumerate(zip(kind.params, sample.parameters), start=1)]
+        if kind.flow_button:
+            out += ["", f"Button: **FLOW**, text `{kind.flow_button}`, the published signup Flow's id "
+                    "(`WHATSAPP_FLOW_ID`), `flow_action` navigate, `navigate_screen` `LAYANAN`. Meta approves",
+                    "a FLOW button only with a published Flow: publish `flow_pendaftaran.json` first (README,",
+                    "\"Registering inside WhatsApp\"). Each message carries its own `flow_token` (bound to the",
+                    "recipient and the broadcast's campaign, 7 days)."]
         out.append("")
     return "\n".join(out)
 

@@ -52,7 +52,7 @@ from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import stats as stats_store
 from ..store.unit_of_work import Cancelled, UnitOfWork
-from . import campaigns, privacy
+from . import campaigns, flows, privacy
 
 if TYPE_CHECKING:
     from ..store.models import BroadcastRecord, Registration
@@ -333,11 +333,17 @@ def _enqueue(b: BroadcastRecord, reg: Registration, now: datetime, day: str, *, 
     deterministic id makes its count exact when a run is repeated, and staff see why."""
     params = {**json.loads(b.params or "{}"), "tautan": campaigns.link(campaign_code(b.broadcast_id)),
               "broadcast": b.broadcast_id}
+    flow = None
+    if catalog.BY_NAME[b.template].flow_button and not opted_out:
+        # The FLOW button opens the signup Flow bound to this number and the broadcast's campaign;
+        # its record is written with the message (a repeated run writes neither).
+        flow, params["flow_token"] = flows.new_token(reg.phone, campaign_code(b.broadcast_id), True, now,
+                                                     flows.BROADCAST_VALID)
     record = new_record(b.template, WHATSAPP, _subject(b.broadcast_id, reg.phone), recipient_kind=VISITOR, now=now,
                         reference=reg.reference, params=params)
     if opted_out:
         outbox_store.mark_skipped(record, "penerima membalas BERHENTI: siaran tidak dikirim")
-    return store.enqueue(b, record, DAILY_KEY.format(day=day), skipped=opted_out,
+    return store.enqueue(b, record, DAILY_KEY.format(day=day), skipped=opted_out, flow=flow,
                          minute="m" + rules.wib_now(now).strftime("%H%M"), per_minute=per_minute(),
                          daily_limit=daily_limit())
 

@@ -37,7 +37,8 @@ from . import capacity, estimates, registrations
 
 logger = logging.getLogger(__name__)
 
-VALID = timedelta(hours=24)  # a Flow works for a day after it was sent
+VALID = timedelta(hours=24)  # a Flow answering DAFTAR works for a day after it was sent
+BROADCAST_VALID = timedelta(days=7)  # one in a broadcast (cc_siaran_daftar), for a week
 MSG_NOT_OURS = "Formulir ini tidak dikenali. Tulis DAFTAR di chat untuk membuka formulir pendaftaran."
 MSG_EXPIRED = "Formulir ini sudah tidak berlaku. Tulis DAFTAR di chat untuk membuka formulir yang baru."
 MSG_DONE = "Pendaftaran dari formulir ini sudah terkirim. Tulis DAFTAR di chat bila ingin mendaftar lagi."
@@ -55,9 +56,16 @@ class Refused(Exception):
 
 def start(uow: UnitOfWork, phone: str, campaign: str | None, another: bool, now: datetime) -> str:
     """A new Flow for `phone` (written in the caller's transaction): its token."""
+    record, token = new_token(phone, campaign, another, now)
+    flow_tokens.add(uow, record)
+    return token
+
+
+def new_token(phone: str, campaign: str | None, another: bool, now: datetime, valid: timedelta = VALID):
+    """(record, token) of a new Flow for `phone`; the caller writes the record (store/flow_tokens.add)."""
     token_id = secrets.token_urlsafe(16)
-    flow_tokens.add(uow, flow_tokens.build(token_id, phone, campaign, another, now, VALID))
-    return links.flow_token(token_id, phone, campaign)
+    return (flow_tokens.build(token_id, phone, campaign, another, now, valid),
+            links.flow_token(token_id, phone, campaign))
 
 
 def idempotency_key(token_id: str) -> str:

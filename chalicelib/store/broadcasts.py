@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute
 
+from . import flow_tokens
 from .models import TEAM, BroadcastRecord, OutboxRecord, StatsRecord
 from .unit_of_work import Cancelled, UnitOfWork
 
@@ -55,7 +56,8 @@ QUEUED, DUPLICATE, LIMITED = "queued", "duplicate", "limited"
 
 
 def enqueue(record: BroadcastRecord, message: OutboxRecord, daily_key: str, *, skipped: bool,
-            minute: str | None = None, per_minute: int | None = None, daily_limit: int | None = None) -> str:
+            minute: str | None = None, per_minute: int | None = None, daily_limit: int | None = None,
+            flow=None) -> str:
     """One outbox record + the counters, in one transaction: queued | duplicate (this number
     already has it, or the broadcast stopped running meanwhile) | limited.
 
@@ -64,6 +66,8 @@ def enqueue(record: BroadcastRecord, message: OutboxRecord, daily_key: str, *, s
     many runs overlap, together they never queue more than either allows."""
     uow = UnitOfWork()
     uow.put(message, OutboxRecord.message_id.does_not_exist(), label="outbox")
+    if flow is not None:  # the signup Flow of the message's FLOW button (store/flow_tokens.py)
+        flow_tokens.add(uow, flow)
     uow.update(record, [(BroadcastRecord.skipped if skipped else BroadcastRecord.queued).add(1)],
                BroadcastRecord.status == RUNNING, label="broadcast")
     if not skipped:

@@ -257,3 +257,41 @@ def test_a_registration_made_in_the_flow_is_one_of_the_web_forms_rules():
     assert payload["business_sector"] == "kuliner" and payload["coop_status"] is None
     assert payload["whatsapp"] == "+6281320000091" and payload["consent"] is True
     assert registrations.FLOW.channel == rules.CHANNEL_WHATSAPP
+
+
+def test_a_broadcast_carries_the_flow_bound_to_each_recipient(client, admin, clinic, flow_env):
+    """cc_siaran_daftar: its FLOW button opens the signup Flow for that recipient and the
+    broadcast's campaign; the registration is counted for the broadcast."""
+    from chalicelib.messages import send as outbox
+    from chalicelib.services import broadcasts
+    from tests.services.test_broadcasts import past_client
+
+    past_client("AAAAA2", "+" + PHONE, name="Andi")
+    past_client("BBBBB2", "+" + OTHER, name="Beni")
+    made = admin.post("/staff/broadcasts", {"template": "cc_siaran_daftar",
+                                            "params": {"keterangan": "Desember ada jadwal tambahan setiap Jumat."}})
+    assert made.status_code == 201, made.json_body
+    bid = made.json_body["id"]
+    now = clock_now()
+    assert broadcasts.run(now).queued == 2
+    outbox.send_due(now + timedelta(minutes=1))
+    buttons = {m["to"]: c for m in flow_env if m.get("type") == "template" for c in m["template"]["components"]
+               if c.get("sub_type") == "flow"}
+    assert set(buttons) == {PHONE, OTHER}
+    token = buttons[PHONE]["parameters"][0]["action"]["flow_token"]
+    assert f".wa-{bid}." in token and token != buttons[OTHER]["parameters"][0]["action"]["flow_token"]
+    done = walk(FlowVisitor(transport(client), PUBLIC, WA_ENV["WHATSAPP_APP_SECRET"], token), service="koperasi",
+                mode="daring")
+    assert done["screen"] == "SELESAI"
+    [reg] = [r for r in registrations_of(PHONE) if r.channel == "whatsapp"]
+    assert reg.campaign == f"wa-{bid}"
+    # Andi's token is Andi's: the completion from Beni's number is refused.
+    wamid = "wamid.X" + secrets.token_hex(8).upper()
+    post_webhook(client, completion(OTHER, token, done["data"]["reference"], wamid))
+    assert InboundRecord.get(wamid).outcome == "nomor_lain"
+
+
+def clock_now():
+    from chalicelib import clock
+
+    return clock.now()

@@ -13,7 +13,7 @@ for _quiet in ("botocore.credentials", "pynamodb.settings"):
 
 from chalicelib.api import (  # noqa: E402 - after the loggers are quieted
     guard, http, public, schedules, staff, staff_desk, staff_evaluation, staff_insights, staff_messages,
-    staff_registrations, staff_sessions, staff_team, webhooks)
+    staff_registrations, staff_sessions, staff_skm, staff_team, webhooks)
 
 app = Chalice(app_name="clean-and-clear")
 app.log.setLevel(logging.INFO)
@@ -35,4 +35,5 @@ app.register_blueprint(staff_desk.bp)
 app.register_blueprint(staff_messages.bp)
 app.register_blueprint(staff_evaluation.bp)
 app.register_blueprint(staff_insights.bp)
+app.register_blueprint(staff_skm.bp)
 app.register_blueprint(schedules.bp)

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from chalicelib.domain import feedback, rules  # noqa: E402
+from chalicelib.domain import feedback, rules, skm  # noqa: E402
 
 PAGES = {
     "index.html.j2": "index.html",
@@ -57,6 +57,9 @@ def context(overrides: dict | None = None) -> dict:
         # the feedback page (umpan-balik.html): the same choices and limit as the API
         "answered": feedback.ANSWERED,
         "improve_max": feedback.IMPROVE_MAX,
+        # the SKM (PermenPANRB 14/2017): its nine unsur with their four answers, the optional profile
+        "skm_unsur": skm.UNSUR,
+        "skm_profile": skm.PROFILE,
     }
 
 

@@ -94,6 +94,7 @@ def sentence(actor: str, action: str, target: str, details: dict, names: Names) 
         "tutup.tambah": lambda: f"menutup layanan pada {day(target)} ({_service(d.get('service'))})"
                                + (f": {d['reason']}" if d.get("reason") else ""),
         "tutup.hapus": lambda: f"membuka kembali layanan pada {day(target)} ({_service(d.get('service'))})",
+        "skm.tindak_lanjut": lambda: f"menyimpan tindak lanjut SKM periode {d.get('period') or target}",
         "kampanye.buat": lambda: f"membuat kampanye {target}",
         "kampanye.ubah": lambda: f"mengubah kampanye {target}",
         "kampanye.unggahan": lambda: f"mencatat unggahan kampanye {target}",

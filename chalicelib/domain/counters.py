@@ -33,7 +33,7 @@ import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from . import rules
+from . import rules, skm
 
 ALL = "ALL"
 OTHER = "lainnya"
@@ -136,6 +136,21 @@ def waiting_days(registration_created_at: str, session_day: str | date) -> int:
 
 
 # --- events (pure) -------------------------------------------------------------------------------
+
+SKM_PREFIX = "SKM#"  # the SKM's running totals, one item per WIB month of the answers: SKM#2026-12
+
+
+def skm_period(month: str) -> str:
+    return SKM_PREFIX + month
+
+
+def skm_answered(*, month: str, service: str, answers: dict, profile: dict) -> Changes:
+    """One SKM respondent: its unsur's sums and counts and its profile, for the clinic and for the
+    service, in the month it answered (domain/skm.py reads them back)."""
+    names = {**skm.counter_names("all", answers, profile),
+             **skm.counter_names(_pick(service, rules.SERVICES), answers, profile)}
+    return {skm_period(month): names} if names else {}
+
 
 def merge(*changes: Changes) -> Changes:
     """Add several events' changes up per period, dropping counters that cancel out (one

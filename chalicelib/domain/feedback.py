@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import validation
+from . import skm, validation
 
 IMPROVE_MAX = 1000
 ANSWERED = {"ya": "Ya, terjawab", "sebagian": "Sebagian", "tidak": "Tidak terjawab"}
@@ -19,6 +19,8 @@ class Answers:
     improve: str | None
     follow_up: bool
     days: tuple[date, ...]
+    skm: dict | None = None  # the SKM's nine unsur answered ({"u1": 1..4}: domain/skm.py)
+    profile: dict | None = None  # the respondent's profile, only the parts given
 
 
 def _score(payload: dict, errors: validation.Errors, field: str, lo: int, hi: int, missing: str) -> int | None:
@@ -63,6 +65,8 @@ def validate_answers(payload: object, *, today: date, closed: set[date]) -> tupl
         days, msg = validation.validate_days(payload.get("days"), today, closed)
         if msg:
             errors.add("days", msg)
+    survey, profile = skm.validate(payload, errors)
     if errors:
         return None, errors
-    return Answers(satisfaction, answered, helpfulness, recommend, improve or None, follow_up, tuple(days)), errors
+    return Answers(satisfaction, answered, helpfulness, recommend, improve or None, follow_up, tuple(days),
+                   survey or None, profile or None), errors

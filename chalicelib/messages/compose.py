@@ -292,9 +292,8 @@ def _received(i: Inputs) -> None:
 
 
 def _broadcast(i: Inputs) -> None:
-    """A staff broadcast: the staff's text and the signup link, from the record's params."""
-    i.built.ctx.update({k: v for k, v in i.params.items() if k in i.built.kind.params and k != "nama"},
-                       flow_token=i.params.get("flow_token"))
+    """A staff broadcast: the staff's text and the signup link (or its Flow's token), from the record's params."""
+    i.built.ctx.update({k: v for k, v in i.params.items() if (k in i.built.kind.params and k != "nama") or k == "flow_token"})
 
 
 def _consultant_schedule(i: Inputs) -> None:

@@ -49,6 +49,14 @@ def env() -> Environment:
 
 
 @lru_cache(maxsize=1)
+def documents() -> Environment:
+    """The documents staff and visitors read as pages (templates/documents/): escaped HTML."""
+    return Environment(loader=FileSystemLoader(str(PACKAGE / "templates" / "documents")),
+                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True)
+
+
+@lru_cache(maxsize=1)
 def site() -> dict:
     return json.loads(SITE_JSON.read_text(encoding="utf-8"))
 

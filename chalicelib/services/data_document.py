@@ -3,18 +3,13 @@ same export as the JSON file (services/privacy.export). Times in WIB, codes as w
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..domain import rules, validation
 from ..domain.message_status import STATUS_LABELS as MESSAGE_STATUSES
 from ..domain.references import format_reference
 from ..messages.catalog import BY_NAME, CHANNEL_LABELS, long_date
-from ..messages.render import site
+from ..messages.render import documents, site
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"
 FIELD_LABELS = (("reference", "Kode pendaftaran"), ("status_label", "Status"), ("created_at", "Didaftarkan"),
                 ("name", "Nama"), ("phone", "Nomor WhatsApp"), ("email", "E-mail"), ("kecamatan", "Kecamatan"),
                 ("desa", "Desa/kelurahan"), ("service", "Layanan"), ("org_name", "Koperasi/usaha"),
@@ -27,10 +22,7 @@ LOOKUPS = {"service": rules.SERVICES, "mode": rules.MODES, "coop_status": rules.
            "business_sector": rules.BUSINESS_SECTORS, "source": rules.SOURCE_LABELS}
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env = documents
 
 
 def _when(iso: str | None) -> str:

@@ -179,7 +179,7 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
             session_day=session.day, satisfaction=answers.satisfaction, answered=answers.answered,
             helpfulness=answers.helpfulness, recommend=answers.recommend, improve=answers.improve,
             follow_up=follow_up.reference if follow_up is not None else None, created_at=created,
-            month=periods.month_key(rules.wib_now(now)))
+            month=periods.month_key(rules.wib_now(now)), skm=answers.skm, profile=answers.profile)
         uow = UnitOfWork("pengunjung", "umpan_balik.kirim", session.reference,
                          {"session": session_id, "follow_up": record.follow_up})
         sessions_store.check_status(uow, session_id, rules.SESSION_ATTENDED)
@@ -187,7 +187,7 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
         if follow_up is not None:
             registrations_store.add_new(uow, follow_up)
             phone_limit.add(uow, follow_up.reference)
-        stats_store.add(uow, _counters(session, original, record, follow_up))
+        stats_store.add(uow, _counters(session, original, record, follow_up, answers))
         try:
             uow.commit()
         except Cancelled as exc:
@@ -214,13 +214,17 @@ def submit(session_id: str, payload: object, now: datetime | None = None) -> dic
     raise Conflict({"_form": registrations.BUSY}, 503)
 
 
-def _counters(session: SessionRecord, registration: Registration, record: FeedbackRecord, follow_up: Registration | None) -> counters.Changes:
+def _counters(session: SessionRecord, registration: Registration, record: FeedbackRecord, follow_up: Registration | None,
+              answers) -> counters.Changes:
     """The evaluation counters of this answer, for the same transaction."""
     changes = counters.feedback_given(
         registration_created_at=registration.created_at if registration is not None else session.created_at,
         day=session.day, consultant_id=session.consultant_id, service=session.service, topics=record.topics,
         satisfaction=record.satisfaction, helpfulness=record.helpfulness, recommend=record.recommend,
         answered=record.answered, walk_in=bool(session.walk_in))
+    if answers.skm:
+        changes = counters.merge(changes, counters.skm_answered(month=record.month, service=session.service,
+                                                                answers=answers.skm, profile=answers.profile or {}))
     if follow_up is not None:
         changes = counters.merge(changes, counters.registration_created(
             created_at=follow_up.created_at, service=follow_up.service, topics=follow_up.topics,

@@ -4,6 +4,7 @@
   "use strict";
   var API = "/api";
   var FIELDS = ["satisfaction", "answered", "helpfulness", "recommend", "improve", "follow_up", "days"];
+  function known(name) { return FIELDS.indexOf(name) >= 0 || /^(skm|profile)\.[a-z0-9]+$/.test(name); }
   function $(id) { return document.getElementById(id); }
   var form = $("umpan-balik");
   var params = new URLSearchParams(location.hash.slice(1));
@@ -86,9 +87,20 @@
     var p = $("err-" + name) || $("err-_form");
     p.textContent = msg || "";
     if (p.id === "err-_form") p.hidden = !msg;
-    form.querySelectorAll("[name=" + name + "]").forEach(function (el) { el.setAttribute("aria-invalid", msg ? "true" : "false"); });
+    form.querySelectorAll('[name="' + name + '"]').forEach(function (el) { el.setAttribute("aria-invalid", msg ? "true" : "false"); });
   }
-  function focusField(name) { var el = form.querySelector("[name=" + name + "]"); if (el) el.focus(); }
+  // The SKM's unsur (radio groups "skm.u1".."skm.u9": 1-4) and the optional profile (selects "profile.*").
+  function survey() {
+    var out = {};
+    form.querySelectorAll("input[name^='skm.']:checked").forEach(function (el) { out[el.name.slice(4)] = parseInt(el.value, 10); });
+    return out;
+  }
+  function profile() {
+    var out = {};
+    form.querySelectorAll("select[name^='profile.']").forEach(function (el) { if (el.value) out[el.name.slice(8)] = el.value; });
+    return out;
+  }
+  function focusField(name) { var el = form.querySelector('[name="' + name + '"]'); if (el) el.focus(); }
   var RULES = {
     satisfaction: function () { return picked("satisfaction") ? "" : "Pilih tingkat kepuasan Anda (1–5)."; },
     answered: function () { return picked("answered") ? "" : "Pilih apakah masalah Anda terjawab."; },
@@ -113,7 +125,8 @@
       e: exp, t: sig,
       satisfaction: parseInt(picked("satisfaction"), 10), answered: picked("answered"),
       helpfulness: parseInt(picked("helpfulness"), 10), recommend: parseInt(picked("recommend"), 10),
-      improve: improve.value, follow_up: want, days: want ? checkedDays() : []
+      improve: improve.value, follow_up: want, days: want ? checkedDays() : [],
+      skm: survey(), profile: profile()
     };
     var btn = $("kirim"); btn.disabled = true; btn.textContent = "Mengirim…";
     call("POST", base, payload).then(function (res) {
@@ -122,8 +135,8 @@
       var errors = res.body.errors || { _form: "Umpan balik belum terkirim. Coba lagi." };
       var bad = null;
       Object.keys(errors).forEach(function (name) {
-        setError(FIELDS.indexOf(name) >= 0 ? name : "_form", errors[name]);
-        if (!bad && FIELDS.indexOf(name) >= 0) bad = name;
+        setError(known(name) ? name : "_form", errors[name]);
+        if (!bad && known(name)) bad = name;
       });
       if (bad) focusField(bad); else $("err-_form").scrollIntoView();
     }).catch(function () {

@@ -23,6 +23,7 @@ from pynamodb.attributes import (
 
 from .base import TEAM, BaseModel, _gsi, _meta
 from .messaging import BroadcastRecord, FlowTokenRecord, InboundRecord, OptOutRecord, OutboxRecord
+from .reporting import ReportNoteRecord
 from .social import PostInsightRecord
 
 
@@ -275,6 +276,8 @@ class FeedbackRecord(BaseModel):
     recommend = NumberAttribute()  # 0-10
     improve = UnicodeAttribute(null=True)  # free text, at most 1000 characters
     follow_up = UnicodeAttribute(null=True)  # reference of the follow-up registration, if asked for
+    skm = MapAttribute(null=True)  # the SKM's unsur answered: {"u1": 1..4, ...} (domain/skm.py)
+    profile = MapAttribute(null=True)  # the respondent's profile for the SKM report, only what was given
     created_at = UnicodeAttribute()  # UTC ISO
     month = UnicodeAttribute()  # "2026-11": WIB month of created_at, GSI partition
 
@@ -397,5 +400,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
     CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord, InboundRecord, PostInsightRecord,
-    FlowTokenRecord,
+    FlowTokenRecord, ReportNoteRecord,
 ]

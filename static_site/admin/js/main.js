@@ -16,6 +16,7 @@ import "./loket.js";
 import "./pendaftaran.js";
 import "./kotak.js";
 import "./evaluasi.js";
+import "./skm.js";
 import "./kampanye.js";
 import "./siaran.js";
 import "./hakdata.js";

@@ -1,0 +1,36 @@
+"""The SKM report (services/skm.py) for admins: the index of a period as JSON, its A4 page and its
+workbook, and the office's tindak lanjut."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ..services import skm
+from . import http
+from .guard import actor, staff_route
+from .staff_evaluation import XLSX_TYPE, _file
+
+bp = Blueprint(__name__)
+
+
+@staff_route(bp, "/staff/skm")
+def staff_skm(principal) -> Response:
+    """`?period=2026-11` (a month), `2026-S2` (a semester) or `2026` (a year); none: this month."""
+    return http.respond(200, skm.report(http.query(bp.current_request, "period") or skm.this_month()))
+
+
+@staff_route(bp, "/staff/skm/{period}/laporan.html")
+def staff_skm_page(principal, period) -> Response:
+    return _file(skm.html(period), "text/html; charset=utf-8",
+                 f'attachment; filename="laporan-skm-clean-and-clear-{skm.period(period).key}.html"')
+
+
+@staff_route(bp, "/staff/skm/{period}/laporan.xlsx")
+def staff_skm_workbook(principal, period) -> Response:
+    content, filename = skm.xlsx(period)
+    return _file(content, XLSX_TYPE, f'attachment; filename="{filename}"')
+
+
+@staff_route(bp, "/staff/skm/{period}/tindak-lanjut", methods=("PUT",))
+def staff_skm_follow_up(principal, period) -> Response:
+    payload = http.parse_json_object(bp.current_request.raw_body)
+    return http.respond(200, skm.save_follow_up(actor(principal), period, payload))

@@ -1,0 +1,99 @@
+/* Evaluasi → SKM: the IKM of a month, semester or year (PermenPANRB 14/2017), the weakest unsur,
+   the office's tindak lanjut, the workbook and the page to print on A4. */
+import { $, clear, el, setStatus, text } from "./dom.js";
+import { fmtNum } from "./format.js";
+import { api, apiFile, ignoreStop, problem, saveFile } from "./api.js";
+import { clearErrors, showErrors } from "./forms.js";
+import { loaders, today } from "./state.js";
+import { numbersTable } from "./charts.js";
+
+var MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+var shown = null;
+
+/** This month and the eleven before it, the semesters and years that have begun (two years back). */
+function periods() {
+  var t = today(), y = parseInt(t.slice(0, 4), 10), m = parseInt(t.slice(5, 7), 10), out = [];
+  for (var i = 0; i < 12; i++) {
+    var mm = m - i, yy = y;
+    while (mm < 1) { mm += 12; yy -= 1; }
+    out.push([yy + "-" + (mm < 10 ? "0" : "") + mm, MONTHS[mm - 1] + " " + yy]);
+  }
+  [y, y - 1].forEach(function (yy) {
+    if (yy < y || m >= 7) out.push([yy + "-S2", "Semester II " + yy]);
+    out.push([yy + "-S1", "Semester I " + yy]);
+    out.push(["" + yy, "Tahun " + yy]);
+  });
+  return out;
+}
+
+var oldLoader = loaders.evaluasi;
+loaders.evaluasi = function (arg, changed) {
+  oldLoader(arg, changed);
+  var sel = $("e-skm-period");
+  if (!sel.options.length) periods().forEach(function (p) { sel.appendChild(el("option", { value: p[0], text: p[1] })); });
+  if (changed) showSkm();
+};
+
+function showSkm() {
+  var period = $("e-skm-period").value;
+  setStatus("e-skm-status", "Memuat SKM…");
+  api("GET", "/staff/skm?period=" + encodeURIComponent(period)).then(function (res) {
+    if (!res.ok) { setStatus("e-skm-status", ""); return showErrors($("e-skm-form"), "e-skm", (res.body && res.body.errors) || { _form: problem(res) }); }
+    clearErrors($("e-skm-form"), "e-skm");
+    setStatus("e-skm-status", "");
+    shown = res.body;
+    render(res.body);
+  }).catch(ignoreStop);
+}
+
+function render(r) {
+  var box = clear($("e-skm-isi")), i = r.index;
+  if (!i.ikm) {
+    box.appendChild(el("p", { text: "Belum ada jawaban survei pada " + r.label + "." }));
+  } else {
+    box.appendChild(el("div", { className: "tiles" }, [
+      tile(i.conversion, "IKM konversi (×25)", "IKM " + i.ikm + " · " + fmtNum(i.respondents) + " responden"),
+      tile(i.grade, "mutu pelayanan", i.grade_label)]));
+    if (i.weakest) box.appendChild(el("p", { className: "callout", text: "Unsur terendah: " + i.weakest.unsur + " (NRR " + i.weakest.nrr + ")." }));
+    if (!i.complete) box.appendChild(el("p", { className: "hint", text: "Ada unsur yang belum dijawab siapa pun pada periode ini; IKM dari unsur yang terjawab." }));
+    box.appendChild(el("div", { className: "tablewrap" }, [numbersTable(["Unsur", "NRR", "NRR tertimbang"],
+      i.unsur.map(function (u, n) { return ["U" + (n + 1) + " " + u.unsur, u.nrr || "–", u.weighted || "–"]; }))]));
+    box.appendChild(el("div", { className: "tablewrap" }, [numbersTable(["Layanan", "Responden", "Konversi", "Mutu"],
+      r.services.map(function (s) {
+        var x = s.index;
+        return [s.label, fmtNum(x.respondents), x.conversion || "–", x.grade ? x.grade + " (" + x.grade_label + ")" : "–"];
+      }))]));
+  }
+  $("e-skm-tl-form").hidden = false;
+  $("e-skm-text").value = r.follow_up ? r.follow_up.text : "";
+  setStatus("e-skm-tl-status", r.follow_up ? "Disimpan oleh " + text(r.follow_up.by) + "." : "");
+}
+function tile(big, what, minor) {
+  return el("div", { className: "tile" }, [el("p", { className: "big", text: big }), el("p", { className: "what", text: what }),
+    el("p", { className: "minor", text: minor })]);
+}
+
+$("e-skm-form").addEventListener("submit", function (e) { e.preventDefault(); showSkm(); });
+$("e-skm-tl-form").addEventListener("submit", function (e) {
+  e.preventDefault();
+  if (!shown) return;
+  var form = $("e-skm-tl-form");
+  setStatus("e-skm-tl-status", "Menyimpan…");
+  api("PUT", "/staff/skm/" + shown.period + "/tindak-lanjut", { text: $("e-skm-text").value }).then(function (res) {
+    if (!res.ok) { setStatus("e-skm-tl-status", ""); return showErrors(form, "e-skm-tl", (res.body && res.body.errors) || { _form: problem(res) }); }
+    clearErrors(form, "e-skm-tl");
+    setStatus("e-skm-tl-status", "Tindak lanjut " + shown.label + " disimpan.");
+  }).catch(ignoreStop);
+});
+function download(kind) {
+  if (!shown) return;
+  var type = kind === "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/html";
+  setStatus("e-skm-tl-status", "Menyiapkan…");
+  apiFile("/staff/skm/" + shown.period + "/laporan." + kind, type).then(function (res) {
+    if (!res.ok) return setStatus("e-skm-tl-status", problem(res));
+    saveFile(res.blob, res.filename || "skm-clean-and-clear-" + shown.period + "." + kind);
+    setStatus("e-skm-tl-status", kind === "html" ? "Halaman cetak diunduh: buka lalu cetak (A4)." : "XLSX diunduh.");
+  }).catch(ignoreStop);
+}
+$("e-skm-xlsx").addEventListener("click", function () { download("xlsx"); });
+$("e-skm-cetak").addEventListener("click", function () { download("html"); });

@@ -24,7 +24,7 @@ import time_machine
 
 from chalicelib import clock, links, settings
 from chalicelib.adapters import whatsapp_inbound
-from chalicelib.domain import rules
+from chalicelib.domain import rules, skm
 from chalicelib.messages import catalog
 from chalicelib.services import (
     allocation, booking, broadcasts, campaigns, desk, feedback, insights, jobs, registrations, sessions, webhooks)
@@ -194,7 +194,23 @@ def _attendance_and_feedback(visitors: list[Visitor], refs: dict[str, str], day:
             feedback.submit(session_id, {"e": query["e"][0], "t": query["t"][0], "satisfaction": satisfaction,
                                          "answered": "ya" if satisfaction >= 4 else "sebagian",
                                          "helpfulness": helpfulness, "recommend": recommend, "improve": v.improve,
-                                         "follow_up": False})
+                                         "follow_up": False, **_survey(v)})
+
+
+def _survey(v: Visitor) -> dict:
+    """The SKM answers of a visitor who came (domain/skm.py), in line with their scores: the free
+    service answered "Gratis", complaints handling the weakest (the clinic has no complaint desk
+    yet), and an optional profile most give in part."""
+    satisfaction = v.scores[0]
+    base = 4 if satisfaction >= 5 else 3 if satisfaction >= 3 else 2
+    seed = sum(int(c) for c in v.phone if c.isdigit())
+    answers = {key: max(1, min(4, base - (1 if (seed + n) % 5 == 0 else 0))) for n, key in enumerate(skm.KEYS)}
+    answers.update({"u4": 4, "u8": max(1, base - 1 - seed % 2)})
+    profile = {"sex": "LP"[seed % 2], "age": ("u25", "u35", "u45", "u55", "o55")[seed % 5],
+               "job": ("wirausaha", "swasta", "lainnya")[seed % 3]}
+    if seed % 4:
+        profile["edu"] = ("sma", "d3", "s1", "smp")[seed % 4]
+    return {"skm": answers, "profile": profile}
 
 
 def _one_day(day: date, visitors: list[Visitor], walk_in: Visitor | None = None) -> None:

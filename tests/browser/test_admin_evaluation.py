@@ -381,3 +381,71 @@ def login_token_for(stack):
     from .test_admin_page import login_token
 
     return login_token(stack, ADMIN)
+
+
+def _skm_period(stack, token) -> tuple[str, dict]:
+    """The most recent month with SKM answers (the demo history's service days)."""
+    from datetime import date, timedelta
+
+    month = date.today().replace(day=1)
+    for _ in range(3):
+        status, report = call(stack, "GET", f"/staff/skm?period={month:%Y-%m}", token=token)
+        assert status == 200, report
+        if report["index"]["respondents"]:
+            return f"{month:%Y-%m}", report
+        month = (month - timedelta(days=1)).replace(day=1)
+    raise AssertionError("no SKM answers in the demo history")
+
+
+def test_skm_card_tindak_lanjut_and_the_report_printed_on_a4(stack, page, tmp_path: Path):
+    import io
+    import urllib.request
+
+    from pypdf import PdfReader
+
+    token = login_token(stack, ADMIN)
+    period, report = _skm_period(stack, token)
+    problems = open_admin(page, stack, hash_="#/evaluasi")
+    sign_in(page, ADMIN)
+    page.wait_for_selector("#sec-evaluasi:not([hidden])")
+    page.select_option("#e-skm-period", period)
+    page.click("#e-skm-lihat")
+    page.wait_for_selector("#e-skm-isi .tile")
+    tiles = page.text_content("#e-skm-isi .tiles")
+    assert report["index"]["conversion"].replace(".", ",") in tiles and report["index"]["grade_label"] in tiles
+    assert report["index"]["weakest"]["unsur"] in page.text_content("#e-skm-isi .callout")
+    text = f"Uji {uuid.uuid4().hex[:6]}: kotak saran di ruang tunggu dan nomor pengaduan di setiap pesan."
+    page.fill("#e-skm-text", text)
+    page.click("#e-skm-simpan")
+    page.locator("#e-skm-tl-status", has_text="disimpan").wait_for()
+    for width in (320, 360):
+        page.set_viewport_size({"width": width, "height": 740})
+        assert horizontal_overflow(page) <= 0, (width, too_wide(page))
+        page.locator("#e-skm").screenshot(path=str(tmp_path / f"skm-{width}.png"))
+        if os.environ.get("SCREENSHOT_DIR"):
+            page.locator("#e-skm").screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / f"admin-skm-{width}.png"))
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, "admin-skm-1280")
+    assert problems == []
+
+    # The A4 page, as staff download it, printed to PDF by Chromium: its text says what the JSON says.
+    request = urllib.request.Request(f"{stack.site}/api/staff/skm/{period}/laporan.html",
+                                     headers={"Authorization": f"Bearer {token}", "Accept": "text/html"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        html = answer.read().decode()
+        assert "attachment" in answer.headers["Content-Disposition"]
+    printed = page.context.new_page()
+    printed.set_content(html)
+    pdf = printed.pdf(format="A4", print_background=True)
+    reader = PdfReader(io.BytesIO(pdf))
+    words = " ".join(p.extract_text() for p in reader.pages)
+    flat = " ".join(words.split())
+    assert len(reader.pages) <= 3
+    assert abs(float(reader.pages[0].mediabox.width) - 595.3) < 1 and abs(float(reader.pages[0].mediabox.height) - 841.9) < 1
+    for expected in ("Laporan Survei Kepuasan Masyarakat", report["label"], report["index"]["conversion"].replace(".", ","),
+                     f"{report['index']['grade']} ({report['index']['grade_label']})", report["index"]["weakest"]["unsur"],
+                     "Penanganan pengaduan", "Tindak lanjut", text[:40], "PermenPANRB No. 14 Tahun 2017"):
+        assert " ".join(expected.split()) in flat, expected
+    if os.environ.get("SCREENSHOT_DIR"):
+        Path(os.environ["SCREENSHOT_DIR"], "skm-report.pdf").write_bytes(pdf)
+    printed.close()

@@ -183,6 +183,12 @@ def test_visitor_answers_from_the_link_and_asks_for_a_follow_up(stack, page, sig
     page.check("input[name=recommend][value='9']")
     page.fill("#improve", "Jadwal sore lebih banyak, ya.")
     assert page.text_content("#count-improve") == "29"
+    # The SKM: eight of the nine unsur answered (one skipped), and one part of the profile.
+    survey = {"u1": 4, "u2": 3, "u3": 3, "u4": 4, "u5": 3, "u6": 4, "u7": 4, "u9": 2}
+    for key, value in survey.items():
+        page.check(f"input[name='skm.{key}'][value='{value}']")
+    assert "Gratis" in page.text_content("fieldset:has(input[name='skm.u4'])")
+    page.select_option("#profile-job", "wirausaha")
     page.check("input[name=follow_up][value=ya]")
     page.locator("input[name=days]").nth(1).check()
     chosen = page.locator("input[name=days]").nth(1).get_attribute("value")
@@ -197,6 +203,7 @@ def test_visitor_answers_from_the_link_and_asks_for_a_follow_up(stack, page, sig
     item = stack.table("feedback").get_item(Key={"session_id": held["id"]})["Item"]
     assert (item["satisfaction"], item["answered"], item["helpfulness"], item["recommend"]) == (4, "sebagian", 5, 9)
     assert item["improve"] == "Jadwal sore lebih banyak, ya."
+    assert item["skm"] == survey and item["profile"] == {"job": "wirausaha"}
     assert item["follow_up"] == follow_ref.replace("-", "")
     again = stack.table("registrations").get_item(Key={"reference": follow_ref.replace("-", "")})["Item"]
     assert again["status"] == "menunggu" and again["follow_up_of"] == held["reference"].replace("-", "")

@@ -47,6 +47,12 @@ def test_the_first_start_shows_sessions_replies_feedback_and_a_broadcast(client,
     messages = [m for d in played for m in admin.get(f"/staff/outbox?day={d}&limit=100").json_body["items"]]
     assert {"cc_sesi_terjadwal", "cc_pengingat_besok", "cc_umpan_balik"} <= {m["template"] for m in messages}
 
+    # The SKM of the service days' months: respondents, an index and its weakest unsur.
+    months = sorted({d.strftime("%Y-%m") for d in days})
+    skm = [admin.get(f"/staff/skm?period={m}").json_body for m in months]
+    assert sum(r["index"]["respondents"] for r in skm) >= 4
+    assert all(r["index"]["grade"] in "ABCD" and r["index"]["weakest"] for r in skm if r["index"]["respondents"])
+
     # Waiting registrations for today's staff, too.
     waiting = admin.get("/staff/registrations?status=menunggu").json_body["items"]
     assert len(waiting) >= len(demo_data.VISITORS) - 1

@@ -62,7 +62,7 @@ def test_the_report_page_workbook_and_follow_up(client, held, admin, konsultan):
     page = admin.get(f"/staff/skm/{month}/laporan.html")
     body = page.body.decode() if isinstance(page.body, bytes) else page.body
     assert page.headers["Content-Type"].startswith("text/html")
-    assert "83,33" in body.replace("83.33", "83,33") and "Penanganan pengaduan" in body and text in body
+    assert "83,33" in body and "0,222" in body and "Penanganan pengaduan" in body and text in body
     book = admin.client.http.get(f"/staff/skm/{month}/laporan.xlsx", headers={
         "Authorization": f"Bearer {admin.token}", "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     import openpyxl

@@ -9,6 +9,8 @@ import { numbersTable } from "./charts.js";
 
 var MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
 var shown = null;
+/** "83.33" -> "83,33": numbers as Indonesian readers write them. */
+function dec(x) { return x ? String(x).replace(".", ",") : "–"; }
 
 /** This month and the eleven before it, the semesters and years that have begun (two years back). */
 function periods() {
@@ -52,16 +54,16 @@ function render(r) {
     box.appendChild(el("p", { text: "Belum ada jawaban survei pada " + r.label + "." }));
   } else {
     box.appendChild(el("div", { className: "tiles" }, [
-      tile(i.conversion, "IKM konversi (×25)", "IKM " + i.ikm + " · " + fmtNum(i.respondents) + " responden"),
+      tile(dec(i.conversion), "IKM konversi (×25)", "IKM " + dec(i.ikm) + " · " + fmtNum(i.respondents) + " responden"),
       tile(i.grade, "mutu pelayanan", i.grade_label)]));
-    if (i.weakest) box.appendChild(el("p", { className: "callout", text: "Unsur terendah: " + i.weakest.unsur + " (NRR " + i.weakest.nrr + ")." }));
+    if (i.weakest) box.appendChild(el("p", { className: "callout", text: "Unsur terendah: " + i.weakest.unsur + " (NRR " + dec(i.weakest.nrr) + ")." }));
     if (!i.complete) box.appendChild(el("p", { className: "hint", text: "Ada unsur yang belum dijawab siapa pun pada periode ini; IKM dari unsur yang terjawab." }));
-    box.appendChild(el("div", { className: "tablewrap" }, [numbersTable(["Unsur", "NRR", "NRR tertimbang"],
-      i.unsur.map(function (u, n) { return ["U" + (n + 1) + " " + u.unsur, u.nrr || "–", u.weighted || "–"]; }))]));
-    box.appendChild(el("div", { className: "tablewrap" }, [numbersTable(["Layanan", "Responden", "Konversi", "Mutu"],
+    box.appendChild(el("div", { className: "table-wrap" }, [numbersTable(["Unsur", "NRR", "Bobot 1/9"],
+      i.unsur.map(function (u, n) { return ["U" + (n + 1) + " " + u.unsur, dec(u.nrr), dec(u.weighted)]; }))]));
+    box.appendChild(el("div", { className: "table-wrap" }, [numbersTable(["Layanan", "Resp.", "Nilai", "Mutu"],
       r.services.map(function (s) {
         var x = s.index;
-        return [s.label, fmtNum(x.respondents), x.conversion || "–", x.grade ? x.grade + " (" + x.grade_label + ")" : "–"];
+        return [s.label.replace("Konsultasi ", ""), fmtNum(x.respondents), dec(x.conversion), x.grade || "–"];
       }))]));
   }
   $("e-skm-tl-form").hidden = false;

@@ -1,10 +1,10 @@
-"""The SKM report (services/skm.py) for admins: the index of a period as JSON, its A4 page and its
-workbook, and the office's tindak lanjut."""
+"""The office's evaluation in the forms it reports (admins): the SKM (services/skm.py: the index of
+a period as JSON, its A4 page and its workbook, the tindak lanjut) and the outcomes three months on."""
 from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..services import skm
+from ..services import outcomes, skm
 from . import http
 from .guard import actor, staff_route
 from .staff_evaluation import XLSX_TYPE, _file
@@ -34,3 +34,9 @@ def staff_skm_workbook(principal, period) -> Response:
 def staff_skm_follow_up(principal, period) -> Response:
     payload = http.parse_json_object(bp.current_request.raw_body)
     return http.respond(200, skm.save_follow_up(actor(principal), period, payload))
+
+
+@staff_route(bp, "/staff/outcomes")
+def staff_outcomes(principal) -> Response:
+    """What came of the consultations three months on, per cohort (month of the sessions)."""
+    return http.respond(200, {"cohorts": outcomes.cohorts()})

@@ -104,6 +104,7 @@ def sentence(actor: str, action: str, target: str, details: dict, names: Names) 
         "siaran.batal": lambda: "membatalkan siaran WhatsApp",
         "zoom.ulangi": lambda: f"meminta rapat Zoom sesi {visitor} dibuat ulang",
         "sesi.konfirmasi_hadir": lambda: f"mengonfirmasi akan hadir lewat WhatsApp ({visitor})",
+        "sesi.hasil": lambda: f"menjawab pertanyaan hasil tiga bulan lewat WhatsApp ({visitor}): {d.get('hasil') or '-'}",
         "pesan.kirim_ulang": lambda: f"mengirim ulang pesan \"{names.template(d.get('template'))}\" untuk {visitor}",
         "data.unduh": lambda: f"mengunduh data pribadi {visitor}" + ("" if actor == "pengunjung" else " atas permintaan pengunjung"),
         "data.hapus": lambda: f"menghapus data pribadi {visitor}" + ("" if actor == "pengunjung" else " atas permintaan pengunjung"),

@@ -33,6 +33,7 @@ BATAL_YA = "batal_ya"
 BATAL_TIDAK = "batal_tidak"
 LAIN = "lain"  # "Minta jadwal lain": the list of days
 HARI = "hari"  # a day picked from that list
+HASIL = "hasil"  # an answer to the three-months question (domain/outcomes.py; extra: its position)
 HARI_TEKS = "hari_teks"  # day names written as text after the list
 STATUS = "status"
 BERHENTI = "berhenti"
@@ -44,9 +45,9 @@ ACTIONS = {
     HADIR: "Saya hadir", BATAL: "Batalkan", BATAL_YA: "Ya, batalkan", BATAL_TIDAK: "Tidak jadi batal",
     LAIN: "Minta jadwal lain", HARI: "Memilih tanggal", HARI_TEKS: "Menulis tanggal", STATUS: "STATUS / LINK",
     BERHENTI: "BERHENTI", MULAI: "MULAI", BANTUAN: "Pesan lain", DAFTAR: "DAFTAR",
-    FLOW_DONE: "Formulir pendaftaran WhatsApp",
+    FLOW_DONE: "Formulir pendaftaran WhatsApp", HASIL: "Jawaban hasil tiga bulan",
 }
-BUTTON_ACTIONS = (HADIR, BATAL, BATAL_YA, BATAL_TIDAK, LAIN, HARI)
+BUTTON_ACTIONS = (HADIR, BATAL, BATAL_YA, BATAL_TIDAK, LAIN, HARI, HASIL)
 
 # What the system did with it.
 OUTCOMES = {
@@ -69,6 +70,8 @@ OUTCOMES = {
     "formulir_sudah": "Formulir sudah dikirim 3 kali hari ini: tidak dibalas",
     "terdaftar": "Pendaftaran dari formulir WhatsApp",
     "formulir_ulang": "Formulir belum tersimpan: dikirimi formulir baru",
+    "hasil": "Jawaban hasil dicatat",
+    "hasil_sudah": "Sudah menjawab sebelumnya: tidak ada perubahan",
 }
 
 STOP_WORDS = {"berhenti", "stop", "unsubscribe", "berhentikan", "stoppromotions", "berhentipromosi"}

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..domain import replies, rules
+from ..domain import outcomes, replies, rules
 from ..domain.references import format_reference
 
 WHATSAPP = "whatsapp"
@@ -61,6 +61,9 @@ TANGGAL_BARU_DITERIMA = "cc_tanggal_baru_diterima"
 TANGGAL_TIDAK_TERSEDIA = "cc_tanggal_tidak_tersedia"
 TAUTAN_STATUS = "cc_tautan_status"
 UMPAN_BALIK = "cc_umpan_balik"
+HASIL_KOPERASI = "cc_hasil_koperasi"
+HASIL_UKM = "cc_hasil_ukm"
+BALAS_HASIL = "cc_balas_hasil"
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,13 @@ KINDS: tuple[Kind, ...] = (
     Kind(UMPAN_BALIK, "Permintaan umpan balik", VISITOR,
          ("nama", "tanggal", "tautan"), False,
          "Setelah sesi selesai dan petugas mencatat pengunjung hadir.", session=True),
+    Kind(HASIL_KOPERASI, "Hasil tiga bulan (koperasi)", VISITOR, ("nama", "tanggal"), False,
+         "Sekitar 90 hari setelah sesi koperasi yang dihadiri, pukul 10.00 WIB; sekali per sesi; tidak ke nomor "
+         "yang membalas BERHENTI atau \"Jangan tanya lagi\".", session=True,
+         buttons=outcomes.titles(rules.SERVICE_KOPERASI)),
+    Kind(HASIL_UKM, "Hasil tiga bulan (UKM)", VISITOR, ("nama", "tanggal"), False,
+         "Sekitar 90 hari setelah sesi UKM yang dihadiri, pukul 10.00 WIB; sekali per sesi; tidak ke nomor "
+         "yang membalas BERHENTI atau \"Jangan tanya lagi\".", session=True, buttons=outcomes.titles(rules.SERVICE_UKM)),
     Kind(TAUTAN_STATUS, "Tautan status dikirim ulang", VISITOR,
          ("nama", "kode", "tautan_status"), True,
          "Saat pengunjung yang kehilangan tautan statusnya memintanya lagi di halaman status (kode "
@@ -155,6 +165,8 @@ REPLY_KINDS: tuple[Kind, ...] = (
          "Setelah pengunjung menulis BERHENTI (bila nomor itu belum berhenti).", reply="text"),
     Kind(BALAS_MULAI, "Balasan: menerima pengingat lagi", VISITOR, (), True,
          "Setelah pengunjung menulis MULAI (bila nomor itu sebelumnya berhenti).", reply="text"),
+    Kind(BALAS_HASIL, "Balasan: terima kasih atas jawaban hasil", VISITOR, (), True,
+         "Setelah pengunjung menjawab pertanyaan hasil tiga bulan (jawaban pertama saja).", session=True, reply="text"),
     Kind(BALAS_DAFTAR, "Balasan: formulir pendaftaran WhatsApp", VISITOR, (), True,
          "Setelah pengunjung menulis DAFTAR (atau membuka tautan klik-untuk-chat kantor); paling banyak "
          "3 kali sehari per nomor.", reply="flow"),

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
-from .. import links, settings
+from .. import settings
 from ..domain import flows, meetings, replies, rules, words
 from ..domain.message_status import TOLD
-from ..domain.references import token_matches
 from ..store import outbox as outbox_store
 from ..store import registrations as registrations_store
 from ..store import sessions as sessions_store
@@ -42,6 +41,7 @@ from .catalog import (
     long_date,
     session_times,
 )
+from .context import feedback_link, payload, session_context, status_link_for
 from .records import dedupe_key, message_id_for
 from .render import Rendered, phrase, render_email, render_whatsapp, site
 
@@ -141,30 +141,8 @@ class Inputs:
 
 # --- shared context -------------------------------------------------------------------------------------
 
-def session_context(s: SessionRecord, data: Data, link: str | None) -> dict:
-    day, jam, jam_mulai = session_times(s.start)
-    daring = s.mode == rules.MODE_DARING
-    ruang = data.room_name(s.room_id)
-    consultant = data.consultant(s.consultant_id)
-    return {
-        "tanggal": long_date(day), "jam": jam, "jam_mulai": jam_mulai, "daring": daring, "ruang": ruang,
-        "narasumber": consultant.name if consultant else "narasumber Clean & Clear",
-        "tautan_zoom": link if daring else None,
-        "tempat": phrase("tempat", daring=daring, ruang=ruang, tautan_zoom=link if daring else None),
-        "petunjuk": phrase("petunjuk", daring=daring),
-    }
 
 
-def status_link_for(reg: Registration) -> str:
-    """The visitor's private status link; for a registration whose token was random (made before
-    tokens were derived from the reference) the status page, where the link can be asked for again."""
-    token = links.status_token(reg.reference)  # no signing key: an error, retried like any other
-    try:
-        if token_matches(reg.token_hash, token):
-            return links.status_link(reg.reference, token)
-        return links.absolute("/status.html")
-    except links.NotConfigured as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def _visitor_context(reg: Registration, params: dict) -> dict:
@@ -184,24 +162,12 @@ def _told(session_id: str, channel: str) -> bool:
                for t in (catalog.SESI_TERJADWAL, catalog.SESI_DIUBAH))
 
 
-def feedback_link(session_id: str, now: datetime) -> str:
-    link = links.feedback_link(session_id, now)  # no signing key: an error, retried like any other
-    try:
-        return links.absolute(link)
-    except links.NotConfigured as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def _session_link(session: SessionRecord) -> str | None:
     return meetings.join_link(session) if session.mode == rules.MODE_DARING else None
 
 
-def payload(action: str, subject: str, record: OutboxRecord, extra: str = "") -> str:
-    """A button's signed payload (domain/replies.py), bound to the record that carries it."""
-    try:
-        return replies.encode(replies.Payload(action, subject, record.message_id, extra), links.reply_signature)
-    except links.NotConfigured as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def session_buttons(i: "Inputs") -> list[str]:
@@ -279,6 +245,14 @@ def _feedback_request(i: Inputs) -> None:
         raise Skip("sesi tidak tercatat hadir")
     i.built.ctx.update(session_context(i.session, i.data, None))
     i.built.ctx["tautan"] = feedback_link(i.session.session_id, i.now)
+
+
+def _outcome_question(i: Inputs) -> None:
+    """cc_hasil_*: about an attended session; six answers, each a signed payload with its position."""
+    if i.session.status != rules.SESSION_ATTENDED:
+        raise Skip("sesi tidak tercatat hadir")
+    i.built.ctx.update(session_context(i.session, i.data, None), button_payloads=[
+        payload(replies.HASIL, i.session.session_id, i.record, str(n)) for n in range(1, len(i.built.kind.buttons) + 1)])
 
 
 def _plain(i: Inputs) -> None:
@@ -391,6 +365,7 @@ def _signup_flow(i: Inputs, ctx: dict) -> None:  # its token was written with th
 
 
 ANSWERS: dict[str, Callable[[Inputs, dict], None]] = {  # the others are their template and the visitor's name
+    catalog.BALAS_HASIL: lambda i, ctx: ctx.update(berhenti=i.params.get("stop", False)),
     catalog.BALAS_DAFTAR: _signup_flow,
     catalog.BALAS_BATAL_TANYA: _confirm_cancel,
     catalog.BALAS_BATAL_PILIH: _pick_registration,
@@ -411,6 +386,8 @@ BUILDERS: dict[str, Callable[[Inputs], None]] = {
     catalog.PENGINGAT_BESOK: _reminder,
     catalog.PENGINGAT_SEJAM: _reminder,
     catalog.UMPAN_BALIK: _feedback_request,
+    catalog.HASIL_KOPERASI: _outcome_question,
+    catalog.HASIL_UKM: _outcome_question,
     catalog.JADWAL_KONSULTAN: _consultant_schedule,
 }
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .. import clock
 from ..budget import Deadline
-from ..domain import rules
+from ..domain import outcomes, rules
 from ..store import outbox as outbox_store
+from ..store import stats as stats_store
+from ..store.unit_of_work import Cancelled, UnitOfWork
 from . import catalog
 from .catalog import CONSULTANT, EMAIL, VISITOR, WHATSAPP
 from .compose import Data
@@ -101,7 +103,47 @@ def queue(now: datetime | None = None, *, deadline: Deadline | None = None) -> Q
                                           recipient_kind=CONSULTANT, now=now, consultant_id=consultant_id,
                                           params={"day": tomorrow.isoformat()}, not_before=at))
     _put_all(records, summary, deadline)
+    _outcome_questions(now, today, data, summary, deadline)
     return summary
+
+
+OUTCOME_OPT_OUT = "hasil#"  # an OptOutRecord key prefix: the number answered "Jangan tanya lagi"
+
+
+def _outcome_questions(now: datetime, today: date, data: Data, summary: QueueSummary, deadline: Deadline) -> None:
+    """The three-months question (domain/outcomes.py) for the sessions attended about 90 days ago,
+    when its moment has come and not passed: once per session (a deterministic id, written with
+    its "asked" counter in one transaction, so a repeated run neither sends nor counts twice).
+    Not to a number that replied BERHENTI or "Jangan tanya lagi", nor to deleted data."""
+    first = today - timedelta(days=outcomes.OUTCOME_DAYS + outcomes.LATE.days)
+    due = [s for n in range(outcomes.LATE.days + 1)
+           for s in data.sessions_of_day((first + timedelta(days=n)).isoformat())
+           if s.status == rules.SESSION_ATTENDED and s.service in outcomes.CHOICES
+           and outcomes.moment(date.fromisoformat(s.day)) - LOOKAHEAD <= now <= outcomes.moment(date.fromisoformat(s.day)) + outcomes.LATE]
+    if not due:
+        return
+    data.prefetch_registrations(s.reference for s in due)
+    regs = {s.session_id: data.registration(s.reference) for s in due}
+    phones = {r.phone for r in regs.values() if r is not None and r.phone}
+    refused = outbox_store.opted_out_among(phones | {OUTCOME_OPT_OUT + p for p in phones})
+    for s in due:
+        reg = regs[s.session_id]
+        if reg is None or not reg.phone or reg.phone in refused or OUTCOME_OPT_OUT + reg.phone in refused:
+            continue
+        if not deadline.allows(PUT_RESERVE_SECONDS):
+            summary.deferred += 1
+            continue
+        template = catalog.HASIL_KOPERASI if s.service == rules.SERVICE_KOPERASI else catalog.HASIL_UKM
+        uow = UnitOfWork()
+        outbox_store.add(uow, [new_record(template, WHATSAPP, s.session_id, recipient_kind=VISITOR, now=now,
+                                          reference=s.reference, session_id=s.session_id,
+                                          not_before=outcomes.moment(date.fromisoformat(s.day)))])
+        stats_store.add(uow, {outcomes.period(s.day): outcomes.asked(s.service)})
+        try:
+            uow.commit()
+            summary.queued += 1
+        except Cancelled:
+            summary.already += 1
 
 
 def _put_all(records: list, summary: QueueSummary, deadline: Deadline) -> None:

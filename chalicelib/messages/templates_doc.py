@@ -15,6 +15,7 @@ from .catalog import (
     KINDS,
     LANGUAGE,
     REPLY_KINDS,
+    SESSION_BUTTONS,
     VISITOR,
     Kind,
     broadcast_sample,
@@ -72,11 +73,14 @@ def whatsapp_templates_doc() -> str:
         if kind.buttons:
             out += ["Buttons (quick reply, in this order):", "", "| # | type | text | what a tap does |",
                     "| --- | --- | --- | --- |"]
-            out += [f"| {i} | QUICK_REPLY | {title} | {BUTTON_EFFECTS[i]} |" for i, title in enumerate(kind.buttons)]
+            effects = BUTTON_EFFECTS if kind.buttons == SESSION_BUTTONS else [OUTCOME_EFFECT] * len(kind.buttons)
+            out += [f"| {i} | QUICK_REPLY | {title} | {effects[i]} |" for i, title in enumerate(kind.buttons)]
             out.append("")
     return "\n".join(out) + broadcast_templates_doc() + answers_doc()
 
 
+OUTCOME_EFFECT = ("the answer is counted for the session's cohort (the first tap only) and thanked; "
+                  "\"Jangan tanya lagi\": no outcome question to that number again")
 BUTTON_EFFECTS = (
     "the session is confirmed by the visitor; a short thank-you",
     "asks once (\"Ya, batalkan\" / \"Tidak\"), then cancels as the status page does; the seat goes to the queue at once",

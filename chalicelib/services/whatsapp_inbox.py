@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING
 from .. import clock, links
 from ..adapters import metrics
 from ..adapters.whatsapp_inbound import Inbound
-from ..domain import counters, replies, rules
+from ..domain import counters, outcomes, replies, rules
 from ..domain.errors import Conflict, InputError
 from ..domain.references import normalize_reference
-from ..messages import catalog, events, send
+from ..messages import catalog, events, reminders, send
 from ..messages.records import dedupe_key, message_id_for
 from ..store import inbox as inbox_store
 from ..store import outbox as outbox_store
@@ -338,8 +338,33 @@ def _send_told_at_once(r: Reply, reg: Registration, session: SessionRecord=None)
     r.answers += list(dict.fromkeys(ids))
 
 
+def _outcome(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
+    """An answer to the three-months question (domain/outcomes.py): the first tap counts for the
+    session's cohort and is thanked; a later tap changes nothing and says nothing. "Jangan tanya
+    lagi" also keeps this number from every later outcome question."""
+    code = outcomes.choice(session.service, p.extra) if session is not None else None
+    if code is None:
+        return _refuse(r, "tanda_tidak_sah", reg.reference)
+    record = r.record(replies.HASIL, "hasil", reference=reg.reference, session_id=session.session_id)
+    if session.outcome:
+        record.outcome = "hasil_sudah"
+        return _only(r, record)
+    uow = UnitOfWork(ACTOR, "sesi.hasil", reg.reference, {"session": session.session_id, "hasil": code})
+    sessions_store.record_outcome(uow, session, code, rules.to_utc_iso(r.now))
+    stats_store.add(uow, {outcomes.period(session.day): outcomes.answered(session.service, code)})
+    answer = r.answer(catalog.BALAS_HASIL, reference=reg.reference, session_id=session.session_id,
+                      stop=code == outcomes.STOP)
+    done = _commit(r, uow, record, [answer])
+    if done is None:  # answered meanwhile (two taps at once): the first one counted
+        record.outcome = "hasil_sudah"
+        return _only(r, record)
+    if code == outcomes.STOP:
+        outbox_store.opt_out(reminders.OUTCOME_OPT_OUT + r.m.phone, "hasil", r.now)
+    return done
+
+
 TAPS = {replies.HADIR: _confirm, replies.BATAL: _ask_cancel, replies.BATAL_YA: _cancel,
-        replies.BATAL_TIDAK: _keep, replies.LAIN: _list_days, replies.HARI: _pick_day}
+        replies.BATAL_TIDAK: _keep, replies.LAIN: _list_days, replies.HARI: _pick_day, replies.HASIL: _outcome}
 
 
 # --- words ---------------------------------------------------------------------------------------------

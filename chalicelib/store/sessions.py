@@ -100,6 +100,12 @@ def confirm_by_visitor(uow: UnitOfWork, session: SessionRecord, stamp: str) -> N
                label=LABEL)
 
 
+def record_outcome(uow: UnitOfWork, session: SessionRecord, code: str, stamp: str) -> None:
+    """The visitor's answer to the three-months question: the first one only."""
+    uow.update(session, _actions({"outcome": code, "outcome_at": stamp}), SessionRecord.outcome.does_not_exist(),
+               label=LABEL)
+
+
 def hand_over(uow: UnitOfWork, old: SessionRecord, new: SessionRecord) -> None:
     """Give the old session's meeting to the new one. Holds only while the old session is released
     and its meeting not yet touched by a sync run."""

@@ -204,6 +204,8 @@ class SessionRecord(BaseModel):
     visitor_confirmed_at = UnicodeAttribute(null=True)  # UTC ISO: the visitor tapped "Saya hadir"
     refill_of = UnicodeAttribute(null=True)  # UTC ISO: when the seat this booking took was freed
     walk_in = BooleanAttribute(null=True)  # booked at the walk-in desk for a visitor at the office
+    outcome = UnicodeAttribute(null=True)  # the answer to the three-months question (domain/outcomes.py)
+    outcome_at = UnicodeAttribute(null=True)  # UTC ISO: when it was answered (the first tap only)
 
     # The Zoom meeting of an online session (chalicelib/services/meetings.py). meeting_next_try is set
     # only while there is work to do (or a failure for staff to see): the GSI by_meeting_state

@@ -33,8 +33,34 @@ loaders.evaluasi = function (arg, changed) {
   oldLoader(arg, changed);
   var sel = $("e-skm-period");
   if (!sel.options.length) periods().forEach(function (p) { sel.appendChild(el("option", { value: p[0], text: p[1] })); });
-  if (changed) showSkm();
+  if (changed) { showSkm(); showOutcomes(); }
 };
+
+function showOutcomes() {
+  setStatus("e-hasil-status", "Memuat hasil…");
+  api("GET", "/staff/outcomes").then(function (res) {
+    if (!res.ok) return setStatus("e-hasil-status", problem(res));
+    var box = clear($("e-hasil-isi")), any = false;
+    res.body.cohorts.forEach(function (c) {
+      var rows = [];
+      c.services.forEach(function (s) {
+        if (!s.asked) return;
+        rows.push([s.label.replace("Konsultasi ", "") + ": menjawab", fmtNum(s.answered) + " dari " + fmtNum(s.asked) + " (" + pctOf(s.answer_rate) + ")"]);
+        s.answers.forEach(function (a) {
+          if (a.count) rows.push(["· " + a.label, fmtNum(a.count) + " (" + pctOf(a.share) + " dari " + fmtNum(s.answered) + ")"]);
+        });
+      });
+      if (!rows.length) return;
+      any = true;
+      box.appendChild(el("h3", { text: "Sesi " + monthName(c.month) }));
+      box.appendChild(el("div", { className: "table-wrap" }, [numbersTable(["Jawaban", "Jumlah"], rows)]));
+    });
+    if (!any) box.appendChild(el("p", { text: "Belum ada pertanyaan hasil yang terkirim (sesi paling awal belum 90 hari)." }));
+    setStatus("e-hasil-status", "");
+  }).catch(ignoreStop);
+}
+function pctOf(x) { return x === null || x === undefined ? "–" : String(Math.round(x * 1000) / 10).replace(".", ",") + "%"; }
+function monthName(m) { return MONTHS[parseInt(m.slice(5, 7), 10) - 1] + " " + m.slice(0, 4); }
 
 function showSkm() {
   var period = $("e-skm-period").value;

@@ -164,6 +164,22 @@ def whatsapp_api_base(env: Mapping[str, str] | None = None) -> str:
     return (_text("WHATSAPP_API_BASE", env=env) or "https://graph.facebook.com").rstrip("/")
 
 
+def whatsapp_rates(env: Mapping[str, str] | None = None) -> dict[str, float]:
+    """The office's US$ per charged WhatsApp message, for the categories it set
+    (WHATSAPP_RATE_MARKETING, _UTILITY, _AUTHENTICATION, _SERVICE: e.g. "0.0411"); the others, and
+    a malformed value, fall back to domain/costs.py's DEFAULT_RATES."""
+    out = {}
+    for category in ("marketing", "utility", "authentication", "service"):
+        raw = _text(f"WHATSAPP_RATE_{category.upper()}", "", env)
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if 0 <= value < 10:
+            out[category] = value
+    return out
+
+
 def whatsapp_flow_id(env: Mapping[str, str] | None = None) -> str:
     """The published signup Flow's id (WhatsApp Manager > Flows); locally a stand-in."""
     return _text("WHATSAPP_FLOW_ID", "local-flow-pendaftaran", env)

@@ -50,6 +50,7 @@ class StatusUpdate:
     status: str  # sent | delivered | read | failed
     error: str | None = None
     record_id: str | None = None  # biz_opaque_callback_data: the outbox record it was sent for
+    pricing: dict | None = None  # Meta's pricing object (billable, pricing_model, category, type)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,11 @@ def _status(s: object) -> StatusUpdate | None:
     if errors:
         e = errors[0]
         error = f"WhatsApp code {e.get('code')} · {str(e.get('title') or e.get('message') or '')[:150]}"
-    return StatusUpdate(wamid, status[:20], error, record_id)
+    pricing = s.get("pricing") if isinstance(s.get("pricing"), dict) else None
+    if pricing is not None:
+        pricing = {k: v for k, v in pricing.items() if k in ("billable", "pricing_model", "category", "type")
+                   and isinstance(v, (str, bool)) and (not isinstance(v, str) or len(v) <= 40)}
+    return StatusUpdate(wamid, status[:20], error, record_id, pricing)
 
 
 def _inbound(m: dict) -> Inbound | None:

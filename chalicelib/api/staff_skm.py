@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..services import outcomes, skm
+from ..services import outcomes, skm, spend
 from . import http
 from .guard import actor, staff_route
 from .staff_evaluation import XLSX_TYPE, _file
@@ -40,3 +40,9 @@ def staff_skm_follow_up(principal, period) -> Response:
 def staff_outcomes(principal) -> Response:
     """What came of the consultations three months on, per cohort (month of the sessions)."""
     return http.respond(200, {"cohorts": outcomes.cohorts()})
+
+
+@staff_route(bp, "/staff/costs")
+def staff_costs(principal) -> Response:
+    """`?month=2026-11` (default: this month): the WhatsApp spend by category and per session."""
+    return http.respond(200, spend.month(http.query(bp.current_request, "month")))

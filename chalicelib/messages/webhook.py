@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from .. import clock
+from .. import clock, settings
 from ..adapters import metrics, whatsapp_inbound
 from ..adapters.send_errors import OUTBOX_TAG
-from ..domain import json_input, rules
+from ..domain import costs, json_input, rules
 from ..domain.errors import InputError
 from ..domain.message_status import DELIVERED, DELIVERY_RANK, FAILED, PENDING, READ, SENT, UNKNOWN
 from ..store import outbox as store
@@ -30,7 +30,7 @@ WEBHOOK_STATUSES = {SENT, DELIVERED, READ, FAILED}
 
 
 def apply_status(provider_message_id: str, status: str, error: str | None = None, now: datetime | None = None,
-                 record_id: str | None = None) -> str:
+                 record_id: str | None = None, pricing: dict | None = None) -> str:
     """Move the matching record forward. Returns what happened: updated | unchanged | unknown.
 
     The record is found by the provider's message id or, when the send's answer was lost (so the
@@ -43,6 +43,7 @@ def apply_status(provider_message_id: str, status: str, error: str | None = None
     if record is None:
         return "unknown"
     stamp = rules.to_utc_iso(now or clock.now())
+    _price(record, pricing, now or clock.now())
     # A status is how we learn the outcome of a send whose answer was lost (unknown), that is in
     # flight, or that looked failed although the provider took it: an accepted message is never "Gagal".
     settles = record.status in (PENDING, UNKNOWN) or (record.status == FAILED and status != FAILED)
@@ -67,6 +68,16 @@ def apply_status(provider_message_id: str, status: str, error: str | None = None
     return "updated"
 
 
+def _price(record, pricing: dict | None, now: datetime) -> None:
+    """Count a charged message's price once, in the WIB month it was priced (domain/costs.py)."""
+    category = costs.charged(pricing)
+    if category is None or record.price_category:
+        return
+    micro = costs.price_micro(category, settings.whatsapp_rates())  # the office's rate, else Meta's planned one
+    month = rules.wib_now(now).strftime("%Y-%m")
+    store.price(record, category, micro, {costs.period(month): costs.counters(category, micro)})
+
+
 def read_whatsapp(raw_body: bytes | None, signature: str | None) -> whatsapp_inbound.Parsed:
     """A signed WhatsApp webhook POST, checked and parsed: its statuses and the visitors' messages
     (services/whatsapp_inbox.py handles those). A malformed item is skipped and counted, so Meta
@@ -84,7 +95,8 @@ def read_whatsapp(raw_body: bytes | None, signature: str | None) -> whatsapp_inb
 def apply_statuses(parsed: whatsapp_inbound.Parsed, now: datetime | None = None) -> int:
     """Apply every delivery status; how many moved a record forward."""
     return sum(1 for s in parsed.statuses
-               if apply_status(s.provider_message_id, s.status, s.error, now, record_id=s.record_id) == "updated")
+               if apply_status(s.provider_message_id, s.status, s.error, now, record_id=s.record_id,
+                               pricing=s.pricing) == "updated")
 
 
 # SES events (configuration set -> EventBridge): eventType -> the record's status.

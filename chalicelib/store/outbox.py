@@ -24,7 +24,8 @@ from ..domain.message_status import FAILED, PENDING, UNKNOWN
 from .conditions import failed_condition
 from .connection import connection
 from .models import TEAM, BroadcastRecord, OptOutRecord, OutboxRecord
-from .unit_of_work import UnitOfWork
+from . import stats as stats_store
+from .unit_of_work import Cancelled, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +220,22 @@ def advance(record: OutboxRecord, fields: dict, allowed_from: tuple[str, ...],
         condition = (condition | ((OutboxRecord.status == PENDING) & (OutboxRecord.attempts > 0))
                      | ((OutboxRecord.status == FAILED) & OutboxRecord.provider_message_id.does_not_exist()))
     return _change(record, fields, condition, broadcast)
+
+
+def price(record: OutboxRecord, category: str, micro: int, changes: dict) -> bool:
+    """Record what a message cost and add it to the month's counters, once: the first status
+    webhook with a charged pricing object wins; a repeated or later one changes nothing."""
+    uow = UnitOfWork()
+    uow.update(record, [OutboxRecord.price_category.set(category), OutboxRecord.price_micro.set(micro)],
+               OutboxRecord.price_category.does_not_exist(), label="price")
+    stats_store.add(uow, changes)
+    try:
+        uow.commit()
+    except Cancelled as exc:
+        if exc.on("price"):
+            return False
+        raise
+    return True
 
 
 def reset_failed(uow: UnitOfWork, record: OutboxRecord, stamp: str) -> None:

@@ -24,7 +24,7 @@ import time_machine
 
 from chalicelib import clock, links, settings
 from chalicelib.adapters import whatsapp_inbound
-from chalicelib.domain import rules, skm
+from chalicelib.domain import outcomes, rules, skm
 from chalicelib.messages import catalog
 from chalicelib.services import (
     allocation, booking, broadcasts, campaigns, desk, feedback, insights, jobs, registrations, sessions, webhooks)
@@ -66,7 +66,8 @@ HISTORY = (
     Visitor("Neneng Hasanah", "0857-2000-0108", "Gunung Putri", "ukm", "Konveksi Neneng", ("pengembangan_produk",),
             "tatap_muka", "tidak_hadir"),
 )
-SECTOR = {"Dapur Sri": "kuliner", "Batik Yuli": "fesyen", "Kerupuk Wati": "kuliner", "Konveksi Neneng": "fesyen"}
+SECTOR = {"Dapur Sri": "kuliner", "Batik Yuli": "fesyen", "Kerupuk Wati": "kuliner", "Konveksi Neneng": "fesyen",
+          "Keripik Lilis": "kuliner"}
 # One visitor a day walks in at the office and is seated at the Loket (services/desk.py).
 WALK_INS = (
     Visitor("Ujang Suryana", "0812-2000-0201", "Cibinong", "koperasi", "Koperasi Pasar Cibinong", ("keuangan",),
@@ -274,6 +275,43 @@ def _campaign_posts(days: list[date]) -> None:
             insights.run_import()
 
 
+# Three months earlier: clients who came, then answered the outcome question (domain/outcomes.py).
+EARLIER = (
+    Visitor("Rahmat Hidayat", "0812-2000-0301", "Cibinong", "koperasi", "Koperasi Nelayan Situ", ("tata_kelola_rat",),
+            "daring", "hadir", (5, 5, 9)),
+    Visitor("Lilis Suryani", "0813-2000-0302", "Citeureup", "ukm", "Keripik Lilis", ("pemasaran",), "daring", "hadir",
+            (4, 4, 8)),
+)
+EARLIER_TAPS = {"0812-2000-0301": "RAT sudah digelar", "0813-2000-0302": "Mulai jualan online"}
+
+
+def _three_months_on(today: date) -> None:
+    """A service day about three months ago, and the outcome question at its moment, answered."""
+    old = past_service_days(today - timedelta(days=outcomes.OUTCOME_DAYS + 1), 1)
+    if not old:
+        return
+    _one_day(old[0], list(EARLIER))
+    with _travel(outcomes.moment(old[0]) + timedelta(minutes=5)):
+        _messages_now()
+    with _travel(outcomes.moment(old[0]) + timedelta(hours=2)):
+        for phone, title in EARLIER_TAPS.items():
+            _reply(phone, tap=title)
+
+
+def _meta_prices() -> None:
+    """Meta's status webhooks carry each message's pricing (PMP): the month's WhatsApp spend."""
+    categories = [(m, "marketing" if m["template"].startswith(catalog.BROADCAST_PREFIX) else
+                   "service" if m["template"].startswith("cc_balas_") else "utility")
+                  for m in _outbox_messages() if m.get("provider_message_id")]
+    statuses = [{"id": m["provider_message_id"], "status": "delivered", "timestamp": str(int(clock.epoch_seconds())),
+                 "recipient_id": whatsapp_reply.meta_number(m["to"]),
+                 "pricing": {"billable": True, "pricing_model": "PMP", "category": c, "type": "regular"}}
+                for m, c in categories]
+    for n in range(0, len(statuses), 50):
+        _signed_post(json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "LOCAL", "changes": [
+            {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": statuses[n:n + 50]}}]}]}).encode())
+
+
 def made_already() -> bool:
     first = HISTORY[0]
     return bool(registrations.staff_list(q=first.phone)["items"])
@@ -284,9 +322,11 @@ def load() -> bool:
     if made_already():
         return False
     days = past_service_days(clock.today())
+    _three_months_on(clock.today())
     for n, day in enumerate(days):
         _one_day(day, [v for i, v in enumerate(HISTORY) if i // 2 == n], WALK_INS[n % len(WALK_INS)])
     if days:
         _broadcast(days[-1])
         _campaign_posts(days)
+    _meta_prices()
     return True

@@ -53,6 +53,13 @@ def test_the_first_start_shows_sessions_replies_feedback_and_a_broadcast(client,
     assert sum(r["index"]["respondents"] for r in skm) >= 4
     assert all(r["index"]["grade"] in "ABCD" and r["index"]["weakest"] for r in skm if r["index"]["respondents"])
 
+    # Three months on: the outcome question went out and was answered; the month's WhatsApp spend.
+    cohorts = [c for c in admin.get("/staff/outcomes").json_body["cohorts"] if any(s["asked"] for s in c["services"])]
+    assert cohorts and sum(s["answered"] for c in cohorts for s in c["services"]) >= 2
+    spend = admin.get("/staff/costs").json_body
+    assert spend["messages"] > 0 and spend["usd"] > 0
+    assert {c["category"] for c in spend["categories"] if c["messages"]} >= {"utility", "marketing"}
+
     # Waiting registrations for today's staff, too.
     waiting = admin.get("/staff/registrations?status=menunggu").json_body["items"]
     assert len(waiting) >= len(demo_data.VISITORS) - 1

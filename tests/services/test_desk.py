@@ -231,7 +231,7 @@ def test_the_dashboard_the_report_and_the_forecast_count_walk_ins_with_their_cha
     day = desk_day.isoformat()
     board = admin.get(f"/staff/dashboard?from={day}&to={day}").json_body
     channels = {c["key"]: c["count"] for c in board["registrations"]["by_channel"]}
-    assert channels == {rules.CHANNEL_WEB: 1, rules.CHANNEL_DESK: 1}
+    assert channels == {rules.CHANNEL_WEB: 1, rules.CHANNEL_DESK: 1, rules.CHANNEL_WHATSAPP: 0}
     assert board["sessions"]["walk_in"] == {"koperasi": 1, "ukm": 0}
 
     book = openpyxl.load_workbook(io.BytesIO(admin.client.http.get(

@@ -47,6 +47,8 @@ class OutboxRecord(BaseModel):
     day = UnicodeAttribute()  # WIB date of created_at
     created_at = UnicodeAttribute()
     made_at = UnicodeAttribute(null=True)  # created_at to the microsecond (the order of a conversation)
+    price_category = UnicodeAttribute(null=True)  # what Meta charged it as (domain/costs.py), once
+    price_micro = NumberAttribute(null=True)  # its price in micro-US$ at the office's rate then
     sent_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)  # kept OUTBOX_RETENTION_DAYS, then DynamoDB deletes it

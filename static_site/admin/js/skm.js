@@ -59,6 +59,20 @@ function showOutcomes() {
     setStatus("e-hasil-status", "");
   }).catch(ignoreStop);
 }
+function showCosts(month) {
+  setStatus("e-biaya-status", "Memuat biaya…");
+  api("GET", "/staff/costs" + (month ? "?month=" + month : "")).then(function (res) {
+    if (!res.ok) return setStatus("e-biaya-status", problem(res));
+    var c = res.body, box = clear($("e-biaya-isi"));
+    var rows = c.categories.filter(function (x) { return x.messages; }).map(function (x) { return [x.label, fmtNum(x.messages), usd(x.usd)]; });
+    rows.push(["Jumlah " + monthName(c.month), fmtNum(c.messages), usd(c.usd)]);
+    box.appendChild(el("div", { className: "table-wrap" }, [numbersTable(["Kategori", "Pesan", "US$"], rows)]));
+    box.appendChild(el("p", { text: c.usd_per_session === null ? "Belum ada sesi yang dihadiri bulan ini: biaya per sesi belum bisa dihitung."
+      : "Per sesi yang dihadiri: US$ " + usd(c.usd_per_session) + " (" + usd(c.usd) + " ÷ " + fmtNum(c.attended_sessions) + " sesi)." }));
+    setStatus("e-biaya-status", "");
+  }).catch(ignoreStop);
+}
+function usd(x) { return (Math.round(x * 100) / 100).toFixed(2).replace(".", ","); }
 function pctOf(x) { return x === null || x === undefined ? "–" : String(Math.round(x * 1000) / 10).replace(".", ",") + "%"; }
 function monthName(m) { return MONTHS[parseInt(m.slice(5, 7), 10) - 1] + " " + m.slice(0, 4); }
 
@@ -71,6 +85,7 @@ function showSkm() {
     setStatus("e-skm-status", "");
     shown = res.body;
     render(res.body);
+    showCosts(/^\d{4}-\d{2}$/.test(res.body.period) ? res.body.period : null);
   }).catch(ignoreStop);
 }
 

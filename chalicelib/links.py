@@ -153,3 +153,32 @@ def flow_token_parts(token: object) -> tuple[str, str | None] | None:
 
 def flow_token_matches(token: str, token_id: str, phone: str, campaign: str | None) -> bool:
     return hmac.compare_digest(token.encode(), flow_token(token_id, phone, campaign).encode())
+
+
+# --- the monthly report's page ---------------------------------------------------------------------
+
+REPORT_LINK_DAYS = 45
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MSG_REPORT = "Tautan laporan tidak valid atau sudah kedaluwarsa. Buka laporan dari menu Evaluasi."
+
+
+def report_signature(month: str, expiry: int) -> str:
+    return mac(f"monthly-report|v1|{month}|{expiry}")
+
+
+def report_link(month: str, now: datetime | None = None) -> str:
+    """The monthly report's page for the office's e-mail and for staff: `<site>/api/laporan/<month>?e=&t=`
+    (the page holds figures only, no personal data), good for REPORT_LINK_DAYS days."""
+    now = now or clock.now()
+    expiry = int((now + timedelta(days=REPORT_LINK_DAYS)).timestamp())
+    return absolute(f"/api/laporan/{month}?e={expiry}&t={report_signature(month, expiry)}")
+
+
+def verify_report(month: object, expiry: object, sig: object, now: datetime | None = None) -> str:
+    """The month of a genuine, unexpired report link; else 403 (one answer for forged and expired)."""
+    now = now or clock.now()
+    ok = (isinstance(month, str) and _MONTH_RE.match(month) and isinstance(expiry, str) and _EXPIRY_RE.match(expiry)
+          and isinstance(sig, str) and _SIG_RE.match(sig))
+    if not ok or not hmac.compare_digest(report_signature(month, int(expiry)), sig) or now.timestamp() >= int(expiry):
+        raise InputError({"_form": MSG_REPORT}, 403)
+    return month

@@ -126,6 +126,12 @@ def ses_region(env: Mapping[str, str] | None = None) -> str:
     return _text("SES_REGION", env=env) or aws_region(env)
 
 
+def report_emails(env: Mapping[str, str] | None = None) -> list[str]:
+    """Who gets the monthly report: REPORT_EMAILS (comma-separated), else the office's CONTACT_EMAIL."""
+    raw = _text("REPORT_EMAILS", env=env) or _text("CONTACT_EMAIL", env=env)
+    return [a.strip() for a in raw.split(",") if "@" in a.strip()][:10]
+
+
 def contact_email(env: Mapping[str, str] | None = None) -> str | None:
     """The office's contact address in messages (the site's privacy page shows the same)."""
     return _text("CONTACT_EMAIL", env=env) or None

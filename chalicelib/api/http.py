@@ -122,8 +122,8 @@ def indonesian_server_errors(event, get_response):
     response = get_response(event)
     if response.status_code < 400 or "errors" in str(response.body):
         return response
-    if str((response.headers or {}).get("Content-Type", "")).startswith("text/plain"):
-        return response  # our own plain answers (the Flow endpoint's 421/427/432: Meta reads the code)
+    if str((response.headers or {}).get("Content-Type", "")).startswith(("text/plain", "text/html")):
+        return response  # our own answers (the Flow endpoint's 421/427/432, a report link's page)
     if response.status_code >= 500:
         return respond(response.status_code, SERVER_ERROR)
     code = response.body.get("Code") if isinstance(response.body, dict) else None

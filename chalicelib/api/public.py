@@ -5,7 +5,8 @@ import logging
 
 from chalice import Blueprint, Response
 
-from ..services import estimates, feedback, privacy, registrations, self_service, sessions
+from ..domain.errors import InputError
+from ..services import estimates, feedback, monthly, privacy, registrations, self_service, sessions
 from . import http
 
 logger = logging.getLogger(__name__)
@@ -114,3 +115,15 @@ def feedback_submit(session_id) -> Response:
     logger.info("feedback stored for session %s", session_id)
     return http.respond(201, answer)
 
+
+
+@http.public_route(bp, "/laporan/{month}")
+def monthly_report_page(month) -> Response:
+    """The monthly report's page behind its signed link (figures only; services/monthly.py)."""
+    request = bp.current_request
+    try:
+        body, status = monthly.page(month, http.query(request, "e"), http.query(request, "t")), 200
+    except InputError as exc:
+        body, status = f"<!doctype html><html lang=\"id\"><meta charset=\"utf-8\"><p>{exc.errors['_form']}</p></html>", exc.status
+    return Response(body=body, status_code=status, headers={
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"})

@@ -18,6 +18,8 @@ RETENTION_CRON = Cron(15, 19, "*", "*", "?", "*")
 EVERY_MINUTE = Rate(1, unit=Rate.MINUTES)
 # Every day at 06:10 WIB (23:10 UTC the day before): yesterday's social-media figures have settled.
 INSIGHTS_CRON = Cron(10, 23, "*", "*", "?", "*")
+# 07:00 WIB (00:00 UTC) on days 1-7 of each month: the function acts on the first service day only.
+MONTHLY_CRON = Cron(0, 0, "1-7", "*", "?", "*")
 
 
 def _deadline(event, job: str) -> Deadline:
@@ -68,3 +70,9 @@ def publish_forecast(event) -> dict:
 def import_insights(event) -> dict:
     """Every day: the campaign posts' views, likes, comments and questions (services/insights.py)."""
     return jobs.import_insights(_deadline(event, "import_insights"))
+
+
+@bp.schedule(MONTHLY_CRON, name="monthly_report")
+def monthly_report(event) -> dict:
+    """Last month's report, on the first service day of the month (services/monthly.py)."""
+    return jobs.monthly_report(_deadline(event, "monthly_report"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..services import outcomes, skm, spend
+from ..services import monthly, outcomes, skm, spend
 from . import http
 from .guard import actor, staff_route
 from .staff_evaluation import XLSX_TYPE, _file
@@ -46,3 +46,10 @@ def staff_outcomes(principal) -> Response:
 def staff_costs(principal) -> Response:
     """`?month=2026-11` (default: this month): the WhatsApp spend by category and per session."""
     return http.respond(200, spend.month(http.query(bp.current_request, "month")))
+
+
+@staff_route(bp, "/staff/monthly/{month}")
+def staff_monthly(principal, month) -> Response:
+    """A past month's report: the kept page (built now when it never was), by a signed link."""
+    rebuild = http.query(bp.current_request, "rebuild") == "1"
+    return http.respond(200, monthly.open_link(actor(principal), month, rebuild=rebuild))

@@ -12,14 +12,15 @@ import logging
 from ..adapters import launcher, metrics
 from ..budget import Deadline
 from ..messages import reminders, send
-from . import allocation, broadcasts, forecast, insights, meetings, privacy
+from . import allocation, broadcasts, forecast, insights, meetings, monthly, privacy
 
 logger = logging.getLogger(__name__)
 
 # Seconds of work when no Lambda context says otherwise: each a little under the function's
 # timeout in .chalice/config.json (a test keeps them so).
 BUDGETS = {"allocate": 110, "send_messages": 50, "sync_meetings": 230, "queue_reminders": 110,
-           "send_broadcasts": 50, "anonymise_old_data": 590, "forecast": 50, "import_insights": 110}
+           "send_broadcasts": 50, "anonymise_old_data": 590, "forecast": 50, "import_insights": 110,
+           "monthly_report": 110}
 
 
 def _deadline(name: str, deadline: Deadline | None) -> Deadline:
@@ -90,3 +91,10 @@ def publish_forecast(deadline: Deadline | None = None) -> dict:
 def import_insights(deadline: Deadline | None = None) -> dict:
     """The campaign posts' daily insights from Meta's Graph API (services/insights.py)."""
     return _logged("import_insights", insights.run_import(_deadline("import_insights", deadline)))
+
+
+def monthly_report(deadline: Deadline | None = None) -> dict:
+    """Last month's report on the month's first service day, kept and e-mailed (services/monthly.py)."""
+    summary = monthly.run()
+    logger.info("monthly_report %s", json.dumps(summary))
+    return summary

@@ -449,3 +449,34 @@ def test_skm_card_tindak_lanjut_and_the_report_printed_on_a4(stack, page, tmp_pa
     if os.environ.get("SCREENSHOT_DIR"):
         Path(os.environ["SCREENSHOT_DIR"], "skm-report.pdf").write_bytes(pdf)
     printed.close()
+
+
+def test_the_monthly_report_page_under_the_csp_prints_on_a4(stack, page):
+    """Last month's report, opened by its signed link as the office's e-mail opens it, under the
+    production CSP (its stylesheet from the site, charts as inline SVG), printed to PDF."""
+    import io
+    from datetime import date, timedelta
+
+    from pypdf import PdfReader
+
+    token = login_token(stack, ADMIN)
+    month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    status, opened = call(stack, "GET", f"/staff/monthly/{month}", token=token)
+    assert status == 200, opened
+    problems = open_admin(page, stack)  # the CSP route and the listeners
+    page.goto(opened["link"].replace("http://localhost:", "http://127.0.0.1:"))
+    page.wait_for_selector("h1")
+    assert problems == []
+    colour = page.eval_on_selector("h2", "e => getComputedStyle(e).borderBottomColor")
+    assert colour == "rgb(11, 93, 59)"  # the stylesheet applied under style-src 'self'
+    assert page.locator("svg").count() >= 3
+    screenshot(page, "monthly-report-1280")
+    pdf = page.pdf(format="A4", print_background=True)
+    reader = PdfReader(io.BytesIO(pdf))
+    flat = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    for expected in ("Laporan bulanan Clean & Clear", "Pendaftar dan jangkauan", "Kepuasan (SKM)",
+                     "Hasil tiga bulan setelah konsultasi", "Biaya WhatsApp", "kecamatan terjangkau"):
+        assert expected in flat, expected
+    assert abs(float(reader.pages[0].mediabox.height) - 841.9) < 1 and len(reader.pages) <= 4
+    if os.environ.get("SCREENSHOT_DIR"):
+        Path(os.environ["SCREENSHOT_DIR"], "monthly-report.pdf").write_bytes(pdf)

@@ -23,7 +23,7 @@ from pynamodb.attributes import (
 
 from .base import TEAM, BaseModel, _gsi, _meta
 from .messaging import BroadcastRecord, FlowTokenRecord, InboundRecord, OptOutRecord, OutboxRecord
-from .reporting import ReportNoteRecord
+from .reporting import MonthlyReportRecord, ReportNoteRecord
 from .social import PostInsightRecord
 
 
@@ -402,5 +402,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     Registration, IdempotencyRecord, ConsultantRecord, RoomRecord, RosterRecord, ClosureRecord, AuditRecord,
     SessionRecord, LockRecord, NoteRecord, FeedbackRecord, OutboxRecord, OptOutRecord, StatsRecord,
     CampaignRecord, BroadcastRecord, RunRecord, PhoneLimitRecord, ForecastRecord, InboundRecord, PostInsightRecord,
-    FlowTokenRecord, ReportNoteRecord,
+    FlowTokenRecord, ReportNoteRecord, MonthlyReportRecord,
 ]

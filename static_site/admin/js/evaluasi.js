@@ -266,3 +266,16 @@ function downloadReport(kind) {
 }
 $("e-r-form").addEventListener("submit", function (e) { e.preventDefault(); downloadReport("xlsx"); });
 $("e-r-csv").addEventListener("click", function () { downloadReport("csv"); });
+// The kept monthly report (sent to the office on the first service day), by its signed link.
+$("e-r-buka").addEventListener("click", function () {
+  var form = $("e-r-form"), month = $("e-r-month").value;
+  if (!/^\d{4}-\d{2}$/.test(month)) return showErrors(form, "e-r", { month: "Pilih bulan." });
+  clearErrors(form, "e-r");
+  var tab = window.open("", "_blank");
+  setStatus("e-r-status", "Menyiapkan laporan…");
+  api("GET", "/staff/monthly/" + month).then(function (res) {
+    if (!res.ok) { if (tab) tab.close(); setStatus("e-r-status", ""); return showErrors(form, "e-r", (res.body && res.body.errors) || { _form: problem(res) }); }
+    if (tab) { tab.opener = null; tab.location.href = res.body.link; } else { window.location.href = res.body.link; }
+    setStatus("e-r-status", "Laporan " + month + " dibuka di tab baru.");
+  }).catch(ignoreStop);
+});

@@ -65,6 +65,7 @@ bench: setup chromium site
 	$(PY) bench/desk_booking.py
 	$(PY) bench/insights_import.py
 	$(PY) bench/flow_endpoint.py
+	$(PY) bench/monthly_report.py
 
 clean:
 	rm -rf $(VENV) static_site/_build .pytest_cache .hypothesis

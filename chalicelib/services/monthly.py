@@ -23,7 +23,6 @@ from ..domain import charts, rules, words
 from ..domain.errors import InputError, NotFound
 from ..messages.render import Rendered, documents, site
 from ..store import report_notes
-from ..store.models import MonthlyReportRecord
 from . import campaigns, outcomes, reports, roster, skm, spend
 
 logger = logging.getLogger(__name__)
@@ -129,13 +128,13 @@ def render(month: str, made: datetime) -> str:
 
 # --- keeping, sending, opening ---------------------------------------------------------------------
 
-def build(month: str, by: str, *, replace: bool = False, now: datetime | None = None) -> MonthlyReportRecord:
+def build(month: str, by: str, *, replace: bool = False, now: datetime | None = None):
     """Build and keep a month's report (once; `replace`: staff build it again on purpose)."""
     now = now or clock.now()
     started = time.perf_counter()
     html = render(month, now)
-    record = MonthlyReportRecord(month, html=html, built_at=rules.to_utc_iso(now), built_by=by,
-                                 build_ms=round((time.perf_counter() - started) * 1000))
+    record = report_notes.build_monthly(month, html=html, built_at=rules.to_utc_iso(now), built_by=by,
+                                        build_ms=round((time.perf_counter() - started) * 1000))
     if not report_notes.keep_monthly(record, replace=replace):
         return report_notes.monthly(month)
     return record
@@ -156,7 +155,7 @@ def run(now: datetime | None = None) -> dict:
     return {"month": month, "done": "dikirim" if sent else "belum dikirim", "to": sent, "build_ms": record.build_ms}
 
 
-def _email(record: MonthlyReportRecord, now: datetime) -> int:
+def _email(record, now: datetime) -> int:
     addresses = settings.report_emails()
     if not addresses:
         logger.warning("monthly report %s: no REPORT_EMAILS / CONTACT_EMAIL: not e-mailed", record.month)

@@ -18,6 +18,10 @@ def put(uow: UnitOfWork, key: str, text: str, by: str, at: str) -> None:
 
 # --- the monthly reports ---------------------------------------------------------------------------
 
+def build_monthly(month: str, **fields) -> MonthlyReportRecord:
+    return MonthlyReportRecord(month, **fields)
+
+
 def monthly(month: str) -> MonthlyReportRecord | None:
     return MonthlyReportRecord.get_or_none(month, consistent=True)
 

@@ -417,7 +417,7 @@ def test_skm_card_tindak_lanjut_and_the_report_printed_on_a4(stack, page, tmp_pa
     text = f"Uji {uuid.uuid4().hex[:6]}: kotak saran di ruang tunggu dan nomor pengaduan di setiap pesan."
     page.fill("#e-skm-text", text)
     page.click("#e-skm-simpan")
-    page.locator("#e-skm-tl-status", has_text="disimpan").wait_for()
+    page.locator("#e-skm-tl-status", has_text=f"Tindak lanjut {report['label']} disimpan.").wait_for()
     for width in (320, 360):
         page.set_viewport_size({"width": width, "height": 740})
         assert horizontal_overflow(page) <= 0, (width, too_wide(page))
@@ -469,7 +469,7 @@ def test_the_monthly_report_page_under_the_csp_prints_on_a4(stack, page):
     assert problems == []
     colour = page.eval_on_selector("h2", "e => getComputedStyle(e).borderBottomColor")
     assert colour == "rgb(11, 93, 59)"  # the stylesheet applied under style-src 'self'
-    assert page.locator("svg").count() >= 3
+    assert page.locator("svg").count() >= 2  # kecamatan and channels at least (an empty month has no weeks)
     screenshot(page, "monthly-report-1280")
     pdf = page.pdf(format="A4", print_background=True)
     reader = PdfReader(io.BytesIO(pdf))

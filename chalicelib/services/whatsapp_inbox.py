@@ -342,7 +342,9 @@ def _outcome(r: Reply, p, reg: Registration, session: SessionRecord) -> str:
     """An answer to the three-months question (domain/outcomes.py): the first tap counts for the
     session's cohort and is thanked; a later tap changes nothing and says nothing. "Jangan tanya
     lagi" also keeps this number from every later outcome question."""
-    code = outcomes.choice(session.service, p.extra) if session is not None else None
+    if session is None:  # about the registration, not a session: say what is true now
+        return _state(r, replies.HASIL, replies.NOW_CLOSED if reg.status not in LIVE else replies.NOW_WAITING, reg)
+    code = outcomes.choice(session.service, p.extra)
     if code is None:
         return _refuse(r, "tanda_tidak_sah", reg.reference)
     record = r.record(replies.HASIL, "hasil", reference=reg.reference, session_id=session.session_id)

@@ -345,7 +345,7 @@ def test_every_answer_to_a_visitor_renders_within_whatsapps_limits():
             "rows": [{"id": f"cc1|hari|K|M-1|2026-12-{d}|sig", "title": f"Senin, {d} Des", "description": "Masih ada kursi kosong"}
                      for d in range(14, 24)],
             "keadaan": replies.NOW_MOVED, "baru": sesi, "tanggal_pilihan": "Senin, 14 Desember 2026", "maks": 5,
-            "tautan_status": "https://x.example/status.html", "ulang": False, "terbuka": ["KPB-7QX", "MNP-4RT", "QRS-8TU"],
+            "tautan_status": "https://x.example/status.html", "ulang": False, "berhenti": False, "terbuka": ["KPB-7QX", "MNP-4RT", "QRS-8TU"],
             "flow": flows.message_parameters("cf1." + "x" * 22 + ".IG-POSTER-DESEMBER." + "y" * 22, "1234567890")}
     for kind in REPLY_KINDS:
         rendered = render_answer(kind, base)

@@ -24,7 +24,7 @@ from ..store.unit_of_work import Cancelled, UnitOfWork
 from . import catalog
 from .catalog import CONSULTANT, EMAIL, VISITOR, WHATSAPP
 from .compose import Data
-from .records import new_record
+from .records import dedupe_key, message_id_for, new_record
 from .timing import (
     FEEDBACK_LATE,
     LOOKAHEAD,
@@ -122,6 +122,12 @@ def _outcome_questions(now: datetime, today: date, data: Data, summary: QueueSum
            and outcomes.moment(date.fromisoformat(s.day)) - LOOKAHEAD <= now <= outcomes.moment(date.fromisoformat(s.day)) + outcomes.LATE]
     if not due:
         return
+    # Asked already (an earlier run of the window): one BatchGetItem instead of a failed write each.
+    asked = outbox_store.existing(message_id_for(dedupe_key(_outcome_template(s), s.session_id, WHATSAPP)) for s in due)
+    due = [s for s in due if message_id_for(dedupe_key(_outcome_template(s), s.session_id, WHATSAPP)) not in asked]
+    summary.already += len(asked)
+    if not due:
+        return
     data.prefetch_registrations(s.reference for s in due)
     regs = {s.session_id: data.registration(s.reference) for s in due}
     phones = {r.phone for r in regs.values() if r is not None and r.phone}
@@ -133,9 +139,8 @@ def _outcome_questions(now: datetime, today: date, data: Data, summary: QueueSum
         if not deadline.allows(PUT_RESERVE_SECONDS):
             summary.deferred += 1
             continue
-        template = catalog.HASIL_KOPERASI if s.service == rules.SERVICE_KOPERASI else catalog.HASIL_UKM
         uow = UnitOfWork()
-        outbox_store.add(uow, [new_record(template, WHATSAPP, s.session_id, recipient_kind=VISITOR, now=now,
+        outbox_store.add(uow, [new_record(_outcome_template(s), WHATSAPP, s.session_id, recipient_kind=VISITOR, now=now,
                                           reference=s.reference, session_id=s.session_id,
                                           not_before=outcomes.moment(date.fromisoformat(s.day)))])
         stats_store.add(uow, {outcomes.period(s.day): outcomes.asked(s.service)})
@@ -155,3 +160,7 @@ def _put_all(records: list, summary: QueueSummary, deadline: Deadline) -> None:
     with ThreadPoolExecutor(max_workers=PUT_WORKERS, thread_name_prefix="remind") as pool:
         for outcome in pool.map(put, records):
             setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+def _outcome_template(s) -> str:
+    return catalog.HASIL_KOPERASI if s.service == rules.SERVICE_KOPERASI else catalog.HASIL_UKM

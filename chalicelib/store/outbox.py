@@ -256,6 +256,12 @@ def opted_out(phone: str) -> bool:
     return OptOutRecord.get_or_none(phone) is not None
 
 
+def existing(message_ids: Iterable[str]) -> set[str]:
+    """Which of these records are stored (BatchGetItem, keys only)."""
+    keys = sorted(set(message_ids))
+    return {r.message_id for r in OutboxRecord.batch_get(keys, attributes_to_get=["message_id"])} if keys else set()
+
+
 def opted_out_among(phones: Iterable[str]) -> set[str]:
     keys = sorted(set(phones))
     return {o.phone for o in OptOutRecord.batch_get(keys)} if keys else set()

@@ -408,6 +408,7 @@ def test_skm_card_tindak_lanjut_and_the_report_printed_on_a4(stack, page, tmp_pa
     problems = open_admin(page, stack, hash_="#/evaluasi")
     sign_in(page, ADMIN)
     page.wait_for_selector("#sec-evaluasi:not([hidden])")
+    loaded(page, "#e-skm-status")  # the section's own first load, before choosing
     page.select_option("#e-skm-period", period)
     page.click("#e-skm-lihat")
     page.wait_for_selector("#e-skm-isi .tile")

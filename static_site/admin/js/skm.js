@@ -76,10 +76,12 @@ function usd(x) { return (Math.round(x * 100) / 100).toFixed(2).replace(".", ","
 function pctOf(x) { return x === null || x === undefined ? "–" : String(Math.round(x * 1000) / 10).replace(".", ",") + "%"; }
 function monthName(m) { return MONTHS[parseInt(m.slice(5, 7), 10) - 1] + " " + m.slice(0, 4); }
 
+var skmRequest = 0;
 function showSkm() {
-  var period = $("e-skm-period").value;
+  var period = $("e-skm-period").value, mine = ++skmRequest;
   setStatus("e-skm-status", "Memuat SKM…");
   api("GET", "/staff/skm?period=" + encodeURIComponent(period)).then(function (res) {
+    if (mine !== skmRequest) return;  // a later choice (or the section's own load) answers instead
     if (!res.ok) { setStatus("e-skm-status", ""); return showErrors($("e-skm-form"), "e-skm", (res.body && res.body.errors) || { _form: problem(res) }); }
     clearErrors($("e-skm-form"), "e-skm");
     setStatus("e-skm-status", "");

@@ -424,7 +424,8 @@ def test_skm_card_tindak_lanjut_and_the_report_printed_on_a4(stack, page, tmp_pa
         assert horizontal_overflow(page) <= 0, (width, too_wide(page))
         page.locator("#e-skm").screenshot(path=str(tmp_path / f"skm-{width}.png"))
         if os.environ.get("SCREENSHOT_DIR"):
-            page.locator("#e-skm").screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / f"admin-skm-{width}.png"))
+            for card in ("skm", "biaya", "hasil"):
+                page.locator(f"#e-{card}").screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / f"admin-{card}-{width}.png"))
     page.set_viewport_size(DESKTOP)
     screenshot(page, "admin-skm-1280")
     assert problems == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..domain import rules, validation
+from ..domain import rules, skm, validation
 from ..domain.message_status import STATUS_LABELS as MESSAGE_STATUSES
 from ..domain.references import format_reference
 from ..messages.catalog import BY_NAME, CHANNEL_LABELS, long_date
@@ -58,7 +58,8 @@ def render(export: dict) -> str:
                     for s in part["sessions"]]
         feedback = [[("Diisi", _when(f["created_at"])), ("Kepuasan (1–5)", f["satisfaction"]),
                      ("Manfaat (1–5)", f["helpfulness"]), ("Merekomendasikan (0–10)", f["recommend"]),
-                     ("Saran", f["improve"] or "-")] for f in part["feedback"]]
+                     ("Saran", f["improve"] or "-"), ("Survei SKM", _skm(f.get("skm"))),
+                     ("Tentang Anda (SKM)", _profile(f.get("profile")))] for f in part["feedback"]]
         notes = [[("Narasumber", n["consultant"]), ("Masalah", n["problem"] or "-"), ("Saran", n["advice"] or "-"),
                   ("Rujukan", n["referral"] or "-"), ("Diperbarui", _when(n["updated_at"]))] for n in part["notes"]]
         messages = [{"kapan": _when(m["sent_at"] or m["created_at"]), "saluran": CHANNEL_LABELS.get(m["channel"], m["channel"]),
@@ -74,3 +75,17 @@ def render(export: dict) -> str:
     return _env().get_template("data_saya.html.j2").render(
         program=site()["program"], kode=parts[0]["kode"] if parts else "", dibuat=_when(export["generated_at"]),
         pengendali=export["controller"], penjelasan=export["explanation"].replace("Waktu dalam UTC. ", ""), bagian=parts)
+
+
+def _skm(answers: dict | None) -> str:
+    """The SKM answers in the questionnaire's words (domain/skm.py)."""
+    if not answers:
+        return "-"
+    return "; ".join(f"{name}: {choices[int(answers[key]) - 1]}" for key, name, _, choices in skm.UNSUR if key in answers)
+
+
+def _profile(profile: dict | None) -> str:
+    if not profile:
+        return "-"
+    return "; ".join(f"{label}: {choices.get(profile[key], profile[key])}" for key, (label, choices) in skm.PROFILE.items()
+                     if key in profile)

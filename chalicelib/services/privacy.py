@@ -16,7 +16,7 @@ from its feedback (the same person asked for them), and everything keyed to thes
     is marked "skipped" so it is never sent. Messages to consultants (their daily schedule) that
     name the person lose their rendered text too. (Outbox records also expire after
     RETENTION_DAYS through DynamoDB's TTL, which deletes them some time after expiry);
-  - feedback: the free-text suggestion is removed; the scores stay (anonymous);
+  - feedback: the free-text suggestion and the SKM profile are removed; the scores stay (anonymous);
   - consultant notes: the free texts (problem, advice, referral) are removed, the follow-up flag
     stays. Notes ARE part of the download: they describe the visitor's situation and the advice
     they were given, which is their personal data; they are written for the office's
@@ -207,7 +207,9 @@ def export(r: Registration, now: datetime | None = None) -> dict:
             "feedback": [{
                 "session_id": f.session_id, "created_at": f.created_at, "satisfaction": int(f.satisfaction),
                 "answered": f.answered, "helpfulness": int(f.helpfulness), "recommend": int(f.recommend),
-                "improve": f.improve, "follow_up": f.follow_up} for f in t.feedback],
+                "improve": f.improve, "follow_up": f.follow_up,
+                "skm": f.skm.as_dict() if f.skm else None, "profile": f.profile.as_dict() if f.profile else None}
+                for f in t.feedback],
             "notes": [{
                 "session_id": n.session_id, "consultant": names.get(n.consultant_id, n.consultant_id),
                 "problem": n.problem, "advice": n.advice, "follow_up": bool(n.follow_up), "referral": n.referral,
@@ -261,7 +263,7 @@ def _scrub(t: Trail, stamp: str, outcome: Outcome) -> None:
         outbox_store.scrub(m, {"rendered": None, "updated_at": stamp})
         outcome.messages += 1
     for f in t.feedback:
-        if f.improve:
+        if f.improve or f.profile:  # the SKM's scores stay (anonymous); the profile goes with the comment
             feedback_store.remove_comment(f)
             outcome.feedback += 1
     for n in t.notes:

@@ -40,4 +40,4 @@ def comments_page(month: str, lo: str, hi: str, size: int) -> list[FeedbackRecor
 
 
 def remove_comment(record: FeedbackRecord) -> None:
-    record.update(actions=[FeedbackRecord.improve.remove()])
+    record.update(actions=[FeedbackRecord.improve.remove(), FeedbackRecord.profile.remove()])

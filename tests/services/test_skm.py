@@ -73,3 +73,19 @@ def test_the_report_page_workbook_and_follow_up(client, held, admin, konsultan):
     assert 83.33 in values and any(isinstance(v, str) and "B (Baik)" in v for v in values)
     assert sheets["Tindak lanjut"]["A3"].value == text
     assert json.loads(json.dumps(admin.get(f"/staff/skm?period={month}").json_body["follow_up"]))["text"] == text
+
+
+def test_the_visitor_sees_their_survey_in_their_data_and_deletion_takes_the_profile(client, held):
+    from chalicelib.services import privacy
+    from chalicelib.store.models import Registration
+
+    parts = link_parts(feedback.link_for(held.session_id))
+    assert send(client, held.session_id, parts, skm=SKM, profile={"sex": "L", "edu": "s1"}).status_code == 201
+    reg = Registration.get(held.reference)
+    exported = privacy.export(reg)["registrations"][0]["feedback"][0]
+    assert exported["skm"] == SKM and exported["profile"] == {"sex": "L", "edu": "s1"}
+    page = privacy.export_document(reg)
+    assert "Biaya/tarif: Gratis" in page and "Pendidikan: D4/S1" in page
+    privacy.anonymise(Registration.get(held.reference), on_request=True)
+    record = FeedbackRecord.get(held.session_id)
+    assert record.profile is None and record.skm.as_dict() == SKM  # the scores stay, anonymous

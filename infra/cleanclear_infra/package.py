@@ -45,5 +45,9 @@ class SlimChalice(Chalice):
     CDK asset is made from it."""
 
     def _package_app(self) -> None:
+        # Chalice caches the package in .chalice/deployments and makes that folder with a plain
+        # makedirs: two synths at once on a fresh clone (prod and dev, as the tests run them) raced
+        # on it (FileExistsError). Made here first, it simply exists for both.
+        os.makedirs(os.path.join(self.source_dir, ".chalice", "deployments"), exist_ok=True)
         super()._package_app()
         self.package_bytes = slim(os.path.join(self._sam_package_dir, "deployment.zip"))

@@ -371,13 +371,16 @@ TAPS = {replies.HADIR: _confirm, replies.BATAL: _ask_cancel, replies.BATAL_YA: _
 
 # --- words ---------------------------------------------------------------------------------------------
 
-def _text(r: Reply) -> str:
-    phone = r.m.phone
+def _of_number(phone: str) -> tuple[list, Registration | None]:
+    """The number's registrations still going on (newest first), and the one a message is filed
+    under (the conversation; the visitor's data rights): the newest going on, else the newest."""
     every = sorted(registrations_store.for_phone(phone), key=lambda x: x.created_at, reverse=True)
     live = [x for x in every if x.status in LIVE]
-    # The registration the message is filed under (the conversation; the visitor's data rights):
-    # the newest one still going on, else the newest one of the number.
-    latest = live[0] if live else (every[0] if every else None)
+    return live, live[0] if live else (every[0] if every else None)
+
+
+def _text(r: Reply) -> str:
+    live, latest = _of_number(r.m.phone)
     word = replies.keyword(r.m.text) or (replies.keyword(r.m.payload) if r.m.payload else None)
     if word in (replies.BERHENTI, replies.MULAI):
         return _opt(r, word, latest)
@@ -446,9 +449,8 @@ def _flow_done(r: Reply) -> str:
         return _refuse(r, "nomor_lain")
     done = flows.registered(record)
     if done is None:
-        every = sorted(registrations_store.for_phone(r.m.phone), key=lambda x: x.created_at, reverse=True)
-        live = [x for x in every if x.status in LIVE]
-        return _signup(r, live, live[0] if live else (every[0] if every else None), record.campaign, again=True)
+        live, latest = _of_number(r.m.phone)
+        return _signup(r, live, latest, record.campaign, again=True)
     reference = normalize_reference(done["reference"])
     r.answers.append(message_id_for(dedupe_key(catalog.PENDAFTARAN_DITERIMA, reference, "whatsapp")))
     return _only(r, r.record(replies.FLOW_DONE, "terdaftar", reference=reference))

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from . import clock, settings
 from .adapters import secrets_manager
+from .domain import periods
 from .domain.errors import InputError
 from .domain.references import format_reference
 
@@ -158,7 +159,6 @@ def flow_token_matches(token: str, token_id: str, phone: str, campaign: str | No
 # --- the monthly report's page ---------------------------------------------------------------------
 
 REPORT_LINK_DAYS = 45
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MSG_REPORT = "Tautan laporan tidak valid atau sudah kedaluwarsa. Buka laporan dari menu Evaluasi."
 
 
@@ -177,7 +177,7 @@ def report_link(month: str, now: datetime | None = None) -> str:
 def verify_report(month: object, expiry: object, sig: object, now: datetime | None = None) -> str:
     """The month of a genuine, unexpired report link; else 403 (one answer for forged and expired)."""
     now = now or clock.now()
-    ok = (isinstance(month, str) and _MONTH_RE.match(month) and isinstance(expiry, str) and _EXPIRY_RE.match(expiry)
+    ok = (isinstance(month, str) and periods.MONTH_RE.match(month) and isinstance(expiry, str) and _EXPIRY_RE.match(expiry)
           and isinstance(sig, str) and _SIG_RE.match(sig))
     if not ok or not hmac.compare_digest(report_signature(month, int(expiry)), sig) or now.timestamp() >= int(expiry):
         raise InputError({"_form": MSG_REPORT}, 403)

@@ -1,7 +1,13 @@
 """Calendar months as the evaluation, the lists and retention count them ("2026-12", WIB)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+
+from .errors import InputError
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MSG_MONTH = "Bulan: TTTT-BB, misalnya 2026-11."
 
 
 def month_key(day: date | datetime) -> str:
@@ -21,3 +27,10 @@ def months_back(moment: datetime, months: int) -> datetime:
     """`moment` so many calendar months earlier (the day kept, at most the 28th)."""
     y, m = divmod(moment.year * 12 + moment.month - 1 - months, 12)
     return moment.replace(year=y, month=m + 1, day=min(moment.day, 28))
+
+
+def parse_month(raw: object, field: str = "month") -> str:
+    """A "2026-11" month as given, or InputError on `field`."""
+    if not isinstance(raw, str) or not MONTH_RE.match(raw):
+        raise InputError({field: MSG_MONTH})
+    return raw

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from .. import clock, links, settings
 from ..adapters.senders import email_sender
-from ..domain import charts, rules, words
+from ..domain import charts, periods, rules, words
 from ..domain.errors import InputError, NotFound
 from ..messages.render import Rendered, documents, site
 from ..store import report_notes
@@ -45,9 +45,7 @@ def first_service_day(month_first: date) -> date:
 
 def check_month(raw: object, today: date | None = None) -> str:
     today = today or clock.today()
-    if not isinstance(raw, str) or len(raw) != 7 or raw[4] != "-" or not raw.replace("-", "").isdigit() \
-            or not 1 <= int(raw[5:]) <= 12:
-        raise InputError({"month": "Bulan: TTTT-BB, misalnya 2026-11."})
+    periods.parse_month(raw)
     if raw >= today.strftime("%Y-%m"):
         raise InputError({"month": "Laporan bulanan dibuat setelah bulannya selesai."})
     return raw
@@ -104,7 +102,7 @@ def figures(month: str) -> dict:
         "skm": skm.report(month),
         "outcomes": cohort,
         "campaigns": [(names.get(code, code), n) for code, n in by_campaign.most_common(8)],
-        "costs": spend.month(month),
+        "costs": spend.month(month, attended=attended),  # the sessions are read once, above
     }
 
 

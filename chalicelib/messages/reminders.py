@@ -123,8 +123,9 @@ def _outcome_questions(now: datetime, today: date, data: Data, summary: QueueSum
     if not due:
         return
     # Asked already (an earlier run of the window): one BatchGetItem instead of a failed write each.
-    asked = outbox_store.existing(message_id_for(dedupe_key(_outcome_template(s), s.session_id, WHATSAPP)) for s in due)
-    due = [s for s in due if message_id_for(dedupe_key(_outcome_template(s), s.session_id, WHATSAPP)) not in asked]
+    ids = {s.session_id: message_id_for(dedupe_key(_outcome_template(s), s.session_id, WHATSAPP)) for s in due}
+    asked = outbox_store.existing(ids.values())
+    due = [s for s in due if ids[s.session_id] not in asked]
     summary.already += len(asked)
     if not due:
         return

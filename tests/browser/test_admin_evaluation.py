@@ -410,8 +410,17 @@ def test_skm_card_tindak_lanjut_and_the_report_printed_on_a4(stack, page, tmp_pa
     page.wait_for_selector("#sec-evaluasi:not([hidden])")
     loaded(page, "#e-skm-status")  # the section's own first load, before choosing
     page.select_option("#e-skm-period", period)
+    # While the chosen period loads (slowly here), no text box stands open that its answer would overwrite.
+    held = []
+    page.route("**/staff/skm?period=*", lambda route: held.append(route))
     page.click("#e-skm-lihat")
+    page.wait_for_function("() => document.getElementById('e-skm-status').textContent.startsWith('Memuat')")
+    assert page.locator("#e-skm-tl-form").is_hidden() and page.locator("#e-skm-isi .tile").count() == 0
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
     page.wait_for_selector("#e-skm-isi .tile")
+    page.unroute("**/staff/skm?period=*")
     tiles = page.text_content("#e-skm-isi .tiles")
     assert report["index"]["conversion"].replace(".", ",") in tiles and report["index"]["grade_label"] in tiles
     assert report["index"]["weakest"]["unsur"] in page.text_content("#e-skm-isi .callout")

@@ -80,6 +80,10 @@ var skmRequest = 0;
 function showSkm() {
   var period = $("e-skm-period").value, mine = ++skmRequest;
   setStatus("e-skm-status", "Memuat SKM…");
+  // Until the new period answers, neither its figures nor a text box that its answer would overwrite.
+  shown = null;
+  clear($("e-skm-isi"));
+  $("e-skm-tl-form").hidden = true;
   api("GET", "/staff/skm?period=" + encodeURIComponent(period)).then(function (res) {
     if (mine !== skmRequest) return;  // a later choice (or the section's own load) answers instead
     if (!res.ok) { setStatus("e-skm-status", ""); return showErrors($("e-skm-form"), "e-skm", (res.body && res.body.errors) || { _form: problem(res) }); }

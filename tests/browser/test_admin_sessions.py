@@ -275,8 +275,16 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
     zoom_page.close()
 
     # Notes: a field error from the API next to its field, then saved.
+    # While the saved notes load (held here), nothing can be typed or saved over them.
+    held = []
+    page.route(f"**/staff/sessions/{coming['id']}/notes", lambda route: held.append(route))
     card.locator("summary", has_text="Catatan sesi").click()
     prefix = f"#n-{coming['id']}"
+    while not held:
+        page.wait_for_timeout(20)
+    assert all(page.is_disabled(f"{prefix}-{name}") for name in ("problem", "advice", "follow_up", "referral", "simpan"))
+    held[0].continue_()
+    page.unroute(f"**/staff/sessions/{coming['id']}/notes")
     card.locator(f"{prefix}-status", has_text="Belum ada catatan").wait_for()
     page.fill(f"{prefix}-problem", "RAT belum pernah diadakan sejak 2021; pengurus ragu soal kuorum.")
     page.fill(f"{prefix}-advice", "Susun jadwal RAT, undang anggota 14 hari sebelumnya, siapkan laporan keuangan.")

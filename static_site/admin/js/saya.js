@@ -151,9 +151,9 @@ function notesForm(s, id) {
     if (!det.open || loaded) return;
     loaded = true;
     setStatus(p + "-status", "Memuat…");
-    form.elements.problem.disabled = form.elements.advice.disabled = true;
+    lock(true);  // nothing to type into, nothing to save, until the saved notes are in the boxes
     api("GET", "/staff/sessions/" + encodeURIComponent(s.id) + "/notes").then(function (res) {
-      form.elements.problem.disabled = form.elements.advice.disabled = false;
+      lock(false);
       if (!res.ok) { loaded = false; return setStatus(p + "-status", problem(res)); }
       var n = res.body;
       form.elements.problem.value = n.problem || "";
@@ -163,8 +163,10 @@ function notesForm(s, id) {
       setStatus(p + "-status", n.updated_at ? "Terakhir disimpan " + fmtInstant(n.updated_at) + "." : "Belum ada catatan. Hanya Anda dan koordinator yang dapat membacanya.");
     }).catch(ignoreStop);
   });
+  function lock(on) { Array.prototype.forEach.call(form.elements, function (f) { f.disabled = on; }); }
   form.addEventListener("submit", function (e) {
     e.preventDefault();
+    if (!loaded || form.elements.problem.disabled) return;  // a save before the load would wipe the notes
     var body = { problem: form.elements.problem.value.trim(), advice: form.elements.advice.value.trim(),
       follow_up: form.elements.follow_up.checked, referral: form.elements.referral.value.trim() };
     setStatus(p + "-status", "");

@@ -24,10 +24,10 @@ from chalicelib import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-3",
-                   "AWS_REGION": "ap-southeast-3", "STAGE": "bench", "APP_STAGE": "bench", "AUTH_MODE": "local",
-                   "MAX_OPEN_PER_PHONE": "50", "BACKGROUND_JOBS": "inline", "TABLE_PREFIX": "bench",
-                   "APP_SIGNING_KEY": "bench-signing-key", "SITE_URL": "https://klinik.example.go.id"})
+sys.path.insert(0, str(ROOT / "bench"))
+from common import app_environment  # noqa: E402
+
+app_environment(MAX_OPEN_PER_PHONE="50")
 
 from infra.local import dynamodb  # noqa: E402
 

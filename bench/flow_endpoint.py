@@ -30,12 +30,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-3",
-                   "AWS_REGION": "ap-southeast-3", "STAGE": "bench", "APP_STAGE": "bench", "AUTH_MODE": "local",
-                   "TABLE_PREFIX": "bench", "BACKGROUND_JOBS": "inline", "SITE_URL": "https://klinik.example.go.id",
-                   "APP_SIGNING_KEY": "bench-signing-key", "WHATSAPP_APP_SECRET": "bench-app-secret",
-                   "LOCAL_OUTBOX_DIR": tempfile.mkdtemp(prefix="cc-bench-outbox-"),
-                   "LOCAL_ISSUER_KEY_FILE": os.path.join(tempfile.mkdtemp(prefix="cc-bench-"), "key.pem")})
+sys.path.insert(0, str(ROOT / "bench"))
+from common import app_environment  # noqa: E402
+
+app_environment(WHATSAPP_APP_SECRET="bench-app-secret",
+                LOCAL_OUTBOX_DIR=tempfile.mkdtemp(prefix="cc-bench-outbox-"),
+                LOCAL_ISSUER_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="cc-bench-"), "key.pem"))
 
 from chalicelib.adapters import flow_crypto  # noqa: E402
 

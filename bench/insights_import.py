@@ -26,11 +26,13 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-3",
-                   "AWS_REGION": "ap-southeast-3", "STAGE": "bench", "APP_STAGE": "bench", "AUTH_MODE": "local",
-                   "TABLE_PREFIX": "bench", "SITE_URL": "https://klinik.example.go.id", "APP_SIGNING_KEY": "bench",
-                   "META_INSIGHTS_ACCESS_TOKEN": "bench", "META_INSIGHTS_IG_USER_ID": "17841400000000001",
-                   "META_INSIGHTS_PAGE_ID": "100064000000001"})
+sys.path.insert(0, str(ROOT / "bench"))
+from common import app_environment  # noqa: E402
+
+app_environment(APP_SIGNING_KEY="bench",
+                META_INSIGHTS_ACCESS_TOKEN="bench",
+                META_INSIGHTS_IG_USER_ID="17841400000000001",
+                META_INSIGHTS_PAGE_ID="100064000000001")
 
 from infra.local import dynamodb  # noqa: E402
 

@@ -14,6 +14,8 @@ its first conflict, as the code did before). Run: .venv/bin/python bench/refill_
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import statistics
 import sys
@@ -23,10 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-3",
-                   "AWS_REGION": "ap-southeast-3", "STAGE": "bench", "APP_STAGE": "bench", "AUTH_MODE": "local",
-                   "TABLE_PREFIX": "benchrefill", "BACKGROUND_JOBS": "inline", "SITE_URL": "https://klinik.example.go.id",
-                   "APP_SIGNING_KEY": "bench-signing-key"})
+sys.path.insert(0, str(ROOT / "bench"))
+from common import app_environment  # noqa: E402
+
+app_environment(TABLE_PREFIX="benchrefill")
 
 from infra.local import dynamodb  # noqa: E402
 
@@ -121,7 +123,8 @@ def main(trials: int = 4) -> int:
         for label, settle_rounds, offset in (("baseline: give up at the first conflict", 1, 0),
                                              (f"the app: plan again (up to {rounds} rounds)", rounds, trials)):
             allocation.SETTLE_ROUNDS = settle_rounds
-            results = [trial(days[offset + i], f"{offset + i:02d}") for i in range(trials)]
+            with contextlib.redirect_stdout(io.StringIO()):  # the app's metric lines (EMF), not figures
+                results = [trial(days[offset + i], f"{offset + i:02d}") for i in range(trials)]
             took = sorted(t for r in results for t in r["took"])
             empty = sum(r["empty"] for r in results)
             figures[label] = (empty, statistics.median(took))

@@ -35,11 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 APP_SECRET = "bench-app-secret"
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-3",
-                   "AWS_REGION": "ap-southeast-3", "STAGE": "bench", "APP_STAGE": "bench", "AUTH_MODE": "local",
-                   "TABLE_PREFIX": "bench", "BACKGROUND_JOBS": "inline", "SITE_URL": "https://klinik.example.go.id",
-                   "APP_SIGNING_KEY": "bench-signing-key", "WHATSAPP_ACCESS_TOKEN": "bench",
-                   "WHATSAPP_PHONE_NUMBER_ID": "1098765432", "WHATSAPP_APP_SECRET": APP_SECRET})
+from common import app_environment  # noqa: E402
+
+app_environment(WHATSAPP_ACCESS_TOKEN="bench", WHATSAPP_PHONE_NUMBER_ID="1098765432", WHATSAPP_APP_SECRET=APP_SECRET)
 
 from provider_standin import Standin  # noqa: E402
 

@@ -282,10 +282,16 @@ def test_konsultan_marks_attendance_and_writes_notes_only_on_own_sessions(stack,
     prefix = f"#n-{coming['id']}"
     while not held:
         page.wait_for_timeout(20)
-    assert all(page.is_disabled(f"{prefix}-{name}") for name in ("problem", "advice", "follow_up", "referral", "simpan"))
-    held[0].continue_()
+    boxes = ("problem", "advice", "follow_up", "referral", "simpan")
+    assert all(page.is_disabled(f"{prefix}-{name}") for name in boxes)
+    held[0].fulfill(status=503, json={"message": "Service Unavailable"})  # and the load fails:
+    card.locator(f"{prefix}-status", has_text="Tutup lalu buka").wait_for()
+    assert all(page.is_disabled(f"{prefix}-{name}") for name in boxes)  # still nothing to save over them
     page.unroute(f"**/staff/sessions/{coming['id']}/notes")
+    card.locator("summary", has_text="Catatan sesi").click()  # closed, opened: read again
+    card.locator("summary", has_text="Catatan sesi").click()
     card.locator(f"{prefix}-status", has_text="Belum ada catatan").wait_for()
+    assert not any(page.is_disabled(f"{prefix}-{name}") for name in boxes)
     page.fill(f"{prefix}-problem", "RAT belum pernah diadakan sejak 2021; pengurus ragu soal kuorum.")
     page.fill(f"{prefix}-advice", "Susun jadwal RAT, undang anggota 14 hari sebelumnya, siapkan laporan keuangan.")
     page.check(f"{prefix}-follow_up")

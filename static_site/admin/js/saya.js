@@ -153,8 +153,9 @@ function notesForm(s, id) {
     setStatus(p + "-status", "Memuat…");
     lock(true);  // nothing to type into, nothing to save, until the saved notes are in the boxes
     api("GET", "/staff/sessions/" + encodeURIComponent(s.id) + "/notes").then(function (res) {
+      // Not read: the boxes stay locked (saving them would wipe the notes); closing and opening retries.
+      if (!res.ok) { loaded = false; return setStatus(p + "-status", problem(res) + " Tutup lalu buka “Catatan sesi” lagi."); }
       lock(false);
-      if (!res.ok) { loaded = false; return setStatus(p + "-status", problem(res)); }
       var n = res.body;
       form.elements.problem.value = n.problem || "";
       form.elements.advice.value = n.advice || "";
@@ -166,7 +167,7 @@ function notesForm(s, id) {
   function lock(on) { Array.prototype.forEach.call(form.elements, function (f) { f.disabled = on; }); }
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    if (!loaded || form.elements.problem.disabled) return;  // a save before the load would wipe the notes
+    if (form.elements.problem.disabled) return;  // a save before the load would wipe the notes
     var body = { problem: form.elements.problem.value.trim(), advice: form.elements.advice.value.trim(),
       follow_up: form.elements.follow_up.checked, referral: form.elements.referral.value.trim() };
     setStatus(p + "-status", "");

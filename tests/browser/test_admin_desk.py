@@ -53,7 +53,8 @@ def type_new_visitor(pg, phone: str, name: str) -> None:
 
 
 def first_time_button(pg):
-    button = pg.locator("#l-kursi .times button").first
+    """The first time of the list for what is ticked now (not the one a topic tap is replacing)."""
+    button = pg.locator("#l-kursi:not([aria-busy]) .times button").first
     button.wait_for()
     return button
 

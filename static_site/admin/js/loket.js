@@ -114,8 +114,10 @@ function loadSeats(highlight) {
   var svc = service(), topics = desk.reference ? desk.reference.topics : checked("topics");
   var seq = ++desk.seatSeq;
   var q = "?service=" + encodeURIComponent(svc) + "&topics=" + encodeURIComponent(topics.join(","));
+  $("l-kursi").setAttribute("aria-busy", "true");
   return api("GET", "/staff/desk/seats" + q).then(function (res) {
     if (seq !== desk.seatSeq) return;
+    $("l-kursi").removeAttribute("aria-busy");  // the list is the one for what is ticked now
     if (!res.ok) { $("l-err-seat").textContent = problem(res); $("l-err-seat").hidden = false; return; }
     showSeats(res.body, highlight);
   }).catch(ignoreStop);
@@ -232,7 +234,10 @@ function reset() {
 $("l-whatsapp").addEventListener("input", onNumber);
 $("l-whatsapp").addEventListener("change", lookup);
 $("l-choice").addEventListener("change", function () { renderTopics(checked("topics")); loadSeats(); });
-$("l-topics").addEventListener("change", function () { clearTimeout(desk.seatTimer); desk.seatTimer = setTimeout(loadSeats, 250); });
+$("l-topics").addEventListener("change", function () {
+  $("l-kursi").setAttribute("aria-busy", "true");  // the order (topic fit first) is about to change
+  clearTimeout(desk.seatTimer); desk.seatTimer = setTimeout(loadSeats, 250);
+});
 $("l-antre-kirim").addEventListener("click", queue);
 $("l-berikutnya").addEventListener("click", reset);
 $("l-kosongkan").addEventListener("click", reset);

@@ -301,7 +301,7 @@ def test_admin_manages_closures_and_reads_the_audit_log(stack, page):
     page.wait_for_selector("#a-isi tr")
     log = " ".join(page.locator("#a-isi tr").all_inner_texts())
     # Sentences with names and WIB times; codes only in the folded raw detail.
-    assert f"admin@demo.local menutup layanan pada" in log and reason in log
+    assert "admin@demo.local menutup layanan pada" in log and reason in log
     assert "membuka kembali layanan pada" in log
     assert "tutup.tambah" not in page.locator("#a-isi .sentence").all_inner_texts()[0]
     screenshot(page, "admin-08-audit")

@@ -9,7 +9,7 @@ import { fmtDay } from "./format.js";
 import { loaders, meta } from "./state.js";
 
 var form = $("l-form");
-var desk = { key: null, reference: null, looked: "", lookSeq: 0, seatSeq: 0, busy: false, timer: null, seatTimer: null };
+var desk = { key: null, reference: null, looked: "", lookSeq: 0, seatSeq: 0, busy: false, timer: null, seatTimer: null, seatPending: false };
 
 function newKey() {
   var a = new Uint8Array(16); crypto.getRandomValues(a);
@@ -117,7 +117,8 @@ function loadSeats(highlight) {
   $("l-kursi").setAttribute("aria-busy", "true");
   return api("GET", "/staff/desk/seats" + q).then(function (res) {
     if (seq !== desk.seatSeq) return;
-    $("l-kursi").removeAttribute("aria-busy");  // the list is the one for what is ticked now
+    // The list is the one for what is ticked now, unless a topic tap's reload is still to come.
+    if (!desk.seatPending) $("l-kursi").removeAttribute("aria-busy");
     if (!res.ok) { $("l-err-seat").textContent = problem(res); $("l-err-seat").hidden = false; return; }
     showSeats(res.body, highlight);
   }).catch(ignoreStop);
@@ -236,7 +237,9 @@ $("l-whatsapp").addEventListener("change", lookup);
 $("l-choice").addEventListener("change", function () { renderTopics(checked("topics")); loadSeats(); });
 $("l-topics").addEventListener("change", function () {
   $("l-kursi").setAttribute("aria-busy", "true");  // the order (topic fit first) is about to change
-  clearTimeout(desk.seatTimer); desk.seatTimer = setTimeout(loadSeats, 250);
+  desk.seatPending = true;
+  clearTimeout(desk.seatTimer);
+  desk.seatTimer = setTimeout(function () { desk.seatPending = false; loadSeats(); }, 250);
 });
 $("l-antre-kirim").addEventListener("click", queue);
 $("l-berikutnya").addEventListener("click", reset);

@@ -358,9 +358,9 @@ def test_coordinator_reads_the_needs_and_tries_one_more_duty_block(stack, page):
     assert page.locator("#e-pk-tabel tbody tr").count() == len(staff["needs"]) == 4 * 2 * 2
 
     # Siti (koperasi, Monday/Wednesday/Friday in the demo) also on a Tuesday.
-    from chalicelib.domain.holidays import holiday_closures
+    from tests.support.calendar import holiday_days
 
-    closed = {c.day for year in (date.today().year, date.today().year + 1) for c in holiday_closures(year)}
+    closed = holiday_days(date.today().year, date.today().year + 1)
     tuesday = date.today() + timedelta(days=8)
     while tuesday.weekday() != 1 or tuesday in closed:  # a Tuesday the service calendar keeps open
         tuesday += timedelta(days=1)

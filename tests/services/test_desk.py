@@ -13,11 +13,16 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.domain import counters, rules
-from chalicelib.domain.holidays import holiday_closures
 from chalicelib.services import allocation, roster, team
 from chalicelib.store import stats as stats_store
-from chalicelib.store.models import AuditRecord, OutboxRecord, Registration, SessionRecord
+from chalicelib.store.models import (
+    AuditRecord,
+    OutboxRecord,
+    Registration,
+    SessionRecord,
+)
 from tests.messages.test_outbox import local_outbox  # noqa: F401 - fixture
+from tests.support.calendar import holiday_days
 from tests.support.clinic import make_clinic, register
 
 ADMIN = "admin@demo.local"
@@ -28,7 +33,7 @@ def a_service_day(start: date | None = None) -> date:
     """A Monday..Thursday at least a week ahead whose next day is a working day too (no holiday)."""
     day = (start or clock.now().astimezone(rules.WIB).date()) + timedelta(days=7)
     while True:
-        closed = {c.day for y in (day.year, day.year + 1) for c in holiday_closures(y)}
+        closed = holiday_days(day.year, day.year + 1)
         if day.weekday() < 4 and day not in closed and day + timedelta(days=1) not in closed:
             return day
         day += timedelta(days=1)

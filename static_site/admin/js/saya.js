@@ -167,7 +167,6 @@ function notesForm(s, id) {
   function lock(on) { Array.prototype.forEach.call(form.elements, function (f) { f.disabled = on; }); }
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    if (form.elements.problem.disabled) return;  // a save before the load would wipe the notes
     var body = { problem: form.elements.problem.value.trim(), advice: form.elements.advice.value.trim(),
       follow_up: form.elements.follow_up.checked, referral: form.elements.referral.value.trim() };
     setStatus(p + "-status", "");
